@@ -1,0 +1,146 @@
+//! Findings as data: what a check found, where, how sure it is, and the fix it proposes.
+//! Renderers (text, JSON, CSV, workbooks) read these; nothing here formats for a screen.
+
+use crate::model::CellRef;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A relation that must hold does not: the numbers are wrong.
+    Error,
+    /// Probably wrong, or wrong unless something outside the sheet explains it.
+    Warning,
+    /// Worth knowing (a convention the file uses, numbers stored as text).
+    Info,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`, as in the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The language messages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Vietnamese, the default.
+    #[default]
+    Vi,
+    /// English.
+    En,
+}
+
+/// A message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Message {
+    /// Vietnamese text.
+    pub vi: String,
+    /// English text.
+    pub en: String,
+}
+
+impl Message {
+    /// A message from its two texts.
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Message {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Whether a fix may be applied without a person looking at it (ruff's applicability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// One change explains every broken relation and breaks none: apply it.
+    Safe,
+    /// Plausible, but another explanation fits too: show it, do not apply it.
+    NeedsReview,
+}
+
+/// One cell change.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    /// The cell to change.
+    pub cell: CellRef,
+    /// The new value, exact.
+    pub value: rust_decimal::Decimal,
+    /// The new value as it should be shown in the sheet's convention.
+    pub shown: String,
+}
+
+/// A proposed correction: edits plus why, and whether it is safe to apply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    /// The changes (most fixes change one cell).
+    pub edits: Vec<Edit>,
+    /// Why this change (a total recomputed, digits swapped, a thousand-fold slip, …).
+    pub reason: Message,
+    /// Safe to apply, or for review.
+    pub applicability: Applicability,
+}
+
+/// One thing a check found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// Stable code, e.g. `CF201` (see `crossfoot explain CODE`).
+    pub code: &'static str,
+    /// Error, warning or info.
+    pub severity: Severity,
+    /// The sheet's name.
+    pub sheet: String,
+    /// The primary cell: the one to look at first.
+    pub cell: CellRef,
+    /// The other cells of the relation.
+    pub cells: Vec<CellRef>,
+    /// What is wrong, in both languages.
+    pub message: Message,
+    /// The value the relation expects, as shown in the sheet's convention.
+    pub expected: Option<String>,
+    /// The value in the sheet, as shown.
+    pub actual: Option<String>,
+    /// A proposed correction, when one change explains it.
+    pub fix: Option<Fix>,
+}
+
+/// Counts of findings by severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Summary {
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Number of infos.
+    pub infos: usize,
+}
+
+impl Summary {
+    /// Counts `findings` by severity.
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut summary = Summary::default();
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+            }
+        }
+        summary
+    }
+}

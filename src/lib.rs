@@ -1,0 +1,22 @@
+//! crossfoot checks the numbers in report workbooks: totals against their parts,
+//! percentages against the ratio they claim at the precision they show.
+//!
+//! The library reads from bytes and returns data; the `crossfoot` binary and the
+//! WebAssembly bindings are thin shells over it.
+
+#![warn(missing_docs)]
+
+mod error;
+mod finding;
+mod formula;
+mod interval;
+mod model;
+mod number;
+mod read;
+mod recalc;
+
+pub use error::*;
+pub use finding::*;
+pub use interval::*;
+pub use model::*;
+pub use number::*;
