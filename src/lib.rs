@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+mod check;
 mod error;
 mod finding;
 mod formula;
@@ -14,9 +15,13 @@ mod model;
 mod number;
 mod read;
 mod recalc;
+mod template;
 
 pub use error::*;
 pub use finding::*;
 pub use interval::*;
 pub use model::*;
 pub use number::*;
+pub use check::*;
+pub use read::read_workbook;
+pub use template::Template;
