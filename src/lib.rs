@@ -13,6 +13,7 @@ mod formula;
 mod interval;
 mod model;
 mod number;
+mod period;
 mod read;
 mod recalc;
 mod template;
