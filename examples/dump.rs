@@ -9,6 +9,11 @@ fn main() {
                 println!("== sheet {:?} hidden={} merges={}", sheet.name, sheet.hidden, sheet.merges.len());
                 for m in &sheet.merges { print!("{m} "); }
                 println!();
+                if std::env::var("LAYOUT").is_ok() {
+                    println!("{:#?}", crossfoot::Layout::find(sheet));
+                    println!("{:?}", crossfoot::Layout::find(sheet).map(|l| l.hierarchy()));
+                    continue;
+                }
                 for cell in &sheet.cells {
                     println!("{} {:?} f={:?} fmt={:?} r={:?}", cell.at, cell.value, cell.formula, cell.number_format, cell.reading);
                 }
