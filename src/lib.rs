@@ -26,6 +26,7 @@ pub use interval::*;
 pub use layout::*;
 pub use model::*;
 pub use number::*;
+pub use period::*;
 pub use check::*;
 pub use read::read_workbook;
 pub use template::Template;
