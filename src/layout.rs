@@ -151,7 +151,9 @@ impl Layout {
                 continue;
             }
             let label = sheet.label(CellRef::new(row, label_col));
-            let stt = stt_col.map(|c| sheet.label(CellRef::new(row, c))).unwrap_or_default();
+            let stt = stt_col
+                .map(|c| sheet.label(CellRef::new(row, c)))
+                .unwrap_or_default();
             let has_numbers = numbers_in_row(sheet, row, Some((label_col, stt_col))) > 0;
             let kind = classify_row(&label, &stt);
             body.push(BodyRow {
@@ -280,7 +282,10 @@ pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
     if TOTAL_LABELS.iter().any(|phrase| label_is(&folded, phrase)) {
         return RowKind::Total;
     }
-    if SUBTOTAL_LABELS.iter().any(|phrase| label_is(&folded, phrase)) {
+    if SUBTOTAL_LABELS
+        .iter()
+        .any(|phrase| label_is(&folded, phrase))
+    {
         return RowKind::Subtotal;
     }
     let stt = stt.trim().trim_end_matches('.');
@@ -321,8 +326,7 @@ fn covered_columns(sheet: &Sheet, row: u32) -> Vec<u32> {
         .map(|c| c.at.col)
         .collect();
     for range in &sheet.merges {
-        if (range.first.row..=range.last.row).contains(&row)
-            && !sheet.label(range.first).is_empty()
+        if (range.first.row..=range.last.row).contains(&row) && !sheet.label(range.first).is_empty()
         {
             cols.extend(range.first.col..=range.last.col);
         }
@@ -334,7 +338,11 @@ fn covered_columns(sheet: &Sheet, row: u32) -> Vec<u32> {
 
 /// A row like `(1) (2) (3) …` that numbers the columns.
 fn is_column_number_row(sheet: &Sheet, row: u32) -> bool {
-    let cells: Vec<_> = sheet.row(row).iter().filter(|c| !c.value.is_blank()).collect();
+    let cells: Vec<_> = sheet
+        .row(row)
+        .iter()
+        .filter(|c| !c.value.is_blank())
+        .collect();
     cells.len() >= 3
         && cells.iter().all(|c| match &c.value {
             Value::Text(t) => {
@@ -377,7 +385,10 @@ fn first_is_ordinal(sheet: &Sheet, row: u32) -> bool {
 /// block, a note, or a dated place line.
 fn is_footer_row(sheet: &Sheet, row: u32) -> bool {
     let cells = sheet.row(row);
-    if cells.iter().any(|c| matches!(c.reading, Reading::Number(_))) {
+    if cells
+        .iter()
+        .any(|c| matches!(c.reading, Reading::Number(_)))
+    {
         return false;
     }
     cells.iter().any(|cell| {
@@ -394,7 +405,9 @@ fn is_footer_row(sheet: &Sheet, row: u32) -> bool {
 
 /// `Đồng Tháp, ngày 15 tháng 9 năm 2022`: the dated place line of a signature block.
 fn is_place_and_date_line(folded: &str) -> bool {
-    folded.contains("ngay ") && folded.contains(" thang ") && folded.contains(" nam ")
+    folded.contains("ngay ")
+        && folded.contains(" thang ")
+        && folded.contains(" nam ")
         && !folded.starts_with("so ")
         && folded.split_whitespace().count() <= 12
 }

@@ -22,6 +22,8 @@ mod text;
 
 pub use error::*;
 pub use finding::*;
+pub use formula::*;
+pub use recalc::*;
 pub use interval::*;
 pub use layout::*;
 pub use model::*;
@@ -29,5 +31,5 @@ pub use number::*;
 pub use period::*;
 pub use check::*;
 pub use read::read_workbook;
-pub use template::Template;
+pub use template::*;
 pub use text::normalize_label;

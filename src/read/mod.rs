@@ -3,6 +3,7 @@
 //! workbook uses.
 
 mod html;
+mod ods_merges;
 mod spreadsheet;
 
 use std::collections::HashMap;
@@ -67,7 +68,8 @@ fn read_zip_package(bytes: &[u8], file_name: &str) -> Result<spreadsheet::RawBoo
         spreadsheet::read_ods(bytes)
     } else if archive
         .file_names()
-        .any(|n| n.is_ok_and(|n| n.ends_with("workbook.xml"))) {
+        .any(|n| n.is_ok_and(|n| n.ends_with("workbook.xml")))
+    {
         let macro_enabled = has("xl/vbaProject.bin") || file_name.to_lowercase().ends_with(".xlsm");
         let format = if macro_enabled {
             SourceFormat::Xlsm
@@ -132,10 +134,8 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
                         if let Some(v) = book_votes.get_mut(i) {
                             *v += 1;
                         }
-                        if let Some(v) = column_votes
-                            .entry((s, cell.at.col))
-                            .or_default()
-                            .get_mut(i)
+                        if let Some(v) =
+                            column_votes.entry((s, cell.at.col)).or_default().get_mut(i)
                         {
                             *v += 1;
                         }

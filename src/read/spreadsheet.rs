@@ -44,7 +44,9 @@ pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, R
             .collect();
         let mut cells = Vec::new();
         {
-            let mut reader = book.worksheet_cells_reader(&meta.name).map_err(xlsx_error)?;
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsx_error)?;
             while let Some(record) = reader.next_cell_with_formula().map_err(xlsx_error)? {
                 let formula = record.formula.filter(|f| !f.is_empty());
                 let value = value_of_ref(&record.value);
@@ -57,7 +59,9 @@ pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, R
         // Number formats come from a second pass over the styles: calamine offers values
         // with formulas, or values with style ids, but not both in one pass.
         {
-            let mut reader = book.worksheet_cells_reader(&meta.name).map_err(xlsx_error)?;
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsx_error)?;
             let palette: Vec<Option<String>> = reader
                 .styles()
                 .iter()
@@ -107,7 +111,9 @@ pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
         let mut cells = Vec::new();
         {
-            let mut reader = book.worksheet_cells_reader(&meta.name).map_err(xlsb_error)?;
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsb_error)?;
             while let Some(cell) = reader.next_cell().map_err(xlsb_error)? {
                 let value = value_of_ref(cell.get_value());
                 if value != Value::Empty {
@@ -117,7 +123,9 @@ pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
         }
         sort_cells(&mut cells);
         {
-            let mut reader = book.worksheet_cells_reader(&meta.name).map_err(xlsb_error)?;
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsb_error)?;
             while let Some(formula) = reader.next_formula().map_err(xlsb_error)? {
                 attach_formula(&mut cells, formula.get_position(), formula.get_value());
             }
@@ -177,6 +185,7 @@ pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
     })?;
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
     let defined_names = book.defined_names().to_vec();
+    let mut merges_by_sheet = super::ods_merges::ods_merges(bytes);
     let mut sheets = Vec::new();
     for meta in &metadata {
         let range = book
@@ -195,9 +204,11 @@ pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
             name: meta.name.clone(),
             hidden: meta.visible != SheetVisible::Visible,
             cells,
-            // calamine does not expose ods merges; the merged cells' text sits in the
-            // top-left cell as in xlsx, which is what label lookups need.
-            merges: Vec::new(),
+            merges: merges_by_sheet
+                .iter_mut()
+                .find(|(name, _)| *name == meta.name)
+                .map(|(_, merges)| std::mem::take(merges))
+                .unwrap_or_default(),
         });
     }
     Ok(RawBook {
@@ -452,13 +463,19 @@ mod tests {
 
     #[test]
     fn ods_formulas_read_as_excel_formulas() {
-        assert_eq!(excel_formula_of_ods("of:=[.C10]+[.C27]+[.C40]"), "C10+C27+C40");
+        assert_eq!(
+            excel_formula_of_ods("of:=[.C10]+[.C27]+[.C40]"),
+            "C10+C27+C40"
+        );
         assert_eq!(excel_formula_of_ods("of:=SUM([.C11:.C26])"), "SUM(C11:C26)");
         assert_eq!(
             excel_formula_of_ods("of:=IF([.G9]=0;\"[x]\";ROUND(([.H9]+[.I9])/[.G9]*100;1))"),
             "IF(G9=0;\"[x]\";ROUND((H9+I9)/G9*100;1))"
         );
-        assert_eq!(excel_formula_of_ods("of:=[$'Kinh phí'.B2]*2"), "'Kinh phí'!B2*2");
+        assert_eq!(
+            excel_formula_of_ods("of:=[$'Kinh phí'.B2]*2"),
+            "'Kinh phí'!B2*2"
+        );
     }
 
     #[test]
