@@ -15,6 +15,7 @@ mod model;
 mod number;
 mod read;
 mod recalc;
+mod render;
 mod template;
 
 pub use error::*;
@@ -23,5 +24,6 @@ pub use interval::*;
 pub use model::*;
 pub use number::*;
 pub use check::*;
+pub use render::*;
 pub use read::read_workbook;
 pub use template::Template;
