@@ -17,6 +17,7 @@ mod number;
 mod period;
 mod read;
 mod recalc;
+mod render;
 mod template;
 mod text;
 
@@ -30,6 +31,7 @@ pub use model::*;
 pub use number::*;
 pub use period::*;
 pub use check::*;
+pub use render::*;
 pub use read::read_workbook;
 pub use template::*;
 pub use text::normalize_label;
