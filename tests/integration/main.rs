@@ -4,5 +4,6 @@
 
 mod common;
 mod check;
+mod cli;
 mod form06;
 mod read;
