@@ -533,6 +533,16 @@ mod tests {
         assert_eq!(date_serial(&date(1900, 2, 28)), Some(Decimal::from(59)));
         assert_eq!(date_serial(&date(1900, 3, 1)), Some(Decimal::from(61)));
         assert_eq!(date_serial(&date(2022, 9, 15)), Some(Decimal::from(44819)));
+        // The inverse of the period module's serial reader.
+        for day in [
+            date(1900, 3, 1),
+            date(1999, 12, 31),
+            date(2024, 2, 29),
+            date(2022, 9, 15),
+        ] {
+            let serial = date_serial(&day).unwrap_or_default();
+            assert_eq!(crate::period::date_from_serial(serial, false), Some(day));
+        }
         let cells = vec![
             cell("A1", Value::Date(date(2022, 9, 15)), None),
             formula("A2", Value::Date(date(2022, 9, 16)), "A1+1"),
