@@ -120,8 +120,9 @@ impl Resolver for StoredValues<'_> {
             return vec![EvalValue::Error(ExcelError::Ref)];
         };
         let area = |r: &CellRange| {
-            (u64::from(r.last.row) - u64::from(r.first.row) + 1)
-                * (u64::from(r.last.col) - u64::from(r.first.col) + 1)
+            let rows = u64::from(r.last.row).saturating_sub(u64::from(r.first.row)) + 1;
+            let cols = u64::from(r.last.col).saturating_sub(u64::from(r.first.col)) + 1;
+            rows.saturating_mul(cols)
         };
         let mut range = range;
         if area(&range) > LARGE_RANGE_CELLS {
@@ -141,15 +142,17 @@ impl Resolver for StoredValues<'_> {
                 )))];
             }
         }
-        let width = u64::from(range.last.col) - u64::from(range.first.col) + 1;
+        let width = u64::from(range.last.col).saturating_sub(u64::from(range.first.col)) + 1;
         let mut values = vec![EvalValue::Blank; usize::try_from(area(&range)).unwrap_or(0)];
         for row in range.first.row..=range.last.row {
             for cell in sheet.row(row) {
                 if !range.contains(cell.at) {
                     continue;
                 }
-                let index = u64::from(cell.at.row - range.first.row) * width
-                    + u64::from(cell.at.col - range.first.col);
+                // `contains` above keeps both differences non-negative.
+                let index = u64::from(cell.at.row.saturating_sub(range.first.row))
+                    .saturating_mul(width)
+                    .saturating_add(u64::from(cell.at.col.saturating_sub(range.first.col)));
                 if let Some(slot) = usize::try_from(index).ok().and_then(|i| values.get_mut(i)) {
                     *slot = eval_value(&cell.value);
                 }
