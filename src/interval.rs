@@ -269,7 +269,7 @@ impl Interval {
         let magnitude = exponent.unsigned_abs();
         let lo = checked_pow(self.lo, magnitude)?;
         let hi = checked_pow(self.hi, magnitude)?;
-        let positive = if magnitude % 2 == 0 && self.contains(Decimal::ZERO) {
+        let positive = if magnitude.is_multiple_of(2) && self.contains(Decimal::ZERO) {
             Interval {
                 lo: Decimal::ZERO,
                 hi: lo.max(hi),

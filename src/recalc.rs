@@ -120,8 +120,9 @@ impl Resolver for StoredValues<'_> {
             return vec![EvalValue::Error(ExcelError::Ref)];
         };
         let area = |r: &CellRange| {
-            (u64::from(r.last.row) - u64::from(r.first.row) + 1)
-                * (u64::from(r.last.col) - u64::from(r.first.col) + 1)
+            let rows = u64::from(r.last.row).saturating_sub(u64::from(r.first.row)) + 1;
+            let cols = u64::from(r.last.col).saturating_sub(u64::from(r.first.col)) + 1;
+            rows.saturating_mul(cols)
         };
         let mut range = range;
         if area(&range) > LARGE_RANGE_CELLS {
@@ -141,15 +142,17 @@ impl Resolver for StoredValues<'_> {
                 )))];
             }
         }
-        let width = u64::from(range.last.col) - u64::from(range.first.col) + 1;
+        let width = u64::from(range.last.col).saturating_sub(u64::from(range.first.col)) + 1;
         let mut values = vec![EvalValue::Blank; usize::try_from(area(&range)).unwrap_or(0)];
         for row in range.first.row..=range.last.row {
             for cell in sheet.row(row) {
                 if !range.contains(cell.at) {
                     continue;
                 }
-                let index = u64::from(cell.at.row - range.first.row) * width
-                    + u64::from(cell.at.col - range.first.col);
+                // `contains` above keeps both differences non-negative.
+                let index = u64::from(cell.at.row.saturating_sub(range.first.row))
+                    .saturating_mul(width)
+                    .saturating_add(u64::from(cell.at.col.saturating_sub(range.first.col)));
                 if let Some(slot) = usize::try_from(index).ok().and_then(|i| values.get_mut(i)) {
                     *slot = eval_value(&cell.value);
                 }
@@ -533,6 +536,16 @@ mod tests {
         assert_eq!(date_serial(&date(1900, 2, 28)), Some(Decimal::from(59)));
         assert_eq!(date_serial(&date(1900, 3, 1)), Some(Decimal::from(61)));
         assert_eq!(date_serial(&date(2022, 9, 15)), Some(Decimal::from(44819)));
+        // The inverse of the period module's serial reader.
+        for day in [
+            date(1900, 3, 1),
+            date(1999, 12, 31),
+            date(2024, 2, 29),
+            date(2022, 9, 15),
+        ] {
+            let serial = date_serial(&day).unwrap_or_default();
+            assert_eq!(crate::period::date_from_serial(serial, false), Some(day));
+        }
         let cells = vec![
             cell("A1", Value::Date(date(2022, 9, 15)), None),
             formula("A2", Value::Date(date(2022, 9, 16)), "A1+1"),
