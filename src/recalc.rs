@@ -1,4 +1,554 @@
 //! Recomputes every formula of a workbook whose functions are supported and compares the
-//! result with the cached value: a difference means the file was saved without recalculation.
+//! result with the cached value: a difference means the file was saved without
+//! recalculation, or a value was typed over a formula's result by other means.
 //!
-//! STUB: being written (see the formula helper's task).
+//! Each formula reads the *stored* values of the cells it references (a formula cell's
+//! cached value), not their recomputed values, so a stale cell is reported at itself only,
+//! not at every cell downstream of it.
+
+use rust_decimal::Decimal;
+
+use crate::formula::{
+    evaluate, parse_formula, EvalValue, ExcelError, Operand, Reference, Resolver,
+};
+use crate::interval::{round_decimal, Interval, RoundMode};
+use crate::model::{CellRange, CellRef, Date, Sheet, Value, Workbook};
+
+/// The outcome of recomputing one formula cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecalcOutcome {
+    /// The recomputed value equals the cached one.
+    Matches,
+    /// The cached value differs from what the formula computes today.
+    Stale {
+        /// The value stored in the file.
+        cached: Value,
+        /// The value the formula gives from the stored values of its inputs.
+        computed: EvalValue,
+    },
+    /// The formula could not be recomputed; the text says why (a parse error, an
+    /// unsupported function).
+    NotRecomputed(String),
+}
+
+/// One recomputed formula cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recomputed {
+    /// Index of the sheet in [`Workbook::sheets`].
+    pub sheet: usize,
+    /// The formula's cell.
+    pub cell: CellRef,
+    /// What recomputing it found.
+    pub outcome: RecalcOutcome,
+}
+
+/// Ranges larger than this many cells are cut to the sheet's used area (cells beyond it
+/// are empty anyway), so `A1:A1048576` costs no more than the data it covers.
+const LARGE_RANGE_CELLS: u64 = 65_536;
+/// Ranges still larger than this after the cut are not evaluated.
+const MAX_RANGE_CELLS: u64 = 4_000_000;
+
+/// Excel's serial number of a date in the 1900 date system (with its fictitious
+/// 29 February 1900, so serials from 1 March 1900 on agree with Excel).
+fn date_serial(date: &Date) -> Option<Decimal> {
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let month = i64::from(date.month);
+    let day = i64::from(date.day);
+    let year = i64::from(date.year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = (month + 9) % 12;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    // 1899-12-30 is day -25569; before 1 March 1900 (day -25508) Excel is one day behind.
+    let serial = if days < -25_508 {
+        days + 25_568
+    } else {
+        days + 25_569
+    };
+    Some(Decimal::from(serial))
+}
+
+/// A stored cell value as the evaluator sees it.
+fn eval_value(value: &Value) -> EvalValue {
+    match value {
+        Value::Empty => EvalValue::Blank,
+        Value::Number(n) => EvalValue::number(*n),
+        Value::Float(_) => EvalValue::Error(ExcelError::Unsupported(
+            "a number beyond exact decimal range".to_string(),
+        )),
+        Value::Text(text) => EvalValue::Text(text.clone()),
+        Value::Bool(b) => EvalValue::Bool(*b),
+        Value::Error(code) => EvalValue::Error(
+            ExcelError::from_code(code)
+                .unwrap_or_else(|| ExcelError::Unsupported(format!("error value {code}"))),
+        ),
+        Value::Date(date) => {
+            date_serial(date).map_or(EvalValue::Error(ExcelError::Num), EvalValue::number)
+        }
+    }
+}
+
+/// Reads the stored values of a workbook, relative to the sheet holding the formula.
+struct StoredValues<'a> {
+    workbook: &'a Workbook,
+    current: &'a Sheet,
+}
+
+impl<'a> StoredValues<'a> {
+    fn sheet(&self, name: Option<&str>) -> Option<&'a Sheet> {
+        match name {
+            None => Some(self.current),
+            Some(name) => self.workbook.sheet(name),
+        }
+    }
+}
+
+impl Resolver for StoredValues<'_> {
+    fn cell(&self, sheet: Option<&str>, at: CellRef) -> EvalValue {
+        match self.sheet(sheet) {
+            None => EvalValue::Error(ExcelError::Ref),
+            Some(sheet) => sheet
+                .cell(at)
+                .map_or(EvalValue::Blank, |cell| eval_value(&cell.value)),
+        }
+    }
+
+    fn range(&self, sheet: Option<&str>, range: CellRange) -> Vec<EvalValue> {
+        let Some(sheet) = self.sheet(sheet) else {
+            return vec![EvalValue::Error(ExcelError::Ref)];
+        };
+        let area = |r: &CellRange| {
+            (u64::from(r.last.row) - u64::from(r.first.row) + 1)
+                * (u64::from(r.last.col) - u64::from(r.first.col) + 1)
+        };
+        let mut range = range;
+        if area(&range) > LARGE_RANGE_CELLS {
+            let Some(extent) = sheet.extent() else {
+                return Vec::new();
+            };
+            if range.first.row > extent.row || range.first.col > extent.col {
+                return Vec::new();
+            }
+            range.last = CellRef::new(
+                range.last.row.min(extent.row),
+                range.last.col.min(extent.col),
+            );
+            if area(&range) > MAX_RANGE_CELLS {
+                return vec![EvalValue::Error(ExcelError::Unsupported(format!(
+                    "range {range} larger than {MAX_RANGE_CELLS} cells"
+                )))];
+            }
+        }
+        let width = u64::from(range.last.col) - u64::from(range.first.col) + 1;
+        let mut values = vec![EvalValue::Blank; usize::try_from(area(&range)).unwrap_or(0)];
+        for row in range.first.row..=range.last.row {
+            for cell in sheet.row(row) {
+                if !range.contains(cell.at) {
+                    continue;
+                }
+                let index = u64::from(cell.at.row - range.first.row) * width
+                    + u64::from(cell.at.col - range.first.col);
+                if let Some(slot) = usize::try_from(index).ok().and_then(|i| values.get_mut(i)) {
+                    *slot = eval_value(&cell.value);
+                }
+            }
+        }
+        values
+    }
+
+    /// A workbook-level defined name that refers directly to a cell or a range.
+    fn name(&self, name: &str) -> Option<Operand> {
+        let (_, formula) = self
+            .workbook
+            .defined_names
+            .iter()
+            .find(|(defined, _)| defined.eq_ignore_ascii_case(name))?;
+        match parse_formula(formula).ok()? {
+            crate::formula::Expr::Reference(Reference::Cell { sheet, at }) => {
+                Some(Operand::Single(self.cell(sheet.as_deref(), at)))
+            }
+            crate::formula::Expr::Reference(Reference::Range { sheet, range }) => {
+                Some(Operand::Many(self.range(sheet.as_deref(), range)))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `value` rounded to 15 significant digits, the precision Excel keeps.
+fn round_significant(value: Decimal) -> Option<Decimal> {
+    if value.is_zero() {
+        return Some(value);
+    }
+    let mantissa_digits = value.mantissa().unsigned_abs().to_string().len();
+    let exponent = i64::try_from(mantissa_digits).ok()? - 1 - i64::from(value.scale());
+    round_decimal(value, 14 - exponent, RoundMode::HalfAwayFromZero)
+}
+
+/// Whether a computed number agrees with a cached one that went through a binary double.
+fn numbers_match(computed: &Interval, cached: Decimal) -> bool {
+    if computed.contains(cached) {
+        return true;
+    }
+    match (
+        round_significant(computed.lo),
+        round_significant(computed.hi),
+        round_significant(cached),
+    ) {
+        (Some(lo), Some(hi), Some(cached)) => lo <= cached && cached <= hi,
+        _ => false,
+    }
+}
+
+/// Whether the computed value equals the cached value.
+fn value_matches(computed: &EvalValue, cached: &Value) -> bool {
+    match (computed, cached) {
+        (EvalValue::Number(n), Value::Number(cached)) => numbers_match(n, *cached),
+        (EvalValue::Number(n), Value::Date(date)) => {
+            date_serial(date).is_some_and(|serial| numbers_match(n, serial))
+        }
+        (EvalValue::Number(n), Value::Float(cached)) => {
+            // Only reachable for results beyond Decimal's range, which overflow to #NUM!
+            // first; compare the 15 significant digits Excel shows.
+            use rust_decimal::prelude::ToPrimitive;
+            n.is_point()
+                && n.lo
+                    .to_f64()
+                    .is_some_and(|x| format!("{x:.14e}") == format!("{cached:.14e}"))
+        }
+        (EvalValue::Text(text), Value::Text(cached)) => text == cached,
+        (EvalValue::Text(text), Value::Empty) => text.is_empty(),
+        (EvalValue::Bool(b), Value::Bool(cached)) => b == cached,
+        (EvalValue::Error(error), Value::Error(code)) => {
+            ExcelError::from_code(code).as_ref() == Some(error)
+        }
+        // A formula that only reads an empty cell shows 0 (or nothing).
+        (EvalValue::Blank, Value::Empty) => true,
+        (EvalValue::Blank, Value::Text(text)) => text.is_empty(),
+        (EvalValue::Blank, Value::Number(n)) => n.is_zero(),
+        _ => false,
+    }
+}
+
+/// Recomputes one formula against the stored values of `workbook`.
+fn recompute_cell(
+    workbook: &Workbook,
+    sheet: &Sheet,
+    formula: &str,
+    cached: &Value,
+) -> RecalcOutcome {
+    let expr = match parse_formula(formula) {
+        Ok(expr) => expr,
+        Err(error) => return RecalcOutcome::NotRecomputed(format!("parse error: {error}")),
+    };
+    let resolver = StoredValues {
+        workbook,
+        current: sheet,
+    };
+    let computed = evaluate(&expr, &resolver);
+    if let EvalValue::Error(ExcelError::Unsupported(what)) = &computed {
+        return RecalcOutcome::NotRecomputed(format!("unsupported: {what}"));
+    }
+    if value_matches(&computed, cached) {
+        RecalcOutcome::Matches
+    } else {
+        RecalcOutcome::Stale {
+            cached: cached.clone(),
+            computed,
+        }
+    }
+}
+
+/// Recomputes every formula cell of the workbook, in sheet order then cell order, and says
+/// for each whether its cached value is current.
+///
+/// Numbers match when equal exactly or when both round to the same 15 significant digits
+/// (cached values went through a binary double); text, booleans and errors match by kind and
+/// value; a formula that gives "" matches an empty cached value.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{recompute, Cell, CellRef, Convention, RecalcOutcome, Sheet, SourceFormat, Value, Workbook};
+/// use rust_decimal::Decimal;
+///
+/// let number = |row, value: i64, formula: Option<&str>| Cell {
+///     at: CellRef::new(row, 0),
+///     value: Value::Number(Decimal::from(value)),
+///     formula: formula.map(str::to_string),
+///     number_format: None,
+///     reading: Default::default(),
+/// };
+/// let sheet = Sheet {
+///     name: "06".into(),
+///     cells: vec![number(0, 2, None), number(1, 3, None), number(2, 6, Some("SUM(A1:A2)"))],
+///     ..Default::default()
+/// };
+/// let workbook = Workbook {
+///     format: SourceFormat::Xlsx,
+///     sheets: vec![sheet],
+///     defined_names: vec![],
+///     convention: Convention::default(),
+/// };
+/// let results = recompute(&workbook);
+/// assert!(matches!(results[0].outcome, RecalcOutcome::Stale { .. })); // 2 + 3 is not 6
+/// ```
+pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
+    let mut results = Vec::new();
+    for (index, sheet) in workbook.sheets.iter().enumerate() {
+        for cell in &sheet.cells {
+            let Some(formula) = &cell.formula else {
+                continue;
+            };
+            results.push(Recomputed {
+                sheet: index,
+                cell: cell.at,
+                outcome: recompute_cell(workbook, sheet, formula, &cell.value),
+            });
+        }
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cell, SourceFormat};
+
+    fn d(text: &str) -> Decimal {
+        text.parse().unwrap_or_default()
+    }
+
+    fn cell(address: &str, value: Value, formula: Option<&str>) -> Cell {
+        Cell {
+            at: CellRef::parse(address).unwrap_or(CellRef::new(0, 0)),
+            value,
+            formula: formula.map(str::to_string),
+            number_format: None,
+            reading: Default::default(),
+        }
+    }
+
+    fn number(address: &str, value: &str) -> Cell {
+        cell(address, Value::Number(d(value)), None)
+    }
+
+    fn formula(address: &str, cached: Value, text: &str) -> Cell {
+        cell(address, cached, Some(text))
+    }
+
+    fn sheet(name: &str, mut cells: Vec<Cell>) -> Sheet {
+        cells.sort_by_key(|cell| cell.at);
+        Sheet {
+            name: name.to_string(),
+            cells,
+            ..Default::default()
+        }
+    }
+
+    fn workbook(sheets: Vec<Sheet>) -> Workbook {
+        Workbook {
+            format: SourceFormat::Xlsx,
+            sheets,
+            defined_names: vec![("Rate".to_string(), "'Biểu 06'!$B$2".to_string())],
+            convention: Default::default(),
+        }
+    }
+
+    fn outcome_at(results: &[Recomputed], sheet: usize, address: &str) -> Option<RecalcOutcome> {
+        let at = CellRef::parse(address)?;
+        results
+            .iter()
+            .find(|r| r.sheet == sheet && r.cell == at)
+            .map(|r| r.outcome.clone())
+    }
+
+    /// The shape of the TTHC form: parts in C11:C26, sections summed, a percentage.
+    fn form(total_cached: &str, grand_cached: &str, percent_cached: &str) -> Workbook {
+        let mut cells: Vec<Cell> = (11..=26)
+            .map(|row| number(&format!("C{row}"), &row.to_string()))
+            .collect();
+        cells.push(formula(
+            "C10",
+            Value::Number(d(total_cached)),
+            "SUM(C11:C26)",
+        ));
+        cells.push(number("C27", "100"));
+        cells.push(number("C40", "50"));
+        cells.push(formula(
+            "C41",
+            Value::Number(d(grand_cached)),
+            "C10+C27+C40",
+        ));
+        cells.push(number("G9", "10000000000"));
+        cells.push(number("H9", "7000000000"));
+        cells.push(number("I9", "219613068"));
+        cells.push(formula(
+            "J9",
+            Value::Number(d(percent_cached)),
+            "ROUND((H9+I9)/G9*100,1)",
+        ));
+        workbook(vec![sheet("Biểu 06", cells)])
+    }
+
+    #[test]
+    fn current_values_match() {
+        // 11 + … + 26 = 296; 296 + 100 + 50 = 446; 72.19613068 → 72.2.
+        let results = recompute(&form("296", "446", "72.2"));
+        assert_eq!(results.len(), 3);
+        for address in ["C10", "C41", "J9"] {
+            assert_eq!(
+                outcome_at(&results, 0, address),
+                Some(RecalcOutcome::Matches),
+                "{address}"
+            );
+        }
+    }
+
+    #[test]
+    fn stale_values_are_found_at_themselves_only() {
+        // C10 was not recalculated; C41 is consistent with the stored C10, so it matches.
+        let results = recompute(&form("290", "440", "72.1"));
+        assert_eq!(
+            outcome_at(&results, 0, "C10"),
+            Some(RecalcOutcome::Stale {
+                cached: Value::Number(d("290")),
+                computed: EvalValue::number(d("296")),
+            })
+        );
+        assert_eq!(outcome_at(&results, 0, "C41"), Some(RecalcOutcome::Matches));
+        assert_eq!(
+            outcome_at(&results, 0, "J9"),
+            Some(RecalcOutcome::Stale {
+                cached: Value::Number(d("72.1")),
+                computed: EvalValue::number(d("72.2")),
+            })
+        );
+    }
+
+    #[test]
+    fn cached_doubles_match_at_fifteen_digits() {
+        let cells = vec![
+            number("A1", "0.1"),
+            number("A2", "0.2"),
+            formula("A3", Value::Number(d("0.30000000000000004")), "A1+A2"),
+            number("B1", "1"),
+            number("B2", "3"),
+            formula("B3", Value::Number(d("0.333333333333333")), "B1/B2"),
+            formula("B4", Value::Number(d("0.3333")), "B1/B2"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        assert_eq!(outcome_at(&results, 0, "A3"), Some(RecalcOutcome::Matches));
+        assert_eq!(outcome_at(&results, 0, "B3"), Some(RecalcOutcome::Matches));
+        assert!(matches!(
+            outcome_at(&results, 0, "B4"),
+            Some(RecalcOutcome::Stale { .. })
+        ));
+    }
+
+    #[test]
+    fn text_bool_error_and_blank_results() {
+        let cells = vec![
+            formula("A1", Value::Text("ab".into()), "\"a\"&\"b\""),
+            formula("A2", Value::Empty, "\"\""),
+            formula("A3", Value::Bool(true), "1<2"),
+            formula("A4", Value::Error("#DIV/0!".into()), "1/0"),
+            formula("A5", Value::Number(d("0")), "Z99"),
+            formula("A6", Value::Text("AB".into()), "\"a\"&\"b\""),
+            formula("A7", Value::Error("#N/A".into()), "1/0"),
+            formula("A8", Value::Number(d("1")), "1<2"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        for address in ["A1", "A2", "A3", "A4", "A5"] {
+            assert_eq!(
+                outcome_at(&results, 0, address),
+                Some(RecalcOutcome::Matches),
+                "{address}"
+            );
+        }
+        for address in ["A6", "A7", "A8"] {
+            assert!(
+                matches!(
+                    outcome_at(&results, 0, address),
+                    Some(RecalcOutcome::Stale { .. })
+                ),
+                "{address}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_sheets_and_defined_names() {
+        let data = sheet("Biểu 06", vec![number("B2", "5"), number("B3", "7")]);
+        let summary = sheet(
+            "Tổng hợp",
+            vec![
+                formula("A1", Value::Number(d("12")), "'Biểu 06'!B2+'biểu 06'!B3"),
+                formula("A2", Value::Error("#REF!".into()), "Missing!B2"),
+                formula("A3", Value::Number(d("10")), "Rate*2"),
+                formula("A4", Value::Number(d("12")), "SUM('Biểu 06'!B2:B3)"),
+            ],
+        );
+        let results = recompute(&workbook(vec![data, summary]));
+        for address in ["A1", "A2", "A3", "A4"] {
+            assert_eq!(
+                outcome_at(&results, 1, address),
+                Some(RecalcOutcome::Matches),
+                "{address}"
+            );
+        }
+    }
+
+    #[test]
+    fn unsupported_and_unparsable_formulas_are_not_recomputed() {
+        let cells = vec![
+            number("A1", "1"),
+            formula("B1", Value::Number(d("1")), "VLOOKUP(A1,A1:A2,1)"),
+            formula("B2", Value::Number(d("1")), "SUM(A1"),
+            formula("B3", Value::Number(d("1")), "A1"),
+            cell("B4", Value::Float(1e300), None),
+            formula("B5", Value::Float(1e300), "B4"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        assert!(matches!(
+            outcome_at(&results, 0, "B1"),
+            Some(RecalcOutcome::NotRecomputed(why)) if why.contains("VLOOKUP")
+        ));
+        assert!(matches!(
+            outcome_at(&results, 0, "B2"),
+            Some(RecalcOutcome::NotRecomputed(why)) if why.contains("parse error")
+        ));
+        assert_eq!(outcome_at(&results, 0, "B3"), Some(RecalcOutcome::Matches));
+        assert!(matches!(
+            outcome_at(&results, 0, "B5"),
+            Some(RecalcOutcome::NotRecomputed(_))
+        ));
+    }
+
+    #[test]
+    fn dates_are_serial_numbers() {
+        let date = |year, month, day| Date { year, month, day };
+        assert_eq!(date_serial(&date(1900, 1, 1)), Some(Decimal::from(1)));
+        assert_eq!(date_serial(&date(1900, 2, 28)), Some(Decimal::from(59)));
+        assert_eq!(date_serial(&date(1900, 3, 1)), Some(Decimal::from(61)));
+        assert_eq!(date_serial(&date(2022, 9, 15)), Some(Decimal::from(44819)));
+        let cells = vec![
+            cell("A1", Value::Date(date(2022, 9, 15)), None),
+            formula("A2", Value::Date(date(2022, 9, 16)), "A1+1"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        assert_eq!(outcome_at(&results, 0, "A2"), Some(RecalcOutcome::Matches));
+    }
+
+    #[test]
+    fn huge_ranges_are_cut_to_the_used_area() {
+        let cells = vec![
+            number("A1", "1"),
+            number("A2", "2"),
+            formula("B1", Value::Number(d("3")), "SUM(A1:A1048576)"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        assert_eq!(outcome_at(&results, 0, "B1"), Some(RecalcOutcome::Matches));
+    }
+}

@@ -1,19 +1,32 @@
-//! The check engine: applies a template's rules (or inferred ones) and the checks every
-//! file gets to a workbook, and returns the findings in a deterministic order.
-//!
-//! STUB: the public shape is fixed; the body is being written.
+//! The check engine: applies a template's rules and the checks every file gets to a
+//! workbook, and returns the findings in a deterministic order.
 
-use crate::finding::Finding;
-use crate::model::Workbook;
-use crate::template::Template;
+mod basics;
+mod codes;
+mod relations;
+mod shown;
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+pub use codes::*;
+
+use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
+use crate::layout::Layout;
+use crate::model::{CellRef, Sheet, Workbook};
+use crate::number::Convention;
+use crate::template::{bind, recognizes, Bound, Scope, Template};
+use relations::{Comparison, Evaluation, Evaluator, Outcome, ParsedRule, RuleBody};
+use shown::{show_interval, show_number};
 
 /// Which template to check with.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum TemplateChoice {
-    /// Recognise a built-in template from the sheet's labels; infer rules when none fits.
+    /// Recognise a built-in template from the sheet's labels.
     #[default]
     Auto,
-    /// No template: only the checks every file gets, and inferred rules.
+    /// No template: only the checks every file gets.
     None,
     /// This template.
     Given(Template),
@@ -22,33 +35,466 @@ pub enum TemplateChoice {
 /// The outcome of checking one workbook.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckReport {
-    /// The id of the template used (`tthc-06`, a file's id, or `inferred`), if any.
+    /// The id of the template used, if any.
     pub template: Option<String>,
     /// The findings, sorted by sheet order, row, column, then code.
     pub findings: Vec<Finding>,
 }
 
+impl CheckReport {
+    /// Counts of findings by severity.
+    pub fn summary(&self) -> crate::finding::Summary {
+        crate::finding::Summary::of(&self.findings)
+    }
+}
+
 /// Checks a workbook.
-pub fn check(_workbook: &Workbook, _template: &TemplateChoice) -> CheckReport {
-    CheckReport::default()
+///
+/// # Examples
+/// ```
+/// use crossfoot::{check, read_workbook, TemplateChoice};
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let book = read_workbook(&bytes, "tthc-06-q3-2022.xlsx").unwrap();
+/// let report = check(&book, &TemplateChoice::Auto);
+/// assert_eq!(report.template.as_deref(), Some("tthc-06"));
+/// assert_eq!(report.summary().errors, 0);
+/// ```
+pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
+    let chosen: Option<(Template, Vec<(usize, Bound)>)> = match choice {
+        TemplateChoice::None => None,
+        TemplateChoice::Given(template) => {
+            Some((template.clone(), bindings(template, workbook, false)))
+        }
+        TemplateChoice::Auto => Template::all_builtins().into_iter().find_map(|template| {
+            let bound = bindings(&template, workbook, true);
+            (!bound.is_empty()).then_some((template, bound))
+        }),
+    };
+
+    let recomputed = crate::recalc::recompute(workbook);
+    let mut findings = Vec::new();
+    let checks = chosen
+        .as_ref()
+        .map(|(t, _)| t.spec.checks)
+        .unwrap_or_default();
+    for (index, sheet) in workbook.sheets.iter().enumerate() {
+        let bound = chosen
+            .as_ref()
+            .and_then(|(_, b)| b.iter().find(|(i, _)| *i == index).map(|(_, b)| b));
+        let found_layout;
+        let layout = match bound {
+            Some(bound) => Some(&bound.layout),
+            None => {
+                found_layout = Layout::find(sheet);
+                found_layout.as_ref()
+            }
+        };
+        if checks.text_numbers {
+            findings.extend(basics::text_numbers(sheet, layout, workbook.convention));
+        }
+        if checks.ambiguous_numbers {
+            findings.extend(basics::ambiguous_numbers(
+                sheet,
+                layout,
+                workbook.convention,
+            ));
+        }
+        if checks.stale_formulas {
+            findings.extend(basics::stale_formulas(workbook, index, &recomputed));
+        }
+        if checks.dates {
+            findings.extend(basics::dates_outside_period(sheet, layout));
+        }
+        if let (Some((template, _)), Some(bound)) = (&chosen, bound) {
+            findings.extend(rule_findings(template, sheet, bound, workbook.convention));
+        }
+    }
+    if let Some((template, bound)) = &chosen {
+        if bound.is_empty() {
+            if let Some(sheet) = workbook.sheets.first() {
+                findings.push(Finding {
+                    code: codes::TEMPLATE_NOT_FOUND,
+                    severity: Severity::Warning,
+                    sheet: sheet.name.clone(),
+                    cell: CellRef::new(0, 0),
+                    cells: Vec::new(),
+                    message: Message::new(
+                        format!(
+                            "Mẫu biểu '{}' không khớp trang nào: thiếu cột hoặc dòng mà mẫu cần",
+                            template.id
+                        ),
+                        format!(
+                            "Template '{}' matches no sheet: a column or row it needs is missing",
+                            template.id
+                        ),
+                    ),
+                    expected: None,
+                    actual: None,
+                    fix: None,
+                });
+            }
+        }
+    }
+
+    let order: HashMap<&str, usize> = workbook
+        .sheets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    findings.sort_by(|a, b| {
+        let sa = order.get(a.sheet.as_str()).copied().unwrap_or(usize::MAX);
+        let sb = order.get(b.sheet.as_str()).copied().unwrap_or(usize::MAX);
+        (sa, a.cell.row, a.cell.col, a.code, &a.message.en).cmp(&(
+            sb,
+            b.cell.row,
+            b.cell.col,
+            b.code,
+            &b.message.en,
+        ))
+    });
+    findings.dedup();
+    CheckReport {
+        template: chosen.map(|(t, _)| t.id),
+        findings,
+    }
 }
 
-/// A rule code's user documentation (`crossfoot explain CODE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleDoc {
-    /// The stable code, e.g. `CF201`.
-    pub code: &'static str,
-    /// Short name.
-    pub name: &'static str,
-    /// Default severity.
-    pub severity: crate::finding::Severity,
-    /// What the rule checks and why, in Vietnamese.
-    pub doc_vi: &'static str,
-    /// What the rule checks and why, in English.
-    pub doc_en: &'static str,
+/// The sheets a template binds to. When recognising automatically, only sheets whose
+/// labels the template recognises; when the template was chosen, any sheet it binds to.
+fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Vec<(usize, Bound)> {
+    let recognised: Vec<(usize, Bound)> = workbook
+        .sheets
+        .iter()
+        .enumerate()
+        .filter(|(_, sheet)| recognizes(template, sheet))
+        .filter_map(|(i, sheet)| bind(template, sheet).ok().map(|b| (i, b)))
+        .collect();
+    if auto || !recognised.is_empty() {
+        return recognised;
+    }
+    workbook
+        .sheets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, sheet)| bind(template, sheet).ok().map(|b| (i, b)))
+        .take(1)
+        .collect()
 }
 
-/// Every rule code crossfoot can report.
-pub fn rule_docs() -> &'static [RuleDoc] {
-    &[]
+/// Checks a rule formula for a template: it parses, and names only `allowed` names.
+/// Returns the byte offset and message of the first problem.
+pub(crate) fn validate_rule_formula(text: &str, allowed: &[&str]) -> Result<(), (usize, String)> {
+    let parts: Vec<&str> = match relations::split_comparison(text) {
+        Some((lhs, _, rhs)) => vec![lhs, rhs],
+        None => vec![text],
+    };
+    for part in parts {
+        let expr =
+            crate::formula::parse_formula(part).map_err(|e| (e.offset, e.message.clone()))?;
+        for reference in crate::formula::references(&expr) {
+            if let crate::formula::Reference::Name(name) = reference {
+                if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
+                    return Err((
+                        0,
+                        format!("tên '{name}' chưa khai báo trong [columns], [rows] hoặc [cells] / name '{name}' is not defined in [columns], [rows] or [cells]"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The findings of a template's rules on one bound sheet.
+fn rule_findings(
+    template: &Template,
+    sheet: &Sheet,
+    bound: &Bound,
+    convention: Convention,
+) -> Vec<Finding> {
+    let parsed: Vec<ParsedRule> = template
+        .spec
+        .rules
+        .iter()
+        .filter_map(|rule| ParsedRule::parse(rule).ok())
+        .collect();
+    if parsed.len() != template.spec.rules.len() {
+        return Vec::new();
+    }
+    let evaluator = Evaluator {
+        sheet,
+        bound,
+        spec: &template.spec,
+        rules: &parsed,
+    };
+    let relations = evaluator.relations();
+    let no_overrides = HashMap::new();
+    let evaluations: Vec<Evaluation> = relations
+        .iter()
+        .map(|relation| evaluator.evaluate(relation, &no_overrides))
+        .collect();
+    let readers = relations::readers(&evaluations);
+
+    let mut findings = Vec::new();
+    let mut error_cells = Vec::new();
+    for (relation, evaluation) in relations.iter().zip(&evaluations) {
+        let Some(rule) = template.spec.rules.get(relation.rule) else {
+            continue;
+        };
+        let Some(parsed_rule) = parsed.get(relation.rule) else {
+            continue;
+        };
+        let label = relation
+            .row
+            .and_then(|row| bound.layout.body_row(row))
+            .map(|r| r.label.clone())
+            .unwrap_or_default();
+        match &evaluation.outcome {
+            Outcome::Holds | Outcome::Skipped => {}
+            Outcome::ErrorValue(cells) => error_cells.extend(cells.iter().copied()),
+            Outcome::HoldsTruncated { lhs, rhs } => {
+                let Some(target) = evaluation.target else {
+                    continue;
+                };
+                let rounded = show_interval(rhs, Some(*lhs), convention);
+                let actual = show_number(lhs.value, Some(*lhs), convention);
+                findings.push(Finding {
+                    code: codes::TRUNCATED,
+                    severity: Severity::Info,
+                    sheet: sheet.name.clone(),
+                    cell: target,
+                    cells: others(&evaluation.cells, target),
+                    message: Message::new(
+                        format!("{actual} là giá trị cắt bớt chữ số; làm tròn sẽ là {rounded}"),
+                        format!("{actual} is truncated; rounding gives {rounded}"),
+                    ),
+                    expected: Some(rounded),
+                    actual: Some(actual),
+                    fix: None,
+                });
+            }
+            Outcome::Fails { lhs, rhs } => {
+                let target = evaluation
+                    .target
+                    .or_else(|| evaluation.cells.first().copied())
+                    .unwrap_or(CellRef::new(0, 0));
+                let code = rule
+                    .code
+                    .as_deref()
+                    .and_then(|c| rule_docs().iter().find(|d| d.code == c))
+                    .map(|d| d.code)
+                    .unwrap_or_else(|| default_code(rule.scope, rule.rounding, &parsed_rule.body));
+                let like = lhs.as_ref().and_then(|(_, q)| *q);
+                let actual = lhs
+                    .as_ref()
+                    .map(|(value, q)| show_interval(value, *q, convention));
+                let expected = rhs
+                    .as_ref()
+                    .map(|value| show_interval(value, like, convention));
+                let difference = match (lhs, rhs) {
+                    (Some((l, _)), Some(r)) if r.lo == r.hi => {
+                        l.lo.checked_sub(r.lo)
+                            .map(|d| show_number(d.abs(), like, convention))
+                    }
+                    _ => None,
+                };
+                let fix = propose_fix(
+                    &evaluator,
+                    &relations,
+                    &evaluations,
+                    &readers,
+                    target,
+                    rhs.as_ref(),
+                    parsed_rule,
+                    rule.scope,
+                    like,
+                    convention,
+                );
+                let message = message_for(
+                    rule,
+                    &parsed_rule.body,
+                    &label,
+                    expected.as_deref(),
+                    actual.as_deref(),
+                    difference.as_deref(),
+                    target,
+                );
+                findings.push(Finding {
+                    code,
+                    severity: rule.severity,
+                    sheet: sheet.name.clone(),
+                    cell: target,
+                    cells: others(&evaluation.cells, target),
+                    message,
+                    expected,
+                    actual,
+                    fix,
+                });
+            }
+        }
+    }
+    error_cells.sort();
+    error_cells.dedup();
+    for at in error_cells {
+        let shown = sheet
+            .cell(at)
+            .map(|c| shown::show_value(&c.value, Some(c), convention))
+            .unwrap_or_default();
+        findings.push(Finding {
+            code: codes::FORMULA_ERROR,
+            severity: Severity::Error,
+            sheet: sheet.name.clone(),
+            cell: at,
+            cells: Vec::new(),
+            message: Message::new(
+                format!("Ô {at} chứa lỗi {shown}; các quy tắc đọc ô này không kiểm tra được"),
+                format!("{at} holds the error {shown}; the rules that read it cannot be checked"),
+            ),
+            expected: None,
+            actual: Some(shown),
+            fix: None,
+        });
+    }
+    findings
+}
+
+/// Every cell of a relation but the primary one.
+fn others(cells: &[CellRef], primary: CellRef) -> Vec<CellRef> {
+    cells.iter().copied().filter(|c| *c != primary).collect()
+}
+
+/// The code a rule reports when the template does not name one.
+fn default_code(scope: Scope, rounding: crate::number::Rounding, body: &RuleBody) -> &'static str {
+    match (scope, body) {
+        (Scope::Hierarchy, _) => codes::TOTAL,
+        (_, RuleBody::Compare { op, .. }) if *op != Comparison::Eq && *op != Comparison::Ne => {
+            codes::PART_EXCEEDS_TOTAL
+        }
+        _ if rounding != crate::number::Rounding::Exact => codes::RATIO,
+        _ => codes::RELATION,
+    }
+}
+
+/// The rule's own message with its placeholders filled, or a generic one.
+fn message_for(
+    rule: &crate::template::RuleSpec,
+    body: &RuleBody,
+    label: &str,
+    expected: Option<&str>,
+    actual: Option<&str>,
+    difference: Option<&str>,
+    target: CellRef,
+) -> Message {
+    let fill = |text: &str| {
+        text.replace("{expected}", expected.unwrap_or("?"))
+            .replace("{actual}", actual.unwrap_or("?"))
+            .replace("{difference}", difference.unwrap_or("?"))
+            .replace("{label}", label)
+    };
+    if let Some(message) = &rule.message {
+        return Message::new(fill(&message.vi), fill(&message.en));
+    }
+    let expr = rule
+        .expr
+        .as_ref()
+        .map(|e| e.get_ref().clone())
+        .unwrap_or_default();
+    let at = if label.is_empty() {
+        target.to_string()
+    } else {
+        format!("{target} ({label})")
+    };
+    match (body, expected, actual) {
+        (RuleBody::Sum, Some(e), Some(a)) => Message::new(
+            format!(
+                "{at}: dòng tổng ghi {a} nhưng tổng các dòng con là {e} (chênh {})",
+                difference.unwrap_or("?")
+            ),
+            format!(
+                "{at}: the total row says {a} but its rows add up to {e} (off by {})",
+                difference.unwrap_or("?")
+            ),
+        ),
+        (_, Some(e), Some(a)) => Message::new(
+            format!("{at}: {expr} không thỏa: ghi {a}, tính được {e}"),
+            format!("{at}: {expr} does not hold: reported {a}, computed {e}"),
+        ),
+        _ => Message::new(
+            format!("{at}: {expr} không thỏa"),
+            format!("{at}: {expr} does not hold"),
+        ),
+    }
+}
+
+/// A fix the rule alone determines: the reported cell set to the computed value, proposed
+/// as safe when that change makes every relation reading the cell hold.
+#[allow(clippy::too_many_arguments)]
+fn propose_fix(
+    evaluator: &Evaluator<'_>,
+    relations: &[relations::Relation],
+    evaluations: &[Evaluation],
+    readers: &std::collections::BTreeMap<CellRef, Vec<usize>>,
+    target: CellRef,
+    rhs: Option<&crate::interval::Interval>,
+    parsed: &ParsedRule,
+    scope: Scope,
+    like: Option<crate::number::Quantity>,
+    convention: Convention,
+) -> Option<Fix> {
+    let is_equation = matches!(
+        parsed.body,
+        RuleBody::Sum
+            | RuleBody::Compare {
+                op: Comparison::Eq,
+                ..
+            }
+    );
+    let rhs = rhs?;
+    if !is_equation || rhs.lo != rhs.hi || (parsed.lhs_name.is_none() && scope != Scope::Hierarchy)
+    {
+        return None;
+    }
+    // The value as it would be written: at the cell's shown precision.
+    let decimals = like.map_or(rhs.lo.scale(), |q| q.decimals);
+    let value = rhs.lo.round_dp_with_strategy(
+        decimals,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
+    let overrides: HashMap<CellRef, Decimal> = HashMap::from([(target, value)]);
+    let affected = readers.get(&target)?;
+    let all_hold = affected.iter().all(|&i| {
+        let (Some(relation), Some(before)) = (relations.get(i), evaluations.get(i)) else {
+            return false;
+        };
+        let after = evaluator.evaluate(relation, &overrides);
+        matches!(
+            after.outcome,
+            Outcome::Holds | Outcome::HoldsTruncated { .. }
+        ) || (matches!(after.outcome, Outcome::Skipped)
+            && matches!(before.outcome, Outcome::Skipped))
+            || (evaluator
+                .spec
+                .rules
+                .get(relation.rule)
+                .is_some_and(|r| r.severity != Severity::Error)
+                && matches!(before.outcome, Outcome::Fails { .. }))
+    });
+    if !all_hold {
+        // Another relation disagrees: the wrong cell may be a part, not this one.
+        return None;
+    }
+    let shown = show_number(value, like, convention);
+    Some(Fix {
+        edits: vec![Edit {
+            cell: target,
+            value,
+            shown: shown.clone(),
+        }],
+        reason: Message::new(
+            format!("đặt {target} = {shown} làm mọi quan hệ đọc ô này đều thỏa"),
+            format!("setting {target} to {shown} makes every relation that reads it hold"),
+        ),
+        applicability: Applicability::Safe,
+    })
 }

@@ -1,4 +1,11 @@
 //! Excel formula syntax: a parser into an expression tree, and an evaluator in exact decimal
-//! arithmetic that carries intervals. The same parser reads template rules.
-//!
-//! STUB: being written (see the formula helper's task).
+//! arithmetic that carries intervals. The same parser reads template rules, whose names
+//! (`received`, `tong_so`) stand for columns and rows.
+
+mod ast;
+mod eval;
+mod parse;
+
+pub use ast::*;
+pub use eval::*;
+pub use parse::*;

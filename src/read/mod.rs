@@ -1,15 +1,209 @@
 //! Reading workbooks from bytes: detects the format, hands the bytes to the right reader,
-//! and reads every text cell as a number in the convention the workbook uses.
+//! and reads every cell as a number the way offices write them, in the convention the
+//! workbook uses.
 
 mod html;
+mod ods_merges;
+mod spreadsheet;
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
 
 use crate::error::ReadError;
-use crate::model::Workbook;
+use crate::model::{SourceFormat, Value, Workbook};
+use crate::number::{
+    classify_text, format_info, numeric_reading, resolve_text, Convention, Reading, TextShape,
+};
 
-/// Reads a workbook from its bytes; `file_name` is only a hint (its extension breaks ties).
+/// Reads a workbook from its bytes; `file_name` is only a hint (its extension breaks ties
+/// between xlsx and xlsm).
+///
+/// The format is found from the bytes themselves: a zip package (xlsx, xlsm, xlsb, ods), an
+/// OLE container (xls, or an encrypted xlsx), or an HTML document with tables (what one-stop
+/// systems export under an `.xls` name).
 ///
 /// # Errors
-/// A [`ReadError`] saying why the bytes are not a readable workbook.
-pub fn read_workbook(_bytes: &[u8], _file_name: &str) -> Result<Workbook, ReadError> {
-    Err(ReadError::NotAWorkbook)
+/// A [`ReadError`] saying why the bytes are not a readable workbook: empty, not a
+/// workbook, encrypted, damaged, or over a safety limit.
+///
+/// # Examples
+/// ```
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let book = crossfoot::read_workbook(&bytes, "tthc-06-q3-2022.xlsx").unwrap();
+/// assert_eq!(book.sheets[0].name, "06");
+/// assert!(crossfoot::read_workbook(b"not a workbook", "x.xlsx").is_err());
+/// ```
+pub fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Workbook, ReadError> {
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let raw = if bytes.starts_with(b"PK\x03\x04") {
+        read_zip_package(bytes, file_name)?
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if ole_holds_encrypted_package(bytes) {
+            return Err(ReadError::Encrypted);
+        }
+        spreadsheet::read_xls(bytes)?
+    } else if html::looks_like_html(bytes) {
+        spreadsheet::RawBook {
+            format: SourceFormat::Html,
+            sheets: html::read_html(bytes)?,
+            defined_names: Vec::new(),
+            is_1904: false,
+        }
+    } else {
+        return Err(ReadError::NotAWorkbook);
+    };
+    Ok(finish(raw))
+}
+
+/// Tells the zip-based formats apart by the parts they hold.
+fn read_zip_package(bytes: &[u8], file_name: &str) -> Result<spreadsheet::RawBook, ReadError> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("xl/workbook.bin") {
+        spreadsheet::read_xlsb(bytes)
+    } else if has("content.xml") || has("mimetype") {
+        spreadsheet::read_ods(bytes)
+    } else if archive
+        .file_names()
+        .any(|n| n.is_ok_and(|n| n.ends_with("workbook.xml")))
+    {
+        let macro_enabled = has("xl/vbaProject.bin") || file_name.to_lowercase().ends_with(".xlsm");
+        let format = if macro_enabled {
+            SourceFormat::Xlsm
+        } else {
+            SourceFormat::Xlsx
+        };
+        spreadsheet::read_xlsx(bytes, format)
+    } else {
+        Err(ReadError::NotAWorkbook)
+    }
+}
+
+/// An encrypted xlsx is an OLE container with an `EncryptedPackage` stream; its directory
+/// names are UTF-16, so look for that spelling in the bytes.
+fn ole_holds_encrypted_package(bytes: &[u8]) -> bool {
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let mut reader = Cursor::new(bytes);
+    let mut head = Vec::new();
+    // The directory usually sits near the start; a bounded look keeps this cheap.
+    let _ = reader.by_ref().take(4 << 20).read_to_end(&mut head);
+    head.windows(needle.len()).any(|w| w == needle.as_slice())
+}
+
+/// Turns a raw book into the model: dates under date formats, and every cell's reading
+/// under the convention the workbook (or the cell's column) uses.
+fn finish(raw: spreadsheet::RawBook) -> Workbook {
+    let mut sheets = raw.sheets;
+    let text_is_normal = raw.format == SourceFormat::Html;
+
+    // Votes: which convention do the unambiguous text numbers prove, per workbook and per
+    // (sheet, column)?
+    let mut book_votes = [0usize; 2];
+    let mut column_votes: HashMap<(usize, u32), [usize; 2]> = HashMap::new();
+    let mut shapes: Vec<Vec<Option<TextShape>>> = Vec::with_capacity(sheets.len());
+    for (s, sheet) in sheets.iter_mut().enumerate() {
+        let mut sheet_shapes = Vec::with_capacity(sheet.cells.len());
+        for cell in &mut sheet.cells {
+            let format = cell.number_format.as_deref().map(format_info);
+            if let (Value::Number(serial), Some(info)) = (&cell.value, &format) {
+                if info.date {
+                    if let Some(date) = crate::period::date_from_serial(*serial, raw.is_1904) {
+                        cell.value = Value::Date(date);
+                    }
+                }
+            }
+            let shape = match &cell.value {
+                Value::Number(n) => {
+                    cell.reading = Reading::Number(numeric_reading(*n, format.as_ref()));
+                    None
+                }
+                Value::Text(text) => {
+                    let shape = classify_text(text);
+                    if let TextShape::Number {
+                        proves: Some(convention),
+                        ..
+                    } = &shape
+                    {
+                        let i = vote_index(*convention);
+                        if let Some(v) = book_votes.get_mut(i) {
+                            *v += 1;
+                        }
+                        if let Some(v) =
+                            column_votes.entry((s, cell.at.col)).or_default().get_mut(i)
+                        {
+                            *v += 1;
+                        }
+                    }
+                    Some(shape)
+                }
+                Value::Empty if cell.formula.is_none() => {
+                    cell.reading = Reading::Marker(crate::number::Marker::Blank);
+                    None
+                }
+                _ => None,
+            };
+            sheet_shapes.push(shape);
+        }
+        shapes.push(sheet_shapes);
+    }
+
+    let convention = decide(book_votes, Convention::Vietnamese);
+    for (s, (sheet, sheet_shapes)) in sheets.iter_mut().zip(shapes).enumerate() {
+        for (cell, shape) in sheet.cells.iter_mut().zip(sheet_shapes) {
+            let Some(shape) = shape else { continue };
+            let column = column_votes
+                .get(&(s, cell.at.col))
+                .map_or(convention, |votes| decide(*votes, convention));
+            let mut reading = resolve_text(&shape, column);
+            if text_is_normal {
+                mark_not_from_text(&mut reading);
+            }
+            cell.reading = reading;
+        }
+    }
+
+    Workbook {
+        format: raw.format,
+        sheets,
+        defined_names: raw.defined_names,
+        convention,
+    }
+}
+
+fn vote_index(convention: Convention) -> usize {
+    match convention {
+        Convention::Vietnamese => 0,
+        Convention::English => 1,
+    }
+}
+
+/// The convention with more votes; the fallback on a tie (Vietnamese for the workbook, the
+/// workbook's for a column).
+fn decide(votes: [usize; 2], fallback: Convention) -> Convention {
+    match votes {
+        [vi, en] if vi > en => Convention::Vietnamese,
+        [vi, en] if en > vi => Convention::English,
+        _ => fallback,
+    }
+}
+
+/// In an HTML export every number is text: that is the format, not a slip worth reporting.
+fn mark_not_from_text(reading: &mut Reading) {
+    match reading {
+        Reading::Number(q) => q.from_text = false,
+        Reading::Ambiguous {
+            primary,
+            alternative,
+        } => {
+            primary.from_text = false;
+            alternative.from_text = false;
+        }
+        _ => {}
+    }
 }

@@ -1,26 +1,60 @@
-//! Templates: where the parts of a form are and which relations must hold, from a small
-//! TOML file or built into the binary.
-//!
-//! STUB: the public shape is fixed; the body is being written.
+//! Templates: where the parts of a form are and which relations must hold, read from a
+//! small TOML file or built into the binary. See `README.md` ("Writing a template") for the
+//! format; `templates/tthc-06.toml` is the reference example.
+
+mod bind;
+mod spec;
+
+pub(crate) use bind::{bind, recognizes, Bound};
+pub use spec::*;
 
 use crate::error::TemplateError;
 
+/// The built-in templates, `(id, TOML text)`.
+const BUILTINS: &[(&str, &str)] = &[("tthc-06", include_str!("../../templates/tthc-06.toml"))];
+
 /// A form's template: how to find its table and the rules that must hold.
+///
+/// # Examples
+/// ```
+/// let template = crossfoot::Template::builtin("tthc-06").unwrap();
+/// assert_eq!(template.id, "tthc-06");
+/// assert!(crossfoot::Template::from_toml("id = 3").is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
     /// Short stable id (`tthc-06`).
     pub id: String,
     /// Human title in Vietnamese.
     pub title: String,
+    /// The parsed specification.
+    pub spec: TemplateSpec,
 }
 
 impl Template {
-    /// Reads a template from TOML text.
+    /// Reads a template from TOML text and checks that its rules parse and name only what
+    /// the template defines.
     ///
     /// # Errors
-    /// A [`TemplateError`] with the line and column of what is wrong.
-    pub fn from_toml(_text: &str) -> Result<Template, TemplateError> {
-        Err(TemplateError::new("not yet"))
+    /// A [`TemplateError`] with the line and column of what is wrong: TOML syntax, an
+    /// unknown key, a rule whose formula does not parse, or a rule naming an undefined column.
+    pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
+        let spec: TemplateSpec = toml::from_str(text).map_err(|error| {
+            let (line, column) = error
+                .span()
+                .map_or((None, None), |span| line_column(text, span.start));
+            TemplateError {
+                line,
+                column,
+                message: error.message().trim().to_string(),
+            }
+        })?;
+        spec.validate(text)?;
+        Ok(Template {
+            id: spec.id.clone(),
+            title: spec.title.clone(),
+            spec,
+        })
     }
 
     /// A built-in template by id.
@@ -28,11 +62,67 @@ impl Template {
     /// # Errors
     /// A [`TemplateError`] naming the known ids when `id` is not one of them.
     pub fn builtin(id: &str) -> Result<Template, TemplateError> {
-        Err(TemplateError::new(format!("unknown template {id}")))
+        let (_, text) = BUILTINS
+            .iter()
+            .find(|(known, _)| *known == id)
+            .ok_or_else(|| {
+                let known: Vec<&str> = BUILTINS.iter().map(|(id, _)| *id).collect();
+                TemplateError::new(format!(
+                    "không có mẫu biểu '{id}' / no built-in template '{id}' (có / known: {})",
+                    known.join(", ")
+                ))
+            })?;
+        Template::from_toml(text)
     }
 
     /// The ids and titles of the built-in templates.
-    pub fn builtins() -> Vec<(&'static str, &'static str)> {
-        vec![("tthc-06", "Biểu số 06/VPCP/KSTT")]
+    pub fn builtins() -> Vec<(&'static str, String)> {
+        BUILTINS
+            .iter()
+            .filter_map(|(id, _)| Template::builtin(id).ok().map(|t| (*id, t.title)))
+            .collect()
+    }
+
+    /// Every built-in template, parsed.
+    pub fn all_builtins() -> Vec<Template> {
+        BUILTINS
+            .iter()
+            .filter_map(|(id, _)| Template::builtin(id).ok())
+            .collect()
+    }
+}
+
+/// 1-based line and column of a byte offset in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (Option<usize>, Option<usize>) {
+    let before = text.get(..offset.min(text.len())).unwrap_or_default();
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (Some(line), Some(column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_parse() {
+        for (id, _) in BUILTINS {
+            let template = Template::builtin(id);
+            assert!(template.is_ok(), "{id}: {template:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_point_at_line_and_column() {
+        let error = Template::from_toml("id = \"x\"\ntitle = \"t\"\n[recognize\n").unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(error.column.is_some());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let error = Template::from_toml("id = \"x\"\ntitle = \"t\"\ncolour = 1\n").unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(error.message.contains("colour"), "{}", error.message);
     }
 }

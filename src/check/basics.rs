@@ -1,0 +1,240 @@
+//! The checks every file gets, template or not: numbers stored as text, ambiguous text
+//! numbers, stale formula values, and dates outside the period the title states.
+
+use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
+use crate::layout::Layout;
+use crate::model::{Cell, Date, Sheet, Value, Workbook};
+use crate::number::{format_quantity, Convention, Reading};
+use crate::period::{dates_in_text, period_in_text, Period};
+use crate::recalc::{RecalcOutcome, Recomputed};
+
+use super::codes;
+use super::shown::{show_eval, show_value};
+
+/// Cells that are data: in the table body outside the label and STT columns, or every cell
+/// when no table was found.
+fn data_cells<'s>(
+    sheet: &'s Sheet,
+    layout: Option<&'s Layout>,
+) -> Box<dyn Iterator<Item = &'s Cell> + 's> {
+    match layout {
+        Some(layout) => Box::new(layout.body.iter().flat_map(move |body_row| {
+            sheet.row(body_row.row).iter().filter(move |cell| {
+                cell.at.col != layout.label_col && Some(cell.at.col) != layout.stt_col
+            })
+        })),
+        None => Box::new(sheet.cells.iter()),
+    }
+}
+
+/// Numbers typed as text: one finding per sheet naming every such cell.
+pub(crate) fn text_numbers(
+    sheet: &Sheet,
+    layout: Option<&Layout>,
+    convention: Convention,
+) -> Option<Finding> {
+    let cells: Vec<&Cell> = data_cells(sheet, layout)
+        .filter(|cell| matches!(&cell.reading, Reading::Number(q) if q.from_text))
+        .collect();
+    let first = cells.first()?;
+    let Reading::Number(q) = &first.reading else {
+        return None;
+    };
+    let typed = first.value.as_text().unwrap_or_default().trim().to_string();
+    let read = format_quantity(q, convention);
+    let count = cells.len();
+    Some(Finding {
+        code: codes::TEXT_NUMBER,
+        severity: Severity::Info,
+        sheet: sheet.name.clone(),
+        cell: first.at,
+        cells: cells.iter().skip(1).map(|c| c.at).collect(),
+        message: Message::new(
+            format!("{count} ô chứa số dạng văn bản (như {} \"{typed}\", đọc là {read}); Excel không cộng được các ô này", first.at),
+            format!("{count} cells hold numbers stored as text (like {} \"{typed}\", read as {read}); Excel cannot add them", first.at),
+        ),
+        expected: None,
+        actual: Some(typed),
+        fix: None,
+    })
+}
+
+/// Text numbers with two readings: one finding per cell.
+pub(crate) fn ambiguous_numbers(
+    sheet: &Sheet,
+    layout: Option<&Layout>,
+    convention: Convention,
+) -> Vec<Finding> {
+    data_cells(sheet, layout)
+        .filter_map(|cell| {
+            let Reading::Ambiguous {
+                primary,
+                alternative,
+            } = &cell.reading
+            else {
+                return None;
+            };
+            let typed = cell.value.as_text().unwrap_or_default().trim().to_string();
+            let (p, a) = (format_quantity(primary, convention), format_quantity(alternative, convention));
+            Some(Finding {
+                code: codes::AMBIGUOUS_NUMBER,
+                severity: Severity::Warning,
+                sheet: sheet.name.clone(),
+                cell: cell.at,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!("\"{typed}\" có hai cách đọc: {p} (quy ước của tệp, đang dùng) hoặc {a}; hãy ghi rõ"),
+                    format!("\"{typed}\" reads two ways: {p} (the file's convention, used) or {a}; please write it unambiguously"),
+                ),
+                expected: None,
+                actual: Some(typed),
+                fix: None,
+            })
+        })
+        .collect()
+}
+
+/// Formulas whose cached value differs from their recomputation.
+pub(crate) fn stale_formulas(
+    workbook: &Workbook,
+    sheet_index: usize,
+    recomputed: &[Recomputed],
+) -> Vec<Finding> {
+    let Some(sheet) = workbook.sheets.get(sheet_index) else {
+        return Vec::new();
+    };
+    recomputed
+        .iter()
+        .filter(|r| r.sheet == sheet_index)
+        .filter_map(|r| {
+            let RecalcOutcome::Stale { cached, computed } = &r.outcome else {
+                return None;
+            };
+            let cell = sheet.cell(r.cell);
+            let formula = cell.and_then(|c| c.formula.clone()).unwrap_or_default();
+            let expected = show_eval(computed, cell, workbook.convention);
+            let actual = show_value(cached, cell, workbook.convention);
+            let fix = match computed {
+                crate::formula::EvalValue::Number(n) if n.lo == n.hi => Some(Fix {
+                    edits: vec![Edit {
+                        cell: r.cell,
+                        value: n.lo,
+                        shown: expected.clone(),
+                    }],
+                    reason: Message::new(
+                        "tính lại công thức",
+                        "recalculate the formula",
+                    ),
+                    applicability: Applicability::Safe,
+                }),
+                _ => None,
+            };
+            Some(Finding {
+                code: codes::STALE_FORMULA,
+                severity: Severity::Error,
+                sheet: sheet.name.clone(),
+                cell: r.cell,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!("Công thức ={formula} lưu giá trị {actual} nhưng tính lại được {expected}: tệp chưa được tính lại trước khi lưu"),
+                    format!("Formula ={formula} holds the cached value {actual} but recomputes to {expected}: the file was saved without recalculating"),
+                ),
+                expected: Some(expected),
+                actual: Some(actual),
+                fix,
+            })
+        })
+        .collect()
+}
+
+/// The reporting period stated above the table (explicit `từ ngày … đến ngày …` first).
+pub(crate) fn stated_period(sheet: &Sheet, layout: Option<&Layout>) -> Option<Period> {
+    let above = layout.map_or(12, |l| l.header_first);
+    let texts: Vec<&str> = sheet
+        .cells
+        .iter()
+        .take_while(|c| c.at.row < above)
+        .filter_map(|c| c.value.as_text())
+        .collect();
+    let explicit = texts.iter().find_map(|t| {
+        let folded = crate::text::normalize_label(t);
+        (folded.contains("tu ngay") || folded.contains("from"))
+            .then(|| period_in_text(t))
+            .flatten()
+    });
+    explicit.or_else(|| texts.iter().find_map(|t| period_in_text(t)))
+}
+
+/// Dates in the table body outside the stated period (a month of grace after its end, for
+/// figures "as of" the reporting day).
+pub(crate) fn dates_outside_period(sheet: &Sheet, layout: Option<&Layout>) -> Vec<Finding> {
+    let Some(layout) = layout else {
+        return Vec::new();
+    };
+    let Some(period) = stated_period(sheet, Some(layout)) else {
+        return Vec::new();
+    };
+    let grace_end = add_days(period.to, 31);
+    data_cells(sheet, Some(layout))
+        .filter_map(|cell| {
+            let dates: Vec<Date> = match &cell.value {
+                Value::Date(date) => vec![*date],
+                Value::Text(text) => dates_in_text(text),
+                _ => Vec::new(),
+            };
+            let outside = dates
+                .into_iter()
+                .find(|date| *date < period.from || *date > grace_end)?;
+            let shown = match &cell.value {
+                Value::Text(text) => text.trim().to_string(),
+                _ => outside.to_string(),
+            };
+            Some(Finding {
+                code: codes::DATE_OUTSIDE_PERIOD,
+                severity: Severity::Warning,
+                sheet: sheet.name.clone(),
+                cell: cell.at,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!(
+                        "Ngày {outside} nằm ngoài kỳ báo cáo {} – {}",
+                        period.from, period.to
+                    ),
+                    format!(
+                        "The date {outside} lies outside the reporting period {} – {}",
+                        period.from, period.to
+                    ),
+                ),
+                expected: Some(format!("{} – {}", period.from, period.to)),
+                actual: Some(shown),
+                fix: None,
+            })
+        })
+        .collect()
+}
+
+/// A date some days later (calendar arithmetic, month lengths and leap years honoured).
+fn add_days(date: Date, days: u32) -> Date {
+    let mut d = date;
+    for _ in 0..days {
+        let month_len = match d.month {
+            2 if (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0 => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        if d.day < month_len {
+            d.day += 1;
+        } else if d.month < 12 {
+            d.day = 1;
+            d.month += 1;
+        } else {
+            d = Date {
+                year: d.year + 1,
+                month: 1,
+                day: 1,
+            };
+        }
+    }
+    d
+}

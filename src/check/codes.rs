@@ -1,0 +1,91 @@
+//! Every finding code crossfoot reports, with its user documentation (`crossfoot explain`).
+//! Codes are stable: tools and offices filter on them.
+
+use crate::finding::Severity;
+
+/// A finding code's user documentation (`crossfoot explain CODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// The stable code, e.g. `CF201`.
+    pub code: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What the rule checks and why, in Vietnamese.
+    pub doc_vi: &'static str,
+    /// What the rule checks and why, in English.
+    pub doc_en: &'static str,
+}
+
+macro_rules! codes {
+    ($( $konst:ident = $code:literal, $name:literal, $severity:ident, $vi:literal, $en:literal; )*) => {
+        $(
+            #[doc = $en]
+            pub const $konst: &str = $code;
+        )*
+        const DOCS: &[RuleDoc] = &[
+            $( RuleDoc { code: $code, name: $name, severity: Severity::$severity, doc_vi: $vi, doc_en: $en }, )*
+        ];
+    };
+}
+
+codes! {
+    UNREADABLE = "CF001", "unreadable-file", Error,
+        "Không đọc được tệp: không phải bảng tính, bị hỏng, có mật khẩu hoặc vượt giới hạn an toàn. Các tệp khác vẫn được kiểm tra; mã thoát là 2.",
+        "The file could not be read: not a workbook, damaged, password-protected or over a safety limit. The other files are still checked; the exit code is 2.";
+    TEMPLATE_NOT_FOUND = "CF002", "template-not-matched", Warning,
+        "Mẫu biểu đã chọn không khớp trang nào của bảng tính (thiếu cột hoặc dòng mà mẫu biểu cần). Chỉ các kiểm tra chung được chạy.",
+        "The chosen template matches no sheet of the workbook (a column or row it needs is missing). Only the checks every file gets were run.";
+    TEXT_NUMBER = "CF101", "number-stored-as-text", Info,
+        "Số được gõ dưới dạng văn bản (ví dụ \"203.566\"). crossfoot đọc nó theo quy ước số của tệp và vẫn kiểm tra, nhưng Excel không cộng được các ô này: công thức SUM sẽ bỏ qua chúng.",
+        "A number typed as text (for example \"203.566\"). crossfoot reads it in the file's number convention and still checks it, but Excel cannot add such cells: a SUM formula skips them.";
+    AMBIGUOUS_NUMBER = "CF102", "ambiguous-number", Warning,
+        "Số dạng văn bản có hai cách đọc tùy quy ước (\"1,234\" là 1,234 theo kiểu Việt Nam nhưng 1234 theo kiểu Anh). crossfoot dùng quy ước của tệp và báo để người lập kiểm tra lại.",
+        "A text number with two readings depending on the convention (\"1,234\" is 1.234 in Vietnamese writing but 1234 in English). crossfoot uses the file's convention and reports it so a person confirms.";
+    STALE_FORMULA = "CF103", "stale-formula-value", Error,
+        "Giá trị lưu sẵn của công thức khác với kết quả tính lại: tệp được lưu mà không tính lại, hoặc do công cụ không tính công thức tạo ra. Người đọc thấy số cũ.",
+        "A formula's cached value differs from its recomputation: the file was saved without recalculating, or written by a tool that never calculates. Readers see the old number.";
+    FORMULA_ERROR = "CF104", "formula-error-value", Error,
+        "Một ô mà quy tắc cần đọc chứa giá trị lỗi của Excel (#DIV/0!, #REF!, #VALUE!…). Quy tắc không kiểm tra được dòng đó.",
+        "A cell a rule reads holds an Excel error value (#DIV/0!, #REF!, #VALUE!, …). The rule cannot check that row.";
+    DATE_OUTSIDE_PERIOD = "CF105", "date-outside-period", Warning,
+        "Ngày trong bảng nằm ngoài kỳ báo cáo mà tiêu đề ghi (ví dụ ngày năm 2024 trong báo cáo quý III năm 2022). Thường là gõ nhầm năm hoặc chép từ báo cáo khác.",
+        "A date in the table lies outside the reporting period the title states (for example a 2024 date in a report on Q3 2022). Usually a mistyped year or a value copied from another report.";
+    RELATION = "CF201", "relation-does-not-hold", Error,
+        "Một quan hệ của mẫu biểu không thỏa trên dòng này, ví dụ tổng số hồ sơ nhận = trực tuyến + trực tiếp + kỳ trước chuyển qua. Số kỳ vọng được tính chính xác từ các ô thành phần.",
+        "A relation of the form does not hold on this row, e.g. dossiers received = online + in person + carried over. The expected value is computed exactly from the part cells.";
+    TOTAL = "CF202", "total-does-not-match-parts", Error,
+        "Dòng tổng (tổng cộng, cộng, dòng mục I, II, III) khác tổng các dòng con của nó trong cột này.",
+        "A total row (grand total, subtotal, section row I, II, III) differs from the sum of its child rows in this column.";
+    RATIO = "CF203", "ratio-does-not-match", Error,
+        "Tỷ lệ ghi trong ô không khớp tỷ lệ tính từ các ô thành phần ở độ chính xác đang hiển thị: 70,3 nghĩa là một số trong [70,25; 70,35) khi làm tròn.",
+        "The reported ratio does not match the ratio computed from its parts at the precision shown: 70.3 stands for a number in [70.25; 70.35) when rounded.";
+    PART_EXCEEDS_TOTAL = "CF204", "part-exceeds-total", Error,
+        "Một thành phần lớn hơn tổng của nó.",
+        "A part is larger than its total.";
+    NOT_A_COUNT = "CF205", "not-a-whole-nonnegative-number", Error,
+        "Số đếm (hồ sơ, nhiệm vụ, người) phải là số nguyên không âm.",
+        "A count (dossiers, tasks, people) must be a non-negative whole number.";
+    TRUNCATED = "CF206", "truncated-not-rounded", Info,
+        "Tỷ lệ khớp khi cắt bớt chữ số nhưng không khớp khi làm tròn (75/78 = 96,15… ghi 96,1 thay vì 96,2). Quy tắc cho phép cả hai; đây là quy ước tệp đang dùng.",
+        "The ratio matches when truncated but not when rounded (75/78 = 96.15… written 96.1 instead of 96.2). The rule allows both; this is the convention the file uses.";
+}
+
+/// Every finding code crossfoot can report.
+pub fn rule_docs() -> &'static [RuleDoc] {
+    DOCS
+}
+
+/// The documentation of one code (case-insensitive).
+///
+/// # Examples
+/// ```
+/// let doc = crossfoot::explain("cf202").unwrap();
+/// assert_eq!(doc.name, "total-does-not-match-parts");
+/// assert!(crossfoot::explain("CF999").is_none());
+/// ```
+pub fn explain(code: &str) -> Option<&'static RuleDoc> {
+    DOCS.iter()
+        .find(|doc| doc.code.eq_ignore_ascii_case(code.trim()))
+}

@@ -1,0 +1,593 @@
+//! Template rules as relation instances: each rule applied to each row (or once, or down
+//! each column's hierarchy), evaluated exactly over the cells' values, with the reported side
+//! standing for the interval its shown precision allows.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use crate::formula::{evaluate, parse_formula, EvalValue, ExcelError, Expr, Operand, Resolver};
+use crate::interval::Interval;
+use crate::model::{CellRange, CellRef, Sheet, Value};
+use crate::number::{Marker, Quantity, Reading, Rounding};
+use crate::template::{BlankMeaning, Blanks, Bound, RuleSpec, Scope, TemplateSpec};
+
+/// A comparison at the top of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Comparison {
+    Eq,
+    Ne,
+    Le,
+    Ge,
+    Lt,
+    Gt,
+}
+
+impl Comparison {
+    /// Whether `lhs op rhs` can hold for some values of the two intervals.
+    fn holds(self, lhs: &Interval, rhs: &Interval) -> bool {
+        match self {
+            Comparison::Eq => lhs.meets(rhs),
+            Comparison::Ne => !(lhs.lo == lhs.hi && rhs.lo == rhs.hi && lhs.lo == rhs.lo),
+            Comparison::Le => lhs.lo <= rhs.hi,
+            Comparison::Ge => lhs.hi >= rhs.lo,
+            Comparison::Lt => lhs.lo < rhs.hi,
+            Comparison::Gt => lhs.hi > rhs.lo,
+        }
+    }
+}
+
+/// A rule's formulas, parsed once.
+#[derive(Debug, Clone)]
+pub(crate) struct ParsedRule {
+    /// `lhs op rhs`, or a whole boolean formula when there is no top-level comparison.
+    pub body: RuleBody,
+    /// The `when` condition.
+    pub when: Option<Expr>,
+    /// The single name or address on the left, if the left side is one cell.
+    pub lhs_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum RuleBody {
+    Compare {
+        lhs: Expr,
+        op: Comparison,
+        rhs: Expr,
+    },
+    Whole(Expr),
+    /// Cross-footing: no formula.
+    Sum,
+}
+
+/// Splits `a + b = c` at its top-level comparison (outside parentheses and strings) and
+/// returns the byte offset of the operator.
+pub(crate) fn split_comparison(text: &str) -> Option<(&str, Comparison, &str)> {
+    let bytes = text.as_bytes();
+    let mut depth = 0i32;
+    let mut in_string = false;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'"' => in_string = !in_string,
+            b'(' if !in_string => depth += 1,
+            b')' if !in_string => depth -= 1,
+            b'<' | b'>' | b'=' if !in_string && depth == 0 => {
+                let next = bytes.get(i + 1).copied();
+                let (op, len) = match (b, next) {
+                    (b'<', Some(b'=')) => (Comparison::Le, 2),
+                    (b'>', Some(b'=')) => (Comparison::Ge, 2),
+                    (b'<', Some(b'>')) => (Comparison::Ne, 2),
+                    (b'<', _) => (Comparison::Lt, 1),
+                    (b'>', _) => (Comparison::Gt, 1),
+                    _ => (Comparison::Eq, 1),
+                };
+                let lhs = text.get(..i)?;
+                let rhs = text.get(i + len..)?;
+                return Some((lhs, op, rhs));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Whether a text is a single name or A1 address (the reported cell of a rule).
+fn single_name(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()
+        && t.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$')
+        && !t.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    .then(|| t.to_string())
+}
+
+impl ParsedRule {
+    pub(crate) fn parse(rule: &RuleSpec) -> Result<ParsedRule, String> {
+        let when = match &rule.when {
+            Some(when) => Some(parse_formula(when.get_ref()).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        if rule.scope == Scope::Hierarchy {
+            return Ok(ParsedRule {
+                body: RuleBody::Sum,
+                when,
+                lhs_name: None,
+            });
+        }
+        let text = rule
+            .expr
+            .as_ref()
+            .map(|e| e.get_ref().as_str())
+            .unwrap_or("");
+        let (body, lhs_name) = match split_comparison(text) {
+            Some((lhs, op, rhs)) => (
+                RuleBody::Compare {
+                    lhs: parse_formula(lhs).map_err(|e| e.to_string())?,
+                    op,
+                    rhs: parse_formula(rhs).map_err(|e| e.to_string())?,
+                },
+                single_name(lhs),
+            ),
+            None => (
+                RuleBody::Whole(parse_formula(text).map_err(|e| e.to_string())?),
+                None,
+            ),
+        };
+        Ok(ParsedRule {
+            body,
+            when,
+            lhs_name,
+        })
+    }
+}
+
+/// One rule applied at one place.
+#[derive(Debug, Clone)]
+pub(crate) struct Relation {
+    /// Index of the rule in the template.
+    pub rule: usize,
+    /// The row it applies to (row scope and hierarchy parent), if any.
+    pub row: Option<u32>,
+    /// The column bound to `x` (rules with `each`), or the hierarchy column.
+    pub column: Option<u32>,
+    /// For hierarchy relations: the child rows.
+    pub children: Vec<u32>,
+}
+
+/// How a relation came out.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// It holds.
+    Holds,
+    /// It holds only because the reported value was truncated rather than rounded.
+    HoldsTruncated { lhs: Quantity, rhs: Interval },
+    /// It does not hold.
+    Fails {
+        lhs: Option<(Interval, Option<Quantity>)>,
+        rhs: Option<Interval>,
+    },
+    /// Not checked: a cell was `x`, the condition was false, or a value was not a number.
+    Skipped,
+    /// A cell it reads holds an Excel error.
+    ErrorValue(Vec<CellRef>),
+}
+
+/// Evaluates relations on one sheet, with optional overridden cell values (to test fixes).
+pub(crate) struct Evaluator<'a> {
+    pub sheet: &'a Sheet,
+    pub bound: &'a Bound,
+    pub spec: &'a TemplateSpec,
+    pub rules: &'a [ParsedRule],
+}
+
+/// Resolves names and addresses for one relation, recording what it reads.
+struct RelationResolver<'a> {
+    sheet: &'a Sheet,
+    names: HashMap<&'a str, CellRef>,
+    blanks: Blanks,
+    overrides: &'a HashMap<CellRef, Decimal>,
+    read: RefCell<Vec<CellRef>>,
+    skip: RefCell<bool>,
+    errors: RefCell<Vec<CellRef>>,
+}
+
+impl RelationResolver<'_> {
+    fn value_at(&self, at: CellRef) -> EvalValue {
+        self.read.borrow_mut().push(at);
+        if let Some(value) = self.overrides.get(&at) {
+            return EvalValue::Number(Interval::point(*value));
+        }
+        let Some(cell) = self.sheet.cell(at) else {
+            return self.marker(Marker::Blank);
+        };
+        match &cell.reading {
+            Reading::Number(q) => EvalValue::Number(Interval::point(q.value)),
+            Reading::Ambiguous { primary, .. } => EvalValue::Number(Interval::point(primary.value)),
+            Reading::Marker(marker) => self.marker(*marker),
+            Reading::NotNumber => match &cell.value {
+                Value::Error(_) => {
+                    self.errors.borrow_mut().push(at);
+                    EvalValue::Error(ExcelError::Value)
+                }
+                Value::Empty => self.marker(Marker::Blank),
+                Value::Text(text) => EvalValue::Text(text.clone()),
+                Value::Bool(b) => EvalValue::Bool(*b),
+                _ => {
+                    *self.skip.borrow_mut() = true;
+                    EvalValue::Blank
+                }
+            },
+        }
+    }
+
+    fn marker(&self, marker: Marker) -> EvalValue {
+        let meaning = match marker {
+            Marker::Blank => self.blanks.blank,
+            Marker::Dash => self.blanks.dash,
+            Marker::NotApplicable => self.blanks.x,
+            Marker::Ellipsis => self.blanks.ellipsis,
+        };
+        match meaning {
+            BlankMeaning::Zero => EvalValue::Number(Interval::point(Decimal::ZERO)),
+            BlankMeaning::Skip => {
+                *self.skip.borrow_mut() = true;
+                EvalValue::Blank
+            }
+        }
+    }
+}
+
+impl Resolver for RelationResolver<'_> {
+    fn cell(&self, sheet: Option<&str>, at: CellRef) -> EvalValue {
+        if sheet.is_some_and(|name| name != self.sheet.name) {
+            return EvalValue::Error(ExcelError::Ref);
+        }
+        self.value_at(at)
+    }
+
+    fn range(&self, sheet: Option<&str>, range: CellRange) -> Vec<EvalValue> {
+        if sheet.is_some_and(|name| name != self.sheet.name) {
+            return vec![EvalValue::Error(ExcelError::Ref)];
+        }
+        // Bounded: rules over ranges are written by people for forms, not whole columns.
+        let rows = range.first.row..=range.last.row.min(range.first.row.saturating_add(100_000));
+        let mut values = Vec::new();
+        for row in rows {
+            for col in range.first.col..=range.last.col.min(range.first.col.saturating_add(1_000)) {
+                values.push(self.value_at(CellRef::new(row, col)));
+            }
+        }
+        values
+    }
+
+    fn name(&self, name: &str) -> Option<Operand> {
+        let at = self.names.get(name).copied().or_else(|| {
+            self.names
+                .iter()
+                .find(|(known, _)| known.eq_ignore_ascii_case(name))
+                .map(|(_, at)| *at)
+        })?;
+        Some(Operand::Single(self.value_at(at)))
+    }
+}
+
+/// What one evaluation read.
+pub(crate) struct Evaluation {
+    pub outcome: Outcome,
+    /// The reported cell (left side), if it is one cell.
+    pub target: Option<CellRef>,
+    /// Every cell read.
+    pub cells: Vec<CellRef>,
+}
+
+impl<'a> Evaluator<'a> {
+    /// Every relation instance of the template on this sheet.
+    pub(crate) fn relations(&self) -> Vec<Relation> {
+        let mut relations = Vec::new();
+        let hierarchy = self.bound.layout.hierarchy();
+        for (index, rule) in self.spec.rules.iter().enumerate() {
+            match rule.scope {
+                Scope::Row => {
+                    for body_row in self.bound.layout.body.iter().filter(|r| r.has_numbers) {
+                        if rule.each.is_empty() {
+                            relations.push(Relation {
+                                rule: index,
+                                row: Some(body_row.row),
+                                column: None,
+                                children: Vec::new(),
+                            });
+                        }
+                        for name in &rule.each {
+                            if let Some(col) = self.bound.columns.get(name) {
+                                relations.push(Relation {
+                                    rule: index,
+                                    row: Some(body_row.row),
+                                    column: Some(*col),
+                                    children: Vec::new(),
+                                });
+                            }
+                        }
+                    }
+                }
+                Scope::Once => {
+                    if rule.each.is_empty() {
+                        relations.push(Relation {
+                            rule: index,
+                            row: None,
+                            column: None,
+                            children: Vec::new(),
+                        });
+                    }
+                    for name in &rule.each {
+                        if let Some(at) = self.bound.cells.get(name) {
+                            relations.push(Relation {
+                                rule: index,
+                                row: Some(at.row),
+                                column: Some(at.col),
+                                children: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                Scope::Hierarchy => {
+                    for (parent, children) in &hierarchy {
+                        for name in &rule.columns {
+                            if let Some(col) = self.bound.columns.get(name) {
+                                relations.push(Relation {
+                                    rule: index,
+                                    row: Some(*parent),
+                                    column: Some(*col),
+                                    children: children.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        relations
+    }
+
+    fn resolver(
+        &self,
+        relation: &Relation,
+        overrides: &'a HashMap<CellRef, Decimal>,
+    ) -> RelationResolver<'a> {
+        let mut names: HashMap<&str, CellRef> = HashMap::new();
+        for (name, at) in &self.bound.cells {
+            names.insert(name.as_str(), *at);
+        }
+        if let Some(row) = relation.row {
+            for (name, col) in &self.bound.columns {
+                names.insert(name.as_str(), CellRef::new(row, *col));
+            }
+            if let Some(col) = relation.column {
+                names.insert("x", CellRef::new(row, col));
+            }
+        }
+        RelationResolver {
+            sheet: self.sheet,
+            names,
+            blanks: self.spec.blanks,
+            overrides,
+            read: RefCell::new(Vec::new()),
+            skip: RefCell::new(false),
+            errors: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Evaluates one relation, with `overrides` standing in for cell values.
+    pub(crate) fn evaluate(
+        &self,
+        relation: &Relation,
+        overrides: &HashMap<CellRef, Decimal>,
+    ) -> Evaluation {
+        // SAFETY of lifetimes: the resolver borrows `overrides` only inside this call.
+        let overrides: &HashMap<CellRef, Decimal> = overrides;
+        let rule_spec = self.spec.rules.get(relation.rule);
+        let parsed = self.rules.get(relation.rule);
+        let (Some(rule_spec), Some(parsed)) = (rule_spec, parsed) else {
+            return Evaluation {
+                outcome: Outcome::Skipped,
+                target: None,
+                cells: Vec::new(),
+            };
+        };
+        let resolver = RelationResolver {
+            ..self.resolver_for(relation, overrides)
+        };
+        let finish = |outcome: Outcome, target: Option<CellRef>, resolver: &RelationResolver| {
+            let mut cells = resolver.read.borrow().clone();
+            cells.sort();
+            cells.dedup();
+            let errors = resolver.errors.borrow().clone();
+            let outcome = if !errors.is_empty() {
+                Outcome::ErrorValue(errors)
+            } else if *resolver.skip.borrow() {
+                Outcome::Skipped
+            } else {
+                outcome
+            };
+            Evaluation {
+                outcome,
+                target,
+                cells,
+            }
+        };
+
+        if let Some(when) = &parsed.when {
+            match evaluate(when, &resolver) {
+                EvalValue::Bool(true) => {}
+                EvalValue::Number(n) if n.lo != Decimal::ZERO || n.hi != Decimal::ZERO => {}
+                _ => {
+                    return Evaluation {
+                        outcome: Outcome::Skipped,
+                        target: None,
+                        cells: Vec::new(),
+                    }
+                }
+            }
+        }
+
+        match &parsed.body {
+            RuleBody::Sum => {
+                let (Some(row), Some(col)) = (relation.row, relation.column) else {
+                    return finish(Outcome::Skipped, None, &resolver);
+                };
+                let target = CellRef::new(row, col);
+                let parent = resolver.value_at(target);
+                let mut sum = Some(Decimal::ZERO);
+                let mut all_blank = self.is_blank(target, overrides);
+                for child in &relation.children {
+                    let at = CellRef::new(*child, col);
+                    all_blank &= self.is_blank(at, overrides);
+                    match resolver.value_at(at) {
+                        EvalValue::Number(n) => sum = sum.and_then(|s| s.checked_add(n.lo)),
+                        EvalValue::Blank => {}
+                        _ => sum = None,
+                    }
+                }
+                if all_blank {
+                    return finish(Outcome::Skipped, Some(target), &resolver);
+                }
+                let outcome = match (parent, sum) {
+                    (EvalValue::Number(p), Some(s)) => {
+                        let rhs = Interval::point(s);
+                        if p.meets(&rhs) {
+                            Outcome::Holds
+                        } else {
+                            Outcome::Fails {
+                                lhs: Some((p, self.quantity(target, overrides))),
+                                rhs: Some(rhs),
+                            }
+                        }
+                    }
+                    _ => Outcome::Skipped,
+                };
+                finish(outcome, Some(target), &resolver)
+            }
+            RuleBody::Whole(expr) => {
+                let outcome = match evaluate(expr, &resolver) {
+                    EvalValue::Bool(true) => Outcome::Holds,
+                    EvalValue::Bool(false) => Outcome::Fails {
+                        lhs: None,
+                        rhs: None,
+                    },
+                    _ => Outcome::Skipped,
+                };
+                let target = relation
+                    .row
+                    .zip(relation.column)
+                    .map(|(row, col)| CellRef::new(row, col));
+                finish(outcome, target, &resolver)
+            }
+            RuleBody::Compare { lhs, op, rhs } => {
+                let target = parsed.lhs_name.as_deref().and_then(|name| {
+                    resolver
+                        .names
+                        .get(name)
+                        .copied()
+                        .or_else(|| CellRef::parse(name))
+                });
+                let lhs_value = evaluate(lhs, &resolver);
+                let rhs_value = evaluate(rhs, &resolver);
+                let (EvalValue::Number(lhs_point), EvalValue::Number(rhs_interval)) =
+                    (lhs_value, rhs_value)
+                else {
+                    return finish(Outcome::Skipped, target, &resolver);
+                };
+                let quantity = target.and_then(|at| self.quantity(at, overrides));
+                let reported = |rounding: Rounding| match (&quantity, rounding) {
+                    (Some(q), rounding) if rounding != Rounding::Exact && shows_all(q) => {
+                        q.interval(rounding)
+                    }
+                    _ => lhs_point,
+                };
+                let outcome = if op.holds(&reported(Rounding::Exact), &rhs_interval) {
+                    Outcome::Holds
+                } else if rule_spec.rounding == Rounding::Either {
+                    if op.holds(&reported(Rounding::Nearest), &rhs_interval) {
+                        Outcome::Holds
+                    } else if op.holds(&reported(Rounding::Truncate), &rhs_interval) {
+                        match quantity {
+                            Some(q) => Outcome::HoldsTruncated {
+                                lhs: q,
+                                rhs: rhs_interval,
+                            },
+                            None => Outcome::Holds,
+                        }
+                    } else {
+                        Outcome::Fails {
+                            lhs: Some((lhs_point, quantity)),
+                            rhs: Some(rhs_interval),
+                        }
+                    }
+                } else if op.holds(&reported(rule_spec.rounding), &rhs_interval) {
+                    Outcome::Holds
+                } else {
+                    Outcome::Fails {
+                        lhs: Some((lhs_point, quantity)),
+                        rhs: Some(rhs_interval),
+                    }
+                };
+                finish(outcome, target, &resolver)
+            }
+        }
+    }
+
+    fn resolver_for(
+        &self,
+        relation: &Relation,
+        overrides: &'a HashMap<CellRef, Decimal>,
+    ) -> RelationResolver<'a> {
+        self.resolver(relation, overrides)
+    }
+
+    fn is_blank(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> bool {
+        !overrides.contains_key(&at)
+            && self.sheet.cell(at).is_none_or(|cell| {
+                matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank()
+            })
+    }
+
+    /// The reported quantity of a cell (with an override, the override at the same precision).
+    fn quantity(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> Option<Quantity> {
+        let cell_quantity = self.sheet.cell(at).and_then(|cell| match &cell.reading {
+            Reading::Number(q) => Some(*q),
+            Reading::Ambiguous { primary, .. } => Some(*primary),
+            _ => None,
+        });
+        match overrides.get(&at) {
+            Some(value) => Some(Quantity {
+                value: *value,
+                ..cell_quantity.unwrap_or(Quantity {
+                    value: *value,
+                    decimals: value.scale(),
+                    percent: false,
+                    from_text: false,
+                })
+            }),
+            None => cell_quantity,
+        }
+    }
+}
+
+/// Whether a quantity's value has no more digits than it shows: only then is it a rounded
+/// report standing for an interval (an unrounded formula result is exact).
+fn shows_all(quantity: &Quantity) -> bool {
+    quantity.value.normalize().scale() <= quantity.decimals
+}
+
+/// Index: which relations read each cell.
+pub(crate) fn readers(evaluations: &[Evaluation]) -> BTreeMap<CellRef, Vec<usize>> {
+    let mut index: BTreeMap<CellRef, Vec<usize>> = BTreeMap::new();
+    for (i, evaluation) in evaluations.iter().enumerate() {
+        for cell in &evaluation.cells {
+            index.entry(*cell).or_default().push(i);
+        }
+    }
+    index
+}

@@ -1,0 +1,70 @@
+//! Values as a person sees them in the sheet: numbers in the workbook's convention at the
+//! precision the cell shows, percentages as percentages.
+
+use rust_decimal::Decimal;
+
+use crate::formula::EvalValue;
+use crate::interval::Interval;
+use crate::model::{Cell, Value};
+use crate::number::{format_number, format_quantity, Convention, Quantity, Reading};
+
+/// A cell's stored value as shown.
+pub(crate) fn show_value(value: &Value, cell: Option<&Cell>, convention: Convention) -> String {
+    match value {
+        Value::Number(n) => show_number(*n, cell.and_then(quantity_of), convention),
+        Value::Text(t) => t.trim().to_string(),
+        Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Value::Error(e) => e.clone(),
+        Value::Date(d) => d.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Empty => String::new(),
+    }
+}
+
+/// A computed value as it would be shown in `cell`.
+pub(crate) fn show_eval(value: &EvalValue, cell: Option<&Cell>, convention: Convention) -> String {
+    match value {
+        EvalValue::Number(n) => show_interval(n, cell.and_then(quantity_of), convention),
+        EvalValue::Text(t) => t.clone(),
+        EvalValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        EvalValue::Error(e) => format!("{e:?}"),
+        EvalValue::Blank => String::new(),
+    }
+}
+
+/// A number shown like `like` (same decimals and percent), or with its own digits.
+pub(crate) fn show_number(
+    value: Decimal,
+    like: Option<Quantity>,
+    convention: Convention,
+) -> String {
+    match like {
+        Some(q) => format_quantity(&Quantity { value, ..q }, convention),
+        None => format_number(value, value.normalize().scale(), convention),
+    }
+}
+
+/// An interval shown as its value when a point (or when both ends show the same), else as
+/// `[lo; hi]`.
+pub(crate) fn show_interval(
+    value: &Interval,
+    like: Option<Quantity>,
+    convention: Convention,
+) -> String {
+    let lo = show_number(value.lo, like, convention);
+    let hi = show_number(value.hi, like, convention);
+    if lo == hi {
+        lo
+    } else {
+        format!("[{lo}; {hi}]")
+    }
+}
+
+/// The quantity a cell reports, if it is a number.
+pub(crate) fn quantity_of(cell: &Cell) -> Option<Quantity> {
+    match &cell.reading {
+        Reading::Number(q) => Some(*q),
+        Reading::Ambiguous { primary, .. } => Some(*primary),
+        _ => None,
+    }
+}

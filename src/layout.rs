@@ -1,0 +1,459 @@
+//! Finds the table in a sheet the way a person reads a form: the title and period lines
+//! above, the header block (multi-row, merged), the `(1) (2) (3)` column-number row, the
+//! body rows and what each is (grand total, subtotal, section, unit), and the notes and
+//! signature block below, which are not data.
+
+use std::collections::BTreeMap;
+
+use crate::model::{CellRange, CellRef, Sheet, Value};
+use crate::number::Reading;
+use crate::text::{is_roman_numeral, label_is, normalize_label};
+
+/// What a body row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    /// A grand total (`TỔNG CỘNG`, `Tổng cộng`, `Total`).
+    Total,
+    /// A subtotal (`Cộng`, `Subtotal`) over the units since the previous boundary.
+    Subtotal,
+    /// A section row (roman numeral or capital letter in the STT column).
+    Section,
+    /// A unit (detail) row.
+    Unit,
+}
+
+/// One body row and what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyRow {
+    /// Zero-based row.
+    pub row: u32,
+    /// What it is.
+    pub kind: RowKind,
+    /// Its label (the label column's text), trimmed.
+    pub label: String,
+    /// Whether it holds at least one number.
+    pub has_numbers: bool,
+}
+
+/// The table found in a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// First header row (zero-based).
+    pub header_first: u32,
+    /// Last header row.
+    pub header_last: u32,
+    /// The `(1) (2) (3)` row, if the form has one.
+    pub number_row: Option<u32>,
+    /// Each column's header labels from top to bottom (merged cells seen from every column
+    /// they cover), repeated labels dropped.
+    pub headers: BTreeMap<u32, Vec<String>>,
+    /// The column holding row labels.
+    pub label_col: u32,
+    /// The STT (ordinal) column, if any.
+    pub stt_col: Option<u32>,
+    /// Body rows in order, blank rows left out.
+    pub body: Vec<BodyRow>,
+    /// The first row after the table (notes, signature block), if any.
+    pub footer_first: Option<u32>,
+}
+
+/// Labels that mark a grand total row.
+pub const TOTAL_LABELS: &[&str] = &[
+    "tong cong",
+    "tong so",
+    "tong",
+    "total",
+    "grand total",
+    "sum",
+    "toan tinh",
+    "cong chung",
+];
+
+/// Labels that mark a subtotal row.
+pub const SUBTOTAL_LABELS: &[&str] = &["cong", "subtotal", "sub total", "cong khoi"];
+
+/// Words that open the signature block or notes under a table.
+const FOOTER_STARTS: &[&str] = &[
+    "nguoi lap",
+    "nguoi ky",
+    "thu truong",
+    "ke toan truong",
+    "noi nhan",
+    "ghi chu",
+    "prepared by",
+    "approved by",
+    "note",
+    "notes",
+    "giam doc",
+    "chu tich",
+    "tm",
+    "kt",
+];
+
+impl Layout {
+    /// Finds the table of a sheet, or `None` when the sheet holds no table with numbers.
+    pub fn find(sheet: &Sheet) -> Option<Layout> {
+        let last_row = sheet.cells.last()?.at.row;
+        let header_first = (0..=last_row).find(|&row| distinct_entries(sheet, row) >= 3)?;
+        let width = covered_columns(sheet, header_first).len().max(1);
+
+        // The header block: rows from the first that cover at least half the table's width
+        // with text (or merges reaching down), up to the column-number row or the first row
+        // with numbers.
+        let mut header_last = header_first;
+        let mut number_row = None;
+        let mut row = header_first + 1;
+        while row <= last_row {
+            if is_column_number_row(sheet, row) {
+                number_row = Some(row);
+                break;
+            }
+            if numbers_in_row(sheet, row, None) > 0 {
+                break;
+            }
+            let covered = covered_columns(sheet, row).len();
+            if covered * 2 < width {
+                break;
+            }
+            header_last = row;
+            row += 1;
+        }
+        let body_first = number_row.map_or(header_last + 1, |r| r + 1);
+
+        let mut headers = BTreeMap::new();
+        for row in header_first..=header_last {
+            for col in covered_columns(sheet, row) {
+                let label = sheet.label(CellRef::new(row, col));
+                if label.is_empty() {
+                    continue;
+                }
+                let chain: &mut Vec<String> = headers.entry(col).or_default();
+                if chain.last() != Some(&label) {
+                    chain.push(label);
+                }
+            }
+        }
+
+        let stt_col = headers.iter().find_map(|(col, chain)| {
+            let leaf = normalize_label(chain.last()?);
+            matches!(leaf.as_str(), "stt" | "tt" | "so tt" | "no" | "#" | "ma so").then_some(*col)
+        });
+
+        let footer_first = (body_first..=last_row).find(|&row| is_footer_row(sheet, row));
+        let body_end = footer_first.unwrap_or(last_row + 1);
+        let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
+
+        let mut body = Vec::new();
+        for row in body_first..body_end {
+            let cells = sheet.row(row);
+            if cells.iter().all(|c| c.value.is_blank()) {
+                continue;
+            }
+            let label = sheet.label(CellRef::new(row, label_col));
+            let stt = stt_col
+                .map(|c| sheet.label(CellRef::new(row, c)))
+                .unwrap_or_default();
+            let has_numbers = numbers_in_row(sheet, row, Some((label_col, stt_col))) > 0;
+            let kind = classify_row(&label, &stt);
+            body.push(BodyRow {
+                row,
+                kind,
+                label,
+                has_numbers,
+            });
+        }
+        // Trailing rows without numbers (notes typed right under the table) are not body.
+        while body.last().is_some_and(|r| !r.has_numbers) {
+            body.pop();
+        }
+        if body.is_empty() {
+            return None;
+        }
+        Some(Layout {
+            header_first,
+            header_last,
+            number_row,
+            headers,
+            label_col,
+            stt_col,
+            body,
+            footer_first,
+        })
+    }
+
+    /// The columns that hold numbers in the body, left to right.
+    pub fn number_columns(&self, sheet: &Sheet) -> Vec<u32> {
+        let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+        for body_row in &self.body {
+            for cell in sheet.row(body_row.row) {
+                if Some(cell.at.col) == self.stt_col || cell.at.col == self.label_col {
+                    continue;
+                }
+                if matches!(cell.reading, Reading::Number(_) | Reading::Ambiguous { .. }) {
+                    *counts.entry(cell.at.col).or_default() += 1;
+                }
+            }
+        }
+        counts.into_keys().collect()
+    }
+
+    /// The rows each parent row sums, for cross-footing columns: sections over their units,
+    /// subtotals over the units since the previous boundary, grand totals over subtotals,
+    /// else over sections with numbers, else over all units.
+    pub fn hierarchy(&self) -> Vec<(u32, Vec<u32>)> {
+        let mut relations = Vec::new();
+        let mut subtotals = Vec::new();
+        let mut sections_with_numbers = Vec::new();
+        let mut all_units = Vec::new();
+        let mut current_section: Option<(u32, Vec<u32>)> = None;
+        let mut since_boundary: Vec<u32> = Vec::new();
+
+        let close_section = |section: &mut Option<(u32, Vec<u32>)>,
+                             relations: &mut Vec<(u32, Vec<u32>)>| {
+            if let Some((row, units)) = section.take() {
+                if !units.is_empty() {
+                    relations.push((row, units));
+                }
+            }
+        };
+
+        for body_row in &self.body {
+            match body_row.kind {
+                RowKind::Unit => {
+                    if body_row.has_numbers {
+                        all_units.push(body_row.row);
+                        since_boundary.push(body_row.row);
+                        if let Some((_, units)) = current_section.as_mut() {
+                            units.push(body_row.row);
+                        }
+                    }
+                }
+                RowKind::Section => {
+                    close_section(&mut current_section, &mut relations);
+                    since_boundary.clear();
+                    if body_row.has_numbers {
+                        sections_with_numbers.push(body_row.row);
+                        current_section = Some((body_row.row, Vec::new()));
+                    }
+                }
+                RowKind::Subtotal => {
+                    close_section(&mut current_section, &mut relations);
+                    if body_row.has_numbers && !since_boundary.is_empty() {
+                        relations.push((body_row.row, std::mem::take(&mut since_boundary)));
+                        subtotals.push(body_row.row);
+                    }
+                    since_boundary.clear();
+                }
+                RowKind::Total => {
+                    close_section(&mut current_section, &mut relations);
+                    since_boundary.clear();
+                }
+            }
+        }
+        close_section(&mut current_section, &mut relations);
+
+        let total_children = if !subtotals.is_empty() {
+            subtotals
+        } else if !sections_with_numbers.is_empty() {
+            sections_with_numbers
+        } else {
+            all_units
+        };
+        for body_row in &self.body {
+            if body_row.kind == RowKind::Total && body_row.has_numbers && !total_children.is_empty()
+            {
+                relations.push((body_row.row, total_children.clone()));
+            }
+        }
+        relations.sort_by_key(|(row, _)| *row);
+        relations
+    }
+
+    /// The body row record for a row.
+    pub fn body_row(&self, row: u32) -> Option<&BodyRow> {
+        self.body.iter().find(|r| r.row == row)
+    }
+}
+
+/// What a row is from its label and STT.
+pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
+    let folded = normalize_label(label);
+    if TOTAL_LABELS.iter().any(|phrase| label_is(&folded, phrase)) {
+        return RowKind::Total;
+    }
+    if SUBTOTAL_LABELS
+        .iter()
+        .any(|phrase| label_is(&folded, phrase))
+    {
+        return RowKind::Subtotal;
+    }
+    let stt = stt.trim().trim_end_matches('.');
+    let capital_letter = stt.len() == 1 && stt.chars().all(|c| c.is_ascii_uppercase());
+    if is_roman_numeral(stt) || capital_letter {
+        return RowKind::Section;
+    }
+    RowKind::Unit
+}
+
+/// How many separate entries a row has: cells not covered by the same merge counted once.
+fn distinct_entries(sheet: &Sheet, row: u32) -> usize {
+    let mut seen: Vec<CellRange> = Vec::new();
+    let mut count = 0;
+    for cell in sheet.row(row) {
+        if cell.value.is_blank() {
+            continue;
+        }
+        match sheet.merge_at(cell.at) {
+            Some(range) if seen.contains(range) => {}
+            Some(range) => {
+                seen.push(*range);
+                count += 1;
+            }
+            None => count += 1,
+        }
+    }
+    count
+}
+
+/// Columns a header row speaks for: its non-blank cells, and every column of a merged range
+/// that reaches this row from a cell with text.
+fn covered_columns(sheet: &Sheet, row: u32) -> Vec<u32> {
+    let mut cols: Vec<u32> = sheet
+        .row(row)
+        .iter()
+        .filter(|c| !c.value.is_blank())
+        .map(|c| c.at.col)
+        .collect();
+    for range in &sheet.merges {
+        if (range.first.row..=range.last.row).contains(&row) && !sheet.label(range.first).is_empty()
+        {
+            cols.extend(range.first.col..=range.last.col);
+        }
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    cols
+}
+
+/// A row like `(1) (2) (3) …` that numbers the columns.
+fn is_column_number_row(sheet: &Sheet, row: u32) -> bool {
+    let cells: Vec<_> = sheet
+        .row(row)
+        .iter()
+        .filter(|c| !c.value.is_blank())
+        .collect();
+    cells.len() >= 3
+        && cells.iter().all(|c| match &c.value {
+            Value::Text(t) => {
+                let t = t.trim();
+                t.starts_with('(')
+                    && t.ends_with(')')
+                    && t.len() > 2
+                    && t.get(1..t.len() - 1).is_some_and(|inner| {
+                        inner
+                            .chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || "=+-*/ ".contains(ch))
+                    })
+            }
+            _ => false,
+        })
+}
+
+/// How many numbers a row holds, leaving out the label and STT columns when given.
+fn numbers_in_row(sheet: &Sheet, row: u32, skip: Option<(u32, Option<u32>)>) -> usize {
+    sheet
+        .row(row)
+        .iter()
+        .filter(|c| match skip {
+            Some((label, stt)) => c.at.col != label && Some(c.at.col) != stt,
+            None => true,
+        })
+        .filter(|c| matches!(c.reading, Reading::Number(_) | Reading::Ambiguous { .. }))
+        .count()
+        .saturating_sub(usize::from(skip.is_none() && first_is_ordinal(sheet, row)))
+}
+
+/// Whether the row starts with a small ordinal (`1`, `2`), which alone is not data.
+fn first_is_ordinal(sheet: &Sheet, row: u32) -> bool {
+    sheet.row(row).iter().find(|c| !c.value.is_blank()).is_some_and(|c| {
+        matches!(&c.reading, Reading::Number(q) if q.value.is_integer() && q.value < rust_decimal::Decimal::from(1000) && q.value > rust_decimal::Decimal::ZERO)
+    })
+}
+
+/// Notes and signature lines under a table: no numbers, and a line that opens a signature
+/// block, a note, or a dated place line.
+fn is_footer_row(sheet: &Sheet, row: u32) -> bool {
+    let cells = sheet.row(row);
+    if cells
+        .iter()
+        .any(|c| matches!(c.reading, Reading::Number(_)))
+    {
+        return false;
+    }
+    cells.iter().any(|cell| {
+        let Some(text) = cell.value.as_text() else {
+            return false;
+        };
+        let folded = normalize_label(text);
+        FOOTER_STARTS
+            .iter()
+            .any(|start| folded == *start || folded.starts_with(&format!("{start} ")))
+            || is_place_and_date_line(&folded)
+    })
+}
+
+/// `Đồng Tháp, ngày 15 tháng 9 năm 2022`: the dated place line of a signature block.
+fn is_place_and_date_line(folded: &str) -> bool {
+    folded.contains("ngay ")
+        && folded.contains(" thang ")
+        && folded.contains(" nam ")
+        && !folded.starts_with("so ")
+        && folded.split_whitespace().count() <= 12
+}
+
+/// The label column: the column whose header says so, else the leftmost column (not STT)
+/// whose body is mostly text.
+fn find_label_column(
+    sheet: &Sheet,
+    headers: &BTreeMap<u32, Vec<String>>,
+    stt_col: Option<u32>,
+    body_first: u32,
+    body_end: u32,
+) -> Option<u32> {
+    const LABEL_HEADERS: &[&str] = &[
+        "noi dung",
+        "don vi",
+        "ten don vi",
+        "chi tieu",
+        "linh vuc",
+        "item",
+        "unit",
+        "description",
+        "dien giai",
+    ];
+    let by_header = headers.iter().find_map(|(col, chain)| {
+        let folded = normalize_label(chain.first()?);
+        (Some(*col) != stt_col && LABEL_HEADERS.iter().any(|h| folded.starts_with(h)))
+            .then_some(*col)
+    });
+    if by_header.is_some() {
+        return by_header;
+    }
+    let mut text_counts: BTreeMap<u32, usize> = BTreeMap::new();
+    for row in body_first..body_end {
+        for cell in sheet.row(row) {
+            if Some(cell.at.col) != stt_col
+                && matches!(cell.reading, Reading::NotNumber)
+                && matches!(cell.value, Value::Text(_))
+            {
+                *text_counts.entry(cell.at.col).or_default() += 1;
+            }
+        }
+    }
+    let best = text_counts.values().copied().max()?;
+    text_counts
+        .into_iter()
+        .find(|(_, n)| *n * 2 >= best)
+        .map(|(col, _)| col)
+}

@@ -1,0 +1,488 @@
+//! Reads the binary and zipped spreadsheet formats (xlsx, xlsm, xlsb, xls, ods) through
+//! calamine into the model: values, formulas, number formats and merged ranges, with every
+//! cell at its absolute position.
+//!
+//! xlsx and xlsb are streamed cell by cell, so a sheet that claims a huge dimension costs
+//! only the cells it really has; xls and ods are only offered as dense ranges by calamine.
+
+use std::io::Cursor;
+
+use calamine::{
+    Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, XlsbError,
+    Xlsx, XlsxError,
+};
+use rust_decimal::Decimal;
+
+use crate::error::ReadError;
+use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
+use crate::number::Reading;
+
+/// The most cells one sheet may hold before reading stops with a clear error.
+const MAX_CELLS_PER_SHEET: u64 = 20_000_000;
+
+/// A raw sheet before numbers are read: cells carry their format code.
+pub(crate) struct RawBook {
+    pub format: SourceFormat,
+    pub sheets: Vec<Sheet>,
+    pub defined_names: Vec<(String, String)>,
+    pub is_1904: bool,
+}
+
+/// Reads a zipped Office Open XML workbook (xlsx or xlsm).
+pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, ReadError> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
+    let is_1904 = book.has_1904_epoch();
+    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
+    let defined_names = book.defined_names().to_vec();
+    let mut sheets = Vec::new();
+    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+        let merges = book
+            .merge_cells_by_sheet_name(&meta.name)
+            .map_err(xlsx_error)?
+            .iter()
+            .map(range_of)
+            .collect();
+        let mut cells = Vec::new();
+        {
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsx_error)?;
+            while let Some(record) = reader.next_cell_with_formula().map_err(xlsx_error)? {
+                let formula = record.formula.filter(|f| !f.is_empty());
+                let value = value_of_ref(&record.value);
+                if value == Value::Empty && formula.is_none() {
+                    continue;
+                }
+                push_cell(&mut cells, &meta.name, record.pos, value, formula)?;
+            }
+        }
+        // Number formats come from a second pass over the styles: calamine offers values
+        // with formulas, or values with style ids, but not both in one pass.
+        {
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsx_error)?;
+            let palette: Vec<Option<String>> = reader
+                .styles()
+                .iter()
+                .map(|style| {
+                    style
+                        .number_format
+                        .as_ref()
+                        .map(|f| f.format_code.clone())
+                        .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
+                })
+                .collect();
+            sort_cells(&mut cells);
+            while let Some((row, col, style)) = reader.next_style_id().map_err(xlsx_error)? {
+                let Some(Some(code)) = palette.get(style) else {
+                    continue;
+                };
+                let at = CellRef::new(row, col);
+                if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
+                    if let Some(cell) = cells.get_mut(i) {
+                        cell.number_format = Some(code.clone());
+                    }
+                }
+            }
+        }
+        sheets.push(Sheet {
+            name: meta.name.clone(),
+            hidden: meta.visible != SheetVisible::Visible,
+            cells,
+            merges,
+        });
+    }
+    Ok(RawBook {
+        format,
+        sheets,
+        defined_names,
+        is_1904,
+    })
+}
+
+/// Reads an Excel binary workbook (xlsb), streaming its cells.
+pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
+    let mut book = Xlsb::new(Cursor::new(bytes)).map_err(xlsb_error)?;
+    let is_1904 = book.has_1904_epoch();
+    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
+    let defined_names = book.defined_names().to_vec();
+    let mut sheets = Vec::new();
+    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+        let mut cells = Vec::new();
+        {
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsb_error)?;
+            while let Some(cell) = reader.next_cell().map_err(xlsb_error)? {
+                let value = value_of_ref(cell.get_value());
+                if value != Value::Empty {
+                    push_cell(&mut cells, &meta.name, cell.get_position(), value, None)?;
+                }
+            }
+        }
+        sort_cells(&mut cells);
+        {
+            let mut reader = book
+                .worksheet_cells_reader(&meta.name)
+                .map_err(xlsb_error)?;
+            while let Some(formula) = reader.next_formula().map_err(xlsb_error)? {
+                attach_formula(&mut cells, formula.get_position(), formula.get_value());
+            }
+        }
+        sheets.push(Sheet {
+            name: meta.name.clone(),
+            hidden: meta.visible != SheetVisible::Visible,
+            cells,
+            merges: Vec::new(),
+        });
+    }
+    Ok(RawBook {
+        format: SourceFormat::Xlsb,
+        sheets,
+        defined_names,
+        is_1904,
+    })
+}
+
+/// Reads an Excel 97-2003 workbook (BIFF8).
+pub(crate) fn read_xls(bytes: &[u8]) -> Result<RawBook, ReadError> {
+    let mut book = Xls::new(Cursor::new(bytes)).map_err(xls_error)?;
+    let is_1904 = book.has_1904_epoch();
+    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
+    let defined_names = book.defined_names().to_vec();
+    let mut sheets = Vec::new();
+    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+        let range = book.worksheet_range(&meta.name).map_err(xls_error)?;
+        let formulas = book.worksheet_formula(&meta.name).map_err(xls_error)?;
+        let merges = book
+            .merge_cells_by_sheet_name(&meta.name)
+            .map_err(xls_error)?
+            .iter()
+            .map(range_of)
+            .collect();
+        let cells = cells_of_ranges(&meta.name, &range, &formulas)?;
+        sheets.push(Sheet {
+            name: meta.name.clone(),
+            hidden: meta.visible != SheetVisible::Visible,
+            cells,
+            merges,
+        });
+    }
+    Ok(RawBook {
+        format: SourceFormat::Xls,
+        sheets,
+        defined_names,
+        is_1904,
+    })
+}
+
+/// Reads an OpenDocument spreadsheet.
+pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
+    let mut book = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
+        calamine::OdsError::Password => ReadError::Encrypted,
+        other => ReadError::Corrupt(other.to_string()),
+    })?;
+    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
+    let defined_names = book.defined_names().to_vec();
+    let mut merges_by_sheet = super::ods_merges::ods_merges(bytes);
+    let mut sheets = Vec::new();
+    for meta in &metadata {
+        let range = book
+            .worksheet_range(&meta.name)
+            .map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let formulas = book
+            .worksheet_formula(&meta.name)
+            .map_err(|e| ReadError::Corrupt(e.to_string()))?;
+        let mut cells = cells_of_ranges(&meta.name, &range, &formulas)?;
+        for cell in &mut cells {
+            if let Some(formula) = &cell.formula {
+                cell.formula = Some(excel_formula_of_ods(formula));
+            }
+        }
+        sheets.push(Sheet {
+            name: meta.name.clone(),
+            hidden: meta.visible != SheetVisible::Visible,
+            cells,
+            merges: merges_by_sheet
+                .iter_mut()
+                .find(|(name, _)| *name == meta.name)
+                .map(|(_, merges)| std::mem::take(merges))
+                .unwrap_or_default(),
+        });
+    }
+    Ok(RawBook {
+        format: SourceFormat::Ods,
+        sheets,
+        defined_names,
+        is_1904: false,
+    })
+}
+
+/// Builds sorted cells from calamine's dense ranges, whose positions are relative to each
+/// range's own start (values and formulas can start at different cells).
+fn cells_of_ranges(
+    sheet: &str,
+    values: &Range<Data>,
+    formulas: &Range<String>,
+) -> Result<Vec<Cell>, ReadError> {
+    let mut cells = Vec::new();
+    if let Some((row0, col0)) = values.start() {
+        for (row, col, data) in values.used_cells() {
+            let value = value_of_data(data);
+            if value == Value::Empty {
+                continue;
+            }
+            let pos = offset(row0, col0, row, col);
+            push_cell(&mut cells, sheet, pos, value, None)?;
+        }
+    }
+    sort_cells(&mut cells);
+    if let Some((row0, col0)) = formulas.start() {
+        for (row, col, formula) in formulas.used_cells() {
+            attach_formula(&mut cells, offset(row0, col0, row, col), formula);
+        }
+    }
+    Ok(cells)
+}
+
+/// OpenFormula (`of:=[.C10]+[.C27]`, `SUM([.C11:.C26])`, `[$'Sheet 1'.A1]`) into Excel's
+/// syntax (`C10+C27`, `SUM(C11:C26)`, `'Sheet 1'!A1`); `;` separators are kept, the
+/// formula parser accepts them.
+fn excel_formula_of_ods(formula: &str) -> String {
+    let body = formula.strip_prefix("of:").unwrap_or(formula);
+    let body = body.strip_prefix('=').unwrap_or(body);
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    let mut in_string = false;
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '[' => {
+                let mut reference = String::new();
+                for r in chars.by_ref() {
+                    if r == ']' {
+                        break;
+                    }
+                    reference.push(r);
+                }
+                out.push_str(&excel_reference_of_ods(&reference));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `.C11:.C26` → `C11:C26`; `$Sheet1.A1` → `Sheet1!A1`; `'My sheet'.A1` → `'My sheet'!A1`.
+fn excel_reference_of_ods(reference: &str) -> String {
+    reference
+        .split(':')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.strip_prefix('$').unwrap_or(part);
+            match part.rfind('.') {
+                Some(0) => part.get(1..).unwrap_or_default().to_string(),
+                Some(dot) if i == 0 => {
+                    let sheet = part.get(..dot).unwrap_or_default();
+                    let cell = part.get(dot + 1..).unwrap_or_default();
+                    format!("{sheet}!{cell}")
+                }
+                Some(dot) => part.get(dot + 1..).unwrap_or_default().to_string(),
+                None => part.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+fn offset(row0: u32, col0: u32, row: usize, col: usize) -> (u32, u32) {
+    let row = u32::try_from(row).unwrap_or(u32::MAX);
+    let col = u32::try_from(col).unwrap_or(u32::MAX);
+    (row0.saturating_add(row), col0.saturating_add(col))
+}
+
+fn push_cell(
+    cells: &mut Vec<Cell>,
+    sheet: &str,
+    (row, col): (u32, u32),
+    value: Value,
+    formula: Option<String>,
+) -> Result<(), ReadError> {
+    if cells.len() as u64 >= MAX_CELLS_PER_SHEET {
+        return Err(ReadError::LimitExceeded {
+            what: format!("số ô của trang / cells in sheet '{sheet}'"),
+            limit: MAX_CELLS_PER_SHEET,
+        });
+    }
+    cells.push(Cell {
+        at: CellRef::new(row, col),
+        value,
+        formula,
+        number_format: None,
+        reading: Reading::default(),
+    });
+    Ok(())
+}
+
+/// Sorts cells by position and keeps the first of any duplicates (malformed files).
+fn sort_cells(cells: &mut Vec<Cell>) {
+    if !cells.windows(2).all(|w| matches!(w, [a, b] if a.at < b.at)) {
+        cells.sort_by_key(|cell| cell.at);
+        cells.dedup_by_key(|cell| cell.at);
+    }
+}
+
+/// Puts a formula on its cell, creating the cell (with no cached value) if needed.
+fn attach_formula(cells: &mut Vec<Cell>, (row, col): (u32, u32), formula: &str) {
+    if formula.is_empty() {
+        return;
+    }
+    let at = CellRef::new(row, col);
+    match cells.binary_search_by(|cell| cell.at.cmp(&at)) {
+        Ok(i) => {
+            if let Some(cell) = cells.get_mut(i) {
+                cell.formula = Some(formula.to_string());
+            }
+        }
+        Err(i) => cells.insert(
+            i,
+            Cell {
+                at,
+                value: Value::Empty,
+                formula: Some(formula.to_string()),
+                number_format: None,
+                reading: Reading::default(),
+            },
+        ),
+    }
+}
+
+fn range_of(dims: &calamine::Dimensions) -> CellRange {
+    CellRange {
+        first: CellRef::new(dims.start.0, dims.start.1),
+        last: CellRef::new(dims.end.0, dims.end.1),
+    }
+}
+
+/// An f64 as the exact decimal it was written as: Rust prints the shortest text that reads
+/// back to the same f64, which is what the file stored (`96.1`, not `96.09999…`).
+fn decimal_of_f64(value: f64) -> Value {
+    if !value.is_finite() {
+        return Value::Float(value);
+    }
+    let text = format!("{value}");
+    match text.parse::<Decimal>() {
+        Ok(d) => Value::Number(d),
+        Err(_) => match Decimal::from_scientific(&format!("{value:e}")) {
+            Ok(d) => Value::Number(d),
+            Err(_) => Value::Float(value),
+        },
+    }
+}
+
+fn value_of_ref(data: &DataRef<'_>) -> Value {
+    match data {
+        DataRef::Int(i) => Value::Number(Decimal::from(*i)),
+        DataRef::Float(f) => decimal_of_f64(*f),
+        DataRef::String(s) => Value::Text(s.clone()),
+        DataRef::SharedString(s) => Value::Text((*s).to_string()),
+        DataRef::Bool(b) => Value::Bool(*b),
+        // Kept as the serial number; the number format (read later) says it is a date.
+        DataRef::DateTime(dt) => decimal_of_f64(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso_date(s),
+        DataRef::Error(e) => Value::Error(e.to_string()),
+        DataRef::Empty => Value::Empty,
+    }
+}
+
+fn value_of_data(data: &Data) -> Value {
+    match data {
+        Data::Int(i) => Value::Number(Decimal::from(*i)),
+        Data::Float(f) => decimal_of_f64(*f),
+        Data::String(s) => Value::Text(s.clone()),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) => decimal_of_f64(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => iso_date(s),
+        Data::Error(e) => Value::Error(e.to_string()),
+        Data::Empty => Value::Empty,
+    }
+}
+
+/// `2022-09-15` or `2022-09-15T00:00:00` as a date; anything else stays text.
+fn iso_date(text: &str) -> Value {
+    let date_part = text.split('T').next().unwrap_or_default();
+    let mut parts = date_part.split('-');
+    let parsed = (|| {
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        ((1..=12).contains(&month) && (1..=31).contains(&day)).then_some(crate::model::Date {
+            year,
+            month,
+            day,
+        })
+    })();
+    parsed.map_or_else(|| Value::Text(text.to_string()), Value::Date)
+}
+
+fn xlsx_error(error: XlsxError) -> ReadError {
+    match error {
+        XlsxError::Password => ReadError::Encrypted,
+        other => ReadError::Corrupt(other.to_string()),
+    }
+}
+
+fn xlsb_error(error: XlsbError) -> ReadError {
+    match error {
+        XlsbError::Password => ReadError::Encrypted,
+        other => ReadError::Corrupt(other.to_string()),
+    }
+}
+
+fn xls_error(error: XlsError) -> ReadError {
+    match error {
+        XlsError::Password => ReadError::Encrypted,
+        other => ReadError::Corrupt(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ods_formulas_read_as_excel_formulas() {
+        assert_eq!(
+            excel_formula_of_ods("of:=[.C10]+[.C27]+[.C40]"),
+            "C10+C27+C40"
+        );
+        assert_eq!(excel_formula_of_ods("of:=SUM([.C11:.C26])"), "SUM(C11:C26)");
+        assert_eq!(
+            excel_formula_of_ods("of:=IF([.G9]=0;\"[x]\";ROUND(([.H9]+[.I9])/[.G9]*100;1))"),
+            "IF(G9=0;\"[x]\";ROUND((H9+I9)/G9*100;1))"
+        );
+        assert_eq!(
+            excel_formula_of_ods("of:=[$'Kinh phí'.B2]*2"),
+            "'Kinh phí'!B2*2"
+        );
+    }
+
+    #[test]
+    fn floats_read_back_as_the_decimals_written() {
+        assert_eq!(decimal_of_f64(96.1), Value::Number(Decimal::new(961, 1)));
+        assert_eq!(decimal_of_f64(0.721), Value::Number(Decimal::new(721, 3)));
+        assert!(matches!(decimal_of_f64(1e300), Value::Float(_)));
+        assert!(matches!(decimal_of_f64(f64::NAN), Value::Float(_)));
+    }
+}

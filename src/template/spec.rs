@@ -1,0 +1,362 @@
+//! The template file format: serde types for the TOML, with the defaults a form author
+//! would expect, and validation of what serde cannot check.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::TemplateError;
+use crate::finding::Severity;
+use crate::number::Rounding;
+
+/// A template file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    /// Short stable id.
+    pub id: String,
+    /// Title in Vietnamese.
+    pub title: String,
+    /// Title in English.
+    #[serde(default)]
+    pub title_en: Option<String>,
+    /// How auto-detection knows the form.
+    #[serde(default)]
+    pub recognize: Recognize,
+    /// Where the table's parts are.
+    #[serde(default)]
+    pub table: TableSpec,
+    /// Column names by header text: each a list of alternatives, each alternative a header
+    /// path `Group > Leaf` (case and diacritics ignored; a part matches when the header
+    /// contains it).
+    #[serde(default)]
+    pub columns: BTreeMap<String, OneOrMany>,
+    /// Row names by label (indicator lists): the value is in `table.value_column`.
+    #[serde(default)]
+    pub rows: BTreeMap<String, RowSpec>,
+    /// Fixed cells by A1 address.
+    #[serde(default)]
+    pub cells: BTreeMap<String, String>,
+    /// What blanks and markers mean.
+    #[serde(default)]
+    pub blanks: Blanks,
+    /// Which of the checks every file gets are reported.
+    #[serde(default)]
+    pub checks: Checks,
+    /// The relations that must hold.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<RuleSpec>,
+}
+
+/// Labels that tell the form apart.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recognize {
+    /// Every one of these texts appears somewhere in the sheet.
+    #[serde(default)]
+    pub all: Vec<String>,
+    /// At least one of these appears (when given).
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Only sheets whose name contains this (when given).
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+/// Where the table's parts are.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Header text of the label column, when the default guess is not right.
+    #[serde(default)]
+    pub label_column: Option<String>,
+    /// Header text of the single value column of an indicator list (`Số liệu`).
+    #[serde(default)]
+    pub value_column: Option<String>,
+    /// Extra labels of grand-total rows, beyond the built-in ones.
+    #[serde(default)]
+    pub total_labels: Vec<String>,
+    /// Extra labels of subtotal rows.
+    #[serde(default)]
+    pub subtotal_labels: Vec<String>,
+}
+
+/// One string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A single alternative.
+    One(String),
+    /// Several alternatives, tried in order.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The alternatives.
+    pub fn alternatives(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(one) => vec![one.as_str()],
+            OneOrMany::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A row found by its label.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RowSpec {
+    /// The label (or a part of it).
+    Label(String),
+    /// The label, searched after another named row (for labels that repeat).
+    After {
+        /// The label (or a part of it).
+        label: String,
+        /// Search below this named row.
+        after: String,
+    },
+}
+
+/// What a blank or a marker stands for in a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlankMeaning {
+    /// Zero.
+    #[default]
+    Zero,
+    /// Nothing to check: rules reading it are skipped for that row.
+    Skip,
+}
+
+/// What blanks and markers mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Blanks {
+    /// An empty cell.
+    #[serde(default = "zero")]
+    pub blank: BlankMeaning,
+    /// `-`.
+    #[serde(default = "zero")]
+    pub dash: BlankMeaning,
+    /// `x`: not applicable.
+    #[serde(default = "skip")]
+    pub x: BlankMeaning,
+    /// `…`: not yet known.
+    #[serde(default = "skip")]
+    pub ellipsis: BlankMeaning,
+}
+
+fn zero() -> BlankMeaning {
+    BlankMeaning::Zero
+}
+
+fn skip() -> BlankMeaning {
+    BlankMeaning::Skip
+}
+
+impl Default for Blanks {
+    fn default() -> Self {
+        Blanks {
+            blank: BlankMeaning::Zero,
+            dash: BlankMeaning::Zero,
+            x: BlankMeaning::Skip,
+            ellipsis: BlankMeaning::Skip,
+        }
+    }
+}
+
+/// Which of the checks every file gets are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checks {
+    /// Numbers stored as text (info). Off for forms that are typed as text by habit.
+    #[serde(default = "yes")]
+    pub text_numbers: bool,
+    /// Text numbers whose reading depends on the convention (warning).
+    #[serde(default = "yes")]
+    pub ambiguous_numbers: bool,
+    /// Formulas whose cached value differs from their recomputation (error).
+    #[serde(default = "yes")]
+    pub stale_formulas: bool,
+    /// Dates outside the reporting period the title states (warning).
+    #[serde(default = "yes")]
+    pub dates: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks {
+            text_numbers: true,
+            ambiguous_numbers: true,
+            stale_formulas: true,
+            dates: true,
+        }
+    }
+}
+
+/// Where a rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// On every body row with numbers (units, sections, totals): names are columns.
+    #[default]
+    Row,
+    /// Down each listed column: each section, subtotal and total equals the sum of its
+    /// children.
+    Hierarchy,
+    /// Once per sheet: names are rows (indicator lists) or fixed cells.
+    Once,
+}
+
+/// A rule's message, in both languages; `{expected}`, `{actual}`, `{difference}` and
+/// `{label}` are filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSpec {
+    /// Vietnamese.
+    pub vi: String,
+    /// English.
+    pub en: String,
+}
+
+/// A relation that must hold.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Short id, shown in messages.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The relation in Excel formula syntax over names or A1 addresses, e.g.
+    /// `received = online + direct + carried`. Not used by `hierarchy` rules.
+    #[serde(default)]
+    pub expr: Option<Spanned<String>>,
+    /// Where it applies.
+    #[serde(default)]
+    pub scope: Scope,
+    /// For `hierarchy`: the columns to cross-foot.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// Apply `expr` once for each of these names, bound to `x`.
+    #[serde(default)]
+    pub each: Vec<String>,
+    /// Error, warning or info.
+    #[serde(default = "error")]
+    pub severity: Severity,
+    /// How the left side was rounded to its shown precision.
+    #[serde(default)]
+    pub rounding: Rounding,
+    /// Only check rows where this holds (`resolved > 0`).
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    /// The finding code to report (one of `crossfoot explain`'s); chosen from the rule's
+    /// shape when absent.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The message; a generic one is written when absent.
+    #[serde(default)]
+    pub message: Option<MessageSpec>,
+}
+
+fn error() -> Severity {
+    Severity::Error
+}
+
+impl TemplateSpec {
+    /// Every name the template defines (columns, rows, cells).
+    pub fn names(&self) -> Vec<&str> {
+        self.columns
+            .keys()
+            .chain(self.rows.keys())
+            .chain(self.cells.keys())
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Checks what serde cannot: rules are complete, name only defined names, and parse.
+    pub(crate) fn validate(&self, text: &str) -> Result<(), TemplateError> {
+        let names = self.names();
+        let at = |span: std::ops::Range<usize>, message: String| {
+            let (line, column) = super::line_column(text, span.start);
+            TemplateError {
+                line,
+                column,
+                message,
+            }
+        };
+        for (i, rule) in self.rules.iter().enumerate() {
+            let label = rule.id.clone().unwrap_or_else(|| format!("#{}", i + 1));
+            match rule.scope {
+                Scope::Hierarchy => {
+                    if rule.columns.is_empty() {
+                        return Err(TemplateError::new(format!(
+                            "quy tắc {label}: scope = \"hierarchy\" cần columns / rule {label}: scope = \"hierarchy\" needs columns"
+                        )));
+                    }
+                    for column in &rule.columns {
+                        if !self.columns.contains_key(column) {
+                            return Err(TemplateError::new(format!(
+                                "quy tắc {label}: cột '{column}' chưa khai báo / rule {label}: column '{column}' is not defined"
+                            )));
+                        }
+                    }
+                }
+                Scope::Row | Scope::Once => {
+                    let Some(expr) = &rule.expr else {
+                        return Err(TemplateError::new(format!(
+                            "quy tắc {label}: thiếu expr / rule {label}: expr is missing"
+                        )));
+                    };
+                    let mut allowed = names.clone();
+                    if !rule.each.is_empty() {
+                        allowed.push("x");
+                    }
+                    for formula in [Some(expr), rule.when.as_ref()].into_iter().flatten() {
+                        crate::check::validate_rule_formula(formula.get_ref(), &allowed).map_err(
+                            |(offset, message)| {
+                                at(
+                                    formula.span().start + offset + 1..formula.span().end,
+                                    format!("quy tắc / rule {label}: {message}"),
+                                )
+                            },
+                        )?;
+                    }
+                }
+            }
+            for name in &rule.each {
+                if !names.contains(&name.as_str()) {
+                    return Err(TemplateError::new(format!(
+                        "quy tắc {label}: tên '{name}' chưa khai báo / rule {label}: name '{name}' is not defined"
+                    )));
+                }
+            }
+            if let Some(code) = &rule.code {
+                if !crate::check::rule_docs().iter().any(|doc| doc.code == code) {
+                    return Err(TemplateError::new(format!(
+                        "quy tắc {label}: mã '{code}' không có / rule {label}: unknown code '{code}'"
+                    )));
+                }
+            }
+        }
+        for (name, spec) in &self.rows {
+            if let RowSpec::After { after, .. } = spec {
+                if !self.rows.contains_key(after) {
+                    return Err(TemplateError::new(format!(
+                        "dòng '{name}': after = '{after}' chưa khai báo / row '{name}': after = '{after}' is not defined"
+                    )));
+                }
+            }
+        }
+        for (name, address) in &self.cells {
+            if crate::model::CellRef::parse(address).is_none() {
+                return Err(TemplateError::new(format!(
+                    "ô '{name}': '{address}' không phải địa chỉ A1 / cell '{name}': '{address}' is not an A1 address"
+                )));
+            }
+        }
+        Ok(())
+    }
+}

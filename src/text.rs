@@ -1,0 +1,97 @@
+//! Label matching as people read labels: case, Vietnamese diacritics, spacing and
+//! punctuation do not matter (`TỔNG CỘNG` is `Tổng cộng` is `tong cong`).
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds a label for matching: lowercase, no diacritics (`đ` → `d`), punctuation as space,
+/// white space collapsed, trimmed.
+///
+/// # Examples
+/// ```
+/// assert_eq!(crossfoot::normalize_label("  TỔNG  CỘNG: "), "tong cong");
+/// assert_eq!(crossfoot::normalize_label("Số hồ sơ đã giải quyết"), "so ho so da giai quyet");
+/// ```
+pub fn normalize_label(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfd() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            continue;
+        }
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        };
+        if c.is_alphanumeric() || c == '%' {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Whether a normalized label is `phrase` itself, or starts with it followed by something
+/// that is not more words (`tong cong (i+ii)` is the total; `tong so tthc` is not).
+pub(crate) fn label_is(label: &str, phrase: &str) -> bool {
+    if label == phrase {
+        return true;
+    }
+    let Some(rest) = label.strip_prefix(phrase) else {
+        return false;
+    };
+    // After normalization punctuation is gone, so `tong cong (i+ii+iii)` is
+    // `tong cong i ii iii`: accept a tail of roman numerals, letters and digits alone.
+    rest.split_whitespace().all(|word| {
+        word.len() <= 4
+            && (word.chars().all(|c| "ivxlcdm".contains(c))
+                || word.chars().all(|c| c.is_ascii_digit())
+                || word.chars().count() == 1)
+    })
+}
+
+/// Whether a text is a roman numeral from I to XXXIX (a section's STT).
+pub(crate) fn is_roman_numeral(text: &str) -> bool {
+    let t = text.trim().trim_end_matches('.');
+    !t.is_empty()
+        && t.len() <= 6
+        && t.chars().all(|c| matches!(c, 'I' | 'V' | 'X'))
+        && !t.contains("IIII")
+        && !t.contains("VV")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_case_diacritics_and_punctuation() {
+        assert_eq!(normalize_label("TỔNG CỘNG"), "tong cong");
+        assert_eq!(normalize_label("Tổng   cộng:"), "tong cong");
+        assert_eq!(normalize_label("Đơn vị"), "don vi");
+        assert_eq!(normalize_label("Tỷ lệ (%)"), "ty le %");
+        assert_eq!(normalize_label("Trong đó: số mới"), "trong do so moi");
+    }
+
+    #[test]
+    fn total_labels_match_with_a_short_tail_only() {
+        assert!(label_is("tong cong", "tong cong"));
+        assert!(label_is("tong cong i ii iii", "tong cong"));
+        assert!(!label_is("tong so tthc thuoc tham quyen", "tong so"));
+        assert!(label_is("cong", "cong"));
+        assert!(!label_is("cong thuong", "cong"));
+    }
+
+    #[test]
+    fn roman_numerals() {
+        assert!(is_roman_numeral("III"));
+        assert!(is_roman_numeral("IV."));
+        assert!(!is_roman_numeral("A"));
+        assert!(!is_roman_numeral("1"));
+        assert!(!is_roman_numeral(""));
+    }
+}

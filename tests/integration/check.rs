@@ -1,0 +1,274 @@
+//! Checking: the samples give their known findings (template auto-detected or given), and
+//! variants of the 06 form written with rust_xlsxwriter give exactly the findings of what
+//! was changed, at the right cells.
+
+use std::collections::BTreeSet;
+
+use crossfoot::{check, read_workbook, CheckReport, Severity, Template, TemplateChoice};
+use rust_decimal::prelude::*;
+
+use crate::common::{fixture, read_fixture};
+use crate::form06::{self, Kind, Options, Row};
+
+type Key = (String, Severity, String);
+
+fn keys(report: &CheckReport) -> BTreeSet<Key> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.code.to_string(), f.severity, f.cell.to_string()))
+        .collect()
+}
+
+fn key(code: &str, severity: Severity, cell: &str) -> Key {
+    (code.to_string(), severity, cell.to_string())
+}
+
+fn check_bytes(bytes: &[u8]) -> CheckReport {
+    let book = read_workbook(bytes, "form.xlsx").expect("generated workbook reads");
+    check(&book, &TemplateChoice::Auto)
+}
+
+/// The sample's known findings: received ≠ resolved + pending on three unit rows, their
+/// sections and the grand total, as warnings.
+fn known_06() -> BTreeSet<Key> {
+    ["C9", "C10", "C15", "C27", "C39", "C40", "C51"]
+        .into_iter()
+        .map(|cell| key("CF201", Severity::Warning, cell))
+        .collect()
+}
+
+#[test]
+fn the_06_sample_gives_its_known_findings_with_the_template_found_by_itself() {
+    let report = check(&read_fixture("tthc-06-q3-2022.xlsx"), &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("tthc-06"));
+    assert_eq!(keys(&report), known_06(), "{:#?}", report.findings);
+    let c15 = report.findings.iter().find(|f| f.cell.to_string() == "C15").unwrap();
+    assert_eq!(c15.actual.as_deref(), Some("13.518"));
+    assert_eq!(c15.expected.as_deref(), Some("8.305"));
+    assert!(c15.message.en.contains("5.213") || c15.message.en.contains("5,213"), "{}", c15.message.en);
+}
+
+#[test]
+fn the_06_form_in_other_formats_gives_the_same_findings() {
+    let expected = known_06();
+    for name in ["tthc-06-q3-2022.xls", "tthc-06-q3-2022.ods"] {
+        let report = check(&read_fixture(name), &TemplateChoice::Auto);
+        assert_eq!(report.template.as_deref(), Some("tthc-06"), "{name}");
+        assert_eq!(keys(&report), expected, "{name}: {:#?}", report.findings);
+    }
+    // The HTML export has the same rows under its own title lines: compare by row label.
+    let book = read_fixture("tthc-06-q3-2022-html.xls");
+    let report = check(&book, &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("tthc-06"));
+    let labels: BTreeSet<(String, String)> = report
+        .findings
+        .iter()
+        .map(|f| (f.code.to_string(), book.sheets[0].label(crossfoot::CellRef::new(f.cell.row, 1))))
+        .collect();
+    let xlsx = read_fixture("tthc-06-q3-2022.xlsx");
+    let xlsx_labels: BTreeSet<(String, String)> = check(&xlsx, &TemplateChoice::Auto)
+        .findings
+        .iter()
+        .map(|f| (f.code.to_string(), xlsx.sheets[0].label(crossfoot::CellRef::new(f.cell.row, 1))))
+        .collect();
+    assert_eq!(labels, xlsx_labels, "{:#?}", report.findings);
+}
+
+#[test]
+fn the_indicator_appendix_with_its_example_template() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/phu-luc-cchc.toml"),
+    )
+    .unwrap();
+    let template = Template::from_toml(&text).expect("example template is valid");
+    let report = check(&read_fixture("phu-luc-cchc-q3-2022.xlsx"), &TemplateChoice::Given(template));
+    let expected: BTreeSet<Key> = [
+        key("CF105", Severity::Warning, "D17"),
+        key("CF201", Severity::Warning, "D25"),
+        key("CF206", Severity::Info, "D39"),
+        key("CF206", Severity::Info, "D51"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(keys(&report), expected, "{:#?}", report.findings);
+    let gap = report.findings.iter().find(|f| f.cell.to_string() == "D25").unwrap();
+    assert!(gap.message.vi.contains("15.639"), "{}", gap.message.vi);
+    let petitions = report.findings.iter().find(|f| f.cell.to_string() == "D39").unwrap();
+    assert_eq!(petitions.actual.as_deref(), Some("96,1"));
+    assert_eq!(petitions.expected.as_deref(), Some("96,2"));
+}
+
+#[test]
+fn the_budget_table_with_a_template_written_for_it_gives_nothing() {
+    let text = std::fs::read_to_string(fixture("kinh-phi.toml")).unwrap();
+    let template = Template::from_toml(&text).unwrap();
+    let report = check(&read_fixture("kinh-phi-2022.xlsx"), &TemplateChoice::Given(template));
+    assert_eq!(report.template.as_deref(), Some("kinh-phi"));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+/// Writes the sample's rows with `options` after `change`, and returns the findings that
+/// the unchanged form does not have, plus where each row went.
+fn injected(options: &Options, change: impl FnOnce(&mut Vec<Row>)) -> (BTreeSet<Key>, Vec<u32>, CheckReport) {
+    let rows = form06::sample_rows();
+    let (clean, _) = form06::write(&rows, options);
+    let baseline = keys(&check_bytes(&clean));
+    let mut changed = rows.clone();
+    change(&mut changed);
+    let (bytes, placed) = form06::write(&changed, options);
+    let report = check_bytes(&bytes);
+    assert_eq!(report.template.as_deref(), Some("tthc-06"));
+    let new = keys(&report).difference(&baseline).cloned().collect();
+    (new, placed, report)
+}
+
+fn unit(rows: &[Row], label: &str) -> usize {
+    rows.iter().position(|r| r.label == label).unwrap()
+}
+
+#[test]
+fn a_generated_clean_form_gives_the_samples_findings() {
+    let rows = form06::sample_rows();
+    for formulas in [false, true] {
+        let (bytes, _) = form06::write(&rows, &Options { formulas, ..Options::default() });
+        assert_eq!(keys(&check_bytes(&bytes)), known_06(), "formulas: {formulas}");
+    }
+}
+
+#[test]
+fn one_wrong_detail_cell() {
+    let rows = form06::sample_rows();
+    let i = unit(&rows, "Sở Nội vụ");
+    let (new, placed, _) = injected(&Options::default(), |rows| rows[i].counts[form06::ONLINE] += 100);
+    let r = placed[i] + 1;
+    let section = placed[rows.iter().position(|r| r.stt == "I").unwrap()] + 1;
+    let expected: BTreeSet<Key> = [
+        key("CF201", Severity::Error, &format!("C{r}")),
+        key("CF202", Severity::Error, &format!("D{section}")),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(new, expected);
+}
+
+#[test]
+fn one_wrong_total_is_found_and_fixed() {
+    let rows = form06::sample_rows();
+    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
+    let (new, placed, report) = injected(&Options::default(), |rows| rows[total].counts[form06::CARRIED] += 1000);
+    let cell = format!("F{}", placed[total] + 1);
+    let received = format!("C{}", placed[total] + 1);
+    assert!(new.contains(&key("CF202", Severity::Error, &cell)), "{new:?}");
+    assert!(new.contains(&key("CF201", Severity::Error, &received)), "{new:?}");
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.code == "CF202" && f.cell.to_string() == cell)
+        .unwrap();
+    let fix = finding.fix.as_ref().expect("the total alone explains it");
+    assert_eq!(fix.edits[0].value, Decimal::from(19_158));
+    assert_eq!(fix.applicability, crossfoot::Applicability::Safe);
+}
+
+#[test]
+fn a_stale_rate_is_an_error_with_its_fix() {
+    let rows = form06::sample_rows();
+    let i = unit(&rows, "Sở Tư pháp");
+    let right = form06::computed_rate(&rows[i]).unwrap();
+    let (new, placed, report) = injected(&Options::default(), |rows| rows[i].rate = Some(Decimal::new(500, 1)));
+    let cell = format!("N{}", placed[i] + 1);
+    assert_eq!(new, [key("CF203", Severity::Error, &cell)].into_iter().collect());
+    let finding = report.findings.iter().find(|f| f.cell.to_string() == cell).unwrap();
+    assert_eq!(finding.fix.as_ref().unwrap().edits[0].value, right);
+}
+
+#[test]
+fn a_rate_right_only_when_truncated_is_an_info_note() {
+    let rows = form06::sample_rows();
+    // A unit whose ratio rounds up at the first decimal.
+    let i = rows
+        .iter()
+        .position(|row| {
+            row.kind == Kind::Unit && row.counts[form06::RESOLVED] > 0 && {
+                let exact = Decimal::from(row.counts[form06::EARLY] + row.counts[form06::ONTIME]) * Decimal::from(100)
+                    / Decimal::from(row.counts[form06::RESOLVED]);
+                exact.trunc_with_scale(1) != form06::computed_rate(row).unwrap()
+            }
+        })
+        .expect("a row that rounds up");
+    let truncated = {
+        let row = &rows[i];
+        (Decimal::from(row.counts[form06::EARLY] + row.counts[form06::ONTIME]) * Decimal::from(100)
+            / Decimal::from(row.counts[form06::RESOLVED]))
+        .trunc_with_scale(1)
+    };
+    let (new, placed, _) = injected(&Options::default(), |rows| rows[i].rate = Some(truncated));
+    let cell = format!("N{}", placed[i] + 1);
+    assert_eq!(new, [key("CF206", Severity::Info, &cell)].into_iter().collect());
+}
+
+#[test]
+fn the_older_layout_with_carried_over_first_is_recognised() {
+    let options = Options {
+        // received C, carried D, online E, direct F; the rest as usual.
+        columns: [2, 4, 5, 3, 6, 7, 8, 9, 10, 11, 12, 13],
+        carried_label: "Số kỳ trước chuyển qua",
+        ..Options::default()
+    };
+    let (bytes, _) = form06::write(&form06::sample_rows(), &options);
+    assert_eq!(keys(&check_bytes(&bytes)), known_06());
+    let rows = form06::sample_rows();
+    let i = unit(&rows, "Sở Nội vụ");
+    let (new, placed, _) = injected(&options, |rows| rows[i].counts[form06::CARRIED] += 7);
+    let section = placed[rows.iter().position(|r| r.stt == "I").unwrap()] + 1;
+    assert_eq!(
+        new,
+        [
+            key("CF201", Severity::Error, &format!("C{}", placed[i] + 1)),
+            key("CF202", Severity::Error, &format!("D{section}")),
+        ]
+        .into_iter()
+        .collect()
+    );
+}
+
+#[test]
+fn headers_moved_down_two_rows() {
+    let options = Options { header_row: 6, ..Options::default() };
+    let (bytes, _) = form06::write(&form06::sample_rows(), &options);
+    let shifted: BTreeSet<Key> = known_06()
+        .into_iter()
+        .map(|(code, severity, cell)| {
+            let at = crossfoot::CellRef::parse(&cell).unwrap();
+            (code, severity, crossfoot::CellRef::new(at.row + 2, at.col).to_string())
+        })
+        .collect();
+    assert_eq!(keys(&check_bytes(&bytes)), shifted);
+}
+
+#[test]
+fn totals_at_the_bottom() {
+    let options = Options { totals_at_bottom: true, ..Options::default() };
+    let rows = form06::sample_rows();
+    let (bytes, placed) = form06::write(&rows, &options);
+    let report = check_bytes(&bytes);
+    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
+    let total_cell = format!("C{}", placed[total] + 1);
+    assert!(keys(&report).contains(&key("CF201", Severity::Warning, &total_cell)), "{:#?}", report.findings);
+    assert_eq!(keys(&report).len(), 7);
+    assert_eq!(report.summary().errors, 0);
+    // A wrong grand total at the bottom is still cross-footed.
+    let (new, placed, _) = injected(&options, |rows| rows[total].counts[form06::ONLINE] -= 5);
+    assert!(new.contains(&key("CF202", Severity::Error, &format!("D{}", placed[total] + 1))), "{new:?}");
+}
+
+#[test]
+fn a_number_typed_as_vietnamese_text_is_read_and_noted() {
+    let rows = form06::sample_rows();
+    let i = unit(&rows, "Sở Nội vụ");
+    let (new, placed, report) = injected(&Options::default(), |rows| rows[i].as_text.push(form06::ONLINE));
+    let cell = format!("D{}", placed[i] + 1);
+    assert_eq!(new, [key("CF101", Severity::Info, &cell)].into_iter().collect());
+    assert_eq!(report.summary().errors, 0);
+}

@@ -1,0 +1,8 @@
+//! crossfoot's integration tests, in one binary. Each module says what it covers; they read
+//! the sample workbooks in `tests/fixtures/` and workbooks the tests write with
+//! rust_xlsxwriter.
+
+mod common;
+mod check;
+mod form06;
+mod read;
