@@ -38,8 +38,6 @@ const SNIFF_BYTES: usize = 4096;
 /// After an optional BOM (UTF-8 or UTF-16), white space and comments, the document must start
 /// with `<!DOCTYPE html`, `<html`, `<head`, `<body`, `<meta` or `<table`, or with an `<?xml`
 /// prolog followed by `<html` or `<!DOCTYPE html` (case-insensitive), within the first 4 KiB.
-// Until `read/mod.rs` calls it, only the tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn looks_like_html(bytes: &[u8]) -> bool {
     let head = ascii_head(bytes);
     let mut rest: &[u8] = &head;
@@ -131,7 +129,6 @@ fn skip_past<'a>(haystack: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
 /// [`ReadError::NoTable`] when the document holds no table; [`ReadError::LimitExceeded`]
 /// for a document over 256 MiB, more than 5,000,000 non-empty cells, or a table beyond
 /// Excel's grid (1,048,576 rows, 16,384 columns).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn read_html(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(ReadError::LimitExceeded {
