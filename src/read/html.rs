@@ -38,8 +38,6 @@ const SNIFF_BYTES: usize = 4096;
 /// After an optional BOM (UTF-8 or UTF-16), white space and comments, the document must start
 /// with `<!DOCTYPE html`, `<html`, `<head`, `<body`, `<meta` or `<table`, or with an `<?xml`
 /// prolog followed by `<html` or `<!DOCTYPE html` (case-insensitive), within the first 4 KiB.
-// Until `read/mod.rs` calls it, only the tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn looks_like_html(bytes: &[u8]) -> bool {
     let head = ascii_head(bytes);
     let mut rest: &[u8] = &head;
@@ -131,7 +129,6 @@ fn skip_past<'a>(haystack: &'a [u8], needle: &[u8]) -> Option<&'a [u8]> {
 /// [`ReadError::NoTable`] when the document holds no table; [`ReadError::LimitExceeded`]
 /// for a document over 256 MiB, more than 5,000,000 non-empty cells, or a table beyond
 /// Excel's grid (1,048,576 rows, 16,384 columns).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn read_html(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
     if bytes.len() > MAX_DOCUMENT_BYTES {
         return Err(ReadError::LimitExceeded {
@@ -647,14 +644,14 @@ fn lay_out_table(
                 {
                     colspan = colspan.saturating_add(1);
                 }
-                let last_col = col.saturating_add(colspan - 1);
+                let last_col = col.saturating_add(colspan.saturating_sub(1));
                 if last_col >= MAX_COLUMNS {
                     return Err(limit_error(
                         format!("số cột của bảng {sheet_name} / columns in table {sheet_name}"),
                         u64::from(MAX_COLUMNS),
                     ));
                 }
-                let last_row = row.saturating_add(rowspan - 1);
+                let last_row = row.saturating_add(rowspan.saturating_sub(1));
                 let needed = (last_col as usize).saturating_add(1);
                 if covered_until.len() < needed {
                     covered_until.resize(needed, 0);
@@ -1228,6 +1225,47 @@ mod tests {
         assert!(!looks_like_html(b"STT,Noi dung\n<table>"));
         let late = [b" ".repeat(5000), b"<html>".to_vec()].concat();
         assert!(!looks_like_html(&late), "only the first 4 KiB count");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any soup of table tags lays out without panicking, with sorted unique cells and
+        /// merges that never overlap and never hide a cell.
+        #[test]
+        fn table_soup_lays_out_consistently(
+            fragments in proptest::collection::vec(0usize..14, 0..80)
+        ) {
+            const PIECES: [&str; 14] = [
+                "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th rowspan=2>",
+                "<td colspan=3>", "<td rowspan=0 colspan=2>", "<tbody>", "x", " 1.234 ",
+                "<br>", "<thead>",
+            ];
+            let html: String = fragments
+                .iter()
+                .filter_map(|&index| PIECES.get(index).copied())
+                .collect();
+            let Ok(sheets) = read_html(html.as_bytes()) else {
+                return Ok(());
+            };
+            for sheet in &sheets {
+                proptest::prop_assert!(sheet.cells.windows(2).all(|pair| pair[0].at < pair[1].at));
+                for (index, range) in sheet.merges.iter().enumerate() {
+                    for other in sheet.merges.iter().skip(index + 1) {
+                        let apart = range.last.row < other.first.row
+                            || other.last.row < range.first.row
+                            || range.last.col < other.first.col
+                            || other.last.col < range.first.col;
+                        proptest::prop_assert!(apart, "{range} overlaps {other} in {html}");
+                    }
+                }
+                for cell in &sheet.cells {
+                    if let Some(range) = sheet.merge_at(cell.at) {
+                        proptest::prop_assert_eq!(range.first, cell.at);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
