@@ -9,14 +9,27 @@ fn main() {
                 let choice = match t.as_str() {
                     "" | "auto" => crossfoot::TemplateChoice::Auto,
                     "none" => crossfoot::TemplateChoice::None,
-                    file => crossfoot::TemplateChoice::Given(
-                        crossfoot::Template::from_toml(&std::fs::read_to_string(file).expect("template")).expect("valid"),
-                    ),
+                    file => crossfoot::TemplateChoice::Given(Box::new(
+                        crossfoot::Template::from_toml(
+                            &std::fs::read_to_string(file).expect("template"),
+                        )
+                        .expect("valid"),
+                    )),
                 };
                 let report = crossfoot::check(&book, &choice);
                 println!("template {:?}", report.template);
                 for f in &report.findings {
-                    println!("{} {} {} {} | {} | exp {:?} act {:?} fix {:?}", f.severity.as_str(), f.code, f.sheet, f.cell, f.message.en, f.expected, f.actual, f.fix.as_ref().map(|x| (&x.edits[0].shown, x.applicability)));
+                    println!(
+                        "{} {} {} {} | {} | exp {:?} act {:?} fix {:?}",
+                        f.severity.as_str(),
+                        f.code,
+                        f.sheet,
+                        f.cell,
+                        f.message.en,
+                        f.expected,
+                        f.actual,
+                        f.fix.as_ref().map(|x| (&x.edits[0].shown, x.applicability))
+                    );
                 }
                 return;
             }

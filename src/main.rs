@@ -201,11 +201,11 @@ fn template_choice(arg: &str) -> Result<TemplateChoice, String> {
             )
         })?;
         Template::from_toml(&text)
-            .map(TemplateChoice::Given)
+            .map(|t| TemplateChoice::Given(Box::new(t)))
             .map_err(|error| format!("{arg}: {error}"))
     } else {
         Template::builtin(arg)
-            .map(TemplateChoice::Given)
+            .map(|t| TemplateChoice::Given(Box::new(t)))
             .map_err(|error| error.to_string())
     }
 }

@@ -36,7 +36,7 @@ const ANSI_RESET: &str = "\x1b[0m";
 /// use crossfoot::{exit_code, CheckReport, FileOutcome};
 /// let clean = FileOutcome { path: "a.xlsx".into(), result: Ok(CheckReport::default()) };
 /// let unreadable = FileOutcome { path: "b.xlsx".into(), result: Err("not a workbook".into()) };
-/// assert_eq!(exit_code(&[clean.clone()]), 0);
+/// assert_eq!(exit_code(std::slice::from_ref(&clean)), 0);
 /// assert_eq!(exit_code(&[clean, unreadable]), 2);
 /// ```
 pub fn exit_code(files: &[FileOutcome]) -> i32 {
@@ -563,7 +563,7 @@ mod tests {
             result: Ok(sample_report()),
         };
         assert_eq!(
-            exit_code(&[clean.clone()]),
+            exit_code(std::slice::from_ref(&clean)),
             0,
             "warnings and infos do not fail"
         );

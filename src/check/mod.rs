@@ -29,7 +29,7 @@ pub enum TemplateChoice {
     /// No template: only the checks every file gets.
     None,
     /// This template.
-    Given(Template),
+    Given(Box<Template>),
 }
 
 /// The outcome of checking one workbook.
@@ -63,7 +63,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     let chosen: Option<(Template, Vec<(usize, Bound)>)> = match choice {
         TemplateChoice::None => None,
         TemplateChoice::Given(template) => {
-            Some((template.clone(), bindings(template, workbook, false)))
+            Some(((**template).clone(), bindings(template, workbook, false)))
         }
         TemplateChoice::Auto => Template::all_builtins().into_iter().find_map(|template| {
             let bound = bindings(&template, workbook, true);

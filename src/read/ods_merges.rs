@@ -90,10 +90,9 @@ fn range(row: u64, col: u64, rows: u64, columns: u64) -> Option<CellRange> {
 }
 
 fn attribute(e: &BytesStart<'_>, local: &str) -> Option<String> {
-    e.attributes().flatten().find_map(|a| {
-        (a.key.local_name().into_inner() == local)
-            .then(|| a.value.to_string())
-    })
+    e.attributes()
+        .flatten()
+        .find_map(|a| (a.key.local_name().into_inner() == local).then(|| a.value.to_string()))
 }
 
 fn number_attribute(e: &BytesStart<'_>, local: &str) -> Option<u64> {
@@ -113,7 +112,10 @@ mod tests {
         assert_eq!(name, "06");
         let shown: Vec<String> = merges.iter().map(|m| m.to_string()).collect();
         for expected in ["A2:N2", "A5:A7", "C5:F5", "G5:M5", "K6:M6", "N5:N7"] {
-            assert!(shown.contains(&expected.to_string()), "{expected} in {shown:?}");
+            assert!(
+                shown.contains(&expected.to_string()),
+                "{expected} in {shown:?}"
+            );
         }
     }
 

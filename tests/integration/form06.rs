@@ -57,8 +57,9 @@ pub fn sample_rows() -> Vec<Row> {
         };
         let mut counts = [0i64; 11];
         for (i, count) in counts.iter_mut().enumerate() {
-            if let Some(Reading::Number(q)) =
-                sheet.cell(CellRef::new(row, 2 + i as u32)).map(|c| &c.reading)
+            if let Some(Reading::Number(q)) = sheet
+                .cell(CellRef::new(row, 2 + i as u32))
+                .map(|c| &c.reading)
             {
                 *count = q.value.to_i64().unwrap();
             }
@@ -116,7 +117,7 @@ fn vietnamese(n: i64) -> String {
     let digits = n.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -147,7 +148,9 @@ pub fn write(rows: &[Row], options: &Options) -> (Vec<u8>, Vec<u32>) {
 
     let h = options.header_row;
     if h >= 3 {
-        sheet.write_string(h - 3, 12, "Biểu số 06/VPCP/KSTT").unwrap();
+        sheet
+            .write_string(h - 3, 12, "Biểu số 06/VPCP/KSTT")
+            .unwrap();
         sheet
             .write_string(h - 2, 0, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
             .unwrap();
@@ -162,20 +165,49 @@ pub fn write(rows: &[Row], options: &Options) -> (Vec<u8>, Vec<u32>) {
     let carried = options.carried_label;
     let chains: [[&str; 3]; 12] = [
         ["Số hồ sơ nhận giải quyết", "Tổng số", "Tổng số"],
-        ["Số hồ sơ nhận giải quyết", "Trong đó: số mới tiếp nhận", "Trực tuyến"],
-        ["Số hồ sơ nhận giải quyết", "Trong đó: số mới tiếp nhận", "Trực tiếp, dịch vụ bưu chính"],
+        [
+            "Số hồ sơ nhận giải quyết",
+            "Trong đó: số mới tiếp nhận",
+            "Trực tuyến",
+        ],
+        [
+            "Số hồ sơ nhận giải quyết",
+            "Trong đó: số mới tiếp nhận",
+            "Trực tiếp, dịch vụ bưu chính",
+        ],
         ["Số hồ sơ nhận giải quyết", carried, carried],
         ["Kết quả giải quyết", "Số hồ sơ đã giải quyết", "Tổng số"],
-        ["Kết quả giải quyết", "Số hồ sơ đã giải quyết", "Trả trước hạn"],
-        ["Kết quả giải quyết", "Số hồ sơ đã giải quyết", "Trả đúng hạn"],
-        ["Kết quả giải quyết", "Số hồ sơ đã giải quyết", "Trả quá hạn"],
+        [
+            "Kết quả giải quyết",
+            "Số hồ sơ đã giải quyết",
+            "Trả trước hạn",
+        ],
+        [
+            "Kết quả giải quyết",
+            "Số hồ sơ đã giải quyết",
+            "Trả đúng hạn",
+        ],
+        [
+            "Kết quả giải quyết",
+            "Số hồ sơ đã giải quyết",
+            "Trả quá hạn",
+        ],
         ["Kết quả giải quyết", "Số hồ sơ đang giải quyết", "Tổng số"],
-        ["Kết quả giải quyết", "Số hồ sơ đang giải quyết", "Chưa đến hạn"],
+        [
+            "Kết quả giải quyết",
+            "Số hồ sơ đang giải quyết",
+            "Chưa đến hạn",
+        ],
         ["Kết quả giải quyết", "Số hồ sơ đang giải quyết", "Quá hạn"],
-        ["Tỷ lệ giải quyết đúng hạn (%)", "Tỷ lệ giải quyết đúng hạn (%)", "Tỷ lệ giải quyết đúng hạn (%)"],
+        [
+            "Tỷ lệ giải quyết đúng hạn (%)",
+            "Tỷ lệ giải quyết đúng hạn (%)",
+            "Tỷ lệ giải quyết đúng hạn (%)",
+        ],
     ];
     // Header cells by sheet column, then merged where a label repeats.
-    let mut by_col: Vec<(u16, [&str; 3])> = (0..12).map(|i| (options.columns[i], chains[i])).collect();
+    let mut by_col: Vec<(u16, [&str; 3])> =
+        (0..12).map(|i| (options.columns[i], chains[i])).collect();
     by_col.sort_by_key(|(col, _)| *col);
     sheet.merge_range(h, 0, h + 2, 0, "STT", &header).unwrap();
     sheet
@@ -207,9 +239,13 @@ pub fn write(rows: &[Row], options: &Options) -> (Vec<u8>, Vec<u32>) {
             }
             let (r0, r1) = (h + level as u32, h + last_level as u32);
             if r0 == r1 && *col == last_col {
-                sheet.write_string_with_format(r0, *col, chain[level], &header).unwrap();
+                sheet
+                    .write_string_with_format(r0, *col, chain[level], &header)
+                    .unwrap();
             } else {
-                sheet.merge_range(r0, *col, r1, last_col, chain[level], &header).unwrap();
+                sheet
+                    .merge_range(r0, *col, r1, last_col, chain[level], &header)
+                    .unwrap();
             }
         }
     }
@@ -232,7 +268,9 @@ pub fn write(rows: &[Row], options: &Options) -> (Vec<u8>, Vec<u32>) {
     // Which rows each parent sums (sections over their units, the total over sections).
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
     let mut section = None;
-    let sections: Vec<usize> = (0..rows.len()).filter(|&i| rows[i].kind == Kind::Section).collect();
+    let sections: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].kind == Kind::Section)
+        .collect();
     for (i, row) in rows.iter().enumerate() {
         match row.kind {
             Kind::Section => section = Some(i),

@@ -2,8 +2,8 @@
 //! the sample workbooks in `tests/fixtures/` and workbooks the tests write with
 //! rust_xlsxwriter.
 
-mod common;
 mod check;
 mod cli;
+mod common;
 mod form06;
 mod read;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crossfoot::{read_workbook, Reading, ReadError, SourceFormat, Value, Workbook};
+use crossfoot::{read_workbook, ReadError, Reading, SourceFormat, Value, Workbook};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Formula, Workbook as XlsxWriter};
 
@@ -70,10 +70,19 @@ fn form_06_has_formulas_cached_values_merges_and_formats() {
     assert_eq!(c10.formula.as_deref(), Some("SUM(C11:C26)"));
     let merges: Vec<String> = sheet.merges.iter().map(|m| m.to_string()).collect();
     for expected in ["A5:A7", "C5:F5", "G6:J6", "N5:N7"] {
-        assert!(merges.contains(&expected.to_string()), "{expected} in {merges:?}");
+        assert!(
+            merges.contains(&expected.to_string()),
+            "{expected} in {merges:?}"
+        );
     }
-    assert_eq!(sheet.cell(at("C11")).unwrap().number_format.as_deref(), Some("#,##0"));
-    assert_eq!(sheet.cell(at("N9")).unwrap().number_format.as_deref(), Some("0.0"));
+    assert_eq!(
+        sheet.cell(at("C11")).unwrap().number_format.as_deref(),
+        Some("#,##0")
+    );
+    assert_eq!(
+        sheet.cell(at("N9")).unwrap().number_format.as_deref(),
+        Some("0.0")
+    );
     // Labels look through merges to their top-left cell.
     assert_eq!(sheet.label(at("E5")), "Số hồ sơ nhận giải quyết");
 }
@@ -174,9 +183,17 @@ fn one_wrong_cached_value_is_found_at_its_cell() {
 
 #[test]
 fn bad_input_gives_a_typed_error() {
-    assert_eq!(read_workbook(b"", "empty.xlsx").unwrap_err(), ReadError::Empty);
-    let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
-    assert_eq!(read_workbook(&random, "random.xlsx").unwrap_err(), ReadError::NotAWorkbook);
+    assert_eq!(
+        read_workbook(b"", "empty.xlsx").unwrap_err(),
+        ReadError::Empty
+    );
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert_eq!(
+        read_workbook(&random, "random.xlsx").unwrap_err(),
+        ReadError::NotAWorkbook
+    );
     assert_eq!(
         read_workbook(b"Hello, this is a text file.\n", "notes.xlsx").unwrap_err(),
         ReadError::NotAWorkbook
@@ -184,7 +201,10 @@ fn bad_input_gives_a_typed_error() {
     let whole = std::fs::read(crate::common::fixture("tthc-06-q3-2022.xlsx")).unwrap();
     for cut in [10, 100, whole.len() / 2, whole.len() - 10] {
         let error = read_workbook(&whole[..cut], "truncated.xlsx").unwrap_err();
-        assert!(matches!(error, ReadError::Corrupt(_)), "cut at {cut}: {error:?}");
+        assert!(
+            matches!(error, ReadError::Corrupt(_)),
+            "cut at {cut}: {error:?}"
+        );
     }
     let xls = std::fs::read(crate::common::fixture("tthc-06-q3-2022.xls")).unwrap();
     let error = read_workbook(&xls[..xls.len() / 2], "truncated.xls").unwrap_err();
@@ -194,7 +214,10 @@ fn bad_input_gives_a_typed_error() {
 #[test]
 fn an_encrypted_workbook_says_so() {
     let bytes = std::fs::read(crate::common::fixture("encrypted.xlsx")).unwrap();
-    assert_eq!(read_workbook(&bytes, "encrypted.xlsx").unwrap_err(), ReadError::Encrypted);
+    assert_eq!(
+        read_workbook(&bytes, "encrypted.xlsx").unwrap_err(),
+        ReadError::Encrypted
+    );
 }
 
 #[test]
@@ -205,6 +228,10 @@ fn a_sheet_claiming_the_whole_grid_costs_only_its_cells() {
     sheet.write_number(1_048_575, 16_383, 2).unwrap();
     let bytes = writer.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "corners.xlsx").unwrap();
-    let cells: Vec<String> = book.sheets[0].cells.iter().map(|c| c.at.to_string()).collect();
+    let cells: Vec<String> = book.sheets[0]
+        .cells
+        .iter()
+        .map(|c| c.at.to_string())
+        .collect();
     assert_eq!(cells, vec!["A1".to_string(), "XFD1048576".to_string()]);
 }
