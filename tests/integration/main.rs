@@ -4,6 +4,7 @@
 
 mod check;
 mod cli;
+mod contract;
 mod common;
 mod form06;
 mod read;

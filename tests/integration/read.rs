@@ -235,3 +235,24 @@ fn a_sheet_claiming_the_whole_grid_costs_only_its_cells() {
         .collect();
     assert_eq!(cells, vec!["A1".to_string(), "XFD1048576".to_string()]);
 }
+
+#[test]
+fn dates_are_dates_whether_serial_or_text() {
+    let mut writer = XlsxWriter::new();
+    let sheet = writer.add_worksheet();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2022, 9, 15).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+    sheet.write_datetime_with_format(0, 0, &date, &format).unwrap();
+    sheet.write_string(1, 0, "Đồng Tháp, ngày 15 tháng 9 năm 2022").unwrap();
+    let bytes = writer.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "dates.xlsx").unwrap();
+    let expected = crossfoot::Date {
+        year: 2022,
+        month: 9,
+        day: 15,
+    };
+    assert_eq!(book.sheets[0].cell(at("A1")).unwrap().value, Value::Date(expected));
+    let text = book.sheets[0].cell(at("A2")).unwrap();
+    assert_eq!(text.reading, Reading::NotNumber, "a dated place line is not a number");
+    assert_eq!(crossfoot::dates_in_text(text.value.as_text().unwrap()), vec![expected]);
+}
