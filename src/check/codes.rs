@@ -70,6 +70,12 @@ codes! {
     TRUNCATED = "CF206", "truncated-not-rounded", Info,
         "Tỷ lệ khớp khi cắt bớt chữ số nhưng không khớp khi làm tròn (75/78 = 96,15… ghi 96,1 thay vì 96,2). Quy tắc cho phép cả hai; đây là quy ước tệp đang dùng.",
         "The ratio matches when truncated but not when rounded (75/78 = 96.15… written 96.1 instead of 96.2). The rule allows both; this is the convention the file uses.";
+    WRONG_CELL = "CF301", "wrong-cell", Error,
+        "Ô này có lẽ là ô sai: một lỗi gõ ở ô chi tiết làm sai cả dòng của nó, tổng mục và tổng cộng. crossfoot xét mọi quan hệ của trang cùng lúc và chỉ ra ô mà sửa nó thì mọi quan hệ đều thỏa, cùng giá trị đúng và kiểu lỗi gõ (đảo chữ số, nhầm một chữ số, lệch 1.000 lần…). Các tổng bị kéo sai không bị báo riêng.",
+        "This cell is probably the wrong one: a typo in a detail cell breaks its row, its section total and the grand total. crossfoot weighs every relation of the sheet at once and names the cell whose correction makes them all hold, with the right value and the kind of slip (digits swapped, one digit mistyped, a thousand-fold slip, …). The totals it broke are not reported on their own.";
+    AMBIGUOUS_CELL = "CF302", "ambiguous-wrong-cell", Error,
+        "Các quan hệ không thỏa, nhưng có nhiều ô mà sửa một trong số đó đều làm chúng thỏa như nhau (ví dụ tỷ lệ hay một thành phần của nó). crossfoot không tự chọn: người lập biểu cần kiểm tra.",
+        "Relations do not hold, and several cells would each explain it equally well (for example the rate or one of its parts). crossfoot does not choose: a person must check.";
 }
 
 /// Every finding code crossfoot can report.

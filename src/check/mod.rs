@@ -3,8 +3,10 @@
 
 mod basics;
 mod codes;
+mod localize;
 mod relations;
 mod shown;
+mod typo;
 
 use std::collections::HashMap;
 
@@ -236,9 +238,34 @@ fn rule_findings(
         .collect();
     let readers = relations::readers(&evaluations);
 
+    let graph = localize::FormulaGraph::build(sheet);
+    let explanations =
+        localize::Localizer::new(&evaluator, &relations, &evaluations, &graph).explain();
+    let explained: std::collections::HashSet<usize> = explanations
+        .iter()
+        .flat_map(|e| match e {
+            localize::Explanation::Confident { repaired, .. }
+            | localize::Explanation::Ambiguous { repaired, .. } => repaired.iter().copied(),
+        })
+        .collect();
+
     let mut findings = Vec::new();
+    for explanation in &explanations {
+        findings.extend(explanation_findings(
+            explanation,
+            template,
+            sheet,
+            bound,
+            &relations,
+            &evaluations,
+            convention,
+        ));
+    }
     let mut error_cells = Vec::new();
-    for (relation, evaluation) in relations.iter().zip(&evaluations) {
+    for (index, (relation, evaluation)) in relations.iter().zip(&evaluations).enumerate() {
+        if explained.contains(&index) {
+            continue;
+        }
         let Some(rule) = template.spec.rules.get(relation.rule) else {
             continue;
         };
@@ -357,6 +384,204 @@ fn rule_findings(
         });
     }
     findings
+}
+
+/// What a relation says, for a message: the rule's id or formula and the row it is on.
+fn describe(
+    template: &Template,
+    bound: &Bound,
+    relation: &relations::Relation,
+) -> (String, String) {
+    let rule = template.spec.rules.get(relation.rule);
+    let label = relation
+        .row
+        .and_then(|row| bound.layout.body_row(row))
+        .map(|r| r.label.clone())
+        .unwrap_or_default();
+    let column = relation
+        .column
+        .map(crate::model::column_letters)
+        .unwrap_or_default();
+    match rule.map(|r| r.scope) {
+        Some(Scope::Hierarchy) => (
+            format!("tổng cột {column} của «{label}»"),
+            format!("the column {column} total of «{label}»"),
+        ),
+        _ => {
+            let what = rule
+                .and_then(|r| r.expr.as_ref().map(|e| e.get_ref().clone()))
+                .unwrap_or_default();
+            let row = relation
+                .row
+                .map(|r| r + 1)
+                .map(|r| r.to_string())
+                .unwrap_or_default();
+            if row.is_empty() {
+                (what.clone(), what)
+            } else {
+                (
+                    format!("{what} (dòng {row})"),
+                    format!("{what} (row {row})"),
+                )
+            }
+        }
+    }
+}
+
+/// One root finding per proposed change (or one for an ambiguity), in place of the findings
+/// of the relations it repairs.
+fn explanation_findings(
+    explanation: &localize::Explanation,
+    template: &Template,
+    sheet: &Sheet,
+    bound: &Bound,
+    relations: &[relations::Relation],
+    evaluations: &[Evaluation],
+    convention: Convention,
+) -> Vec<Finding> {
+    let (repaired, changes, confident) = match explanation {
+        localize::Explanation::Confident { changes, repaired } => (repaired, changes, true),
+        localize::Explanation::Ambiguous {
+            candidates,
+            repaired,
+        } => (repaired, candidates, false),
+    };
+    let mut related: Vec<CellRef> = repaired
+        .iter()
+        .filter_map(|&i| evaluations.get(i))
+        .flat_map(|e| e.cells.iter().copied())
+        .collect();
+    related.sort();
+    related.dedup();
+    let (vi_list, en_list): (Vec<String>, Vec<String>) = repaired
+        .iter()
+        .filter_map(|&i| relations.get(i))
+        .map(|r| describe(template, bound, r))
+        .unzip();
+    let single_relation_code = match repaired.as_slice() {
+        [only] => relations.get(*only).and_then(|relation| {
+            let rule = template.spec.rules.get(relation.rule)?;
+            let parsed = relations::ParsedRule::parse(rule).ok()?;
+            Some(
+                rule.code
+                    .as_deref()
+                    .and_then(|c| rule_docs().iter().find(|d| d.code == c))
+                    .map(|d| d.code)
+                    .unwrap_or_else(|| default_code(rule.scope, rule.rounding, &parsed.body)),
+            )
+        }),
+        _ => None,
+    };
+    let shown = |change: &localize::Change| {
+        let like = sheet.cell(change.cell).and_then(shown::quantity_of);
+        let actual = sheet
+            .cell(change.cell)
+            .map(|c| shown::show_value(&c.value, Some(c), convention))
+            .unwrap_or_default();
+        (actual, show_number(change.value, like, convention))
+    };
+    let is_rate = |at: CellRef| {
+        repaired
+            .iter()
+            .filter_map(|&i| relations.get(i))
+            .any(|relation| {
+                template.spec.rules.get(relation.rule).is_some_and(|rule| {
+                    rule.rounding != crate::number::Rounding::Exact
+                        && evaluations
+                            .get(repaired[0])
+                            .is_some_and(|e| e.target == Some(at))
+                })
+            })
+    };
+    if confident {
+        changes
+            .iter()
+            .map(|change| {
+                let (actual, expected) = shown(change);
+                let reason = match change.typo {
+                    Some(typo) => typo.reason(),
+                    None if is_rate(change.cell) => Message::new(
+                        "tỷ lệ chưa được cập nhật sau khi số liệu thành phần thay đổi",
+                        "the percentage was not updated after its parts changed",
+                    ),
+                    None => Message::new(
+                        "giá trị duy nhất làm mọi quan hệ đều thỏa",
+                        "the one value that makes every relation hold",
+                    ),
+                };
+                let cell = change.cell;
+                Finding {
+                    code: single_relation_code.unwrap_or(codes::WRONG_CELL),
+                    severity: Severity::Error,
+                    sheet: sheet.name.clone(),
+                    cell,
+                    cells: others(&related, cell),
+                    message: Message::new(
+                        format!(
+                            "{cell} có lẽ sai: ghi {actual}, đúng ra là {expected} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
+                            reason.vi,
+                            vi_list.join("; ")
+                        ),
+                        format!(
+                            "{cell} is probably wrong: it says {actual}, it should be {expected} ({}); with it corrected these relations hold: {}",
+                            reason.en,
+                            en_list.join("; ")
+                        ),
+                    ),
+                    expected: Some(expected.clone()),
+                    actual: Some(actual),
+                    fix: Some(Fix {
+                        edits: vec![Edit {
+                            cell,
+                            value: change.value,
+                            shown: expected,
+                        }],
+                        reason,
+                        applicability: Applicability::Safe,
+                    }),
+                }
+            })
+            .collect()
+    } else {
+        let Some(first) = changes.first() else {
+            return Vec::new();
+        };
+        let names: Vec<String> = changes
+            .iter()
+            .map(|c| format!("{} = {}", c.cell, shown(c).1))
+            .collect();
+        let (actual, expected) = shown(first);
+        vec![Finding {
+            code: codes::AMBIGUOUS_CELL,
+            severity: Severity::Error,
+            sheet: sheet.name.clone(),
+            cell: first.cell,
+            cells: others(&related, first.cell),
+            message: Message::new(
+                format!(
+                    "Các quan hệ sau không thỏa: {}; sửa một trong các ô sau đều làm chúng thỏa, cần người kiểm tra: {}",
+                    vi_list.join("; "),
+                    names.join(", ")
+                ),
+                format!(
+                    "These relations do not hold: {}; changing any one of these cells would make them hold, a person must decide: {}",
+                    en_list.join("; "),
+                    names.join(", ")
+                ),
+            ),
+            expected: Some(expected.clone()),
+            actual: Some(actual),
+            fix: Some(Fix {
+                edits: vec![Edit {
+                    cell: first.cell,
+                    value: first.value,
+                    shown: expected,
+                }],
+                reason: Message::new("một trong nhiều cách sửa", "one of several possible corrections"),
+                applicability: Applicability::NeedsReview,
+            }),
+        }]
+    }
 }
 
 /// Every cell of a relation but the primary one.

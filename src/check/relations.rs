@@ -538,6 +538,66 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// How far a relation is from holding, as `left − right` with `overrides` in place: the
+    /// quantity a single-cell change must remove. `None` for relations that are not
+    /// equations or whose sides are not numbers.
+    pub(crate) fn residual(
+        &self,
+        relation: &Relation,
+        overrides: &HashMap<CellRef, Decimal>,
+    ) -> Option<Decimal> {
+        let parsed = self.rules.get(relation.rule)?;
+        let resolver = self.resolver_for(relation, overrides);
+        match &parsed.body {
+            RuleBody::Sum => {
+                let col = relation.column?;
+                let parent = match resolver.value_at(CellRef::new(relation.row?, col)) {
+                    EvalValue::Number(n) => n.lo,
+                    _ => return None,
+                };
+                let mut sum = Decimal::ZERO;
+                for child in &relation.children {
+                    if let EvalValue::Number(n) = resolver.value_at(CellRef::new(*child, col)) {
+                        sum = sum.checked_add(n.lo)?;
+                    }
+                }
+                parent.checked_sub(sum)
+            }
+            RuleBody::Compare {
+                lhs,
+                op: Comparison::Eq,
+                rhs,
+            } => {
+                let (EvalValue::Number(l), EvalValue::Number(r)) =
+                    (evaluate(lhs, &resolver), evaluate(rhs, &resolver))
+                else {
+                    return None;
+                };
+                let middle = r.lo.checked_add(r.hi)?.checked_div(Decimal::TWO)?;
+                l.lo.checked_sub(middle)
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates a cell formula of the sheet with `overrides` standing in for cell values.
+    pub(crate) fn formula_value(
+        &self,
+        expr: &Expr,
+        overrides: &HashMap<CellRef, Decimal>,
+    ) -> EvalValue {
+        let resolver = RelationResolver {
+            sheet: self.sheet,
+            names: HashMap::new(),
+            blanks: self.spec.blanks,
+            overrides,
+            read: RefCell::new(Vec::new()),
+            skip: RefCell::new(false),
+            errors: RefCell::new(Vec::new()),
+        };
+        evaluate(expr, &resolver)
+    }
+
     fn resolver_for(
         &self,
         relation: &Relation,

@@ -28,7 +28,10 @@ impl fmt::Display for OutputError {
                 "không đọc lại được gói bảng tính / cannot read the workbook package back: {detail}"
             ),
             OutputError::Write(detail) => {
-                write!(f, "không ghi được bảng tính / cannot write the workbook: {detail}")
+                write!(
+                    f,
+                    "không ghi được bảng tính / cannot write the workbook: {detail}"
+                )
             }
         }
     }

@@ -58,7 +58,14 @@ fn exit_codes_are_0_clean_1_errors_2_unreadable() {
 fn json_has_every_contract_key_with_its_type() {
     let dir = tempfile::tempdir().unwrap();
     let (wrong, cell) = form_with_an_error(dir.path());
-    let (code, out) = run(&["check", "--format", "json", "--lang", "en", wrong.to_str().unwrap()]);
+    let (code, out) = run(&[
+        "check",
+        "--format",
+        "json",
+        "--lang",
+        "en",
+        wrong.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(1));
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     let file = &json["files"][0];
@@ -88,10 +95,10 @@ fn json_has_every_contract_key_with_its_type() {
         let severity = finding["severity"].as_str().unwrap();
         assert!(["error", "warning", "info"].contains(&severity));
     }
-    // The wrong total: its cross-foot finding carries a safe fix back to the right value.
+    // The wrong total is named as the wrong cell, with a safe fix back to the right value.
     let total = findings
         .iter()
-        .find(|f| f["code"] == "CF202" && f["cell"] == cell.as_str())
+        .find(|f| f["code"] == "CF301" && f["cell"] == cell.as_str())
         .expect("the wrong total is found");
     assert_eq!(total["sheet"], "06");
     assert_eq!(total["actual"], "20.158");
@@ -99,7 +106,15 @@ fn json_has_every_contract_key_with_its_type() {
     assert_eq!(total["fix"]["cell"], cell.as_str());
     assert_eq!(total["fix"]["value"], "19.158");
     assert!(total["fix"]["reason"].is_string());
-    assert!(total["message"].as_str().unwrap().contains("add up"), "{}", total["message"]);
+    assert_eq!(total["fix"]["applicability"], "safe");
+    assert!(
+        total["message"]
+            .as_str()
+            .unwrap()
+            .contains("should be 19.158"),
+        "{}",
+        total["message"]
+    );
 }
 
 #[test]

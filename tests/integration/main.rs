@@ -4,7 +4,7 @@
 
 mod check;
 mod cli;
-mod contract;
 mod common;
+mod contract;
 mod form06;
 mod read;

@@ -242,8 +242,12 @@ fn dates_are_dates_whether_serial_or_text() {
     let sheet = writer.add_worksheet();
     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2022, 9, 15).unwrap();
     let format = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
-    sheet.write_datetime_with_format(0, 0, &date, &format).unwrap();
-    sheet.write_string(1, 0, "Đồng Tháp, ngày 15 tháng 9 năm 2022").unwrap();
+    sheet
+        .write_datetime_with_format(0, 0, &date, &format)
+        .unwrap();
+    sheet
+        .write_string(1, 0, "Đồng Tháp, ngày 15 tháng 9 năm 2022")
+        .unwrap();
     let bytes = writer.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "dates.xlsx").unwrap();
     let expected = crossfoot::Date {
@@ -251,8 +255,18 @@ fn dates_are_dates_whether_serial_or_text() {
         month: 9,
         day: 15,
     };
-    assert_eq!(book.sheets[0].cell(at("A1")).unwrap().value, Value::Date(expected));
+    assert_eq!(
+        book.sheets[0].cell(at("A1")).unwrap().value,
+        Value::Date(expected)
+    );
     let text = book.sheets[0].cell(at("A2")).unwrap();
-    assert_eq!(text.reading, Reading::NotNumber, "a dated place line is not a number");
-    assert_eq!(crossfoot::dates_in_text(text.value.as_text().unwrap()), vec![expected]);
+    assert_eq!(
+        text.reading,
+        Reading::NotNumber,
+        "a dated place line is not a number"
+    );
+    assert_eq!(
+        crossfoot::dates_in_text(text.value.as_text().unwrap()),
+        vec![expected]
+    );
 }

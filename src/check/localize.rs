@@ -1,0 +1,507 @@
+//! Which cell is wrong: error localization across all relations of a sheet at once
+//! (Fellegi–Holt). A typo in a detail cell breaks its row identity, its section total and
+//! the grand total; only the detail cell explains them all. Single-cell explanations are
+//! tried first, then pairs, each verified against every relation that reads the changed
+//! cells (and, through the sheet's own formulas, the totals computed from them).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::finding::Severity;
+use crate::formula::{parse_formula, references, EvalValue, Expr, Reference};
+use crate::layout::RowKind;
+use crate::model::{CellRef, Sheet};
+use crate::number::Reading;
+
+use super::relations::{Evaluation, Evaluator, Outcome, Relation};
+use super::typo::{diagnose, Typo};
+
+/// Most cells of one sheet a formula graph expands ranges into.
+const MAX_GRAPH_EDGES: usize = 2_000_000;
+/// Most candidate cells considered for one group of violated relations.
+const MAX_CANDIDATES: usize = 400;
+/// Most single-cell candidates paired with each other.
+const MAX_PAIRED: usize = 60;
+
+/// One proposed change.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Change {
+    pub cell: CellRef,
+    pub value: Decimal,
+    pub typo: Option<Typo>,
+}
+
+/// What explains a group of violated relations.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Explanation {
+    /// These changes make every relation hold; no other explanation as small fits as well.
+    Confident {
+        changes: Vec<Change>,
+        repaired: Vec<usize>,
+    },
+    /// Several explanations fit equally: the cells that could be wrong.
+    Ambiguous {
+        candidates: Vec<Change>,
+        repaired: Vec<usize>,
+    },
+}
+
+/// The sheet's formulas and who depends on whom, so a change flows into the totals that
+/// formulas compute from it.
+pub(crate) struct FormulaGraph {
+    formulas: HashMap<CellRef, Expr>,
+    dependents: HashMap<CellRef, Vec<CellRef>>,
+}
+
+impl FormulaGraph {
+    pub(crate) fn build(sheet: &Sheet) -> FormulaGraph {
+        let mut formulas = HashMap::new();
+        let mut dependents: HashMap<CellRef, Vec<CellRef>> = HashMap::new();
+        let mut edges = 0usize;
+        for cell in &sheet.cells {
+            let Some(text) = &cell.formula else { continue };
+            let Ok(expr) = parse_formula(text) else {
+                continue;
+            };
+            for reference in references(&expr) {
+                match reference {
+                    Reference::Cell { sheet: None, at } => {
+                        dependents.entry(at).or_default().push(cell.at);
+                        edges += 1;
+                    }
+                    Reference::Range { sheet: None, range } => {
+                        for row in range.first.row..=range.last.row {
+                            for col in range.first.col..=range.last.col {
+                                if edges >= MAX_GRAPH_EDGES {
+                                    break;
+                                }
+                                dependents
+                                    .entry(CellRef::new(row, col))
+                                    .or_default()
+                                    .push(cell.at);
+                                edges += 1;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            formulas.insert(cell.at, expr);
+        }
+        FormulaGraph {
+            formulas,
+            dependents,
+        }
+    }
+
+    fn is_formula(&self, at: CellRef) -> bool {
+        self.formulas.contains_key(&at)
+    }
+
+    /// The edits plus every formula cell recomputed from them.
+    fn propagate(
+        &self,
+        evaluator: &Evaluator<'_>,
+        edits: &HashMap<CellRef, Decimal>,
+    ) -> HashMap<CellRef, Decimal> {
+        let mut values = edits.clone();
+        let mut queue: VecDeque<CellRef> = edits.keys().copied().collect();
+        let mut evaluations: HashMap<CellRef, u8> = HashMap::new();
+        while let Some(changed) = queue.pop_front() {
+            let Some(dependents) = self.dependents.get(&changed) else {
+                continue;
+            };
+            for dependent in dependents {
+                if edits.contains_key(dependent) {
+                    continue;
+                }
+                let count = evaluations.entry(*dependent).or_default();
+                if *count >= 8 {
+                    continue;
+                }
+                *count += 1;
+                let Some(expr) = self.formulas.get(dependent) else {
+                    continue;
+                };
+                if let EvalValue::Number(n) = evaluator.formula_value(expr, &values) {
+                    if n.lo == n.hi && values.get(dependent) != Some(&n.lo) {
+                        values.insert(*dependent, n.lo);
+                        queue.push_back(*dependent);
+                    }
+                }
+            }
+        }
+        values
+    }
+}
+
+/// Everything localization reads, gathered once per sheet.
+pub(crate) struct Localizer<'a> {
+    pub evaluator: &'a Evaluator<'a>,
+    pub relations: &'a [Relation],
+    pub evaluations: &'a [Evaluation],
+    pub graph: &'a FormulaGraph,
+    readers: HashMap<CellRef, Vec<usize>>,
+}
+
+impl<'a> Localizer<'a> {
+    pub(crate) fn new(
+        evaluator: &'a Evaluator<'a>,
+        relations: &'a [Relation],
+        evaluations: &'a [Evaluation],
+        graph: &'a FormulaGraph,
+    ) -> Self {
+        let mut readers: HashMap<CellRef, Vec<usize>> = HashMap::new();
+        for (i, evaluation) in evaluations.iter().enumerate() {
+            for cell in &evaluation.cells {
+                readers.entry(*cell).or_default().push(i);
+            }
+        }
+        Localizer {
+            evaluator,
+            relations,
+            evaluations,
+            graph,
+            readers,
+        }
+    }
+
+    fn severity(&self, i: usize) -> Severity {
+        self.relations
+            .get(i)
+            .and_then(|r| self.evaluator.spec.rules.get(r.rule))
+            .map_or(Severity::Error, |rule| rule.severity)
+    }
+
+    fn held_before(&self, i: usize) -> bool {
+        self.evaluations.get(i).is_some_and(|e| {
+            matches!(
+                e.outcome,
+                Outcome::Holds | Outcome::HoldsTruncated { .. } | Outcome::Skipped
+            )
+        })
+    }
+
+    fn holds(&self, i: usize, values: &HashMap<CellRef, Decimal>) -> bool {
+        self.relations.get(i).is_some_and(|relation| {
+            matches!(
+                self.evaluator.evaluate(relation, values).outcome,
+                Outcome::Holds | Outcome::HoldsTruncated { .. } | Outcome::Skipped
+            )
+        })
+    }
+
+    /// Explains the violated error relations, group by group.
+    pub(crate) fn explain(&self) -> Vec<Explanation> {
+        let violated: Vec<usize> = (0..self.evaluations.len())
+            .filter(|&i| !self.held_before(i) && self.severity(i) == Severity::Error)
+            .filter(|&i| {
+                matches!(
+                    self.evaluations.get(i).map(|e| &e.outcome),
+                    Some(Outcome::Fails { .. })
+                )
+            })
+            .collect();
+        let extended: HashMap<usize, BTreeSet<CellRef>> = violated
+            .iter()
+            .map(|&i| (i, self.extended_cells(i)))
+            .collect();
+        self.groups(&violated, &extended)
+            .into_iter()
+            .filter_map(|group| self.explain_group(&group, &extended))
+            .collect()
+    }
+
+    /// The cells a relation depends on: those it reads, and the inputs of the formulas among
+    /// them (a formula total is wrong because one of its inputs is).
+    fn extended_cells(&self, i: usize) -> BTreeSet<CellRef> {
+        let mut cells: BTreeSet<CellRef> = BTreeSet::new();
+        let Some(evaluation) = self.evaluations.get(i) else {
+            return cells;
+        };
+        let mut stack: Vec<CellRef> = evaluation.cells.clone();
+        while let Some(cell) = stack.pop() {
+            if cells.len() > MAX_CANDIDATES * 4 || !cells.insert(cell) {
+                continue;
+            }
+            if let Some(expr) = self.graph.formulas.get(&cell) {
+                for reference in references(expr) {
+                    match reference {
+                        Reference::Cell { sheet: None, at } => stack.push(at),
+                        Reference::Range { sheet: None, range } => {
+                            for row in range.first.row..=range.last.row.min(range.first.row + 2_000)
+                            {
+                                for col in
+                                    range.first.col..=range.last.col.min(range.first.col + 50)
+                                {
+                                    stack.push(CellRef::new(row, col));
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        cells
+    }
+
+    /// Violated relations grouped by the cells they share.
+    fn groups(
+        &self,
+        violated: &[usize],
+        extended: &HashMap<usize, BTreeSet<CellRef>>,
+    ) -> Vec<Vec<usize>> {
+        let empty = BTreeSet::new();
+        let cells: Vec<&BTreeSet<CellRef>> = violated
+            .iter()
+            .map(|i| extended.get(i).unwrap_or(&empty))
+            .collect();
+        let mut group_of: Vec<usize> = (0..violated.len()).collect();
+        fn root(group_of: &mut [usize], mut i: usize) -> usize {
+            while let Some(&parent) = group_of.get(i) {
+                if parent == i {
+                    break;
+                }
+                i = parent;
+            }
+            i
+        }
+        let mut owner: HashMap<CellRef, usize> = HashMap::new();
+        for (k, set) in cells.iter().enumerate() {
+            for cell in set.iter() {
+                match owner.get(cell) {
+                    Some(&other) => {
+                        let (a, b) = (root(&mut group_of, k), root(&mut group_of, other));
+                        if let Some(slot) = group_of.get_mut(a) {
+                            *slot = b;
+                        }
+                    }
+                    None => {
+                        owner.insert(*cell, k);
+                    }
+                }
+            }
+        }
+        let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (k, &i) in violated.iter().enumerate() {
+            groups.entry(root(&mut group_of, k)).or_default().push(i);
+        }
+        let mut groups: Vec<Vec<usize>> = groups.into_values().collect();
+        groups.sort();
+        groups
+    }
+
+    /// A cell that may be proposed as wrong: a typed number (formulas are computed, not
+    /// typed) that the sheet shows.
+    fn candidate_value(&self, at: CellRef) -> Option<(Decimal, u32)> {
+        if self.graph.is_formula(at) {
+            return None;
+        }
+        match &self.evaluator.sheet.cell(at)?.reading {
+            Reading::Number(q) => Some((q.value, q.decimals)),
+            Reading::Ambiguous { primary, .. } => Some((primary.value, primary.decimals)),
+            _ => None,
+        }
+    }
+
+    /// The value of `cell` that makes relation `i` hold, found from two evaluations of its
+    /// residual (relations are linear in each cell they add up).
+    fn solve(&self, i: usize, cell: CellRef, current: Decimal, decimals: u32) -> Option<Decimal> {
+        let relation = self.relations.get(i)?;
+        let at = |x: Decimal| {
+            let values = self
+                .graph
+                .propagate(self.evaluator, &HashMap::from([(cell, x)]));
+            self.evaluator.residual(relation, &values)
+        };
+        let g0 = at(current)?;
+        let g1 = at(current.checked_add(Decimal::ONE)?)?;
+        let slope = g1.checked_sub(g0)?;
+        if slope.is_zero() {
+            return None;
+        }
+        let value = current.checked_sub(g0.checked_div(slope)?)?;
+        let value = value.round_dp_with_strategy(decimals, RoundingStrategy::MidpointAwayFromZero);
+        (value != current).then_some(value)
+    }
+
+    /// What a set of changes does: the relations it repairs among `group`, or `None` when it
+    /// breaks a relation that held.
+    fn try_changes(
+        &self,
+        edits: &HashMap<CellRef, Decimal>,
+        group: &[usize],
+    ) -> Option<Vec<usize>> {
+        let values = self.graph.propagate(self.evaluator, edits);
+        let mut affected: BTreeSet<usize> = BTreeSet::new();
+        for cell in values.keys() {
+            if let Some(readers) = self.readers.get(cell) {
+                affected.extend(readers.iter().copied());
+            }
+        }
+        let mut repaired = Vec::new();
+        for i in affected {
+            let holds = self.holds(i, &values);
+            if self.held_before(i) && !holds {
+                return None;
+            }
+            if holds && group.contains(&i) {
+                repaired.push(i);
+            }
+        }
+        Some(repaired)
+    }
+
+    fn neighbours(&self, at: CellRef) -> Vec<Decimal> {
+        let sheet = self.evaluator.sheet;
+        [
+            at.row.checked_sub(1).map(|r| CellRef::new(r, at.col)),
+            Some(CellRef::new(at.row.saturating_add(1), at.col)),
+            at.col.checked_sub(1).map(|c| CellRef::new(at.row, c)),
+            Some(CellRef::new(at.row, at.col.saturating_add(1))),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|n| match &sheet.cell(n)?.reading {
+            Reading::Number(q) => Some(q.value),
+            _ => None,
+        })
+        .collect()
+    }
+
+    fn change(&self, cell: CellRef, current: Decimal, value: Decimal) -> Change {
+        Change {
+            cell,
+            value,
+            typo: diagnose(value, current, &self.neighbours(cell)),
+        }
+    }
+
+    /// Detail rows are typed by people; totals are computed (by a formula or by the office).
+    fn is_detail(&self, at: CellRef) -> bool {
+        self.evaluator
+            .bound
+            .layout
+            .body_row(at.row)
+            .is_none_or(|r| r.kind == RowKind::Unit)
+    }
+
+    fn explain_group(
+        &self,
+        group: &[usize],
+        extended: &HashMap<usize, BTreeSet<CellRef>>,
+    ) -> Option<Explanation> {
+        let empty = BTreeSet::new();
+        let cells_of = |i: usize| extended.get(&i).unwrap_or(&empty);
+        let mut candidates: BTreeSet<CellRef> = BTreeSet::new();
+        for &i in group {
+            candidates.extend(cells_of(i).iter().copied());
+            if candidates.len() > MAX_CANDIDATES {
+                break;
+            }
+        }
+        // Every single change that repairs something and breaks nothing.
+        let mut singles: Vec<(Change, Vec<usize>)> = Vec::new();
+        let mut seen: HashSet<(CellRef, Decimal)> = HashSet::new();
+        for cell in candidates.into_iter().take(MAX_CANDIDATES) {
+            let Some((current, decimals)) = self.candidate_value(cell) else {
+                continue;
+            };
+            for &i in group {
+                if !cells_of(i).contains(&cell) {
+                    continue;
+                }
+                let Some(value) = self.solve(i, cell, current, decimals) else {
+                    continue;
+                };
+                if !seen.insert((cell, value)) {
+                    continue;
+                }
+                if let Some(repaired) = self.try_changes(&HashMap::from([(cell, value)]), group) {
+                    if !repaired.is_empty() {
+                        singles.push((self.change(cell, current, value), repaired));
+                    }
+                }
+            }
+        }
+
+        let complete: Vec<(Vec<Change>, Vec<usize>)> = singles
+            .iter()
+            .filter(|(_, repaired)| repaired.len() == group.len())
+            .map(|(change, repaired)| (vec![change.clone()], repaired.clone()))
+            .collect();
+        let complete = if complete.is_empty() {
+            self.pairs(&singles, group)
+        } else {
+            complete
+        };
+        if complete.is_empty() {
+            return None;
+        }
+        Some(self.choose(complete, group))
+    }
+
+    /// Pairs of single changes that together repair the whole group.
+    fn pairs(
+        &self,
+        singles: &[(Change, Vec<usize>)],
+        group: &[usize],
+    ) -> Vec<(Vec<Change>, Vec<usize>)> {
+        let mut ranked: Vec<&(Change, Vec<usize>)> = singles.iter().collect();
+        ranked.sort_by_key(|(_, repaired)| std::cmp::Reverse(repaired.len()));
+        ranked.truncate(MAX_PAIRED);
+        let mut found = Vec::new();
+        for (k, (a, repaired_a)) in ranked.iter().enumerate() {
+            for (b, repaired_b) in ranked.iter().skip(k + 1) {
+                if a.cell == b.cell {
+                    continue;
+                }
+                let union: BTreeSet<usize> = repaired_a
+                    .iter()
+                    .chain(repaired_b.iter())
+                    .copied()
+                    .collect();
+                if union.len() < group.len() {
+                    continue;
+                }
+                let edits = HashMap::from([(a.cell, a.value), (b.cell, b.value)]);
+                if let Some(repaired) = self.try_changes(&edits, group) {
+                    if repaired.len() == group.len() {
+                        found.push((vec![a.clone(), b.clone()], repaired));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The explanation to report: the only one, or the one a typo pattern (then a typed
+    /// detail cell) singles out; otherwise ambiguity.
+    fn choose(&self, mut complete: Vec<(Vec<Change>, Vec<usize>)>, group: &[usize]) -> Explanation {
+        let score = |changes: &[Change]| {
+            let typos = changes.iter().filter(|c| c.typo.is_some()).count();
+            let details = changes.iter().filter(|c| self.is_detail(c.cell)).count();
+            (typos, details)
+        };
+        complete.sort_by_key(|(changes, _)| std::cmp::Reverse(score(changes)));
+        let best = complete.first().map(|(c, _)| score(c));
+        let top: Vec<_> = complete
+            .iter()
+            .filter(|(c, _)| Some(score(c)) == best)
+            .collect();
+        if let [only] = top.as_slice() {
+            return Explanation::Confident {
+                changes: only.0.clone(),
+                repaired: only.1.clone(),
+            };
+        }
+        let mut candidates: Vec<Change> = complete.iter().flat_map(|(c, _)| c.clone()).collect();
+        candidates.dedup_by_key(|c| c.cell);
+        Explanation::Ambiguous {
+            candidates,
+            repaired: group.to_vec(),
+        }
+    }
+}
