@@ -209,7 +209,7 @@ impl<'a> Localizer<'a> {
             .collect();
         self.groups(&violated, &extended)
             .into_iter()
-            .filter_map(|group| self.explain_group(&group, &extended))
+            .filter_map(|group| self.explain_group(&group))
             .collect()
     }
 
@@ -388,16 +388,18 @@ impl<'a> Localizer<'a> {
             .is_none_or(|r| r.kind == RowKind::Unit)
     }
 
-    fn explain_group(
-        &self,
-        group: &[usize],
-        extended: &HashMap<usize, BTreeSet<CellRef>>,
-    ) -> Option<Explanation> {
-        let empty = BTreeSet::new();
-        let cells_of = |i: usize| extended.get(&i).unwrap_or(&empty);
+    fn explain_group(&self, group: &[usize]) -> Option<Explanation> {
+        // Candidates are the cells the violated relations read themselves: a wrong cell
+        // breaks at least its own row's relation. (The formulas' inputs only group them.)
+        let direct = |i: usize| {
+            self.evaluations
+                .get(i)
+                .map(|e| e.cells.clone())
+                .unwrap_or_default()
+        };
         let mut candidates: BTreeSet<CellRef> = BTreeSet::new();
         for &i in group {
-            candidates.extend(cells_of(i).iter().copied());
+            candidates.extend(direct(i));
             if candidates.len() > MAX_CANDIDATES {
                 break;
             }
@@ -410,7 +412,7 @@ impl<'a> Localizer<'a> {
                 continue;
             };
             for &i in group {
-                if !cells_of(i).contains(&cell) {
+                if !direct(i).contains(&cell) {
                     continue;
                 }
                 let Some(value) = self.solve(i, cell, current, decimals) else {
@@ -458,12 +460,16 @@ impl<'a> Localizer<'a> {
                 if a.cell == b.cell {
                     continue;
                 }
-                let union: BTreeSet<usize> = repaired_a
-                    .iter()
-                    .chain(repaired_b.iter())
-                    .copied()
-                    .collect();
-                if union.len() < group.len() {
+                // Every violated relation must read one of the two cells.
+                let covers = group.iter().all(|&i| {
+                    repaired_a.contains(&i)
+                        || repaired_b.contains(&i)
+                        || self
+                            .evaluations
+                            .get(i)
+                            .is_some_and(|e| e.cells.contains(&a.cell) || e.cells.contains(&b.cell))
+                });
+                if !covers {
                     continue;
                 }
                 let edits = HashMap::from([(a.cell, a.value), (b.cell, b.value)]);
@@ -477,27 +483,34 @@ impl<'a> Localizer<'a> {
         found
     }
 
-    /// The explanation to report: the only one, or the one a typo pattern (then a typed
-    /// detail cell) singles out; otherwise ambiguity.
-    fn choose(&self, mut complete: Vec<(Vec<Change>, Vec<usize>)>, group: &[usize]) -> Explanation {
-        let score = |changes: &[Change]| {
-            let typos = changes.iter().filter(|c| c.typo.is_some()).count();
-            let details = changes.iter().filter(|c| self.is_detail(c.cell)).count();
-            (typos, details)
+    /// The explanation to report: the only one; else the only one whose every change is a
+    /// recognised slip; else the only one that changes typed detail rows only (totals are
+    /// computed, details are typed by hand); otherwise an ambiguity for a person to decide.
+    fn choose(&self, complete: Vec<(Vec<Change>, Vec<usize>)>, group: &[usize]) -> Explanation {
+        let single_out = |keep: &dyn Fn(&[Change]) -> bool| {
+            let kept: Vec<&(Vec<Change>, Vec<usize>)> = complete
+                .iter()
+                .filter(|(changes, _)| keep(changes))
+                .collect();
+            match kept.as_slice() {
+                [only] => Some(Explanation::Confident {
+                    changes: only.0.clone(),
+                    repaired: only.1.clone(),
+                }),
+                _ => None,
+            }
         };
-        complete.sort_by_key(|(changes, _)| std::cmp::Reverse(score(changes)));
-        let best = complete.first().map(|(c, _)| score(c));
-        let top: Vec<_> = complete
-            .iter()
-            .filter(|(c, _)| Some(score(c)) == best)
-            .collect();
-        if let [only] = top.as_slice() {
-            return Explanation::Confident {
-                changes: only.0.clone(),
-                repaired: only.1.clone(),
-            };
+        let every = |_: &[Change]| true;
+        let slips = |changes: &[Change]| changes.iter().all(|c| c.typo.is_some());
+        let details = |changes: &[Change]| changes.iter().all(|c| self.is_detail(c.cell));
+        if let Some(explanation) = single_out(&every)
+            .or_else(|| single_out(&slips))
+            .or_else(|| single_out(&details))
+        {
+            return explanation;
         }
         let mut candidates: Vec<Change> = complete.iter().flat_map(|(c, _)| c.clone()).collect();
+        candidates.sort_by_key(|c| (std::cmp::Reverse(c.typo.is_some()), c.cell));
         candidates.dedup_by_key(|c| c.cell);
         Explanation::Ambiguous {
             candidates,

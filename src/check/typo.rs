@@ -73,9 +73,9 @@ pub(crate) fn diagnose(right: Decimal, typed: Decimal, neighbours: &[Decimal]) -
             }
             _ => {}
         }
-    } else if b.len() + 1 == a.len() && is_one_removed(&a, &b) {
+    } else if b.len() < a.len() && is_one_removed(&a, &b) {
         return Some(Typo::DroppedDigit);
-    } else if a.len() + 1 == b.len() && is_one_removed(&b, &a) {
+    } else if a.len() < b.len() && is_one_removed(&b, &a) {
         return Some(Typo::AddedDigit);
     }
     None
@@ -91,15 +91,19 @@ fn digits(value: Decimal) -> Option<Vec<u8>> {
     Some(value.to_string().bytes().collect())
 }
 
-/// Whether `shorter` is `longer` with one digit removed.
+/// Whether `shorter` is `longer` with one digit removed (leading zeros left behind by the
+/// removal vanish: 903 without its 9 is 3).
 fn is_one_removed(longer: &[u8], shorter: &[u8]) -> bool {
     (0..longer.len()).any(|skip| {
-        longer
+        let rest: Vec<u8> = longer
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != skip)
-            .map(|(_, d)| d)
-            .eq(shorter.iter())
+            .map(|(_, d)| *d)
+            .skip_while(|d| *d == b'0')
+            .collect();
+        let rest: &[u8] = if rest.is_empty() { b"0" } else { &rest };
+        rest == shorter
     })
 }
 
@@ -116,6 +120,7 @@ mod tests {
         assert_eq!(diagnose(d(1088), d(1808), &[]), Some(Typo::SwappedDigits));
         assert_eq!(diagnose(d(1088), d(1188), &[]), Some(Typo::ChangedDigit));
         assert_eq!(diagnose(d(1088), d(188), &[]), Some(Typo::DroppedDigit));
+        assert_eq!(diagnose(d(903), d(3), &[]), Some(Typo::DroppedDigit));
         assert_eq!(diagnose(d(1088), d(10888), &[]), Some(Typo::AddedDigit));
         assert_eq!(
             diagnose(d(1088), d(1_088_000), &[]),

@@ -7,4 +7,5 @@ mod cli;
 mod common;
 mod contract;
 mod form06;
+mod localize;
 mod read;
