@@ -2,8 +2,6 @@
 //! event sits in the source text, a splicer that copies untouched spans byte for byte and
 //! writes only the replacements, and small tag and escaping utilities.
 
-use std::borrow::Cow;
-
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -205,14 +203,14 @@ pub(super) fn rewrite_tag(
     }
     for (name, value) in set {
         if let Some(value) = value {
-            push_attr(&mut out, name, &Cow::Borrowed(value.as_str()));
+            push_attr(&mut out, name, value);
         }
     }
     out.push_str(if empty { "/>" } else { ">" });
     Ok(out)
 }
 
-fn push_attr(out: &mut String, key: &str, raw: &Cow<'_, str>) {
+fn push_attr(out: &mut String, key: &str, raw: &str) {
     out.push(' ');
     out.push_str(key);
     if raw.contains('"') {
