@@ -7,6 +7,10 @@
 
 use std::fmt;
 
+mod patch;
+
+pub use patch::{annotate_package, fix_package};
+
 use crate::finding::{Finding, Lang};
 use crate::model::{CellRef, SourceFormat};
 

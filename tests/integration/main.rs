@@ -8,4 +8,5 @@ mod common;
 mod contract;
 mod form06;
 mod localize;
+mod patch;
 mod read;

@@ -1,0 +1,653 @@
+//! Patching an xlsx/xlsm package in place, so the annotated and corrected workbooks stay the
+//! office's own form: every zip entry that is not touched is copied raw (same bytes, same
+//! compression); the parts that are touched (the marked sheets, `styles.xml`, the workbook,
+//! relationships, content types) are streamed event by event and only the elements that must
+//! change are rewritten, every other byte copied through.
+//!
+//! - [`annotate_package`]: a fill by severity and a note on each finding's cell, plus a
+//!   results sheet (`Kết quả kiểm tra` / `Check results`) added last.
+//! - [`fix_package`]: applies the safe fixes (green fill and a note with the old value),
+//!   notes the fixes that need review, and writes live formulas; no results sheet.
+//!
+//! `docProps/app.xml` is left alone when a sheet is added (its sheet titles are informative;
+//! Excel and LibreOffice tolerate the stale list). When a formula is removed or written,
+//! `xl/calcChain.xml` is dropped (with its relationship and content type) and the workbook
+//! asks for a full recalculation on load (`<calcPr fullCalcOnLoad="1"/>`).
+
+mod cells;
+mod comments;
+mod package;
+mod results;
+mod styles;
+mod xml;
+
+use std::collections::BTreeMap;
+
+use quick_xml::events::Event;
+use rust_decimal::Decimal;
+
+use self::package::{
+    free_rel_id, parse_rels, patch_content_types, patch_rels, relative_target, rels_part, resolve,
+    Package, Rel, CT_COMMENTS, CT_VML, CT_WORKSHEET, REL_COMMENTS, REL_VML, REL_WORKSHEET,
+};
+use self::xml::{
+    attr, attr_local, damaged, esc, local, ns_prefix, prefix_of, rewrite_tag, Events, Splice,
+    REL_NS,
+};
+use crate::finding::{Applicability, Finding, Lang, Severity};
+use crate::model::CellRef;
+use crate::output::{LiveFormula, OutputError, OutputOptions};
+
+/// The fill a cell gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum Mark {
+    /// A finding of severity error (red).
+    Error,
+    /// A warning (amber).
+    Warning,
+    /// An info (blue).
+    Info,
+    /// A value the corrected workbook changed (green).
+    Fixed,
+}
+
+impl Mark {
+    fn of(severity: Severity) -> Mark {
+        match severity {
+            Severity::Error => Mark::Error,
+            Severity::Warning => Mark::Warning,
+            Severity::Info => Mark::Info,
+        }
+    }
+
+    fn rgb(self) -> &'static str {
+        match self {
+            Mark::Error => "FFFFC7CE",
+            Mark::Warning => "FFFFEB9C",
+            Mark::Info => "FFDDEBF7",
+            Mark::Fixed => "FFC6EFCE",
+        }
+    }
+}
+
+/// A value change.
+#[derive(Debug, Clone)]
+pub(super) enum ValueEdit {
+    /// Store a number; keep the formula (only its cached value changes) when `keep_formula`.
+    Number {
+        /// The new value.
+        value: Decimal,
+        /// Keep the cell's formula (a stale cached value).
+        keep_formula: bool,
+    },
+    /// Write a live formula with its cached value.
+    Live {
+        /// Formula text without `=`.
+        formula: String,
+        /// Cached value.
+        value: Decimal,
+    },
+}
+
+/// One piece of a note.
+#[derive(Debug, Clone)]
+enum Note {
+    /// Plain text.
+    Text(String),
+    /// A value the corrected workbook changed.
+    Fixed {
+        shown: String,
+        reason: String,
+        actual: Option<String>,
+    },
+}
+
+/// What happens to one cell.
+#[derive(Debug, Clone, Default)]
+pub(super) struct CellPlan {
+    mark: Option<Mark>,
+    value: Option<ValueEdit>,
+    notes: Vec<Note>,
+}
+
+type Plans = BTreeMap<String, BTreeMap<CellRef, CellPlan>>;
+
+fn plan_at<'p>(plans: &'p mut Plans, sheet: &str, at: CellRef) -> &'p mut CellPlan {
+    plans
+        .entry(sheet.to_string())
+        .or_default()
+        .entry(at)
+        .or_default()
+}
+
+fn note_for_finding(f: &Finding, lang: Lang) -> String {
+    let mut text = format!(
+        "[{} {}] {}",
+        results::severity_label(f.severity, lang),
+        f.code,
+        f.message.get(lang)
+    );
+    let (actual, expected, suggested) = match lang {
+        Lang::Vi => ("Thực tế", "Kỳ vọng", "Đề xuất"),
+        Lang::En => ("Actual", "Expected", "Suggested"),
+    };
+    if let Some(a) = &f.actual {
+        text.push_str(&format!("\n{actual}: {a}"));
+    }
+    if let Some(e) = &f.expected {
+        text.push_str(&format!("\n{expected}: {e}"));
+    }
+    let s = results::suggestion(f, lang);
+    if !s.is_empty() {
+        text.push_str(&format!("\n{suggested}: {s}"));
+    }
+    text
+}
+
+/// Writes the annotated workbook: each finding's cell filled by severity and noted, and a
+/// results sheet added last. Only the parts that change are rewritten; every other zip entry
+/// is copied byte for byte.
+///
+/// # Errors
+/// [`OutputError::Package`] when the package or one of the parts it must change cannot be
+/// read (not a zip, malformed XML, no workbook or styles part); [`OutputError::Write`] when
+/// the zip cannot be written.
+///
+/// # Examples
+/// ```
+/// let bytes = std::fs::read("tests/fixtures/kinh-phi-2022.xlsx").unwrap();
+/// let workbook = crossfoot::read_workbook(&bytes, "kinh-phi-2022.xlsx").unwrap();
+/// let report = crossfoot::check(&workbook, &crossfoot::TemplateChoice::Auto);
+/// let options = crossfoot::OutputOptions::default();
+/// let annotated = crossfoot::annotate_package(&bytes, &report.findings, &options).unwrap();
+/// let back = crossfoot::read_workbook(&annotated, "annotated.xlsx").unwrap();
+/// assert_eq!(back.sheets.last().unwrap().name, "Kết quả kiểm tra");
+/// ```
+pub fn annotate_package(
+    xlsx: &[u8],
+    findings: &[Finding],
+    options: &OutputOptions,
+) -> Result<Vec<u8>, OutputError> {
+    let mut plans = Plans::new();
+    for f in findings {
+        let plan = plan_at(&mut plans, &f.sheet, f.cell);
+        let mark = Mark::of(f.severity);
+        plan.mark = Some(plan.mark.map_or(mark, |m| m.min(mark)));
+        plan.notes
+            .push(Note::Text(note_for_finding(f, options.lang)));
+    }
+    patch(xlsx, plans, Some((findings, options)), options.lang)
+}
+
+/// Writes the corrected workbook: every edit of every [`Applicability::Safe`] fix applied
+/// (green fill, a note with the old value and why), a note with the proposal on the cell of
+/// each fix that needs review, and each `live` cell rewritten as formula plus cached value.
+/// A stale formula (`CF103`) keeps its formula and gets the right cached value; any other
+/// fixed formula cell becomes the value. No results sheet: this is the form to file.
+///
+/// # Errors
+/// As [`annotate_package`].
+pub fn fix_package(
+    xlsx: &[u8],
+    findings: &[Finding],
+    live: &[LiveFormula],
+    options: &OutputOptions,
+) -> Result<Vec<u8>, OutputError> {
+    let lang = options.lang;
+    let mut plans = Plans::new();
+    for f in findings {
+        let Some(fix) = &f.fix else { continue };
+        match fix.applicability {
+            Applicability::Safe => {
+                for edit in &fix.edits {
+                    let plan = plan_at(&mut plans, &f.sheet, edit.cell);
+                    plan.mark = Some(Mark::Fixed);
+                    plan.value = Some(ValueEdit::Number {
+                        value: edit.value,
+                        keep_formula: f.code == "CF103",
+                    });
+                    plan.notes.push(Note::Fixed {
+                        shown: edit.shown.clone(),
+                        reason: fix.reason.get(lang).to_string(),
+                        actual: (edit.cell == f.cell).then(|| f.actual.clone()).flatten(),
+                    });
+                }
+            }
+            Applicability::NeedsReview => {
+                let plan = plan_at(&mut plans, &f.sheet, f.cell);
+                let head = match lang {
+                    Lang::Vi => "Đề xuất sửa (cần xem lại, chưa áp dụng)",
+                    Lang::En => "Proposed fix (needs review, not applied)",
+                };
+                plan.notes.push(Note::Text(format!(
+                    "{head}: {}\n{}",
+                    results::suggestion(f, lang),
+                    note_for_finding(f, lang)
+                )));
+            }
+        }
+    }
+    for l in live {
+        let plan = plan_at(&mut plans, &l.sheet, l.cell);
+        plan.value = Some(ValueEdit::Live {
+            formula: l.formula.trim_start_matches('=').to_string(),
+            value: l.value,
+        });
+    }
+    patch(xlsx, plans, None, lang)
+}
+
+fn compose_notes(
+    plan: &BTreeMap<CellRef, CellPlan>,
+    outcome: &cells::SheetOutcome,
+    lang: Lang,
+) -> BTreeMap<CellRef, String> {
+    let mut notes = BTreeMap::new();
+    for (at, cell) in plan {
+        let pieces: Vec<String> = cell
+            .notes
+            .iter()
+            .map(|note| match note {
+                Note::Text(text) => text.clone(),
+                Note::Fixed {
+                    shown,
+                    reason,
+                    actual,
+                } => {
+                    let old = outcome
+                        .old_values
+                        .get(at)
+                        .cloned()
+                        .or_else(|| actual.clone())
+                        .unwrap_or_else(|| "?".to_string());
+                    let unapplied = outcome.unapplied.contains(at);
+                    match (lang, unapplied) {
+                        (Lang::Vi, false) => format!("Đã sửa: {old} → {shown}. Lý do: {reason}"),
+                        (Lang::En, false) => format!("Fixed: {old} → {shown}. Why: {reason}"),
+                        (Lang::Vi, true) => format!(
+                            "Chưa sửa được tự động (ô gốc của công thức dùng chung/mảng): đề xuất {shown}. Lý do: {reason}"
+                        ),
+                        (Lang::En, true) => format!(
+                            "Not applied (anchor of a shared/array formula): proposed {shown}. Why: {reason}"
+                        ),
+                    }
+                }
+            })
+            .collect();
+        if !pieces.is_empty() {
+            notes.insert(*at, pieces.join("\n\n"));
+        }
+    }
+    notes
+}
+
+/// A sheet listed in the workbook.
+struct BookSheet {
+    name: String,
+    sheet_id: u32,
+    rid: String,
+}
+
+fn parse_workbook(xml: &str, part: &str) -> Result<Vec<BookSheet>, OutputError> {
+    let mut events = Events::new(xml, part);
+    let mut sheets = Vec::new();
+    loop {
+        match events.next()?.0 {
+            Event::Start(e) | Event::Empty(e) if local(&e) == "sheet" => {
+                sheets.push(BookSheet {
+                    name: attr(&e, "name", part)?.unwrap_or_default(),
+                    sheet_id: attr(&e, "sheetId", part)?
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0),
+                    rid: attr_local(&e, "id", part)?.unwrap_or_default(),
+                });
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(sheets)
+}
+
+/// Workbook children that come after `<calcPr>` in the schema.
+const AFTER_CALC_PR: &[&str] = &[
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+];
+
+fn patch_workbook(
+    xml: &str,
+    part: &str,
+    add_sheet: Option<(&str, u32, &str)>,
+    full_calc: bool,
+) -> Result<String, OutputError> {
+    let mut events = Events::new(xml, part);
+    let mut splice = Splice::new(xml);
+    let mut depth = 0usize;
+    let mut r_prefix: Option<String> = None;
+    let mut calc_done = !full_calc;
+    let mut sheet_done = add_sheet.is_none();
+    let sheet_tag = |p: &str, r: &Option<String>| -> String {
+        let Some((name, id, rid)) = add_sheet else {
+            return String::new();
+        };
+        match r {
+            Some(r) => format!(
+                "<{p}sheet name=\"{}\" sheetId=\"{id}\" {r}id=\"{}\"/>",
+                esc(name),
+                esc(rid)
+            ),
+            None => format!(
+                "<{p}sheet xmlns:r=\"{REL_NS}\" name=\"{}\" sheetId=\"{id}\" r:id=\"{}\"/>",
+                esc(name),
+                esc(rid)
+            ),
+        }
+    };
+    loop {
+        let (event, start, end) = events.next()?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                let empty = matches!(event, Event::Empty(_));
+                if depth == 0 {
+                    r_prefix = ns_prefix(e, REL_NS, part)?;
+                } else if depth == 1 {
+                    let name = local(e);
+                    if name == "calcPr" && !calc_done {
+                        let tag = rewrite_tag(
+                            e,
+                            &[("fullCalcOnLoad", Some("1".to_string()))],
+                            empty,
+                            part,
+                        )?;
+                        splice.replace(start, end, &tag);
+                        calc_done = true;
+                    } else if name == "sheets" && empty && !sheet_done {
+                        let p = prefix_of(e);
+                        let open = rewrite_tag(e, &[], false, part)?;
+                        splice.replace(
+                            start,
+                            end,
+                            &format!("{open}{}</{p}sheets>", sheet_tag(&p, &r_prefix)),
+                        );
+                        sheet_done = true;
+                    } else if !calc_done && AFTER_CALC_PR.contains(&name) {
+                        splice.insert_at(
+                            start,
+                            &format!("<{}calcPr fullCalcOnLoad=\"1\"/>", prefix_of(e)),
+                        );
+                        calc_done = true;
+                    }
+                }
+                if !empty {
+                    depth = depth.saturating_add(1);
+                }
+            }
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                let p = match e.name().prefix() {
+                    Some(p) => format!("{}:", p.into_inner()),
+                    None => String::new(),
+                };
+                let name = e.local_name().into_inner();
+                if depth == 1 && name == "sheets" && !sheet_done {
+                    splice.insert_at(start, &sheet_tag(&p, &r_prefix));
+                    sheet_done = true;
+                } else if depth == 0 && !calc_done {
+                    splice.insert_at(start, &format!("<{p}calcPr fullCalcOnLoad=\"1\"/>"));
+                    calc_done = true;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !sheet_done {
+        return Err(damaged(part, "no <sheets> element"));
+    }
+    Ok(splice.finish())
+}
+
+fn find_rel<'r>(rels: &'r [Rel], kind: &str) -> Option<&'r Rel> {
+    let tail = kind.rsplit('/').next().unwrap_or(kind);
+    rels.iter()
+        .find(|r| !r.external && (r.kind == kind || r.kind.rsplit('/').next() == Some(tail)))
+}
+
+fn patch(
+    xlsx: &[u8],
+    plans: Plans,
+    results: Option<(&[Finding], &OutputOptions)>,
+    lang: Lang,
+) -> Result<Vec<u8>, OutputError> {
+    let mut pkg = Package::open(xlsx)?;
+    let root_rels = parse_rels(&pkg.text("_rels/.rels")?.unwrap_or_default(), "_rels/.rels")?;
+    let wb_part = find_rel(
+        &root_rels,
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+    )
+    .map(|r| resolve("", &r.target))
+    .unwrap_or_else(|| "xl/workbook.xml".to_string());
+    let wb_xml = pkg
+        .text(&wb_part)?
+        .ok_or_else(|| OutputError::Package(format!("no workbook part {wb_part}")))?;
+    let wb_rels_part = rels_part(&wb_part);
+    let wb_rels_xml = pkg
+        .text(&wb_rels_part)?
+        .ok_or_else(|| OutputError::Package(format!("no {wb_rels_part}")))?;
+    let wb_rels = parse_rels(&wb_rels_xml, &wb_rels_part)?;
+    let sheets = parse_workbook(&wb_xml, &wb_part)?;
+    let styles_part = find_rel(
+        &wb_rels,
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles",
+    )
+    .map(|r| resolve(&wb_part, &r.target))
+    .ok_or_else(|| OutputError::Package("no styles part".to_string()))?;
+    let styles_xml = pkg
+        .text(&styles_part)?
+        .ok_or_else(|| OutputError::Package(format!("no styles part {styles_part}")))?;
+    let mut styles = styles::Styles::parse(&styles_xml, &styles_part)?;
+
+    let mut ct_defaults: Vec<(&str, &str)> = Vec::new();
+    let mut ct_overrides: Vec<(String, &str)> = Vec::new();
+    let mut ct_remove: Vec<String> = Vec::new();
+    let mut wb_rels_add: Vec<(String, &str, String)> = Vec::new();
+    let mut wb_rels_remove: Vec<String> = Vec::new();
+    let mut formula_changed = false;
+    let mut vml_block: u32 = 1;
+
+    for (sheet_name, plan) in &plans {
+        let Some(sheet) = sheets.iter().find(|s| &s.name == sheet_name).or_else(|| {
+            sheets
+                .iter()
+                .find(|s| s.name.to_lowercase() == sheet_name.to_lowercase())
+        }) else {
+            continue;
+        };
+        let Some(rel) = wb_rels.iter().find(|r| r.id == sheet.rid && !r.external) else {
+            continue;
+        };
+        if rel.kind != REL_WORKSHEET && !rel.kind.ends_with("/worksheet") {
+            continue;
+        }
+        let part = resolve(&wb_part, &rel.target);
+        let xml = pkg
+            .text(&part)?
+            .ok_or_else(|| OutputError::Package(format!("sheet part {part} missing")))?;
+        let s_rels_part = rels_part(&part);
+        let s_rels_xml = pkg.text(&s_rels_part)?;
+        let s_rels = match &s_rels_xml {
+            Some(x) => parse_rels(x, &s_rels_part)?,
+            None => Vec::new(),
+        };
+        let notes_wanted = plan.values().any(|c| !c.notes.is_empty());
+        let vml_rid = free_rel_id(&s_rels, &[]);
+        let outcome = cells::patch_sheet(&xml, &part, plan, &mut styles, notes_wanted, &vml_rid)?;
+        drop(xml);
+        formula_changed |= outcome.formula_changed;
+        let notes = compose_notes(plan, &outcome, lang);
+        let legacy_rid = outcome.legacy_rid.clone();
+        let inserted_legacy = outcome.inserted_legacy;
+        pkg.put(&part, outcome.xml);
+        if notes.is_empty() {
+            continue;
+        }
+        let mut rels_add: Vec<(String, &str, String)> = Vec::new();
+        let all: Vec<CellRef> = notes.keys().copied().collect();
+        let fresh = match find_rel(&s_rels, REL_COMMENTS) {
+            Some(r) => {
+                let cpart = resolve(&part, &r.target);
+                match pkg.text(&cpart)? {
+                    Some(cxml) => {
+                        let (out, fresh) = comments::patch_comments(&cxml, &cpart, &notes)?;
+                        pkg.put(&cpart, out);
+                        fresh
+                    }
+                    None => {
+                        pkg.put(&cpart, comments::new_comments(&notes));
+                        ct_overrides.push((cpart.clone(), CT_COMMENTS));
+                        all.clone()
+                    }
+                }
+            }
+            None => {
+                let cpart = pkg.free_name("xl/", "comments", "xml");
+                pkg.put(&cpart, comments::new_comments(&notes));
+                ct_overrides.push((cpart.clone(), CT_COMMENTS));
+                let id = free_rel_id(&s_rels, std::slice::from_ref(&vml_rid));
+                rels_add.push((id, REL_COMMENTS, relative_target(&part, &cpart)));
+                all.clone()
+            }
+        };
+        let existing_vml = legacy_rid
+            .as_ref()
+            .and_then(|rid| s_rels.iter().find(|r| &r.id == rid))
+            .map(|r| resolve(&part, &r.target));
+        match existing_vml {
+            Some(vpart) => match pkg.text(&vpart)? {
+                Some(vml) => {
+                    let out = comments::patch_vml(&vml, &vpart, &fresh)?;
+                    pkg.put(&vpart, out);
+                }
+                None => {
+                    pkg.put(&vpart, comments::new_vml(vml_block, &all));
+                    ct_defaults.push(("vml", CT_VML));
+                }
+            },
+            None if inserted_legacy => {
+                while pkg.exists(&format!("xl/drawings/vmlDrawing{vml_block}.vml")) {
+                    vml_block = vml_block.saturating_add(1);
+                }
+                let vpart = pkg.free_name("xl/drawings/", "vmlDrawing", "vml");
+                pkg.put(&vpart, comments::new_vml(vml_block, &all));
+                vml_block = vml_block.saturating_add(1);
+                ct_defaults.push(("vml", CT_VML));
+                rels_add.push((vml_rid.clone(), REL_VML, relative_target(&part, &vpart)));
+            }
+            None => {}
+        }
+        if !rels_add.is_empty() {
+            let out = patch_rels(s_rels_xml.as_deref(), &s_rels_part, &rels_add, &[])?;
+            pkg.put(&s_rels_part, out);
+        }
+    }
+
+    let mut add_sheet: Option<(String, u32, String)> = None;
+    if let Some((findings, options)) = results {
+        let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+        let name = results::results_name(&names, options.lang);
+        let spart = pkg.free_name("xl/worksheets/", "sheet", "xml");
+        let xml = results::results_sheet(findings, options, &mut styles)?;
+        pkg.put(&spart, xml);
+        let rid = free_rel_id(&wb_rels, &[]);
+        wb_rels_add.push((
+            rid.clone(),
+            REL_WORKSHEET,
+            relative_target(&wb_part, &spart),
+        ));
+        ct_overrides.push((spart, CT_WORKSHEET));
+        let id = sheets
+            .iter()
+            .map(|s| s.sheet_id)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1);
+        add_sheet = Some((name, id, rid));
+    }
+
+    if formula_changed {
+        if let Some(rel) = find_rel(
+            &wb_rels,
+            "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain",
+        ) {
+            let cpart = resolve(&wb_part, &rel.target);
+            pkg.remove(&cpart);
+            wb_rels_remove.push(rel.id.clone());
+            ct_remove.push(cpart);
+        }
+    }
+
+    if styles.changed() {
+        let out = styles.patch(&styles_xml)?;
+        pkg.put(&styles_part, out);
+    }
+    if add_sheet.is_some() || formula_changed {
+        let sheet = add_sheet
+            .as_ref()
+            .map(|(n, i, r)| (n.as_str(), *i, r.as_str()));
+        let out = patch_workbook(&wb_xml, &wb_part, sheet, formula_changed)?;
+        pkg.put(&wb_part, out);
+    }
+    if !wb_rels_add.is_empty() || !wb_rels_remove.is_empty() {
+        let out = patch_rels(
+            Some(&wb_rels_xml),
+            &wb_rels_part,
+            &wb_rels_add,
+            &wb_rels_remove,
+        )?;
+        pkg.put(&wb_rels_part, out);
+    }
+    if !ct_defaults.is_empty() || !ct_overrides.is_empty() || !ct_remove.is_empty() {
+        let ct = pkg
+            .text("[Content_Types].xml")?
+            .ok_or_else(|| OutputError::Package("no [Content_Types].xml".to_string()))?;
+        let out = patch_content_types(&ct, &ct_defaults, &ct_overrides, &ct_remove)?;
+        pkg.put("[Content_Types].xml", out);
+    }
+    pkg.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workbook_gains_sheet_and_full_calc() {
+        let xml = r#"<workbook xmlns="m" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="06" sheetId="1" r:id="rId1"/></sheets><calcPr calcId="124519"/></workbook>"#;
+        let out = patch_workbook(xml, "w", Some(("Kết quả", 2, "rId9")), true).expect("patched");
+        assert_eq!(
+            out,
+            r#"<workbook xmlns="m" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="06" sheetId="1" r:id="rId1"/><sheet name="Kết quả" sheetId="2" r:id="rId9"/></sheets><calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>"#
+        );
+    }
+
+    #[test]
+    fn damaged_packages_are_errors() {
+        let options = OutputOptions::default();
+        assert!(matches!(
+            annotate_package(b"not a zip", &[], &options),
+            Err(OutputError::Package(_))
+        ));
+        assert!(matches!(
+            fix_package(b"PK\x03\x04junk", &[], &[], &options),
+            Err(OutputError::Package(_))
+        ));
+    }
+}

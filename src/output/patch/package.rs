@@ -1,0 +1,478 @@
+//! The zip package: reading parts, writing the patched package (untouched entries copied
+//! raw, without recompressing), relationship parts, `[Content_Types].xml`, and part-name
+//! arithmetic (targets relative to their source part).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Read, Write};
+
+use quick_xml::events::Event;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+use super::xml::{attr, damaged, esc, local, prefix_of, text_of, Events, Splice};
+use crate::output::OutputError;
+
+/// Relationship type URIs end with these.
+pub(super) const REL_WORKSHEET: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet";
+pub(super) const REL_COMMENTS: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments";
+pub(super) const REL_VML: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing";
+pub(super) const CT_WORKSHEET: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+pub(super) const CT_COMMENTS: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
+pub(super) const CT_VML: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
+
+const MAX_PART: u64 = 1 << 31;
+
+/// An opened package and the edits to write back.
+pub(super) struct Package<'a> {
+    archive: ZipArchive<Cursor<&'a [u8]>>,
+    names: Vec<String>,
+    /// Parts whose content is replaced (part name without leading `/`).
+    pub(super) replaced: BTreeMap<String, Vec<u8>>,
+    /// Parts dropped from the package.
+    pub(super) removed: BTreeSet<String>,
+    /// New parts, written after the original entries in this order.
+    pub(super) added: Vec<(String, Vec<u8>)>,
+}
+
+impl<'a> Package<'a> {
+    /// Opens the zip.
+    ///
+    /// # Errors
+    /// `Package` when the bytes are not a readable zip.
+    pub(super) fn open(bytes: &'a [u8]) -> Result<Self, OutputError> {
+        let archive = ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| OutputError::Package(format!("not a zip package: {e}")))?;
+        let names = archive
+            .file_names()
+            .map(|n| n.map(|n| n.into_owned()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| OutputError::Package(format!("zip entry names: {e}")))?;
+        Ok(Package {
+            archive,
+            names,
+            replaced: BTreeMap::new(),
+            removed: BTreeSet::new(),
+            added: Vec::new(),
+        })
+    }
+
+    /// The stored entry name matching a part name (OPC names are case-insensitive).
+    fn entry_name(&self, part: &str) -> Option<String> {
+        let part = part.trim_start_matches('/');
+        self.names
+            .iter()
+            .find(|n| n.as_str() == part)
+            .or_else(|| self.names.iter().find(|n| n.eq_ignore_ascii_case(part)))
+            .cloned()
+    }
+
+    /// Whether a part exists (original or added, and not removed).
+    pub(super) fn exists(&self, part: &str) -> bool {
+        let part = part.trim_start_matches('/');
+        (self.entry_name(part).is_some() && !self.removed.contains(part))
+            || self.added.iter().any(|(n, _)| n.eq_ignore_ascii_case(part))
+    }
+
+    /// The current text of a part: replaced content if any, else the original.
+    ///
+    /// # Errors
+    /// `Package` when the entry cannot be decompressed or is not UTF-8.
+    pub(super) fn text(&mut self, part: &str) -> Result<Option<String>, OutputError> {
+        let part = part.trim_start_matches('/');
+        if let Some(bytes) = self.replaced.get(part) {
+            return text_of(bytes.clone(), part).map(Some);
+        }
+        if let Some((_, bytes)) = self.added.iter().find(|(n, _)| n == part) {
+            return text_of(bytes.clone(), part).map(Some);
+        }
+        let Some(name) = self.entry_name(part) else {
+            return Ok(None);
+        };
+        let mut file = self.archive.by_name(&name).map_err(|e| damaged(part, e))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(file.size().min(MAX_PART)).unwrap_or(0));
+        (&mut file)
+            .take(MAX_PART)
+            .read_to_end(&mut bytes)
+            .map_err(|e| damaged(part, e))?;
+        text_of(bytes, part).map(Some)
+    }
+
+    /// Sets a part's new content (replacing an original part or an added one).
+    pub(super) fn put(&mut self, part: &str, content: String) {
+        let part = part.trim_start_matches('/');
+        if let Some(slot) = self.added.iter_mut().find(|(n, _)| n == part) {
+            slot.1 = content.into_bytes();
+        } else if let Some(name) = self.entry_name(part) {
+            self.replaced.insert(name, content.into_bytes());
+        } else {
+            self.added.push((part.to_string(), content.into_bytes()));
+        }
+    }
+
+    /// Drops a part from the package.
+    pub(super) fn remove(&mut self, part: &str) {
+        if let Some(name) = self.entry_name(part) {
+            self.replaced.remove(&name);
+            self.removed.insert(name);
+        }
+    }
+
+    /// A part name `dir/stemN.ext` not used yet, N from 1.
+    pub(super) fn free_name(&self, dir: &str, stem: &str, ext: &str) -> String {
+        let mut n: u32 = 1;
+        loop {
+            let name = format!("{dir}{stem}{n}.{ext}");
+            if !self.exists(&name) && self.entry_name(&name).is_none() {
+                return name;
+            }
+            n = n.saturating_add(1);
+            if n == u32::MAX {
+                return format!("{dir}{stem}-crossfoot.{ext}");
+            }
+        }
+    }
+
+    /// Writes the package: original entries in their order (untouched ones copied raw,
+    /// replaced ones deflated), then the added parts.
+    ///
+    /// # Errors
+    /// `Package` when an entry cannot be read, `Write` when writing fails.
+    pub(super) fn finish(mut self) -> Result<Vec<u8>, OutputError> {
+        let write_err = |e: zip::result::ZipError| OutputError::Write(e.to_string());
+        let io_err = |e: std::io::Error| OutputError::Write(e.to_string());
+        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
+        let deflate = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        for index in 0..self.archive.len() {
+            let Some(name) = self.names.get(index).cloned() else {
+                continue;
+            };
+            if self.removed.contains(&name) {
+                continue;
+            }
+            if let Some(content) = self.replaced.get(&name) {
+                let mut options = deflate.large_file(content.len() as u64 >= u64::from(u32::MAX));
+                if let Ok(file) = self.archive.by_index_raw(index) {
+                    if let Some(time) = file.last_modified() {
+                        options = options.last_modified_time(time);
+                    }
+                }
+                writer
+                    .start_file(name.as_str(), options)
+                    .map_err(write_err)?;
+                writer.write_all(content).map_err(io_err)?;
+            } else {
+                let file = self
+                    .archive
+                    .by_index_raw(index)
+                    .map_err(|e| damaged(&name, e))?;
+                writer.raw_copy_file(file).map_err(write_err)?;
+            }
+        }
+        for (name, content) in &self.added {
+            let options = deflate.large_file(content.len() as u64 >= u64::from(u32::MAX));
+            writer
+                .start_file(name.as_str(), options)
+                .map_err(write_err)?;
+            writer.write_all(content).map_err(io_err)?;
+        }
+        Ok(writer.finish().map_err(write_err)?.into_inner())
+    }
+}
+
+/// One relationship.
+#[derive(Debug, Clone)]
+pub(super) struct Rel {
+    pub(super) id: String,
+    pub(super) kind: String,
+    pub(super) target: String,
+    pub(super) external: bool,
+}
+
+/// The relationships in a `.rels` part.
+///
+/// # Errors
+/// `Package` when the XML is malformed.
+pub(super) fn parse_rels(xml: &str, part: &str) -> Result<Vec<Rel>, OutputError> {
+    let mut rels = Vec::new();
+    let mut events = Events::new(xml, part);
+    loop {
+        match events.next()?.0 {
+            Event::Start(e) | Event::Empty(e) if local(&e) == "Relationship" => {
+                let id = attr(&e, "Id", part)?.unwrap_or_default();
+                let kind = attr(&e, "Type", part)?.unwrap_or_default();
+                let target = attr(&e, "Target", part)?.unwrap_or_default();
+                let external = attr(&e, "TargetMode", part)?.as_deref() == Some("External");
+                rels.push(Rel {
+                    id,
+                    kind,
+                    target,
+                    external,
+                });
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    Ok(rels)
+}
+
+/// A relationship id not used by `rels` (`rId{n}` after the largest number).
+pub(super) fn free_rel_id(rels: &[Rel], taken: &[String]) -> String {
+    let mut n = rels.len().saturating_add(taken.len()).saturating_add(1);
+    loop {
+        let id = format!("rId{n}");
+        if !rels.iter().any(|r| r.id == id) && !taken.contains(&id) {
+            return id;
+        }
+        n = n.saturating_add(1);
+    }
+}
+
+/// The `.rels` part of a part (`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`).
+pub(super) fn rels_part(part: &str) -> String {
+    let part = part.trim_start_matches('/');
+    match part.rfind('/') {
+        Some(i) => format!("{}/_rels/{}.rels", &part[..i], &part[i + 1..]),
+        None => format!("_rels/{part}.rels"),
+    }
+}
+
+/// Resolves a relationship target against its source part into a part name.
+pub(super) fn resolve(source: &str, target: &str) -> String {
+    let mut stack: Vec<&str> = Vec::new();
+    if let Some(abs) = target.strip_prefix('/') {
+        return normalize(abs.split('/'), &mut stack);
+    }
+    let source = source.trim_start_matches('/');
+    if let Some(i) = source.rfind('/') {
+        stack.extend(source[..i].split('/').filter(|s| !s.is_empty()));
+    }
+    normalize(target.split('/'), &mut stack)
+}
+
+fn normalize<'s>(segments: impl Iterator<Item = &'s str>, stack: &mut Vec<&'s str>) -> String {
+    for seg in segments {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                stack.pop();
+            }
+            s => stack.push(s),
+        }
+    }
+    stack.join("/")
+}
+
+/// The target to write in `source`'s rels to reach `part` (relative when they share a root).
+pub(super) fn relative_target(source: &str, part: &str) -> String {
+    let source = source.trim_start_matches('/');
+    let part = part.trim_start_matches('/');
+    let from: Vec<&str> = match source.rfind('/') {
+        Some(i) => source[..i].split('/').collect(),
+        None => Vec::new(),
+    };
+    let to: Vec<&str> = part.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; from.len().saturating_sub(common)];
+    out.extend(to.iter().skip(common));
+    out.join("/")
+}
+
+/// Adds relationships to a rels part (or a new one) and removes those with the given ids.
+///
+/// # Errors
+/// `Package` when the existing XML is malformed.
+pub(super) fn patch_rels(
+    xml: Option<&str>,
+    part: &str,
+    add: &[(String, &str, String)],
+    remove: &[String],
+) -> Result<String, OutputError> {
+    let new_rels: String = add
+        .iter()
+        .map(|(id, kind, target)| {
+            format!(
+                "<Relationship Id=\"{}\" Type=\"{}\" Target=\"{}\"/>",
+                esc(id),
+                esc(kind),
+                esc(target)
+            )
+        })
+        .collect();
+    let Some(xml) = xml else {
+        return Ok(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">{new_rels}</Relationships>"
+        ));
+    };
+    let mut events = Events::new(xml, part);
+    let mut splice = Splice::new(xml);
+    let mut done = false;
+    loop {
+        let (event, start, end) = events.next()?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(&e) == "Relationship" => {
+                if let Some(id) = attr(&e, "Id", part)? {
+                    if remove.contains(&id) {
+                        splice.remove(start, end);
+                    }
+                }
+            }
+            Event::Empty(e) if local(&e) == "Relationships" => {
+                let p = prefix_of(&e);
+                let open = xml.get(start..end).unwrap_or("").trim_end_matches("/>");
+                let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
+                splice.replace(start, end, &format!("{open}>{with}</{p}Relationships>"));
+                done = true;
+            }
+            Event::End(e) if e.local_name().into_inner() == "Relationships" => {
+                let p = match e.name().prefix() {
+                    Some(p) => format!("{}:", p.into_inner()),
+                    None => String::new(),
+                };
+                let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
+                splice.insert_at(start, &with);
+                done = true;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !done {
+        return Err(damaged(part, "no <Relationships> element"));
+    }
+    Ok(splice.finish())
+}
+
+/// Adds `Default` extensions and `Override` parts to `[Content_Types].xml` (skipping those
+/// present) and removes overrides of dropped parts.
+///
+/// # Errors
+/// `Package` when the XML is malformed.
+pub(super) fn patch_content_types(
+    xml: &str,
+    defaults: &[(&str, &str)],
+    overrides: &[(String, &str)],
+    remove: &[String],
+) -> Result<String, OutputError> {
+    const PART: &str = "[Content_Types].xml";
+    let mut have_ext: Vec<String> = Vec::new();
+    let mut have_part: Vec<String> = Vec::new();
+    let mut events = Events::new(xml, PART);
+    let mut splice = Splice::new(xml);
+    let mut done = false;
+    loop {
+        let (event, start, end) = events.next()?;
+        match event {
+            Event::Start(e) | Event::Empty(e) if local(&e) == "Default" => {
+                if let Some(ext) = attr(&e, "Extension", PART)? {
+                    have_ext.push(ext.to_ascii_lowercase());
+                }
+            }
+            Event::Start(e) | Event::Empty(e) if local(&e) == "Override" => {
+                if let Some(name) = attr(&e, "PartName", PART)? {
+                    let bare = name.trim_start_matches('/').to_string();
+                    if remove.iter().any(|r| r.eq_ignore_ascii_case(&bare)) {
+                        splice.remove(start, end);
+                    } else {
+                        have_part.push(bare.to_ascii_lowercase());
+                    }
+                }
+            }
+            Event::End(e) if e.local_name().into_inner() == "Types" => {
+                let p = match e.name().prefix() {
+                    Some(p) => format!("{}:", p.into_inner()),
+                    None => String::new(),
+                };
+                let mut new = String::new();
+                for (ext, ct) in defaults {
+                    if !have_ext.contains(&ext.to_ascii_lowercase()) {
+                        new.push_str(&format!(
+                            "<{p}Default Extension=\"{}\" ContentType=\"{}\"/>",
+                            esc(ext),
+                            esc(ct)
+                        ));
+                    }
+                }
+                for (name, ct) in overrides {
+                    let bare = name.trim_start_matches('/');
+                    if !have_part.contains(&bare.to_ascii_lowercase()) {
+                        new.push_str(&format!(
+                            "<{p}Override PartName=\"/{}\" ContentType=\"{}\"/>",
+                            esc(bare),
+                            esc(ct)
+                        ));
+                    }
+                }
+                splice.insert_at(start, &new);
+                done = true;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !done {
+        return Err(damaged(PART, "no <Types> element"));
+    }
+    Ok(splice.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_resolve_and_relativize() {
+        assert_eq!(
+            resolve("xl/workbook.xml", "worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve("xl/worksheets/sheet1.xml", "../comments1.xml"),
+            "xl/comments1.xml"
+        );
+        assert_eq!(
+            resolve("xl/workbook.xml", "/xl/worksheets/s.xml"),
+            "xl/worksheets/s.xml"
+        );
+        assert_eq!(
+            relative_target("xl/worksheets/sheet1.xml", "xl/comments1.xml"),
+            "../comments1.xml"
+        );
+        assert_eq!(
+            relative_target("xl/worksheets/sheet1.xml", "xl/drawings/vmlDrawing1.vml"),
+            "../drawings/vmlDrawing1.vml"
+        );
+        assert_eq!(
+            relative_target("xl/workbook.xml", "xl/worksheets/sheet2.xml"),
+            "worksheets/sheet2.xml"
+        );
+        assert_eq!(
+            rels_part("xl/worksheets/sheet1.xml"),
+            "xl/worksheets/_rels/sheet1.xml.rels"
+        );
+    }
+
+    #[test]
+    fn rels_gain_and_lose_entries() {
+        let xml = r#"<Relationships xmlns="x"><Relationship Id="rId1" Type="a" Target="b"/><Relationship Id="rId2" Type="c" Target="d"/></Relationships>"#;
+        let out = patch_rels(
+            Some(xml),
+            "r",
+            &[("rId3".into(), "t", "u&v".into())],
+            &["rId2".into()],
+        )
+        .expect("patched");
+        assert_eq!(
+            out,
+            r#"<Relationships xmlns="x"><Relationship Id="rId1" Type="a" Target="b"/><Relationship Id="rId3" Type="t" Target="u&amp;v"/></Relationships>"#
+        );
+        let rels = parse_rels(&out, "r").expect("parsed");
+        assert_eq!(rels.len(), 2);
+        assert_eq!(free_rel_id(&rels, &[]), "rId4");
+    }
+}
