@@ -147,7 +147,11 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
         let id = format!("parts-{}", n + 1);
         let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
-        let shape = format!("{} ≥ MAX({})", table.letter(bound.total), letters.join(", "));
+        let shape = format!(
+            "{} ≥ MAX({})",
+            table.letter(bound.total),
+            letters.join(", ")
+        );
         used_columns.insert(bound.total);
         used_columns.extend(bound.parts.iter().copied());
         rules.push(RuleSpec {
@@ -168,15 +172,23 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
             holds_on: bound.holds,
             of_rows: bound.of,
             message: Message::new(
-                format!("suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng", bound.holds, bound.of),
-                format!("inferred: column {shape} (parts ≤ total) holds on {} of {} rows", bound.holds, bound.of),
+                format!(
+                    "suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng",
+                    bound.holds, bound.of
+                ),
+                format!(
+                    "inferred: column {shape} (parts ≤ total) holds on {} of {} rows",
+                    bound.holds, bound.of
+                ),
             ),
         });
     }
     // Percentages.
     let percents: Vec<Percent> = search::percents(table, &mut budget)
         .into_iter()
-        .filter(|p| named(p.column) && named(p.denominator) && p.numerator.iter().all(|&c| named(c)))
+        .filter(|p| {
+            named(p.column) && named(p.denominator) && p.numerator.iter().all(|&c| named(c))
+        })
         .collect();
     for (n, percent) in percents.iter().enumerate() {
         let (rule, ev) = percent_rule(table, &names, percent, n + 1);
@@ -288,7 +300,11 @@ fn name_columns(table: &Table) -> Names {
         paths.push(path);
         let words: Vec<String> = normalize_label(&table.leaf(c))
             .split_whitespace()
-            .map(|w| w.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+            .map(|w| {
+                w.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+            })
             .filter(|w| !w.is_empty())
             .take(4)
             .collect();
@@ -309,9 +325,10 @@ fn name_columns(table: &Table) -> Names {
             name.map(|n| format!("{n}_{}", letter.to_lowercase())),
             Some(format!("c_{letter}")),
         ];
-        let chosen = candidates.into_iter().flatten().find(|n| {
-            is_plain_name(n) && !used.contains(&n.to_ascii_lowercase())
-        });
+        let chosen = candidates
+            .into_iter()
+            .flatten()
+            .find(|n| is_plain_name(n) && !used.contains(&n.to_ascii_lowercase()));
         let chosen = chosen.filter(|_| paths.get(c).is_some_and(Option::is_some));
         if let Some(n) = &chosen {
             used.insert(n.to_ascii_lowercase());
@@ -395,7 +412,12 @@ fn hierarchy_rule(
     names: &Names,
     hierarchy: &[(u32, Vec<u32>)],
 ) -> Option<(RuleSpec, Evidence, Vec<usize>)> {
-    let index_of: BTreeMap<u32, usize> = table.rows.iter().enumerate().map(|(i, r)| (*r, i)).collect();
+    let index_of: BTreeMap<u32, usize> = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (*r, i))
+        .collect();
     let mut columns = Vec::new();
     let (mut holds_all, mut of_all) = (0usize, 0usize);
     for c in 0..table.cols.len() {
@@ -408,7 +430,9 @@ fn hierarchy_rule(
                 continue;
             };
             let sum = children.iter().try_fold(Decimal::ZERO, |s, child| {
-                let v = index_of.get(child).map_or(Some(Decimal::ZERO), |&i| table.get(c, i))?;
+                let v = index_of
+                    .get(child)
+                    .map_or(Some(Decimal::ZERO), |&i| table.get(c, i))?;
                 s.checked_add(v)
             });
             let Some(sum) = sum else {
@@ -434,7 +458,10 @@ fn hierarchy_rule(
     if columns.is_empty() {
         return None;
     }
-    let col_names: Vec<String> = columns.iter().filter_map(|&c| names.of(c).map(String::from)).collect();
+    let col_names: Vec<String> = columns
+        .iter()
+        .filter_map(|&c| names.of(c).map(String::from))
+        .collect();
     let letters: Vec<String> = columns.iter().map(|&c| table.letter(c)).collect();
     let kind_rows = |kind: RowKind| -> Vec<u32> {
         table
@@ -593,7 +620,12 @@ fn is_total_like(table: &Table, c: usize) -> bool {
     search::is_total_header(&table.leaf(c))
 }
 
-fn identity_rule(table: &Table, names: &Names, identity: &Identity, n: usize) -> (RuleSpec, Evidence) {
+fn identity_rule(
+    table: &Table,
+    names: &Names,
+    identity: &Identity,
+    n: usize,
+) -> (RuleSpec, Evidence) {
     let (lhs, terms) = identity_shape(table, identity);
     let write = |name: &dyn Fn(usize) -> String, minus: &str| {
         let mut text = format!("{} = ", name(lhs));
@@ -696,7 +728,10 @@ fn percent_rule(table: &Table, names: &Names, percent: &Percent, n: usize) -> (R
 /// label alone repeats across the table (`Số hồ sơ đã giải quyết: Tổng số`).
 fn header_text(table: &Table, c: usize) -> String {
     let leaf = table.leaf(c);
-    let repeats = (0..table.cols.len()).filter(|&o| table.leaf(o) == leaf).count() > 1;
+    let repeats = (0..table.cols.len())
+        .filter(|&o| table.leaf(o) == leaf)
+        .count()
+        > 1;
     let chain = table.chain(c);
     match chain.len().checked_sub(2).and_then(|i| chain.get(i)) {
         Some(parent) if repeats => format!("{parent}: {leaf}"),

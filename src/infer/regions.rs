@@ -243,7 +243,10 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
                     .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
         };
         // Only blocks of unit rows: a range over totals or sections is another matter.
-        if !covered.iter().all(|&r| kinds.get(&r).is_none_or(|(k, _)| *k == RowKind::Unit)) {
+        if !covered
+            .iter()
+            .all(|&r| kinds.get(&r).is_none_or(|(k, _)| *k == RowKind::Unit))
+        {
             continue;
         }
         let mut missing = Vec::new();
@@ -264,7 +267,8 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             continue;
         }
         missing.sort_unstable();
-        let missing_cells: Vec<CellRef> = missing.iter().map(|&r| CellRef::new(r, at.col)).collect();
+        let missing_cells: Vec<CellRef> =
+            missing.iter().map(|&r| CellRef::new(r, at.col)).collect();
         let list: Vec<String> = missing_cells.iter().map(ToString::to_string).collect();
         let shown_ranges: Vec<String> = ranges
             .iter()

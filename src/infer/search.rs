@@ -46,9 +46,7 @@ pub(crate) fn severity_for(holds: usize, of: usize, min_rows: usize) -> Option<S
     if of < min_rows || of == 0 {
         return None;
     }
-    if holds == of {
-        Some(Severity::Error)
-    } else if of >= 10 && holds * 10 >= of * 9 {
+    if holds == of || (of >= 10 && holds * 10 >= of * 9) {
         Some(Severity::Error)
     } else if holds * 10 >= of * 8 {
         Some(Severity::Warning)
@@ -69,7 +67,12 @@ pub(crate) struct Identity {
 
 /// Counts the rows where `total = Σ parts` holds, among rows where every term is a number
 /// and not all are zero. Gives up (`None`) once more than a fifth of the rows fail.
-fn count_sum(table: &Table, total: usize, parts: &[usize], budget: &mut Budget) -> Option<(usize, usize)> {
+fn count_sum(
+    table: &Table,
+    total: usize,
+    parts: &[usize],
+    budget: &mut Budget,
+) -> Option<(usize, usize)> {
     let n = table.rows.len();
     if !budget.spend(n.saturating_mul(parts.len() + 1)) {
         return None;
@@ -141,7 +144,10 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
             .enumerate()
             .take_while(|(k, c)| {
                 table.cols.get(*c).copied()
-                    == table.cols.get(total).map(|t| t + 1 + *k as u32)
+                    == table.cols.get(total).map(|t| {
+                        t.saturating_add(1)
+                            .saturating_add(u32::try_from(*k).unwrap_or(u32::MAX))
+                    })
                     && table.chain(*c).len() > prefix.len()
                     && table.chain(*c).get(..prefix.len()) == Some(prefix)
             })
@@ -185,11 +191,9 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
         for (b, &j) in few.iter().enumerate().skip(a + 1) {
             for &k in few.iter().skip(b + 1) {
                 let triple = [i, j, k];
-                let inside_known = found.iter().any(|f| {
-                    triple
-                        .iter()
-                        .all(|c| f.total == *c || f.parts.contains(c))
-                });
+                let inside_known = found
+                    .iter()
+                    .any(|f| triple.iter().all(|c| f.total == *c || f.parts.contains(c)));
                 if inside_known || !terms_vary(table, &triple) {
                     continue;
                 }
@@ -227,15 +231,27 @@ pub(crate) struct PartsBound {
 /// Whether a header leaf names a total.
 pub(crate) fn is_total_header(leaf: &str) -> bool {
     let folded = normalize_label(leaf);
-    ["tong so", "tong", "tong cong", "cong", "total", "sum", "tong so tien"]
-        .iter()
-        .any(|w| folded == *w)
+    [
+        "tong so",
+        "tong",
+        "tong cong",
+        "cong",
+        "total",
+        "sum",
+        "tong so tien",
+    ]
+    .iter()
+    .any(|w| folded == *w)
         || folded.starts_with("tong so ")
         || folded.starts_with("total ")
 }
 
 /// `total >= MAX(parts)` for total-headed groups the identities did not explain.
-pub(crate) fn parts_bounds(table: &Table, identities: &[Identity], budget: &mut Budget) -> Vec<PartsBound> {
+pub(crate) fn parts_bounds(
+    table: &Table,
+    identities: &[Identity],
+    budget: &mut Budget,
+) -> Vec<PartsBound> {
     let mut found = Vec::new();
     for total in 0..table.cols.len() {
         if table.percent.get(total) != Some(&false)
@@ -388,13 +404,16 @@ pub(crate) fn percents(table: &Table, budget: &mut Budget) -> Vec<Percent> {
     let mut numerators: Vec<Vec<usize>> = plain.iter().map(|&c| vec![c]).collect();
     for pair in plain.windows(2) {
         if let [a, b] = pair {
-            if table.cols.get(*b).copied() == table.cols.get(*a).map(|c| c + 1) {
+            if table.cols.get(*b).copied() == table.cols.get(*a).map(|c| c.saturating_add(1)) {
                 numerators.push(vec![*a, *b]);
             }
         }
     }
     let mut found = Vec::new();
-    for column in (0..table.cols.len()).filter(|&c| table.percent.get(c) == Some(&true)).take(20) {
+    for column in (0..table.cols.len())
+        .filter(|&c| table.percent.get(c) == Some(&true))
+        .take(20)
+    {
         let shown_as_percent = (0..table.rows.len())
             .filter_map(|r| table.quantity(column, r))
             .any(|q| q.percent);

@@ -86,7 +86,11 @@ impl<'a> Table<'a> {
 
     /// The value at column index `c`, row index `r`.
     pub(crate) fn get(&self, c: usize, r: usize) -> Option<Decimal> {
-        self.values.get(c).and_then(|col| col.get(r)).copied().flatten()
+        self.values
+            .get(c)
+            .and_then(|col| col.get(r))
+            .copied()
+            .flatten()
     }
 
     /// The reported quantity at column index `c`, row index `r`.
@@ -127,9 +131,11 @@ impl<'a> Table<'a> {
 
     /// How many rows of column `c` are non-zero numbers.
     pub(crate) fn nonzero(&self, c: usize) -> usize {
-        self.values
-            .get(c)
-            .map_or(0, |col| col.iter().filter(|v| v.is_some_and(|v| !v.is_zero())).count())
+        self.values.get(c).map_or(0, |col| {
+            col.iter()
+                .filter(|v| v.is_some_and(|v| !v.is_zero()))
+                .count()
+        })
     }
 }
 

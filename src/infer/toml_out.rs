@@ -149,9 +149,9 @@ fn rule_matches(id: &str, evidence_rule: &str) -> bool {
         return true;
     }
     match evidence_rule.split_once('*') {
-        Some((prefix, row)) => id.strip_prefix(prefix).is_some_and(|rest| {
-            rest.trim_start_matches(|c: char| c.is_ascii_alphabetic()) == row
-        }),
+        Some((prefix, row)) => id
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.trim_start_matches(|c: char| c.is_ascii_alphabetic()) == row),
         None => false,
     }
 }
