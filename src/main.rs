@@ -73,6 +73,12 @@ enum Command {
         /// Mã, ví dụ CF201 / the code, e.g. CF201
         code: String,
     },
+    /// In mẫu biểu suy ra từ bảng của tệp (TOML) / print the template inferred from a file's
+    /// table (TOML)
+    Infer {
+        /// Tệp bảng tính / the workbook
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +149,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(&args, lang),
         Command::Templates => run_templates(),
         Command::Explain { code } => run_explain(&code, lang),
+        Command::Infer { file } => run_infer(&file),
     }
 }
 
@@ -389,6 +396,42 @@ fn run_templates() -> ExitCode {
 }
 
 /// `crossfoot explain CODE`: a rule's documentation in the chosen language.
+/// `crossfoot infer FILE`: the inferred template as TOML on stdout.
+fn run_infer(path: &Path) -> ExitCode {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("{}: {}", path.display(), io_message(&error));
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let book = match crossfoot::read_workbook(&bytes, &name) {
+        Ok(book) => book,
+        Err(error) => {
+            eprintln!("{}: {error}", path.display());
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+    };
+    match crossfoot::infer_template(&book) {
+        Some(inferred) => {
+            let text = crossfoot::template_to_toml(&inferred.template, &inferred.evidence);
+            let _ = io::stdout().lock().write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!(
+                "{}: không tìm thấy bảng số nào để suy ra quy tắc / no table of numbers to infer rules from",
+                path.display()
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn run_explain(code: &str, lang: Lang) -> ExitCode {
     let wanted = code.trim();
     let Some(doc) = rule_docs()

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod contract;
 mod form06;
+mod infer;
 mod localize;
 mod patch;
 mod read;

@@ -1,0 +1,301 @@
+//! Formula regions: what Excel's own error checking flags in a table of formulas. A typed
+//! constant in a column whose other rows of the same kind hold the same formula (the
+//! "inconsistent formula" a pasted value leaves), and a `SUM` whose range stops short of
+//! the adjacent rows it should cover.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::finding::{Finding, Message, Severity};
+use crate::formula::{parse_formula, references, Expr, Reference};
+use crate::layout::{Layout, RowKind};
+use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
+use crate::number::Reading;
+
+/// Finding code: a typed constant among formulas of the same shape in a column.
+pub const INCONSISTENT_FORMULA: &str = "CF107";
+/// Finding code: a `SUM` range that stops short of adjacent rows of its block.
+pub const SUM_RANGE_SHORT: &str = "CF108";
+
+/// Most formula cells per sheet looked at.
+const MAX_FORMULAS: usize = 200_000;
+
+/// The formula-region findings of every sheet with a table.
+///
+/// # Examples
+/// ```
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let book = crossfoot::read_workbook(&bytes, "tthc-06-q3-2022.xlsx").unwrap();
+/// assert!(crossfoot::formula_region_findings(&book).is_empty());
+/// ```
+pub fn formula_region_findings(workbook: &Workbook) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for sheet in &workbook.sheets {
+        let Some(layout) = Layout::find(sheet) else {
+            continue;
+        };
+        findings.extend(inconsistent_formulas(sheet, &layout));
+        findings.extend(short_sums(sheet, &layout));
+    }
+    findings
+}
+
+/// A formula's shape: its references relative to the cell, R1C1 style.
+fn shape(formula: &str, at: CellRef) -> Option<String> {
+    let expr = parse_formula(formula).ok()?;
+    let rel = |c: CellRef| {
+        format!(
+            "R[{}]C[{}]",
+            i64::from(c.row) - i64::from(at.row),
+            i64::from(c.col) - i64::from(at.col)
+        )
+    };
+    let mut out = String::new();
+    for reference in references(&expr) {
+        match reference {
+            Reference::Cell { sheet, at: c } => {
+                out.push_str(&format!("{}{};", sheet.unwrap_or_default(), rel(c)));
+            }
+            Reference::Range { sheet, range } => out.push_str(&format!(
+                "{}{}:{};",
+                sheet.unwrap_or_default(),
+                rel(range.first),
+                rel(range.last)
+            )),
+            Reference::Name(n) => out.push_str(&format!("{n};")),
+        }
+    }
+    let calls = calls(&expr);
+    out.push_str(&calls.join(","));
+    Some(out)
+}
+
+/// Function names a formula calls, in order.
+fn calls(expr: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Call { name, args } => {
+                names.push(name.clone());
+                stack.extend(args.iter());
+            }
+            Expr::Unary { operand, .. } => stack.push(operand),
+            Expr::Binary { left, right, .. } => {
+                stack.push(left);
+                stack.push(right);
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// Unit rows of a column where most hold one formula shape and a few hold a typed number.
+fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
+    let units: Vec<u32> = layout
+        .body
+        .iter()
+        .filter(|b| b.kind == RowKind::Unit && b.has_numbers)
+        .map(|b| b.row)
+        .collect();
+    let mut findings = Vec::new();
+    let mut budget = MAX_FORMULAS;
+    for col in layout.number_columns(sheet) {
+        let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
+        let mut constants: Vec<CellRef> = Vec::new();
+        let mut formulas = 0usize;
+        for &row in &units {
+            let at = CellRef::new(row, col);
+            let Some(cell) = sheet.cell(at) else {
+                continue;
+            };
+            match &cell.formula {
+                Some(formula) => {
+                    if budget == 0 {
+                        return findings;
+                    }
+                    budget -= 1;
+                    formulas += 1;
+                    if let Some(s) = shape(formula, at) {
+                        *shapes.entry(s).or_default() += 1;
+                    }
+                }
+                None => {
+                    if matches!(cell.value, Value::Number(_))
+                        || matches!(cell.reading, Reading::Number(_))
+                    {
+                        constants.push(at);
+                    }
+                }
+            }
+        }
+        let common = shapes.values().copied().max().unwrap_or(0);
+        let cells = formulas + constants.len();
+        // Most of the column is one formula, and the constants are a few exceptions.
+        if constants.is_empty() || common < 3 || common * 4 < cells * 3 {
+            continue;
+        }
+        let example = units.iter().find_map(|&row| {
+            let at = CellRef::new(row, col);
+            sheet
+                .cell(at)
+                .and_then(|c| c.formula.as_ref().map(|f| (at, f.clone())))
+        });
+        for at in constants {
+            let shown = sheet.label(at);
+            let (vi_example, en_example) = match &example {
+                Some((where_, f)) => (
+                    format!(" (ví dụ {where_}: ={f})"),
+                    format!(" (e.g. {where_}: ={f})"),
+                ),
+                None => (String::new(), String::new()),
+            };
+            findings.push(Finding {
+                code: INCONSISTENT_FORMULA,
+                severity: Severity::Warning,
+                sheet: sheet.name.clone(),
+                cell: at,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!(
+                        "Cột {} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown}: số này không tự cập nhật khi số liệu thay đổi",
+                        column_letters(col)
+                    ),
+                    format!(
+                        "Column {} is a formula on {common} rows{en_example}, but {at} is the typed number {shown}: it will not follow when the figures change",
+                        column_letters(col)
+                    ),
+                ),
+                expected: None,
+                actual: Some(shown),
+                fix: None,
+            });
+        }
+    }
+    findings
+}
+
+/// `SUM` ranges down a column that leave out an adjacent unit row of their block.
+fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
+    let kinds: BTreeMap<u32, (RowKind, bool)> = layout
+        .body
+        .iter()
+        .map(|b| (b.row, (b.kind, b.has_numbers)))
+        .collect();
+    let body_first = layout.body.first().map_or(0, |b| b.row);
+    let body_last = layout.body.last().map_or(0, |b| b.row);
+    let mut findings = Vec::new();
+    let mut budget = MAX_FORMULAS;
+    for cell in &sheet.cells {
+        let Some(formula) = &cell.formula else {
+            continue;
+        };
+        let at = cell.at;
+        if at.row < body_first || at.row > body_last {
+            continue;
+        }
+        if budget == 0 {
+            break;
+        }
+        budget -= 1;
+        let Ok(expr) = parse_formula(formula) else {
+            continue;
+        };
+        // Rows covered by the SUM ranges down this cell's own column.
+        let mut covered: BTreeSet<u32> = BTreeSet::new();
+        let mut ranges = Vec::new();
+        let mut stack = vec![&expr];
+        while let Some(e) = stack.pop() {
+            match e {
+                Expr::Call { name, args } => {
+                    for arg in args {
+                        if name == "SUM" {
+                            if let Expr::Reference(Reference::Range { sheet: None, range }) = arg {
+                                if range.first.col == at.col
+                                    && range.last.col == at.col
+                                    && !(range.first.row..=range.last.row).contains(&at.row)
+                                    && range.last.row.saturating_sub(range.first.row) < 100_000
+                                {
+                                    covered.extend(range.first.row..=range.last.row);
+                                    ranges.push(*range);
+                                }
+                            }
+                        }
+                        stack.push(arg);
+                    }
+                }
+                Expr::Unary { operand, .. } => stack.push(operand),
+                Expr::Binary { left, right, .. } => {
+                    stack.push(left);
+                    stack.push(right);
+                }
+                _ => {}
+            }
+        }
+        let (Some(&first), Some(&last)) = (covered.first(), covered.last()) else {
+            continue;
+        };
+        let is_unit_with_number = |row: u32| {
+            row != at.row
+                && kinds.get(&row) == Some(&(RowKind::Unit, true))
+                && sheet
+                    .cell(CellRef::new(row, at.col))
+                    .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
+        };
+        // Only blocks of unit rows: a range over totals or sections is another matter.
+        if !covered
+            .iter()
+            .all(|&r| kinds.get(&r).is_none_or(|(k, _)| *k == RowKind::Unit))
+        {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let mut row = last.saturating_add(1);
+        while row <= body_last && is_unit_with_number(row) && missing.len() < 10_000 {
+            missing.push(row);
+            row += 1;
+        }
+        let mut row = first;
+        while row > body_first && missing.len() < 20_000 {
+            row -= 1;
+            if !is_unit_with_number(row) {
+                break;
+            }
+            missing.push(row);
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        missing.sort_unstable();
+        let missing_cells: Vec<CellRef> =
+            missing.iter().map(|&r| CellRef::new(r, at.col)).collect();
+        let list: Vec<String> = missing_cells.iter().map(ToString::to_string).collect();
+        let shown_ranges: Vec<String> = ranges
+            .iter()
+            .map(|r| format!("{}:{}", r.first, r.last))
+            .collect();
+        findings.push(Finding {
+            code: SUM_RANGE_SHORT,
+            severity: Severity::Warning,
+            sheet: sheet.name.clone(),
+            cell: at,
+            cells: missing_cells,
+            message: Message::new(
+                format!(
+                    "{at}: SUM({}) bỏ sót ô liền kề {} cùng khối",
+                    shown_ranges.join(", "),
+                    list.join(", ")
+                ),
+                format!(
+                    "{at}: SUM({}) leaves out the adjacent {} of the same block",
+                    shown_ranges.join(", "),
+                    list.join(", ")
+                ),
+            ),
+            expected: None,
+            actual: None,
+            fix: None,
+        });
+    }
+    findings
+}
