@@ -6,4 +6,5 @@ mod check;
 mod cli;
 mod common;
 mod form06;
+mod output;
 mod read;
