@@ -159,6 +159,14 @@ fn sanitize_sheet_name(name: &str) -> String {
     }
 }
 
+/// Excel's longest cell text, in UTF-16 code units.
+const MAX_CELL_TEXT: usize = 32_767;
+
+/// `text` cut to the longest a cell holds (rust_xlsxwriter refuses longer).
+pub(super) fn cell_text(text: &str) -> &str {
+    truncate_utf16(text, MAX_CELL_TEXT)
+}
+
 /// The longest prefix of `text` that fits in `units` UTF-16 code units.
 fn truncate_utf16(text: &str, units: usize) -> &str {
     let mut used = 0usize;
@@ -224,7 +232,7 @@ fn write_sheet(
         let text = origin
             .filter(|cell| cell.formula.is_none())
             .and_then(|cell| cell.value.as_text())
-            .unwrap_or("");
+            .map_or("", cell_text);
         let number_format = origin.and_then(|cell| cell.number_format.as_deref());
         let format = formats.get(number_format, true);
         worksheet
@@ -391,9 +399,9 @@ fn write_cell(
         Value::Float(float) => {
             worksheet.write_string_with_format(row, col, float.to_string(), format)
         }
-        Value::Text(text) => worksheet.write_string_with_format(row, col, text, format),
+        Value::Text(text) => worksheet.write_string_with_format(row, col, cell_text(text), format),
         Value::Bool(value) => worksheet.write_boolean_with_format(row, col, *value, format),
-        Value::Error(text) => worksheet.write_string_with_format(row, col, text, format),
+        Value::Error(text) => worksheet.write_string_with_format(row, col, cell_text(text), format),
         Value::Date(date) => match excel_date(*date) {
             Some(date_time) => worksheet.write_datetime_with_format(row, col, date_time, format),
             None => worksheet.write_string_with_format(row, col, date.to_string(), format),
@@ -618,6 +626,30 @@ mod tests {
             r#"IF(A1,"a;b",'x;y'!B2)+SUM({1,2;3,4})"#
         );
         assert_eq!(comma_separators("SUM(C11:C26)"), "SUM(C11:C26)");
+    }
+
+    #[test]
+    fn text_longer_than_a_cell_holds_is_cut() {
+        let long = "ă".repeat(40_000);
+        assert_eq!(cell_text(&long).chars().count(), 32_767);
+        let mut sheet = sheet("Long");
+        sheet.cells = vec![crate::model::Cell {
+            at: CellRef::new(0, 0),
+            value: Value::Text(long),
+            formula: None,
+            number_format: None,
+            reading: crate::number::Reading::NotNumber,
+        }];
+        let book = Workbook {
+            format: crate::model::SourceFormat::Ods,
+            sheets: vec![sheet],
+            defined_names: vec![],
+            convention: crate::number::Convention::default(),
+        };
+        let again = crate::read::read_workbook(&rebuild_xlsx(&book).expect("rebuilt"), "x.xlsx")
+            .expect("readable");
+        let text = again.sheets[0].cells[0].value.as_text().expect("text");
+        assert_eq!(text.chars().count(), 32_767);
     }
 
     #[test]

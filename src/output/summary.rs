@@ -5,6 +5,7 @@
 
 use rust_xlsxwriter::{Format, Workbook as XlsxWorkbook, Worksheet};
 
+use super::rebuild::cell_text;
 use super::OutputError;
 use crate::finding::{Applicability, Finding, Lang};
 use crate::render::FileOutcome;
@@ -200,8 +201,8 @@ fn table_sheet(
         for (col, field) in row.iter().enumerate() {
             let col_number = col_index(col)?;
             match field {
-                Field::Text(text) => sheet.write_string(row_number, col_number, *text),
-                Field::Owned(text) => sheet.write_string(row_number, col_number, text),
+                Field::Text(text) => sheet.write_string(row_number, col_number, cell_text(text)),
+                Field::Owned(text) => sheet.write_string(row_number, col_number, cell_text(text)),
                 Field::Count(count) => sheet.write_number(row_number, col_number, *count as f64),
             }
             .map_err(write_error)?;
@@ -213,7 +214,7 @@ fn table_sheet(
     let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     let last_col = col_index(headers.len().saturating_sub(1))?;
     sheet
-        .autofilter(0, 0, last_row.max(1).min(1_048_575), last_col)
+        .autofilter(0, 0, last_row.clamp(1, 1_048_575), last_col)
         .map_err(write_error)?;
     sheet.set_freeze_panes(1, 0).map_err(write_error)?;
     for (col, width) in widths.iter().enumerate() {
