@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crossfoot::{
-    exit_code, render_csv, render_json, render_text, rule_docs, CheckReport, FileOutcome, Lang,
-    Template, TemplateChoice,
+    annotated_workbook, exit_code, fixed_workbook, render_csv, render_json, render_text, rule_docs,
+    summary_workbook, CheckReport, FileOutcome, Lang, OutputOptions, Template, TemplateChoice,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -108,6 +108,11 @@ struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     fix: Option<PathBuf>,
 
+    /// Trong bản đã sửa, ghi dòng tổng thành công thức / in corrected copies, write totals
+    /// as live formulas
+    #[arg(long)]
+    live_totals: bool,
+
     /// Tệp hoặc thư mục / files or folders
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
@@ -162,18 +167,32 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
-    for (flag, value) in [
-        ("--summary", &args.summary),
-        ("--annotate", &args.annotate),
-        ("--fix", &args.fix),
-    ] {
-        if value.is_some() {
-            eprintln!("{flag}: chưa có, bỏ qua / not yet, skipped");
+    // `--live-totals` is accepted; the rule → formula list comes with a later change, so the
+    // corrected copies get no live formulas yet.
+    let _ = args.live_totals;
+    let inputs = collect_inputs(&args.paths);
+    let mut write_failed = false;
+    let outputs = Outputs {
+        annotate: output_dir(args.annotate.as_deref(), &mut write_failed),
+        fix: output_dir(args.fix.as_deref(), &mut write_failed),
+        names: output_names(&inputs),
+        lang,
+        checked_at: now_utc(),
+    };
+    let (outcomes, write_errors) = check_all(&inputs, &choice, &outputs);
+    for message in &write_errors {
+        eprintln!("{message}");
+    }
+    write_failed |= !write_errors.is_empty();
+    if let Some(path) = &args.summary {
+        let written = summary_workbook(&outcomes, lang)
+            .map_err(|error| error.to_string())
+            .and_then(|bytes| write_output(path, &bytes));
+        if let Err(message) = written {
+            eprintln!("{}: {message}", path.display());
+            write_failed = true;
         }
     }
-
-    let inputs = collect_inputs(&args.paths);
-    let outcomes = check_all(&inputs, &choice);
 
     let report = match args.format {
         Format::Text => render_text(&outcomes, lang, use_color(args.color)),
@@ -185,7 +204,137 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
     let _ = stdout.write_all(report.as_bytes());
     let _ = stdout.flush();
 
-    ExitCode::from(u8::try_from(exit_code(&outcomes)).unwrap_or(EXIT_UNREADABLE))
+    let code = if write_failed {
+        EXIT_UNREADABLE
+    } else {
+        u8::try_from(exit_code(&outcomes)).unwrap_or(EXIT_UNREADABLE)
+    };
+    ExitCode::from(code)
+}
+
+/// Where and how the annotated and corrected copies are written.
+struct Outputs {
+    /// `--annotate DIR`, once the folder exists.
+    annotate: Option<PathBuf>,
+    /// `--fix DIR`, once the folder exists.
+    fix: Option<PathBuf>,
+    /// The base name of each input's copies, by input index.
+    names: Vec<String>,
+    lang: Lang,
+    checked_at: String,
+}
+
+impl Outputs {
+    fn wanted(&self) -> bool {
+        self.annotate.is_some() || self.fix.is_some()
+    }
+}
+
+/// Creates an output folder; a failure is reported here, once, and turns the output off.
+fn output_dir(dir: Option<&Path>, failed: &mut bool) -> Option<PathBuf> {
+    let dir = dir?;
+    match fs::create_dir_all(dir) {
+        Ok(()) => Some(dir.to_path_buf()),
+        Err(error) => {
+            eprintln!(
+                "{}: không tạo được thư mục / cannot create the folder: {}",
+                dir.display(),
+                write_message(&error)
+            );
+            *failed = true;
+            None
+        }
+    }
+}
+
+/// The base name of each input's copies: its stem (`a` for `a.xlsx`); inputs sharing a stem
+/// (ignoring case) keep their extension (`a.xls`), and any name still taken gets a number.
+fn output_names(inputs: &[Input]) -> Vec<String> {
+    let stem = |input: &Input| {
+        input
+            .path()
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "workbook".to_string())
+    };
+    let file_name = |input: &Input| {
+        input
+            .path()
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "workbook".to_string())
+    };
+    let mut stem_counts = std::collections::HashMap::new();
+    for input in inputs {
+        *stem_counts
+            .entry(stem(input).to_lowercase())
+            .or_insert(0usize) += 1;
+    }
+    let mut taken = std::collections::HashSet::new();
+    inputs
+        .iter()
+        .map(|input| {
+            let stem = stem(input);
+            let base = if stem_counts.get(&stem.to_lowercase()).copied() == Some(1) {
+                stem
+            } else {
+                file_name(input)
+            };
+            let mut name = base.clone();
+            let mut n = 2usize;
+            while !taken.insert(name.to_lowercase()) {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+            name
+        })
+        .collect()
+}
+
+/// Writes one output file; the error is the message to print.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    fs::write(path, bytes).map_err(|error| write_message(&error))
+}
+
+fn write_message(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::PermissionDenied => "không có quyền ghi / permission denied".to_string(),
+        _ => format!("lỗi ghi / write error: {error}"),
+    }
+}
+
+/// Now, as `YYYY-MM-DD HH:MM:SS UTC` (the library has no clock).
+fn now_utc() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    format_utc(seconds)
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (Howard Hinnant's civil-from-days).
+fn format_utc(seconds: u64) -> String {
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rest = seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
 }
 
 /// Turns `--template` into a choice: `auto`, `none`, a `.toml` file (or any existing file),
@@ -307,8 +456,13 @@ fn is_workbook_name(path: &Path) -> bool {
     has_extension && !is_lock_file
 }
 
-/// Checks every input in parallel; the result keeps the inputs' order.
-fn check_all(inputs: &[Input], choice: &TemplateChoice) -> Vec<FileOutcome> {
+/// Checks every input in parallel and writes its copies; the outcomes keep the inputs'
+/// order, the second list holds the messages of copies that could not be written.
+fn check_all(
+    inputs: &[Input],
+    choice: &TemplateChoice,
+    outputs: &Outputs,
+) -> (Vec<FileOutcome>, Vec<String>) {
     let progress = if io::stderr().is_terminal() && inputs.len() > 1 {
         let bar = ProgressBar::new(u64::try_from(inputs.len()).unwrap_or(u64::MAX));
         if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
@@ -318,39 +472,62 @@ fn check_all(inputs: &[Input], choice: &TemplateChoice) -> Vec<FileOutcome> {
     } else {
         ProgressBar::hidden()
     };
-    let outcomes = inputs
+    let results: Vec<(FileOutcome, Vec<String>)> = inputs
         .par_iter()
-        .map(|input| {
-            let outcome = check_input(input, choice);
+        .enumerate()
+        .map(|(index, input)| {
+            let name = outputs.names.get(index).map_or("workbook", String::as_str);
+            let (outcome, errors) = check_input(input, choice, outputs, name);
             progress.set_message(outcome.path.clone());
             progress.inc(1);
-            outcome
+            (outcome, errors)
         })
         .collect();
     progress.finish_and_clear();
-    outcomes
+    let mut outcomes = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for (outcome, file_errors) in results {
+        outcomes.push(outcome);
+        errors.extend(file_errors);
+    }
+    (outcomes, errors)
 }
 
-fn check_input(input: &Input, choice: &TemplateChoice) -> FileOutcome {
+fn check_input(
+    input: &Input,
+    choice: &TemplateChoice,
+    outputs: &Outputs,
+    name: &str,
+) -> (FileOutcome, Vec<String>) {
     let path = input.path();
+    let mut write_errors = Vec::new();
     let result = match input {
         Input::Unreadable(_, message) => Err(message.clone()),
         // A panic is a bug in crossfoot, but it must cost one file, not the batch.
-        Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| check_file(path, choice)))
-            .unwrap_or_else(|_| {
-                Err(
-                    "lỗi nội bộ khi kiểm tra tệp này / internal error while checking this file"
-                        .to_string(),
-                )
-            }),
+        Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
+            check_file(path, choice, outputs, name, &mut write_errors)
+        }))
+        .unwrap_or_else(|_| {
+            Err(
+                "lỗi nội bộ khi kiểm tra tệp này / internal error while checking this file"
+                    .to_string(),
+            )
+        }),
     };
-    FileOutcome {
+    let outcome = FileOutcome {
         path: path.display().to_string(),
         result,
-    }
+    };
+    (outcome, write_errors)
 }
 
-fn check_file(path: &Path, choice: &TemplateChoice) -> Result<CheckReport, String> {
+fn check_file(
+    path: &Path,
+    choice: &TemplateChoice,
+    outputs: &Outputs,
+    name: &str,
+    write_errors: &mut Vec<String>,
+) -> Result<CheckReport, String> {
     let bytes = fs::read(path).map_err(|error| io_message(&error))?;
     let file_name = path
         .file_name()
@@ -358,7 +535,36 @@ fn check_file(path: &Path, choice: &TemplateChoice) -> Result<CheckReport, Strin
         .unwrap_or_default();
     let workbook =
         crossfoot::read_workbook(&bytes, &file_name).map_err(|error| error.to_string())?;
-    Ok(crossfoot::check(&workbook, choice))
+    let report = crossfoot::check(&workbook, choice);
+    if outputs.wanted() {
+        let options = OutputOptions {
+            lang: outputs.lang,
+            template: report.template.clone(),
+            checked_at: Some(outputs.checked_at.clone()),
+            ..OutputOptions::default()
+        };
+        if let Some(dir) = &outputs.annotate {
+            let target = dir.join(format!("{name}.checked.xlsx"));
+            let written = annotated_workbook(&bytes, &workbook, &report, &options)
+                .map_err(|error| error.to_string())
+                .and_then(|xlsx| write_output(&target, &xlsx));
+            if let Err(message) = written {
+                write_errors.push(format!("{}: {message}", target.display()));
+            }
+        }
+        if let Some(dir) = &outputs.fix {
+            let target = dir.join(format!("{name}.fixed.xlsx"));
+            // `--live-totals`: the rules' live formulas come with a later change; until
+            // then the corrected copy gets none.
+            let written = fixed_workbook(&bytes, &workbook, &report, &[], &options)
+                .map_err(|error| error.to_string())
+                .and_then(|xlsx| write_output(&target, &xlsx));
+            if let Err(message) = written {
+                write_errors.push(format!("{}: {message}", target.display()));
+            }
+        }
+    }
+    Ok(report)
 }
 
 /// An I/O error in the bilingual style of the library's errors.
@@ -472,6 +678,24 @@ mod tests {
         assert!(!is_workbook_name(Path::new("notes.txt")));
         assert!(!is_workbook_name(Path::new("xlsx")));
         assert!(!is_workbook_name(Path::new("~$open.xlsx")));
+    }
+
+    #[test]
+    fn utc_times_are_formatted_by_hand() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_utc(1_664_553_599), "2022-09-30 15:59:59 UTC");
+    }
+
+    #[test]
+    fn same_stems_keep_their_extension() {
+        let inputs = [
+            Input::File(PathBuf::from("x/a.xlsx")),
+            Input::File(PathBuf::from("x/a.xls")),
+            Input::File(PathBuf::from("y/a.xls")),
+            Input::File(PathBuf::from("b.ods")),
+        ];
+        assert_eq!(output_names(&inputs), ["a.xlsx", "a.xls", "a.xls-2", "b"]);
     }
 
     #[test]

@@ -9,5 +9,6 @@ mod contract;
 mod form06;
 mod infer;
 mod localize;
+mod output;
 mod patch;
 mod read;
