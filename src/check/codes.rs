@@ -52,6 +52,12 @@ codes! {
     DATE_OUTSIDE_PERIOD = "CF105", "date-outside-period", Warning,
         "Ngày trong bảng nằm ngoài kỳ báo cáo mà tiêu đề ghi (ví dụ ngày năm 2024 trong báo cáo quý III năm 2022). Thường là gõ nhầm năm hoặc chép từ báo cáo khác.",
         "A date in the table lies outside the reporting period the title states (for example a 2024 date in a report on Q3 2022). Usually a mistyped year or a value copied from another report.";
+    INCONSISTENT_FORMULA = "CF107", "inconsistent-formula", Warning,
+        "Một ô trong cột tính bằng công thức lại là số gõ tay (các dòng cùng loại đều dùng một công thức). Số này không tự cập nhật khi số liệu thay đổi.",
+        "A cell in a column of formulas holds a typed number while the other rows of the same kind share one formula. It will not follow when the figures change.";
+    SUM_RANGE_SHORT = "CF108", "sum-range-short", Warning,
+        "Vùng SUM dừng trước các dòng liền kề cùng khối mà nó phải cộng, nên dòng tổng bỏ sót số liệu.",
+        "A SUM range stops short of adjacent rows of the block it should add, so the total leaves figures out.";
     RELATION = "CF201", "relation-does-not-hold", Error,
         "Một quan hệ của mẫu biểu không thỏa trên dòng này, ví dụ tổng số hồ sơ nhận = trực tuyến + trực tiếp + kỳ trước chuyển qua. Số kỳ vọng được tính chính xác từ các ô thành phần.",
         "A relation of the form does not hold on this row, e.g. dossiers received = online + in person + carried over. The expected value is computed exactly from the part cells.";

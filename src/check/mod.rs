@@ -62,14 +62,15 @@ impl CheckReport {
 /// assert_eq!(report.summary().errors, 0);
 /// ```
 pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
-    // BEGIN infer prototype (helper `infer`; the lead owns this file): with no template,
-    // or no built-in one that matches, check with the template inferred from the data.
+    // With no template, or no built-in one that matches, check with the template inferred
+    // from the data.
     let inferred = || {
-        crate::infer::infer_template(workbook).map(|inferred| {
-            let bound = bindings(&inferred.template, workbook, false);
-            (inferred.template, bound)
-        })
-        .filter(|(_, bound)| !bound.is_empty())
+        crate::infer::infer_template(workbook)
+            .map(|inferred| {
+                let bound = bindings(&inferred.template, workbook, false);
+                (inferred.template, bound)
+            })
+            .filter(|(_, bound)| !bound.is_empty())
     };
     let chosen: Option<(Template, Vec<(usize, Bound)>)> = match choice {
         TemplateChoice::None => inferred(),
@@ -86,7 +87,6 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     };
     let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
-    // END infer prototype
 
     let recomputed = crate::recalc::recompute(workbook);
     let mut findings = Vec::new();
@@ -153,11 +153,10 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
         }
     }
 
-    // BEGIN infer prototype: formula regions (a constant among formulas, a short SUM).
+    // Formula regions (a constant among formulas, a short SUM) are read from the data too.
     if is_inferred {
         findings.extend(crate::infer::formula_region_findings(workbook));
     }
-    // END infer prototype
 
     let order: HashMap<&str, usize> = workbook
         .sheets
@@ -514,6 +513,12 @@ fn explanation_findings(
                 })
             })
     };
+    // Findings from rules the engine inferred say so, as their own messages do.
+    let (vi_from, en_from) = if template.id == "inferred" {
+        ("Suy ra từ dữ liệu: ", "Inferred from the data: ")
+    } else {
+        ("", "")
+    };
     if confident {
         changes
             .iter()
@@ -539,12 +544,12 @@ fn explanation_findings(
                     cells: others(&related, cell),
                     message: Message::new(
                         format!(
-                            "{cell} có lẽ sai: ghi {actual}, đúng ra là {expected} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
+                            "{vi_from}{cell} có lẽ sai: ghi {actual}, đúng ra là {expected} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
                             reason.vi,
                             vi_list.join("; ")
                         ),
                         format!(
-                            "{cell} is probably wrong: it says {actual}, it should be {expected} ({}); with it corrected these relations hold: {}",
+                            "{en_from}{cell} is probably wrong: it says {actual}, it should be {expected} ({}); with it corrected these relations hold: {}",
                             reason.en,
                             en_list.join("; ")
                         ),
@@ -580,12 +585,12 @@ fn explanation_findings(
             cells: others(&related, first.cell),
             message: Message::new(
                 format!(
-                    "Các quan hệ sau không thỏa: {}; sửa một trong các ô sau đều làm chúng thỏa, cần người kiểm tra: {}",
+                    "{vi_from}Các quan hệ sau không thỏa: {}; sửa một trong các ô sau đều làm chúng thỏa, cần người kiểm tra: {}",
                     vi_list.join("; "),
                     names.join(", ")
                 ),
                 format!(
-                    "These relations do not hold: {}; changing any one of these cells would make them hold, a person must decide: {}",
+                    "{en_from}These relations do not hold: {}; changing any one of these cells would make them hold, a person must decide: {}",
                     en_list.join("; "),
                     names.join(", ")
                 ),

@@ -23,7 +23,7 @@ use crate::template::{
 };
 use crate::text::normalize_label;
 
-pub use regions::{formula_region_findings, INCONSISTENT_FORMULA, SUM_RANGE_SHORT};
+pub use regions::formula_region_findings;
 pub use toml_out::template_to_toml;
 
 use search::{Budget, Identity, Percent, UnlabelledTotal, WORK_BUDGET};

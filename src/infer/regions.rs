@@ -11,11 +11,6 @@ use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
 use crate::number::Reading;
 
-/// Finding code: a typed constant among formulas of the same shape in a column.
-pub const INCONSISTENT_FORMULA: &str = "CF107";
-/// Finding code: a `SUM` range that stops short of adjacent rows of its block.
-pub const SUM_RANGE_SHORT: &str = "CF108";
-
 /// Most formula cells per sheet looked at.
 const MAX_FORMULAS: usize = 200_000;
 
@@ -151,7 +146,7 @@ fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
                 None => (String::new(), String::new()),
             };
             findings.push(Finding {
-                code: INCONSISTENT_FORMULA,
+                code: crate::check::INCONSISTENT_FORMULA,
                 severity: Severity::Warning,
                 sheet: sheet.name.clone(),
                 cell: at,
@@ -275,7 +270,7 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             .map(|r| format!("{}:{}", r.first, r.last))
             .collect();
         findings.push(Finding {
-            code: SUM_RANGE_SHORT,
+            code: crate::check::SUM_RANGE_SHORT,
             severity: Severity::Warning,
             sheet: sheet.name.clone(),
             cell: at,

@@ -274,10 +274,10 @@ fn cli_writes_checked_fixed_and_summary_workbooks() {
     );
     // The results sheet of the copy rebuilt from the ods says it was converted.
     let results = from_ods.sheet("Kết quả kiểm tra").expect("results sheet");
-    assert!(results
-        .cells
-        .iter()
-        .any(|c| c.value.as_text().is_some_and(|t| t.contains("ods") || t.contains("ODS"))));
+    assert!(results.cells.iter().any(|c| c
+        .value
+        .as_text()
+        .is_some_and(|t| t.contains("ods") || t.contains("ODS"))));
 
     let book = read_written(&summary);
     let files: Vec<String> = (1..=2).map(|row| text_at(&book, 0, row, 0)).collect();
