@@ -167,9 +167,6 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
             return ExitCode::from(EXIT_UNREADABLE);
         }
     };
-    // `--live-totals` is accepted; the rule → formula list comes with a later change, so the
-    // corrected copies get no live formulas yet.
-    let _ = args.live_totals;
     let inputs = collect_inputs(&args.paths);
     let mut write_failed = false;
     let outputs = Outputs {
@@ -178,6 +175,7 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
         names: output_names(&inputs),
         lang,
         checked_at: now_utc(),
+        live_totals: args.live_totals,
     };
     let (outcomes, write_errors) = check_all(&inputs, &choice, &outputs);
     for message in &write_errors {
@@ -222,6 +220,8 @@ struct Outputs {
     names: Vec<String>,
     lang: Lang,
     checked_at: String,
+    /// `--live-totals`: write the totals and rates the rules define as live formulas.
+    live_totals: bool,
 }
 
 impl Outputs {
@@ -554,9 +554,12 @@ fn check_file(
         }
         if let Some(dir) = &outputs.fix {
             let target = dir.join(format!("{name}.fixed.xlsx"));
-            // `--live-totals`: the rules' live formulas come with a later change; until
-            // then the corrected copy gets none.
-            let written = fixed_workbook(&bytes, &workbook, &report, &[], &options)
+            let live = if outputs.live_totals {
+                crossfoot::live_formulas(&workbook, &report, choice)
+            } else {
+                Vec::new()
+            };
+            let written = fixed_workbook(&bytes, &workbook, &report, &live, &options)
                 .map_err(|error| error.to_string())
                 .and_then(|xlsx| write_output(&target, &xlsx));
             if let Err(message) = written {

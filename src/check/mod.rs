@@ -3,6 +3,7 @@
 
 mod basics;
 mod codes;
+mod live;
 mod localize;
 mod relations;
 mod shown;
@@ -13,6 +14,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 pub use codes::*;
+pub use live::live_formulas;
 
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::Layout;
@@ -62,29 +64,7 @@ impl CheckReport {
 /// assert_eq!(report.summary().errors, 0);
 /// ```
 pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
-    // With no template, or no built-in one that matches, check with the template inferred
-    // from the data.
-    let inferred = || {
-        crate::infer::infer_template(workbook)
-            .map(|inferred| {
-                let bound = bindings(&inferred.template, workbook, false);
-                (inferred.template, bound)
-            })
-            .filter(|(_, bound)| !bound.is_empty())
-    };
-    let chosen: Option<(Template, Vec<(usize, Bound)>)> = match choice {
-        TemplateChoice::None => inferred(),
-        TemplateChoice::Given(template) => {
-            Some(((**template).clone(), bindings(template, workbook, false)))
-        }
-        TemplateChoice::Auto => Template::all_builtins()
-            .into_iter()
-            .find_map(|template| {
-                let bound = bindings(&template, workbook, true);
-                (!bound.is_empty()).then_some((template, bound))
-            })
-            .or_else(inferred),
-    };
+    let chosen = choose_template(workbook, choice);
     let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
 
@@ -179,6 +159,35 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     CheckReport {
         template: chosen.map(|(t, _)| t.id),
         findings,
+    }
+}
+
+/// The template a check uses and the sheets it binds to. With no template, or no built-in
+/// one that matches, the template inferred from the data.
+fn choose_template(
+    workbook: &Workbook,
+    choice: &TemplateChoice,
+) -> Option<(Template, Vec<(usize, Bound)>)> {
+    let inferred = || {
+        crate::infer::infer_template(workbook)
+            .map(|inferred| {
+                let bound = bindings(&inferred.template, workbook, false);
+                (inferred.template, bound)
+            })
+            .filter(|(_, bound)| !bound.is_empty())
+    };
+    match choice {
+        TemplateChoice::None => inferred(),
+        TemplateChoice::Given(template) => {
+            Some(((**template).clone(), bindings(template, workbook, false)))
+        }
+        TemplateChoice::Auto => Template::all_builtins()
+            .into_iter()
+            .find_map(|template| {
+                let bound = bindings(&template, workbook, true);
+                (!bound.is_empty()).then_some((template, bound))
+            })
+            .or_else(inferred),
     }
 }
 

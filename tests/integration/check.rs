@@ -369,3 +369,56 @@ fn a_number_typed_as_vietnamese_text_is_read_and_noted() {
     );
     assert_eq!(report.summary().errors, 0);
 }
+
+#[test]
+fn live_totals_make_the_corrected_form_compute_itself() {
+    let mut rows = form06::sample_rows();
+    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
+    rows[total].counts[form06::CARRIED] += 1000;
+    let (bytes, placed) = form06::write(&rows, &Options::default());
+    let book = read_workbook(&bytes, "form.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let live = crossfoot::live_formulas(&book, &report, &TemplateChoice::Auto);
+    let fixed = crossfoot::fixed_workbook(
+        &bytes,
+        &book,
+        &report,
+        &live,
+        &crossfoot::OutputOptions::default(),
+    )
+    .unwrap();
+    let again = read_workbook(&fixed, "form.fixed.xlsx").unwrap();
+    let sheet = &again.sheets[0];
+    let grand = sheet
+        .cell(crossfoot::CellRef::new(placed[total], 5))
+        .unwrap();
+    assert_eq!(grand.value, crossfoot::Value::Number(Decimal::from(19_158)));
+    assert!(
+        grand.formula.as_deref().unwrap().contains('+'),
+        "{:?}",
+        grand.formula
+    );
+    let section = placed[rows.iter().position(|r| r.stt == "I").unwrap()];
+    let unit = placed[unit(&rows, "Sở Nội vụ")];
+    assert!(sheet
+        .cell(crossfoot::CellRef::new(section, 2))
+        .and_then(|c| c.formula.clone())
+        .is_some_and(|f| f.starts_with("SUM(")));
+    assert_eq!(
+        sheet
+            .cell(crossfoot::CellRef::new(unit, 2))
+            .and_then(|c| c.formula.clone()),
+        Some(format!("D{r}+E{r}+F{r}", r = unit + 1))
+    );
+    assert!(sheet
+        .cell(crossfoot::CellRef::new(unit, 13))
+        .and_then(|c| c.formula.clone())
+        .is_some_and(|f| f.contains("ROUND(")));
+    // The received-balance warning is not a definition: no formula replaces it.
+    let stale = crossfoot::recompute(&again)
+        .into_iter()
+        .filter(|r| matches!(r.outcome, crossfoot::RecalcOutcome::Stale { .. }))
+        .count();
+    assert_eq!(stale, 0, "every live formula carries its right value");
+    assert_eq!(check(&again, &TemplateChoice::Auto).summary().errors, 0);
+}

@@ -1,0 +1,216 @@
+//! Rules as live Excel formulas: where a template rule defines a cell as a sum or a ratio
+//! of others, the formula that computes it, so a corrected workbook (`--live-totals`) or a
+//! self-checking form computes itself from then on.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+
+use crate::finding::{Applicability, Severity};
+use crate::formula::{parse_formula, EvalValue, Expr, Reference};
+use crate::model::{column_letters, CellRef, Workbook};
+use crate::number::Rounding;
+use crate::output::LiveFormula;
+use crate::template::{Bound, Scope, Template};
+
+use super::relations::{Comparison, Evaluator, ParsedRule, Relation, RuleBody};
+use super::{choose_template, CheckReport, TemplateChoice};
+
+/// The live formulas of a checked workbook: each cell a template rule defines (section and
+/// grand totals as sums of their rows, row totals as the sum of their parts, rates as
+/// their ratio rounded as shown), with the value it computes once the report's safe fixes
+/// are applied. Cells that already hold a formula are left as they are.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{check, live_formulas, read_workbook, TemplateChoice};
+/// let bytes = std::fs::read("tests/fixtures/kinh-phi-2022.xlsx").unwrap();
+/// let book = read_workbook(&bytes, "kinh-phi-2022.xlsx").unwrap();
+/// let report = check(&book, &TemplateChoice::Auto);
+/// let live = live_formulas(&book, &report, &TemplateChoice::Auto);
+/// assert!(live.iter().any(|f| f.formula.starts_with("SUM(")));
+/// ```
+pub fn live_formulas(
+    workbook: &Workbook,
+    report: &CheckReport,
+    choice: &TemplateChoice,
+) -> Vec<LiveFormula> {
+    let Some((template, bound)) = choose_template(workbook, choice) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (index, sheet_bound) in &bound {
+        let Some(sheet) = workbook.sheets.get(*index) else {
+            continue;
+        };
+        let overrides: HashMap<CellRef, Decimal> = report
+            .findings
+            .iter()
+            .filter(|f| f.sheet == sheet.name)
+            .filter_map(|f| f.fix.as_ref())
+            .filter(|fix| fix.applicability == Applicability::Safe)
+            .flat_map(|fix| fix.edits.iter().map(|e| (e.cell, e.value)))
+            .collect();
+        let parsed: Vec<ParsedRule> = template
+            .spec
+            .rules
+            .iter()
+            .filter_map(|rule| ParsedRule::parse(rule).ok())
+            .collect();
+        if parsed.len() != template.spec.rules.len() {
+            continue;
+        }
+        let evaluator = Evaluator {
+            sheet,
+            bound: sheet_bound,
+            spec: &template.spec,
+            rules: &parsed,
+        };
+        // Sums of rows first: a section row's received is its rows' sum, not its parts.
+        let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
+        let relations = evaluator.relations();
+        for relation in relations.iter().filter(|r| !r.children.is_empty()) {
+            if let Some((at, expr)) = sum_formula(relation) {
+                formulas.entry(at).or_insert(expr);
+            }
+        }
+        for relation in relations.iter().filter(|r| r.children.is_empty()) {
+            if let Some((at, expr)) =
+                defining_formula(&template, sheet_bound, &parsed, relation, sheet)
+            {
+                formulas.entry(at).or_insert(expr);
+            }
+        }
+        for (at, expr) in formulas {
+            if sheet.cell(at).is_some_and(|c| c.formula.is_some()) {
+                continue;
+            }
+            if let EvalValue::Number(n) = evaluator.formula_value(&expr, &overrides) {
+                if n.lo == n.hi {
+                    out.push(LiveFormula {
+                        sheet: sheet.name.clone(),
+                        cell: at,
+                        formula: expr.to_string(),
+                        value: n.lo,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `SUM(C11:C26)` for a contiguous block of rows, `C10+C27+C40` otherwise.
+fn sum_formula(relation: &Relation) -> Option<(CellRef, Expr)> {
+    let (row, col) = (relation.row?, relation.column?);
+    let first = *relation.children.first()?;
+    let last = *relation.children.last()?;
+    let contiguous = relation
+        .children
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if b == &(a + 1)));
+    let letters = column_letters(col);
+    let text = if contiguous {
+        format!("SUM({letters}{}:{letters}{})", first + 1, last + 1)
+    } else {
+        relation
+            .children
+            .iter()
+            .map(|r| format!("{letters}{}", r + 1))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    parse_formula(&text)
+        .ok()
+        .map(|expr| (CellRef::new(row, col), expr))
+}
+
+/// The formula of a rule `cell = expression` (error severity, one cell on the left), with
+/// its names turned into this row's cells, rounded as the cell shows when the rule rounds,
+/// and blank when its condition does not hold.
+fn defining_formula(
+    template: &Template,
+    bound: &Bound,
+    parsed: &[ParsedRule],
+    relation: &Relation,
+    sheet: &crate::model::Sheet,
+) -> Option<(CellRef, Expr)> {
+    let rule = template.spec.rules.get(relation.rule)?;
+    let parsed_rule = parsed.get(relation.rule)?;
+    if rule.severity != Severity::Error || !rule.each.is_empty() || rule.scope == Scope::Hierarchy {
+        return None;
+    }
+    let RuleBody::Compare {
+        rhs,
+        op: Comparison::Eq,
+        ..
+    } = &parsed_rule.body
+    else {
+        return None;
+    };
+    let names = names_of(bound, relation.row);
+    let target = parsed_rule
+        .lhs_name
+        .as_deref()
+        .and_then(|name| names.get(name).copied().or_else(|| CellRef::parse(name)))?;
+    let mut expr = substitute(rhs, &names)?;
+    if rule.rounding != Rounding::Exact {
+        let decimals = sheet
+            .cell(target)
+            .and_then(super::shown::quantity_of)
+            .map_or(0, |q| q.decimals);
+        expr = Expr::Call {
+            name: "ROUND".into(),
+            args: vec![expr, Expr::Number(Decimal::from(decimals))],
+        };
+    }
+    if let Some(when) = &parsed_rule.when {
+        expr = Expr::Call {
+            name: "IF".into(),
+            args: vec![substitute(when, &names)?, expr, Expr::Text(String::new())],
+        };
+    }
+    Some((target, expr))
+}
+
+fn names_of(bound: &Bound, row: Option<u32>) -> HashMap<String, CellRef> {
+    let mut names: HashMap<String, CellRef> = bound.cells.clone().into_iter().collect();
+    if let Some(row) = row {
+        for (name, col) in &bound.columns {
+            names.insert(name.clone(), CellRef::new(row, *col));
+        }
+    }
+    names
+}
+
+/// The expression with every name replaced by its cell; `None` if a name is unknown.
+fn substitute(expr: &Expr, names: &HashMap<String, CellRef>) -> Option<Expr> {
+    Some(match expr {
+        Expr::Reference(Reference::Name(name)) => {
+            let at = names.get(name).copied().or_else(|| {
+                names
+                    .iter()
+                    .find(|(known, _)| known.eq_ignore_ascii_case(name))
+                    .map(|(_, at)| *at)
+            })?;
+            Expr::Reference(Reference::Cell { sheet: None, at })
+        }
+        Expr::Unary { op, operand } => Expr::Unary {
+            op: *op,
+            operand: Box::new(substitute(operand, names)?),
+        },
+        Expr::Binary { op, left, right } => Expr::Binary {
+            op: *op,
+            left: Box::new(substitute(left, names)?),
+            right: Box::new(substitute(right, names)?),
+        },
+        Expr::Call { name, args } => Expr::Call {
+            name: name.clone(),
+            args: args
+                .iter()
+                .map(|a| substitute(a, names))
+                .collect::<Option<Vec<_>>>()?,
+        },
+        other => other.clone(),
+    })
+}
