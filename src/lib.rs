@@ -21,6 +21,8 @@ mod recalc;
 mod render;
 mod template;
 mod text;
+#[cfg(feature = "wasm")]
+mod wasm;
 
 pub use check::*;
 pub use error::*;

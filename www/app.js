@@ -809,20 +809,18 @@ function renderGrid(entry, target) {
   table.replaceChildren(colgroup, thead, tbody);
   entry.gridState = { model, tbody, start: -1, end: -1 };
 
-  if (target) {
-    // Centre the window on the target row before measuring.
-    const top = Math.max(0, target.row * model.rowHeight - scroller.clientHeight / 2);
-    scroller.scrollTop = top;
-  } else {
-    scroller.scrollTop = 0;
-  }
-  fillRows(entry, true);
+  // Render the window first (the spacers give the table its full height), then scroll:
+  // setting scrollTop on a still-empty table would be clamped to zero.
+  const centre = target ? target.row : null;
+  fillRows(entry, true, centre);
   const rowsEl = tbody.querySelector('tr.r');
   if (rowsEl && rowsEl.offsetHeight > 0 && rowsEl.offsetHeight !== model.rowHeight) {
     model.rowHeight = rowsEl.offsetHeight;
-    if (target) scroller.scrollTop = Math.max(0, target.row * model.rowHeight - scroller.clientHeight / 2);
-    fillRows(entry, true);
+    fillRows(entry, true, centre);
   }
+  scroller.scrollTop = target
+    ? Math.max(0, thead.offsetHeight + target.row * model.rowHeight - scroller.clientHeight / 2)
+    : 0;
   scroller.onscroll = () => {
     if (entry.scrollPending) return;
     entry.scrollPending = true;
@@ -847,14 +845,16 @@ function coveringCell(entry, target) {
   return entry.gridState.tbody.querySelector(`td[data-cell="${a1(merge.r1, merge.c1)}"]`);
 }
 
-function fillRows(entry, force) {
+function fillRows(entry, force, centre = null) {
   const grid = entry.gridState;
   const { model, tbody } = grid;
   const { sheet, merges, rowHeight } = model;
   const scroller = $('.grid-scroll', entry.article);
   const header = tbody.previousElementSibling ? tbody.previousElementSibling.offsetHeight : 0;
   const visible = Math.ceil((scroller.clientHeight || 600) / rowHeight) + 1;
-  const first = Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight));
+  const first = centre === null
+    ? Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight))
+    : Math.max(0, centre - Math.floor(visible / 2));
   const start = Math.max(0, first - OVERSCAN);
   const end = Math.min(sheet.row_count, first + visible + OVERSCAN);
   const needTop = grid.start > 0 && first < grid.start + OVERSCAN / 2;
