@@ -222,8 +222,9 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
 /// format, sheets:[{name, hidden, row_count, col_count, rows, kinds, merges, truncated}]}`.
 ///
 /// The findings are exactly those of `crossfoot check --format json` for the same file;
-/// `template` is `auto`, `none`, a built-in id or TOML text; `lang` is `vi` or `en` and
-/// also picks the convention numbers are shown in on the grid.
+/// `template` is `auto`, `none`, a built-in id or TOML text; `lang` (`vi` or `en`) picks
+/// the language of messages. Grid numbers are shown in the workbook's own convention, as
+/// the findings' values are.
 ///
 /// # Errors
 /// A JavaScript `Error` with `kind: "read"` (and a `code`) when the bytes are not a
@@ -238,10 +239,11 @@ pub fn check(
 ) -> Result<JsValue, JsValue> {
     let lang = lang_of(lang);
     let (workbook, report) = read_and_check(bytes, file_name, template)?;
-    let convention = match lang {
-        Lang::Vi => Convention::Vietnamese,
-        Lang::En => Convention::English,
-    };
+    // The grid shows numbers in the convention the core decided for the workbook, the one
+    // the findings' expected and actual values are written in: an English page showing
+    // `203,566` beside a message saying `203.566` would invite the very misreading
+    // crossfoot exists to catch.
+    let convention = workbook.convention;
     let sheets = workbook
         .sheets
         .iter()

@@ -832,7 +832,7 @@ function renderGrid(entry, target) {
   if (target) {
     const cell = tbody.querySelector(`td[data-cell="${a1(target.row, target.col)}"]`) || coveringCell(entry, target);
     if (cell) {
-      cell.scrollIntoView({ block: 'nearest', inline: 'center' });
+      cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       cell.focus({ preventScroll: true });
       showCellInfo(entry, cell);
     }

@@ -281,6 +281,24 @@ test('a sheet named like HTML is shown as text and runs nothing', async () => {
   await context.close();
 });
 
+test('a large sheet renders only its visible rows', async () => {
+  const { context, page, problems } = await openPage();
+  const rows = 20_000;
+  const body = Array.from({ length: rows }, (_, i) => `<tr><td>${i + 1}</td><td>Đơn vị ${i + 1}</td><td>${(i * 37) % 1000}</td><td>${(i * 53) % 1000}</td></tr>`).join('');
+  const html = `<html><head><meta charset="utf-8"></head><body><table><tr><th>STT</th><th>Đơn vị</th><th>A</th><th>B</th></tr>${body}</table></body></html>`;
+  const name = 'lon.xls';
+  await page.setInputFiles('#file-input', { name, mimeType: 'application/vnd.ms-excel', buffer: Buffer.from(html) });
+  await waitChecked(page, [name]);
+  assert.equal(await card(page, name).getAttribute('data-status'), 'done');
+  const rendered = card(page, name).locator('.grid tbody tr.r');
+  assert.ok(await rendered.count() < 200, `only a window of rows is in the page (${await rendered.count()})`);
+  await card(page, name).locator('.grid-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction((n) => [...document.querySelectorAll('.grid tbody th.rownum')].some((th) => th.textContent === String(n)), rows + 1);
+  assert.ok(await rendered.count() < 200);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a template file: errors show line and column, a good one is used', async () => {
   const { context, page } = await openPage();
   await page.setInputFiles('#template-input', { name: 'sai.toml', mimeType: 'text/plain', buffer: Buffer.from('id = "x"\ntitle = \n') });
