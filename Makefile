@@ -1,11 +1,19 @@
 # crossfoot — the two commands of the README, and the steps they are made of.
 #   make demo   set up and check the sample workbooks with the command line
-#   make test   set up and run every test, lint and the WebAssembly build
+#   make test   set up and run every test, lint, the WebAssembly build and the browser tests
+#   make web    build the web page into www/ (static files, ready to serve)
+#   make serve  build the web page and serve it on 127.0.0.1
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
+# The wasm-bindgen CLI must be the exact version of the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/^version = "\(.*\)"$$/\1/p;}' Cargo.lock)
+# The page's wasm is built with this Cargo profile (see [profile.wasm] in Cargo.toml).
+WASM_PROFILE ?= wasm
+WASM_ARTIFACT := target/$(WASM_TARGET)/$(if $(filter dev,$(WASM_PROFILE)),debug,$(WASM_PROFILE))/crossfoot.wasm
+PORT ?= 8000
 
-.PHONY: setup demo test lint wasm-check
+.PHONY: setup demo test lint wasm-check web web-tools serve browser-test screenshots
 
 setup:
 	rustup target add $(WASM_TARGET)
@@ -18,6 +26,7 @@ demo: setup
 test: setup lint wasm-check
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
+	$(MAKE) browser-test
 
 lint:
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -25,3 +34,36 @@ lint:
 
 wasm-check:
 	$(CARGO) build --lib --target $(WASM_TARGET) --no-default-features --features wasm
+
+# The wasm-bindgen CLI at the exact version (installed only when missing or different),
+# and the npm tools (wasm-opt from npm's binaryen, playwright-core).
+web-tools: setup
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+		$(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci
+
+web: web-tools
+	$(CARGO) build --profile $(WASM_PROFILE) --lib --target $(WASM_TARGET) --no-default-features --features wasm
+	rm -rf www/pkg
+	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM_ARTIFACT)
+	node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+		--enable-reference-types --enable-multivalue --enable-mutable-globals --strip-debug --strip-producers \
+		www/pkg/crossfoot_bg.wasm -o www/pkg/crossfoot_bg.wasm
+	@rm -f www/pkg/.gitignore www/pkg/package.json
+	@printf 'www/pkg/crossfoot_bg.wasm: %s bytes, %s bytes gzip\n' \
+		"$$(wc -c < www/pkg/crossfoot_bg.wasm)" "$$(gzip -9c www/pkg/crossfoot_bg.wasm | wc -c)"
+
+serve: web
+	node tests/browser/server.mjs $(PORT)
+
+# The page in headless Chromium (Debian's /usr/bin/chromium), compared with the CLI's JSON.
+browser-test: web
+	$(CARGO) build --bin crossfoot
+	node --test tests/browser/page.test.mjs
+
+# Rewrites docs/screenshot-vi.png and docs/screenshot-en.png for the README.
+screenshots: web
+	$(CARGO) build --bin crossfoot
+	UPDATE_SCREENSHOTS=1 node --test --test-name-pattern=screenshots tests/browser/page.test.mjs

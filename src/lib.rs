@@ -22,6 +22,8 @@ mod recalc;
 mod render;
 mod template;
 mod text;
+#[cfg(feature = "wasm")]
+mod wasm;
 
 pub use check::*;
 pub use error::*;

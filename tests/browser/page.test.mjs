@@ -1,0 +1,404 @@
+// Browser tests of crossfoot's web page (www/), run by `make browser-test` with node's own
+// test runner and playwright-core driving Debian's Chromium. The page is served from this
+// file on 127.0.0.1 with an ephemeral port; findings are compared with the command line's
+// JSON for the same file (target/debug/crossfoot, built by the Makefile target).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, mkdir, stat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WWW = path.join(ROOT, 'www');
+const FIXTURES = path.join(ROOT, 'tests/fixtures');
+const CLI = process.env.CROSSFOOT_BIN || path.join(ROOT, 'target/debug/crossfoot');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs') : path.join(ROOT, 'target/screenshots');
+
+const SAMPLES = [
+  'tthc-06-q3-2022.xlsx',
+  'tthc-06-q3-2022.xls',
+  'tthc-06-q3-2022.ods',
+  'tthc-06-q3-2022-html.xls',
+  'phu-luc-cchc-q3-2022.xlsx',
+  'kinh-phi-2022.xlsx',
+];
+const XSS = 'xss-sheet-name.xlsx';
+const XSS_SHEET = '<img src=x onerror=alert(1)>';
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  await stat(path.join(WWW, 'pkg', 'crossfoot_bg.wasm')).catch(() => {
+    throw new Error('www/pkg is missing: run `make web` first');
+  });
+  ({ server, origin } = await serve(WWW));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+});
+
+/** A fresh page (own context, so localStorage starts empty) with the checker loaded. */
+async function openPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { context, page, problems };
+}
+
+/** The command line's findings for a file: [{sheet, cell, severity, message}]. */
+function cliReport(file, lang = 'vi', extra = []) {
+  let out;
+  try {
+    out = execFileSync(CLI, ['--lang', lang, 'check', '--format', 'json', ...extra, file], { encoding: 'utf8' });
+  } catch (error) {
+    // Exit 1 means errors were found; the JSON is still on stdout.
+    if (error.status !== 1) throw error;
+    out = error.stdout;
+  }
+  return JSON.parse(out).files[0];
+}
+
+function cliFindings(file, lang = 'vi', extra = []) {
+  return cliReport(file, lang, extra).findings.map((f) => ({ sheet: f.sheet, cell: f.cell, severity: f.severity, message: f.message }));
+}
+
+function card(page, name) {
+  return page.locator(`article.file[data-name="${name.replace(/"/g, '\\"')}"]`);
+}
+
+async function waitChecked(page, names) {
+  for (const name of names) {
+    await card(page, name).and(page.locator('[data-status="done"], [data-status="error"]')).waitFor({ timeout: 60_000 });
+  }
+  await page.waitForSelector('body[data-busy="false"]');
+}
+
+async function pageFindings(page, name) {
+  return card(page, name).locator('tr[data-testid="finding"]').evaluateAll((rows) => rows.map((row) => ({
+    sheet: row.dataset.sheet,
+    cell: row.dataset.cell,
+    severity: row.dataset.severity,
+    message: row.querySelector('.col-message').textContent,
+  })));
+}
+
+const strip = (list) => list.map(({ sheet, cell, severity }) => ({ sheet, cell, severity }));
+
+test('every sample loaded through the file input shows the CLI findings', async () => {
+  const { context, page, problems } = await openPage();
+  await page.setInputFiles('#file-input', SAMPLES.map((name) => path.join(FIXTURES, name)));
+  await waitChecked(page, SAMPLES);
+  for (const name of SAMPLES) {
+    assert.equal(await card(page, name).getAttribute('data-status'), 'done', `${name} checked`);
+    const expected = cliFindings(path.join(FIXTURES, name));
+    const shown = await pageFindings(page, name);
+    assert.deepEqual(strip(shown), strip(expected), `${name}: finding rows equal the CLI's`);
+    assert.deepEqual(shown.map((f) => f.message), expected.map((f) => f.message), `${name}: messages equal the CLI's`);
+    const counts = await card(page, name).locator('.count').evaluateAll((items) => items.map((li) => Number(li.dataset.count)));
+    const summary = cliReport(path.join(FIXTURES, name)).summary;
+    assert.deepEqual(counts, [summary.errors, summary.warnings, summary.infos], `${name}: counts`);
+  }
+  // The 06 form has findings to show: the gap rows are there.
+  const sixCells = (await pageFindings(page, SAMPLES[0])).map((f) => f.cell);
+  assert.ok(sixCells.length > 0, 'the 06 sample has findings');
+  // The template used is shown.
+  assert.match(await card(page, SAMPLES[0]).locator('.file-meta').textContent(), /tthc-06/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a workbook dropped on the drop zone is checked like one picked', async () => {
+  const { context, page } = await openPage();
+  const name = 'tthc-06-q3-2022.xlsx';
+  const bytes = (await readFile(path.join(FIXTURES, name))).toString('base64');
+  await page.evaluate(({ bytes, name }) => {
+    const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([raw], name, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+    const zone = document.querySelector('#drop-zone');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }
+  }, { bytes, name });
+  await waitChecked(page, [name]);
+  assert.deepEqual(strip(await pageFindings(page, name)), strip(cliFindings(path.join(FIXTURES, name))));
+  await context.close();
+});
+
+test('clicking a finding outlines its cell in the grid and shows its message', async () => {
+  const { context, page } = await openPage();
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const rows = card(page, name).locator('tr[data-testid="finding"]');
+  const count = await rows.count();
+  assert.ok(count > 0);
+  for (const index of [0, count - 1]) {
+    const row = rows.nth(index);
+    const cell = await row.getAttribute('data-cell');
+    const message = await row.locator('.col-message').textContent();
+    await row.click();
+    const outlined = card(page, name).locator('.grid td.outlined');
+    await outlined.waitFor();
+    assert.equal(await outlined.count(), 1, 'exactly one outlined cell');
+    assert.equal(await outlined.getAttribute('data-cell'), cell);
+    assert.equal(await outlined.getAttribute('aria-current'), 'true');
+    assert.equal(await outlined.getAttribute('data-severity'), await row.getAttribute('data-severity'));
+    // The outlined cell is scrolled into the grid's view.
+    const inView = await outlined.evaluate((td) => {
+      const box = td.getBoundingClientRect();
+      const view = td.closest('.grid-scroll').getBoundingClientRect();
+      return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
+    });
+    assert.ok(inView, `${cell} scrolled into view`);
+    assert.ok((await card(page, name).locator('.cell-info').textContent()).includes(message), 'message shown for the cell');
+    // Hover shows the message too.
+    await outlined.hover();
+    assert.ok((await page.locator('#tooltip').textContent()).includes(message));
+  }
+  // Keyboard: Enter on a finding row selects it.
+  await rows.nth(0).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await card(page, name).locator('.grid td.outlined').getAttribute('data-cell'), await rows.nth(0).getAttribute('data-cell'));
+  await context.close();
+});
+
+test('filters and sorting of the findings table', async () => {
+  const { context, page } = await openPage();
+  const name = 'phu-luc-cchc-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const all = await pageFindings(page, name);
+  const severities = [...new Set(all.map((f) => f.severity))];
+  assert.ok(severities.length >= 1);
+  const wanted = severities[severities.length - 1];
+  await card(page, name).locator('.filter-severity').selectOption(wanted);
+  const filtered = await pageFindings(page, name);
+  assert.equal(filtered.length, all.filter((f) => f.severity === wanted).length);
+  assert.ok(filtered.every((f) => f.severity === wanted));
+  await card(page, name).locator('.filter-severity').selectOption('');
+  const sortCell = card(page, name).locator('th.col-cell button');
+  await sortCell.click();
+  await sortCell.click();
+  const key = (a1) => {
+    const m = /^([A-Z]+)(\d+)$/.exec(a1);
+    return Number(m[2]) * 100_000 + [...m[1]].reduce((n, c) => n * 26 + c.charCodeAt(0) - 64, 0);
+  };
+  const sorted = (await pageFindings(page, name)).map((f) => key(f.cell));
+  assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a), 'sorted by cell, descending');
+  assert.equal(await card(page, name).locator('th.col-cell').getAttribute('aria-sort'), 'descending');
+  await context.close();
+});
+
+test('switching to English changes the messages and is remembered', async () => {
+  const { context, page } = await openPage();
+  const name = 'tthc-06-q3-2022.xlsx';
+  const file = path.join(FIXTURES, name);
+  await page.setInputFiles('#file-input', file);
+  await waitChecked(page, [name]);
+  assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+  const vi = await pageFindings(page, name);
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForSelector('body[data-busy="false"]');
+  const en = await pageFindings(page, name);
+  assert.deepEqual(strip(en), strip(vi));
+  assert.notDeepEqual(en.map((f) => f.message), vi.map((f) => f.message));
+  assert.deepEqual(en.map((f) => f.message), cliFindings(file, 'en').map((f) => f.message));
+  assert.equal(await page.locator('#drop-zone .drop-main').textContent(), 'Drop workbooks here');
+  assert.match(await card(page, name).locator('.count').first().textContent(), /errors/);
+  // Remembered across a reload.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.locator('#drop-zone .drop-main').textContent(), 'Drop workbooks here');
+  await page.click('#lang-vi');
+  assert.equal(await page.locator('#drop-zone .drop-main').textContent(), 'Kéo thả bảng tính vào đây');
+  await context.close();
+});
+
+test('a text file named .xlsx shows an error and the page keeps working', async () => {
+  const { context, page, problems } = await openPage();
+  await page.setInputFiles('#file-input', [
+    { name: 'ghi-chu.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: Buffer.from('Đây chỉ là một ghi chú, không phải bảng tính.\n') },
+    { name: 'rong.xls', mimeType: 'application/vnd.ms-excel', buffer: Buffer.alloc(0) },
+  ]);
+  await waitChecked(page, ['ghi-chu.xlsx', 'rong.xls']);
+  const bad = card(page, 'ghi-chu.xlsx');
+  assert.equal(await bad.getAttribute('data-status'), 'error');
+  assert.match(await bad.locator('.file-error').textContent(), /không phải bảng tính/);
+  assert.equal(await bad.locator('tr[data-testid="finding"]').count(), 0);
+  assert.match(await card(page, 'rong.xls').locator('.file-error').textContent(), /rỗng/);
+  const name = 'kinh-phi-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  assert.equal(await card(page, name).getAttribute('data-status'), 'done');
+  assert.deepEqual(strip(await pageFindings(page, name)), strip(cliFindings(path.join(FIXTURES, name))));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a sheet named like HTML is shown as text and runs nothing', async () => {
+  const { context, page } = await openPage();
+  const dialogs = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  const file = path.join(FIXTURES, XSS);
+  await page.setInputFiles('#file-input', file);
+  await waitChecked(page, [XSS]);
+  const tab = card(page, XSS).locator('.sheet-tab').first();
+  assert.equal(await tab.getAttribute('data-sheet'), XSS_SHEET);
+  assert.ok((await tab.textContent()).startsWith(XSS_SHEET));
+  const expected = cliFindings(file);
+  assert.ok(expected.length > 0, 'the fixture has findings');
+  assert.deepEqual(strip(await pageFindings(page, XSS)), strip(expected));
+  assert.ok(await card(page, XSS).locator('.grid td', { hasText: '<script>alert(2)</script>' }).count() === 1);
+  await card(page, XSS).locator('tr[data-testid="finding"]').first().click();
+  await card(page, XSS).locator('.grid td', { hasText: '<img src=x onerror=alert(4)>' }).hover();
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#results img, #results script, #results b').count(), 0, 'no element made from workbook text');
+  assert.deepEqual(dialogs, []);
+  await context.close();
+});
+
+test('a large sheet renders only its visible rows', async () => {
+  const { context, page, problems } = await openPage();
+  const rows = 20_000;
+  const body = Array.from({ length: rows }, (_, i) => `<tr><td>${i + 1}</td><td>Đơn vị ${i + 1}</td><td>${(i * 37) % 1000}</td><td>${(i * 53) % 1000}</td></tr>`).join('');
+  const html = `<html><head><meta charset="utf-8"></head><body><table><tr><th>STT</th><th>Đơn vị</th><th>A</th><th>B</th></tr>${body}</table></body></html>`;
+  const name = 'lon.xls';
+  await page.setInputFiles('#file-input', { name, mimeType: 'application/vnd.ms-excel', buffer: Buffer.from(html) });
+  await waitChecked(page, [name]);
+  assert.equal(await card(page, name).getAttribute('data-status'), 'done');
+  const rendered = card(page, name).locator('.grid tbody tr.r');
+  assert.ok(await rendered.count() < 200, `only a window of rows is in the page (${await rendered.count()})`);
+  await card(page, name).locator('.grid-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction((n) => [...document.querySelectorAll('.grid tbody th.rownum')].some((th) => th.textContent === String(n)), rows + 1);
+  assert.ok(await rendered.count() < 200);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a template file: errors show line and column, a good one is used', async () => {
+  const { context, page } = await openPage();
+  await page.setInputFiles('#template-input', { name: 'sai.toml', mimeType: 'text/plain', buffer: Buffer.from('id = "x"\ntitle = \n') });
+  await page.waitForSelector('#template-status.is-error');
+  assert.match(await page.locator('#template-status').textContent(), /sai\.toml: mẫu biểu lỗi ở dòng 2, cột \d+/);
+  const name = 'kinh-phi-2022.xlsx';
+  const tomlPath = path.join(FIXTURES, 'kinh-phi.toml');
+  await page.setInputFiles('#template-input', tomlPath);
+  await page.waitForFunction(() => document.querySelector('#template-select').value === 'custom');
+  assert.doesNotMatch(await page.locator('#template-status').textContent(), /lỗi/);
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const cli = cliReport(path.join(FIXTURES, name), 'vi', ['--template', tomlPath]);
+  assert.deepEqual(strip(await pageFindings(page, name)), strip(cli.findings.map((f) => ({ sheet: f.sheet, cell: f.cell, severity: f.severity }))));
+  assert.ok((await card(page, name).locator('.file-meta').textContent()).includes(cli.template));
+  await context.close();
+});
+
+test('downloads: findings as CSV, workbook buttons present', async () => {
+  const { context, page } = await openPage();
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    card(page, name).locator('[data-testid="download-csv"]').click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'tthc-06-q3-2022.findings.csv');
+  const csv = (await readFile(await download.path(), 'utf8')).replace(/^\uFEFF/, '');
+  const lines = csv.trimEnd().split('\r\n');
+  assert.match(lines[0], /^file,template,severity,code,sheet,cell/);
+  assert.equal(lines.length - 1, await card(page, name).locator('tr[data-testid="finding"]').count());
+  for (const [testid, suffix] of [['download-annotated', '.checked.xlsx'], ['download-fixed', '.fixed.xlsx']]) {
+    const button = card(page, name).locator(`[data-testid="${testid}"]`);
+    assert.equal(await button.count(), 1);
+    if (await button.isDisabled()) {
+      assert.ok((await button.getAttribute('title')).length > 0, `${testid} says why it is disabled`);
+    } else {
+      const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+      assert.equal(file.suggestedFilename(), `tthc-06-q3-2022${suffix}`);
+      const bytes = await readFile(await file.path());
+      assert.equal(bytes.subarray(0, 2).toString(), 'PK', `${testid} is a zip package`);
+    }
+  }
+  await context.close();
+});
+
+test('no request leaves the page origin, and none at all after load', async () => {
+  const context = await browser.newContext();
+  const requests = [];
+  let loaded = false;
+  const after = [];
+  context.on('request', (request) => {
+    requests.push(request.url());
+    if (loaded) after.push(request.url());
+  });
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+  loaded = true;
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', [path.join(FIXTURES, name), path.join(FIXTURES, 'tthc-06-q3-2022-html.xls')]);
+  await waitChecked(page, [name]);
+  await card(page, name).locator('tr[data-testid="finding"]').first().click();
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForSelector('body[data-busy="false"]');
+  await page.waitForTimeout(500);
+  const foreign = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'));
+  assert.deepEqual(foreign, [], 'every request stays on the page origin');
+  assert.ok(requests.some((url) => url.endsWith('.wasm')), 'the wasm was seen, so requests are recorded');
+  assert.deepEqual(after, [], 'no request after load');
+  await context.close();
+});
+
+test('the page fits a phone screen', async () => {
+  const { context, page } = await openPage({ viewport: { width: 390, height: 844 } });
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling of the page (overflow ${overflow}px)`);
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'screenshot-phone.png') });
+  await context.close();
+});
+
+test('screenshots of the 06 sample in both languages', async () => {
+  const { context, page } = await openPage({ viewport: { width: 1440, height: 1000 } });
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  await card(page, name).locator('tr[data-testid="finding"]').first().click();
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, 'screenshot-vi.png'), fullPage: true });
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForSelector('body[data-busy="false"]');
+  await card(page, name).locator('tr[data-testid="finding"]').first().click();
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(SHOTS, 'screenshot-en.png'), fullPage: true });
+  await context.close();
+});

@@ -1,0 +1,1038 @@
+// crossfoot's page: takes workbooks from a drop or the file input, checks each in a Web
+// Worker, and shows the findings beside a view of the sheet. Everything stays in the
+// browser. Workbook text is only ever written with textContent, never as HTML.
+
+// ---------------------------------------------------------------------------------------
+// Texts
+
+const TEXT = {
+  vi: {
+    skip: 'Bỏ qua đến kết quả',
+    tagline: 'Kiểm tra số liệu trong bảng tính báo cáo: tổng với các thành phần, tỷ lệ với số liệu gốc.',
+    intakeTitle: 'Chọn bảng tính',
+    drop: 'Kéo thả bảng tính vào đây',
+    dropHint: 'xlsx, xlsm, xlsb, xls, ods hoặc bảng HTML (.xls); có thể nhiều tệp cùng lúc. Thả tệp .toml để dùng mẫu biểu riêng.',
+    dropActive: 'Thả tệp để kiểm tra',
+    pick: 'Hoặc chọn tệp:',
+    template: 'Mẫu biểu:',
+    tplAuto: 'Tự nhận biết',
+    tplNone: 'Không dùng mẫu (chỉ kiểm tra chung)',
+    tplFile: 'Mẫu biểu riêng (.toml):',
+    tplCustom: (id, file) => `Mẫu riêng: ${id} (${file})`,
+    tplUsing: (label) => `Đang dùng: ${label}`,
+    tplError: (file, e) => (e.line ? `${file}: mẫu biểu lỗi ở dòng ${e.line}, cột ${e.column}: ${e.detail || e.message}` : `${file}: ${e.message}`),
+    privacyTitle: 'Quyền riêng tư',
+    privacy: 'Mọi việc kiểm tra chạy ngay trong trình duyệt của bạn. Tệp không được gửi đi đâu, trang không dùng phông chữ, thư viện hay công cụ thống kê từ bên ngoài; sau khi tải xong, trang dùng được cả khi không có mạng.',
+    loading: 'Đang tải bộ kiểm tra…',
+    checking: (done, total, name) => `Đang kiểm tra ${done}/${total}: ${name}`,
+    checked: (total) => `Đã kiểm tra ${total} tệp.`,
+    severity: { error: 'Lỗi', warning: 'Cảnh báo', info: 'Thông tin' },
+    severityPlural: { error: 'lỗi', warning: 'cảnh báo', info: 'thông tin' },
+    all: 'Tất cả',
+    filterSeverity: 'Mức độ:',
+    filterSheet: 'Trang:',
+    cols: { severity: 'Mức độ', code: 'Mã', sheet: 'Trang', cell: 'Ô', message: 'Nội dung', expected: 'Đúng ra', actual: 'Trong tệp', fix: 'Đề xuất sửa' },
+    sortBy: (col) => `Sắp xếp theo ${col}`,
+    meta: (tpl, format, conv) => `Mẫu biểu: ${tpl} · định dạng ${format} · cách viết số của tệp: ${conv}`,
+    noTemplate: 'không có (chỉ kiểm tra chung)',
+    conv: { vietnamese: 'Việt Nam (1.845; 96,1)', english: 'tiếng Anh (1,845; 96.1)' },
+    noFindings: 'Không phát hiện vấn đề nào.',
+    noMatch: 'Không có phát hiện nào khớp bộ lọc.',
+    dlAnnotated: 'Tải bảng tính có ghi chú',
+    dlFixed: 'Tải bảng tính đã sửa',
+    dlCsv: 'Tải danh sách phát hiện (CSV)',
+    dlSoon: 'Sắp có: chức năng ghi bảng tính đang được hoàn thiện.',
+    dlFailed: (m) => `Không tạo được tệp: ${m}`,
+    readErrors: {
+      empty: 'Tệp rỗng.',
+      'not-a-workbook': 'Đây không phải bảng tính (xlsx, xlsm, xlsb, xls, ods hoặc bảng HTML).',
+      encrypted: 'Bảng tính có mật khẩu: hãy gỡ mật khẩu rồi thử lại.',
+      corrupt: 'Bảng tính bị hỏng, không đọc được.',
+      'no-table': 'Tài liệu HTML không có bảng nào.',
+      limit: 'Tệp vượt giới hạn an toàn.',
+      other: 'Không đọc được tệp.',
+    },
+    unreadableFile: 'Trình duyệt không đọc được tệp này.',
+    panic: 'Bộ kiểm tra gặp lỗi nội bộ với tệp này; các tệp khác vẫn được kiểm tra.',
+    templateFailed: 'Mẫu biểu không dùng được:',
+    detailTitle: 'Chi tiết',
+    fixLine: (cell, value, reason) => `Sửa ${cell} thành ${value}: ${reason}`,
+    related: 'Các ô liên quan:',
+    rowsCut: (n) => `Trang quá lớn: chỉ hiện ${n} dòng đầu trong lưới (mọi phát hiện vẫn được liệt kê).`,
+    hidden: '(ẩn)',
+    cellLabel: (cell) => `Ô ${cell}`,
+    gridLabel: (sheet) => `Lưới trang ${sheet}`,
+    tabsLabel: 'Các trang',
+  },
+  en: {
+    skip: 'Skip to results',
+    tagline: 'Checks the numbers in report workbooks: totals against their parts, ratios against their figures.',
+    intakeTitle: 'Choose workbooks',
+    drop: 'Drop workbooks here',
+    dropHint: 'xlsx, xlsm, xlsb, xls, ods or an HTML table (.xls); several files at once. Drop a .toml file to use your own template.',
+    dropActive: 'Release to check',
+    pick: 'Or choose files:',
+    template: 'Template:',
+    tplAuto: 'Recognise automatically',
+    tplNone: 'No template (general checks only)',
+    tplFile: 'Own template (.toml):',
+    tplCustom: (id, file) => `Own template: ${id} (${file})`,
+    tplUsing: (label) => `Using: ${label}`,
+    tplError: (file, e) => (e.line ? `${file}: template error at line ${e.line}, column ${e.column}: ${e.detail || e.message}` : `${file}: ${e.message}`),
+    privacyTitle: 'Privacy',
+    privacy: 'All checking runs in your browser. Files are sent nowhere; the page uses no outside fonts, libraries or analytics, and once loaded it works offline.',
+    loading: 'Loading the checker…',
+    checking: (done, total, name) => `Checking ${done}/${total}: ${name}`,
+    checked: (total) => `Checked ${total} file(s).`,
+    severity: { error: 'Error', warning: 'Warning', info: 'Info' },
+    severityPlural: { error: 'errors', warning: 'warnings', info: 'infos' },
+    all: 'All',
+    filterSeverity: 'Severity:',
+    filterSheet: 'Sheet:',
+    cols: { severity: 'Severity', code: 'Code', sheet: 'Sheet', cell: 'Cell', message: 'Message', expected: 'Expected', actual: 'In the file', fix: 'Suggested fix' },
+    sortBy: (col) => `Sort by ${col}`,
+    meta: (tpl, format, conv) => `Template: ${tpl} · format ${format} · the file writes numbers in ${conv}`,
+    noTemplate: 'none (general checks only)',
+    conv: { vietnamese: 'Vietnamese style (1.845; 96,1)', english: 'English style (1,845; 96.1)' },
+    noFindings: 'No problems found.',
+    noMatch: 'No finding matches the filters.',
+    dlAnnotated: 'Download annotated workbook',
+    dlFixed: 'Download corrected workbook',
+    dlCsv: 'Download findings (CSV)',
+    dlSoon: 'Coming soon: writing workbooks is being finished.',
+    dlFailed: (m) => `Could not make the file: ${m}`,
+    readErrors: {
+      empty: 'The file is empty.',
+      'not-a-workbook': 'This is not a workbook (xlsx, xlsm, xlsb, xls, ods or an HTML table).',
+      encrypted: 'The workbook is password-protected: remove the password and try again.',
+      corrupt: 'The workbook is damaged and cannot be read.',
+      'no-table': 'The HTML document holds no table.',
+      limit: 'The file exceeds a safety limit.',
+      other: 'The file cannot be read.',
+    },
+    unreadableFile: 'The browser could not read this file.',
+    panic: 'The checker hit an internal error on this file; the other files are still checked.',
+    templateFailed: 'The template cannot be used:',
+    detailTitle: 'Details',
+    fixLine: (cell, value, reason) => `Change ${cell} to ${value}: ${reason}`,
+    related: 'Related cells:',
+    rowsCut: (n) => `Sheet too large: the grid shows its first ${n} rows (every finding is still listed).`,
+    hidden: '(hidden)',
+    cellLabel: (cell) => `Cell ${cell}`,
+    gridLabel: (sheet) => `Grid of sheet ${sheet}`,
+    tabsLabel: 'Sheets',
+  },
+};
+
+const SEVERITIES = ['error', 'warning', 'info'];
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 };
+const LANG_KEY = 'crossfoot.lang';
+
+const state = {
+  lang: readLang(),
+  template: 'auto', // 'auto' | 'none' | built-in id | 'custom'
+  custom: null, // { text, id, title, file }
+  builtins: [],
+  caps: { annotated: false, fixed: false },
+  docs: {},
+  files: [],
+  nextId: 1,
+};
+
+function readLang() {
+  try {
+    return localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'vi';
+  } catch {
+    return 'vi';
+  }
+}
+
+const t = () => TEXT[state.lang];
+const $ = (selector, root = document) => root.querySelector(selector);
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') node.textContent = value;
+    else if (key === 'class') node.className = value;
+    else if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+function formatCount(n) {
+  return new Intl.NumberFormat(state.lang === 'vi' ? 'vi-VN' : 'en-US').format(n);
+}
+
+// A1 address → [row, col], zero-based.
+function parseA1(a1) {
+  const m = /^([A-Z]+)(\d+)$/.exec(a1 || '');
+  if (!m) return [0, 0];
+  let col = 0;
+  for (const ch of m[1]) col = col * 26 + (ch.charCodeAt(0) - 64);
+  return [Number(m[2]) - 1, col - 1];
+}
+
+function colLetters(col) {
+  let n = col + 1;
+  let out = '';
+  while (n > 0) {
+    const rem = (n - 1) % 26;
+    out = String.fromCharCode(65 + rem) + out;
+    n = Math.floor((n - 1) / 26);
+  }
+  return out;
+}
+
+const a1 = (row, col) => `${colLetters(col)}${row + 1}`;
+
+function baseName(name) {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+// ---------------------------------------------------------------------------------------
+// Workers: a small pool, each loading the core once.
+
+class Pool {
+  constructor(size) {
+    this.size = size;
+    this.workers = [];
+    this.nextRequest = 1;
+    for (let i = 0; i < size; i += 1) this.workers.push(this.spawn());
+  }
+
+  spawn() {
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    const slot = { worker, pending: new Map(), busy: 0 };
+    worker.onmessage = (event) => {
+      const { id, ok, result, error } = event.data;
+      const job = slot.pending.get(id);
+      if (!job) return;
+      slot.pending.delete(id);
+      slot.busy -= 1;
+      if (ok) job.resolve(result);
+      else {
+        if (error.kind === 'panic') this.replace(slot);
+        job.reject(error);
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      const error = { kind: 'panic', message: event.message || 'worker error' };
+      for (const job of slot.pending.values()) job.reject(error);
+      slot.pending.clear();
+      this.replace(slot);
+    };
+    return slot;
+  }
+
+  replace(slot) {
+    slot.worker.terminate();
+    for (const job of slot.pending.values()) job.reject({ kind: 'panic', message: 'worker restarted' });
+    const index = this.workers.indexOf(slot);
+    if (index >= 0) this.workers[index] = this.spawn();
+  }
+
+  request(message, transfer = []) {
+    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextRequest++;
+    slot.busy += 1;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ ...message, id }, transfer);
+    });
+  }
+
+  all(message) {
+    return Promise.all(this.workers.map((slot) => {
+      const id = this.nextRequest++;
+      slot.busy += 1;
+      return new Promise((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage({ ...message, id });
+      });
+    }));
+  }
+}
+
+const pool = new Pool(Math.max(1, Math.min(3, (navigator.hardwareConcurrency || 2) - 1)));
+
+// ---------------------------------------------------------------------------------------
+// Static texts and language
+
+function applyLanguage() {
+  const texts = t();
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-i18n]')) {
+    const value = texts[node.dataset.i18n];
+    if (typeof value === 'string') node.textContent = value;
+  }
+  for (const button of document.querySelectorAll('.lang button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.lang === state.lang));
+  }
+  document.title = state.lang === 'vi' ? 'crossfoot — kiểm tra số liệu báo cáo' : 'crossfoot — check report figures';
+  fillTemplateSelect();
+}
+
+async function setLanguage(lang) {
+  if (lang === state.lang) return;
+  state.lang = lang;
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch {
+    // Private mode: the choice lasts for this visit.
+  }
+  applyLanguage();
+  await loadDocs();
+  await recheckAll();
+}
+
+async function loadDocs() {
+  try {
+    const docs = await pool.request({ type: 'explainAll', lang: state.lang });
+    state.docs = Object.fromEntries(docs.map((doc) => [doc.code, doc]));
+  } catch {
+    state.docs = {};
+  }
+}
+
+function fillTemplateSelect() {
+  const select = $('#template-select');
+  const texts = t();
+  select.replaceChildren(
+    el('option', { value: 'auto', text: texts.tplAuto }),
+    el('option', { value: 'none', text: texts.tplNone }),
+    ...state.builtins.map((tpl) => el('option', { value: tpl.id, text: `${tpl.id} — ${tpl.title}` })),
+    state.custom ? el('option', { value: 'custom', text: texts.tplCustom(state.custom.id, state.custom.file) }) : null,
+  );
+  select.value = state.template;
+  showTemplateStatus();
+}
+
+function templateLabel() {
+  const select = $('#template-select');
+  const option = select.options[select.selectedIndex];
+  return option ? option.textContent : state.template;
+}
+
+function showTemplateStatus(error) {
+  const status = $('#template-status');
+  status.classList.toggle('is-error', Boolean(error));
+  status.setAttribute('role', error ? 'alert' : 'status');
+  status.textContent = error || t().tplUsing(templateLabel());
+}
+
+function templateArgument() {
+  if (state.template === 'custom' && state.custom) return state.custom.text;
+  return state.template;
+}
+
+async function useTemplateFile(file) {
+  let text;
+  try {
+    text = await file.text();
+  } catch {
+    showTemplateStatus(`${file.name}: ${t().unreadableFile}`);
+    return;
+  }
+  try {
+    const info = await pool.request({ type: 'parseTemplate', text });
+    state.custom = { text, id: info.id, title: info.title, file: file.name };
+    state.template = 'custom';
+    fillTemplateSelect();
+    await recheckAll();
+  } catch (error) {
+    showTemplateStatus(t().tplError(file.name, error));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Intake
+
+async function takeFiles(fileList) {
+  const files = Array.from(fileList);
+  const templates = files.filter((f) => /\.toml$/i.test(f.name));
+  const books = files.filter((f) => !/\.toml$/i.test(f.name));
+  for (const file of templates) await useTemplateFile(file);
+  const entries = [];
+  for (const file of books) {
+    const entry = { id: state.nextId++, name: file.name, bytes: null, result: null, error: null, view: null };
+    try {
+      entry.bytes = await file.arrayBuffer();
+    } catch {
+      entry.error = { kind: 'file', message: t().unreadableFile };
+    }
+    state.files.push(entry);
+    entries.push(entry);
+    renderFile(entry);
+  }
+  await checkEntries(entries);
+}
+
+let runToken = 0;
+let pendingWork = 0;
+
+// Marks the page busy while `promise` runs (tests and assistive tech read data-busy).
+async function track(promise) {
+  pendingWork += 1;
+  document.body.dataset.busy = 'true';
+  try {
+    return await promise;
+  } finally {
+    pendingWork -= 1;
+    if (pendingWork === 0) document.body.dataset.busy = 'false';
+  }
+}
+
+async function checkEntries(entries) {
+  const todo = entries.filter((e) => e.bytes);
+  if (todo.length === 0) return;
+  const token = ++runToken;
+  const progress = $('#progress');
+  const bar = $('#progress-bar');
+  const label = $('#progress-text');
+  progress.hidden = false;
+  bar.max = todo.length;
+  bar.value = 0;
+  let done = 0;
+  label.textContent = t().checking(0, todo.length, todo[0].name);
+  const lang = state.lang;
+  const template = templateArgument();
+  await Promise.all(todo.map(async (entry) => {
+    entry.status = 'checking';
+    entry.article && (entry.article.dataset.status = 'checking');
+    try {
+      entry.result = await pool.request({ type: 'check', bytes: entry.bytes.slice(0), name: entry.name, template, lang });
+      entry.error = null;
+    } catch (error) {
+      entry.result = null;
+      entry.error = error;
+    }
+    entry.checkedWith = { lang, template };
+    done += 1;
+    if (token === runToken) {
+      bar.value = done;
+      label.textContent = t().checking(done, todo.length, entry.name);
+    }
+    renderFile(entry);
+  }));
+  if (token === runToken) label.textContent = t().checked(todo.length);
+}
+
+async function recheckAll() {
+  await checkEntries(state.files);
+  for (const entry of state.files) if (!entry.bytes) renderFile(entry);
+}
+
+// ---------------------------------------------------------------------------------------
+// One file's card
+
+function renderFile(entry) {
+  const texts = t();
+  const fresh = !entry.article;
+  if (fresh) {
+    entry.article = $('#file-template').content.firstElementChild.cloneNode(true);
+    entry.article.dataset.fileId = String(entry.id);
+    $('#results').append(entry.article);
+    entry.view = { sortKey: null, sortDir: 1, severity: '', sheet: '', sheetIndex: 0, selected: null };
+  }
+  const article = entry.article;
+  article.dataset.name = entry.name;
+  $('.file-name', article).textContent = entry.name;
+  const status = entry.result ? 'done' : entry.error ? 'error' : 'checking';
+  article.dataset.status = status;
+  const errorBox = $('.file-error', article);
+  const body = $('.file-body', article);
+  const head = $('.file-head', article);
+
+  if (status !== 'done') {
+    $('.counts', article).replaceChildren();
+    $('.file-meta', article).textContent = status === 'checking' ? texts.loading : '';
+    $('.downloads', article).hidden = true;
+    body.hidden = true;
+    if (entry.error) {
+      errorBox.hidden = false;
+      errorBox.textContent = errorMessage(entry.error);
+    } else {
+      errorBox.hidden = true;
+    }
+    head.classList.toggle('has-error', Boolean(entry.error));
+    return;
+  }
+  head.classList.remove('has-error');
+  errorBox.hidden = true;
+  body.hidden = false;
+  $('.downloads', article).hidden = false;
+  const result = entry.result;
+  const format = String(result.format || '').toUpperCase();
+  $('.file-meta', article).textContent = texts.meta(result.template || texts.noTemplate, format, texts.conv[result.convention] || result.convention);
+  const counts = $('.counts', article);
+  counts.replaceChildren(...SEVERITIES.map((sev) => {
+    const n = result.summary[`${sev}s`] || 0;
+    return el('li', { class: `count sev-${sev}`, dataset: { severity: sev, count: String(n) } },
+      el('strong', { text: formatCount(n) }), ` ${texts.severityPlural[sev]}`);
+  }));
+  setupDownloads(entry);
+  setupFilters(entry);
+  renderFindings(entry);
+  indexFindings(entry);
+  renderTabs(entry);
+  renderGrid(entry);
+}
+
+function errorMessage(error) {
+  const texts = t();
+  if (error.kind === 'read') {
+    return `${texts.readErrors[error.code] || texts.readErrors.other} (${error.message})`;
+  }
+  if (error.kind === 'template') return `${texts.templateFailed} ${error.message}`;
+  if (error.kind === 'file') return error.message;
+  if (error.kind === 'panic') return texts.panic;
+  return error.message || String(error);
+}
+
+function download(bytes, name, type) {
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const link = el('a', { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function setupDownloads(entry) {
+  const texts = t();
+  const article = entry.article;
+  const outputs = [
+    ['.dl-annotated', 'annotated', texts.dlAnnotated, '.checked.xlsx'],
+    ['.dl-fixed', 'fixed', texts.dlFixed, '.fixed.xlsx'],
+  ];
+  for (const [selector, kind, label, suffix] of outputs) {
+    const button = $(selector, article);
+    button.textContent = label;
+    const available = state.caps[kind];
+    button.disabled = !available;
+    button.title = available ? '' : texts.dlSoon;
+    button.onclick = available ? async () => {
+      button.disabled = true;
+      try {
+        const { lang, template } = entry.checkedWith;
+        const out = await pool.request({
+          type: kind, bytes: entry.bytes.slice(0), name: entry.name, template, lang, checkedAt: new Date().toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB'),
+        });
+        download(out, `${baseName(entry.name)}${suffix}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      } catch (error) {
+        button.title = texts.dlFailed(errorMessage(error));
+        $('.cell-info', article).textContent = button.title;
+      } finally {
+        button.disabled = false;
+      }
+    } : null;
+  }
+  const csv = $('.dl-csv', article);
+  csv.textContent = texts.dlCsv;
+  csv.onclick = () => download(`\uFEFF${entry.result.csv}`, `${baseName(entry.name)}.findings.csv`, 'text/csv;charset=utf-8');
+}
+
+// ---------------------------------------------------------------------------------------
+// Findings table
+
+const COLUMNS = ['severity', 'code', 'sheet', 'cell', 'message', 'expected', 'actual', 'fix'];
+const SORTABLE = new Set(['severity', 'code', 'sheet', 'cell']);
+
+function setupFilters(entry) {
+  const texts = t();
+  const article = entry.article;
+  const view = entry.view;
+  $('.l-sev', article).textContent = texts.filterSeverity;
+  $('.l-sheet', article).textContent = texts.filterSheet;
+  const sevSelect = $('.filter-severity', article);
+  sevSelect.replaceChildren(
+    el('option', { value: '', text: texts.all }),
+    ...SEVERITIES.map((sev) => el('option', { value: sev, text: texts.severity[sev] })),
+  );
+  sevSelect.value = view.severity;
+  sevSelect.onchange = () => { view.severity = sevSelect.value; renderFindings(entry); };
+  const sheetSelect = $('.filter-sheet', article);
+  const names = [...new Set(entry.result.findings.map((f) => f.sheet))];
+  sheetSelect.replaceChildren(
+    el('option', { value: '', text: texts.all }),
+    ...names.map((name) => el('option', { value: name, text: name })),
+  );
+  if (!names.includes(view.sheet)) view.sheet = '';
+  sheetSelect.value = view.sheet;
+  sheetSelect.onchange = () => { view.sheet = sheetSelect.value; renderFindings(entry); };
+}
+
+function compareFindings(key) {
+  const sheetOrder = (entry) => (name) => entry.result.sheets.findIndex((s) => s.name === name);
+  return (entry) => {
+    const order = sheetOrder(entry);
+    return (a, b) => {
+      switch (key) {
+        case 'severity': return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+        case 'code': return a.code.localeCompare(b.code);
+        case 'sheet': return order(a.sheet) - order(b.sheet);
+        case 'cell': {
+          const [ar, ac] = parseA1(a.cell);
+          const [br, bc] = parseA1(b.cell);
+          return ar - br || ac - bc;
+        }
+        default: return 0;
+      }
+    };
+  };
+}
+
+function renderFindings(entry) {
+  const texts = t();
+  const article = entry.article;
+  const view = entry.view;
+  const table = $('.findings', article);
+  const headRow = $('thead tr', table);
+  headRow.replaceChildren(...COLUMNS.map((col) => {
+    const th = el('th', { scope: 'col', class: `col-${col}` });
+    if (SORTABLE.has(col)) {
+      const sorted = view.sortKey === col;
+      th.setAttribute('aria-sort', sorted ? (view.sortDir > 0 ? 'ascending' : 'descending') : 'none');
+      th.append(el('button', {
+        type: 'button',
+        class: 'sort',
+        text: `${texts.cols[col]}${sorted ? (view.sortDir > 0 ? ' ▲' : ' ▼') : ''}`,
+        'aria-label': texts.sortBy(texts.cols[col]),
+        onclick: () => {
+          view.sortDir = view.sortKey === col ? -view.sortDir : 1;
+          view.sortKey = col;
+          renderFindings(entry);
+          $(`th.col-${col} button`, table).focus();
+        },
+      }));
+    } else {
+      th.textContent = texts.cols[col];
+    }
+    return th;
+  }));
+
+  let findings = entry.result.findings.map((finding, index) => ({ finding, index }));
+  findings = findings.filter(({ finding }) => (!view.severity || finding.severity === view.severity)
+    && (!view.sheet || finding.sheet === view.sheet));
+  if (view.sortKey) {
+    const cmp = compareFindings(view.sortKey)(entry);
+    findings.sort((a, b) => view.sortDir * cmp(a.finding, b.finding) || a.index - b.index);
+  }
+  const tbody = $('tbody', table);
+  tbody.replaceChildren(...findings.map(({ finding, index }) => {
+    const fix = finding.fix ? `${finding.fix.cell} → ${finding.fix.value}` : '';
+    const doc = state.docs[finding.code];
+    const row = el('tr', {
+      tabindex: '0',
+      class: `finding sev-${finding.severity}${view.selected === index ? ' selected' : ''}`,
+      'aria-selected': String(view.selected === index),
+      dataset: { testid: 'finding', sheet: finding.sheet, cell: finding.cell, severity: finding.severity, code: finding.code, index: String(index) },
+    },
+    el('td', { class: 'col-severity' }, el('span', { class: `badge sev-${finding.severity}`, text: texts.severity[finding.severity] })),
+    el('td', { class: 'col-code', text: finding.code, title: doc ? `${doc.name}: ${doc.text}` : undefined }),
+    el('td', { class: 'col-sheet', text: finding.sheet }),
+    el('td', { class: 'col-cell', text: finding.cell }),
+    el('td', { class: 'col-message', text: finding.message }),
+    el('td', { class: 'col-expected num', text: finding.expected ?? '' }),
+    el('td', { class: 'col-actual num', text: finding.actual ?? '' }),
+    el('td', { class: 'col-fix', text: fix }));
+    row.addEventListener('click', () => selectFinding(entry, index));
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        selectFinding(entry, index);
+      }
+    });
+    return row;
+  }));
+  const none = $('.no-findings', article);
+  none.hidden = findings.length > 0;
+  none.textContent = entry.result.findings.length === 0 ? texts.noFindings : texts.noMatch;
+  renderDetail(entry);
+}
+
+function renderDetail(entry) {
+  const texts = t();
+  const box = $('.detail', entry.article);
+  const index = entry.view.selected;
+  const finding = index === null ? null : entry.result.findings[index];
+  if (!finding) {
+    box.replaceChildren();
+    return;
+  }
+  const doc = state.docs[finding.code];
+  const parts = [
+    el('h3', { text: `${texts.detailTitle}: ${finding.code} · ${finding.sheet}!${finding.cell}` }),
+    el('p', { text: finding.message }),
+  ];
+  if (finding.cells.length) parts.push(el('p', { text: `${texts.related} ${finding.cells.join(', ')}` }));
+  if (finding.fix) parts.push(el('p', { class: 'fix', text: texts.fixLine(finding.fix.cell, finding.fix.value, finding.fix.reason) }));
+  if (doc) parts.push(el('p', { class: 'doc', text: `${doc.name}: ${doc.text}` }));
+  box.replaceChildren(...parts);
+}
+
+function selectFinding(entry, index) {
+  const finding = entry.result.findings[index];
+  if (!finding) return;
+  entry.view.selected = index;
+  for (const row of entry.article.querySelectorAll('tr.finding')) {
+    const on = Number(row.dataset.index) === index;
+    row.classList.toggle('selected', on);
+    row.setAttribute('aria-selected', String(on));
+  }
+  renderDetail(entry);
+  const sheetIndex = entry.result.sheets.findIndex((s) => s.name === finding.sheet);
+  if (sheetIndex >= 0 && sheetIndex !== entry.view.sheetIndex) {
+    entry.view.sheetIndex = sheetIndex;
+    renderTabs(entry);
+  }
+  const [row, col] = parseA1(finding.cell);
+  entry.view.focus = { row, col, related: new Set(finding.cells) };
+  renderGrid(entry, { row, col });
+}
+
+// ---------------------------------------------------------------------------------------
+// Sheet grid: merged cells as in the file, coloured by finding severity, only the visible
+// rows rendered.
+
+function indexFindings(entry) {
+  // "sheet\u0000A1" → { severity, messages }
+  const byCell = new Map();
+  for (const finding of entry.result.findings) {
+    const key = `${finding.sheet}\u0000${finding.cell}`;
+    const slot = byCell.get(key) || { severity: finding.severity, messages: [] };
+    if (SEVERITY_RANK[finding.severity] < SEVERITY_RANK[slot.severity]) slot.severity = finding.severity;
+    slot.messages.push(`${t().severity[finding.severity]} ${finding.code}: ${finding.message}`);
+    byCell.set(key, slot);
+  }
+  entry.cellFindings = byCell;
+}
+
+function renderTabs(entry) {
+  const texts = t();
+  const tabs = $('.sheet-tabs', entry.article);
+  tabs.setAttribute('aria-label', texts.tabsLabel);
+  const sheets = entry.result.sheets;
+  if (entry.view.sheetIndex >= sheets.length) entry.view.sheetIndex = 0;
+  tabs.replaceChildren(...sheets.map((sheet, index) => {
+    const selected = index === entry.view.sheetIndex;
+    const count = entry.result.findings.filter((f) => f.sheet === sheet.name).length;
+    const tab = el('button', {
+      type: 'button',
+      role: 'tab',
+      class: 'sheet-tab',
+      'aria-selected': String(selected),
+      tabindex: selected ? '0' : '-1',
+      dataset: { sheet: sheet.name },
+      text: `${sheet.name}${sheet.hidden ? ` ${texts.hidden}` : ''}${count ? ` (${count})` : ''}`,
+      onclick: () => {
+        entry.view.sheetIndex = index;
+        entry.view.focus = null;
+        renderTabs(entry);
+        renderGrid(entry);
+      },
+    });
+    tab.addEventListener('keydown', (event) => {
+      const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+      if (!step) return;
+      const next = (index + step + sheets.length) % sheets.length;
+      entry.view.sheetIndex = next;
+      renderTabs(entry);
+      renderGrid(entry);
+      tabs.children[next].focus();
+    });
+    return tab;
+  }));
+}
+
+const OVERSCAN = 20;
+
+function gridModel(entry) {
+  const sheet = entry.result.sheets[entry.view.sheetIndex];
+  if (!sheet) return null;
+  if (!sheet.model) {
+    const merges = sheet.merges.map((range) => {
+      const [first, last] = range.split(':');
+      const [r1, c1] = parseA1(first);
+      const [r2, c2] = parseA1(last || first);
+      return { r1, c1, r2, c2 };
+    });
+    // Column widths in ch, from the longest text in each column (merged text excluded).
+    const widths = new Array(sheet.col_count).fill(4);
+    const sample = Math.min(sheet.rows.length, 3000);
+    const inMerge = new Set();
+    for (const m of merges) if (m.c2 > m.c1) inMerge.add(`${m.r1},${m.c1}`);
+    for (let r = 0; r < sample; r += 1) {
+      const row = sheet.rows[r];
+      for (let c = 0; c < row.length; c += 1) {
+        if (!row[c] || inMerge.has(`${r},${c}`)) continue;
+        widths[c] = Math.max(widths[c], Math.min(row[c].length + 1, 28));
+      }
+    }
+    sheet.model = { merges, widths, rowHeight: 26 };
+  }
+  return { sheet, ...sheet.model };
+}
+
+function renderGrid(entry, target) {
+  const article = entry.article;
+  const model = gridModel(entry);
+  const scroller = $('.grid-scroll', article);
+  const table = $('.grid', article);
+  const info = $('.cell-info', article);
+  if (!model) {
+    table.replaceChildren();
+    return;
+  }
+  const { sheet } = model;
+  scroller.setAttribute('aria-label', t().gridLabel(sheet.name));
+  info.textContent = sheet.truncated ? t().rowsCut(sheet.row_count) : '';
+
+  // Header: corner + column letters, with a colgroup of widths.
+  const colgroup = el('colgroup', {}, el('col', { class: 'rownum-col' }));
+  const headRow = el('tr', {}, el('th', { class: 'corner', scope: 'col' }));
+  for (let c = 0; c < sheet.col_count; c += 1) {
+    const col = el('col');
+    col.style.width = `${model.widths[c] + 1}ch`;
+    colgroup.append(col);
+    headRow.append(el('th', { scope: 'col', text: colLetters(c) }));
+  }
+  const thead = el('thead', {}, headRow);
+  const tbody = el('tbody');
+  table.replaceChildren(colgroup, thead, tbody);
+  entry.gridState = { model, tbody, start: -1, end: -1 };
+
+  // Render the window first (the spacers give the table its full height), then scroll:
+  // setting scrollTop on a still-empty table would be clamped to zero.
+  const centre = target ? target.row : null;
+  fillRows(entry, true, centre);
+  const rowsEl = tbody.querySelector('tr.r');
+  if (rowsEl && rowsEl.offsetHeight > 0 && rowsEl.offsetHeight !== model.rowHeight) {
+    model.rowHeight = rowsEl.offsetHeight;
+    fillRows(entry, true, centre);
+  }
+  scroller.scrollTop = target
+    ? Math.max(0, thead.offsetHeight + target.row * model.rowHeight - scroller.clientHeight / 2)
+    : 0;
+  scroller.onscroll = () => {
+    if (entry.scrollPending) return;
+    entry.scrollPending = true;
+    requestAnimationFrame(() => {
+      entry.scrollPending = false;
+      fillRows(entry, false);
+    });
+  };
+  if (target) {
+    const cell = tbody.querySelector(`td[data-cell="${a1(target.row, target.col)}"]`) || coveringCell(entry, target);
+    if (cell) {
+      cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+      cell.focus({ preventScroll: true });
+      showCellInfo(entry, cell);
+    }
+  }
+}
+
+function coveringCell(entry, target) {
+  const merge = entry.gridState.model.merges.find((m) => target.row >= m.r1 && target.row <= m.r2 && target.col >= m.c1 && target.col <= m.c2);
+  if (!merge) return null;
+  return entry.gridState.tbody.querySelector(`td[data-cell="${a1(merge.r1, merge.c1)}"]`);
+}
+
+function fillRows(entry, force, centre = null) {
+  const grid = entry.gridState;
+  const { model, tbody } = grid;
+  const { sheet, merges, rowHeight } = model;
+  const scroller = $('.grid-scroll', entry.article);
+  const header = tbody.previousElementSibling ? tbody.previousElementSibling.offsetHeight : 0;
+  const visible = Math.ceil((scroller.clientHeight || 600) / rowHeight) + 1;
+  const first = centre === null
+    ? Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight))
+    : Math.max(0, centre - Math.floor(visible / 2));
+  const start = Math.max(0, first - OVERSCAN);
+  const end = Math.min(sheet.row_count, first + visible + OVERSCAN);
+  const needTop = grid.start > 0 && first < grid.start + OVERSCAN / 2;
+  const needBottom = grid.end < sheet.row_count && first + visible > grid.end - OVERSCAN / 2;
+  if (!force && !needTop && !needBottom) return;
+  grid.start = start;
+  grid.end = end;
+
+  // Merges meeting the window: anchor at their first visible row.
+  const anchors = new Map();
+  const covered = new Set();
+  for (const m of merges) {
+    if (m.r2 < start || m.r1 >= end) continue;
+    const r = Math.max(m.r1, start);
+    anchors.set(`${r},${m.c1}`, { m, rowspan: Math.min(m.r2, end - 1) - r + 1, colspan: m.c2 - m.c1 + 1 });
+    for (let rr = r; rr <= Math.min(m.r2, end - 1); rr += 1) {
+      for (let cc = m.c1; cc <= m.c2; cc += 1) if (rr !== r || cc !== m.c1) covered.add(`${rr},${cc}`);
+    }
+  }
+  const focus = entry.view.focus;
+  const cols = sheet.col_count;
+  const fragment = document.createDocumentFragment();
+  const spacer = (rows) => {
+    const tr = el('tr', { class: 'spacer', 'aria-hidden': 'true' }, el('td', { colspan: String(cols + 1) }));
+    tr.style.height = `${rows * rowHeight}px`;
+    return tr;
+  };
+  if (start > 0) fragment.append(spacer(start));
+  for (let r = start; r < end; r += 1) {
+    const tr = el('tr', { class: 'r' }, el('th', { scope: 'row', class: 'rownum', text: String(r + 1) }));
+    const kinds = sheet.kinds[r] || '';
+    for (let c = 0; c < cols; c += 1) {
+      if (covered.has(`${r},${c}`)) continue;
+      const anchor = anchors.get(`${r},${c}`);
+      const sr = anchor ? anchor.m.r1 : r;
+      const sc = anchor ? anchor.m.c1 : c;
+      const address = a1(sr, sc);
+      const text = (sheet.rows[sr] || [])[sc] || '';
+      const kind = anchor ? ((sheet.kinds[sr] || '')[sc] || ' ') : (kinds[c] || ' ');
+      const td = el('td', { dataset: { cell: address } });
+      if (anchor) {
+        if (anchor.rowspan > 1) td.rowSpan = anchor.rowspan;
+        if (anchor.colspan > 1) td.colSpan = anchor.colspan;
+        td.classList.add('merged');
+      }
+      if (kind === 'n' || kind === 'f') td.classList.add('num');
+      if (kind === 'f') td.classList.add('formula');
+      if (text) {
+        const box = el('div', { class: 'c', text });
+        if (anchor && anchor.rowspan > 1) box.style.maxHeight = `${anchor.rowspan * rowHeight - 4}px`;
+        td.append(box);
+      }
+      const found = entry.cellFindings.get(`${sheet.name}\u0000${address}`);
+      if (found) {
+        td.classList.add(`sev-${found.severity}`);
+        td.dataset.severity = found.severity;
+        td.tabIndex = 0;
+        td.setAttribute('aria-label', `${t().cellLabel(address)}: ${text} — ${found.messages.join(' · ')}`);
+      }
+      if (focus) {
+        if (sr === focus.row && sc === focus.col) {
+          td.classList.add('outlined');
+          td.setAttribute('aria-current', 'true');
+          td.dataset.outlined = 'true';
+          td.tabIndex = 0;
+        } else if (focus.related.has(address)) {
+          td.classList.add('related');
+        }
+      }
+      tr.append(td);
+    }
+    fragment.append(tr);
+  }
+  if (end < sheet.row_count) fragment.append(spacer(sheet.row_count - end));
+  tbody.replaceChildren(fragment);
+}
+
+function showCellInfo(entry, td) {
+  const info = $('.cell-info', entry.article);
+  const sheet = entry.result.sheets[entry.view.sheetIndex];
+  const found = sheet && entry.cellFindings.get(`${sheet.name}\u0000${td.dataset.cell}`);
+  info.textContent = found ? `${td.dataset.cell}: ${found.messages.join(' · ')}` : '';
+  const tip = $('#tooltip');
+  if (!found) {
+    tip.hidden = true;
+    return;
+  }
+  tip.textContent = found.messages.join('\n');
+  tip.hidden = false;
+  const rect = td.getBoundingClientRect();
+  const width = Math.min(360, window.innerWidth - 16);
+  tip.style.maxWidth = `${width}px`;
+  tip.style.left = `${Math.max(8, Math.min(rect.left, window.innerWidth - width - 8))}px`;
+  tip.style.top = `${rect.bottom + 6}px`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Wiring
+
+function entryOf(node) {
+  const article = node.closest('article.file');
+  return article && state.files.find((f) => String(f.id) === article.dataset.fileId);
+}
+
+function wire() {
+  const drop = $('#drop-zone');
+  const input = $('#file-input');
+  ['dragenter', 'dragover'].forEach((type) => drop.addEventListener(type, (event) => {
+    event.preventDefault();
+    drop.classList.add('active');
+  }));
+  drop.addEventListener('dragleave', () => drop.classList.remove('active'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('active');
+    if (event.dataTransfer && event.dataTransfer.files.length) track(takeFiles(event.dataTransfer.files));
+  });
+  // Files dropped beside the zone should not navigate away from the page.
+  window.addEventListener('dragover', (event) => event.preventDefault());
+  window.addEventListener('drop', (event) => event.preventDefault());
+  drop.addEventListener('click', () => input.click());
+  drop.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      input.click();
+    }
+  });
+  input.addEventListener('change', () => {
+    if (input.files.length) track(takeFiles(input.files)).finally(() => { input.value = ''; });
+  });
+  $('#template-input').addEventListener('change', (event) => {
+    const file = event.target.files[0];
+    if (file) track(useTemplateFile(file)).finally(() => { event.target.value = ''; });
+  });
+  $('#template-select').addEventListener('change', (event) => {
+    state.template = event.target.value;
+    showTemplateStatus();
+    track(recheckAll());
+  });
+  for (const button of document.querySelectorAll('.lang button')) {
+    button.addEventListener('click', () => track(setLanguage(button.dataset.lang)));
+  }
+  const results = $('#results');
+  const tip = el('div', { id: 'tooltip', class: 'tooltip', role: 'tooltip', hidden: true });
+  document.body.append(tip);
+  const over = (event) => {
+    const td = event.target.closest('.grid td[data-severity]');
+    const entry = td && entryOf(td);
+    if (entry) showCellInfo(entry, td);
+  };
+  results.addEventListener('mouseover', over);
+  results.addEventListener('focusin', over);
+  results.addEventListener('mouseout', (event) => {
+    if (event.target.closest('.grid td[data-severity]')) tip.hidden = true;
+  });
+  results.addEventListener('focusout', () => { tip.hidden = true; });
+  window.addEventListener('scroll', () => { tip.hidden = true; }, { passive: true });
+}
+
+async function start() {
+  wire();
+  applyLanguage();
+  const progress = $('#progress');
+  progress.hidden = false;
+  $('#progress-text').textContent = t().loading;
+  try {
+    const [first] = await pool.all({ type: 'init' });
+    state.builtins = first.templates;
+    state.caps = first.caps;
+    await loadDocs();
+    fillTemplateSelect();
+    progress.hidden = true;
+    document.body.dataset.busy = 'false';
+    document.body.dataset.ready = 'true';
+  } catch (error) {
+    $('#progress-text').textContent = errorMessage(error);
+    document.body.dataset.ready = 'error';
+  }
+}
+
+start();

@@ -1,0 +1,63 @@
+// crossfoot's worker: loads the WebAssembly core once and answers the page's requests,
+// so checking a big workbook never freezes the page. Nothing here leaves the browser.
+import init, * as core from './pkg/crossfoot.js';
+
+const ready = init();
+
+// A JavaScript Error thrown by the core carries `kind` (read, template, output, …) and,
+// for templates, `line` and `column`. A RuntimeError is a panic that trapped the module:
+// the page then replaces this worker.
+function describe(error) {
+  const out = {
+    kind: (error && error.kind) || (error instanceof WebAssembly.RuntimeError ? 'panic' : 'internal'),
+    message: String((error && error.message) || error),
+  };
+  for (const key of ['code', 'line', 'column', 'detail']) {
+    if (error && error[key] !== undefined && error[key] !== null) out[key] = error[key];
+  }
+  return out;
+}
+
+self.onmessage = async (event) => {
+  const { id, type } = event.data;
+  try {
+    await ready;
+    let result;
+    let transfer = [];
+    switch (type) {
+      case 'init':
+        result = {
+          templates: core.templates(),
+          caps: {
+            annotated: typeof core.annotated === 'function',
+            fixed: typeof core.fixed === 'function',
+          },
+        };
+        break;
+      case 'check': {
+        const { bytes, name, template, lang } = event.data;
+        result = core.check(new Uint8Array(bytes), name, template, lang);
+        break;
+      }
+      case 'parseTemplate':
+        result = core.parse_template(event.data.text);
+        break;
+      case 'explainAll':
+        result = core.explain_all(event.data.lang);
+        break;
+      case 'annotated':
+      case 'fixed': {
+        const { bytes, name, template, lang, checkedAt } = event.data;
+        const out = core[type](new Uint8Array(bytes), name, template, lang, checkedAt);
+        result = out.buffer;
+        transfer = [out.buffer];
+        break;
+      }
+      default:
+        throw Object.assign(new Error(`unknown request ${type}`), { kind: 'argument' });
+    }
+    self.postMessage({ id, ok: true, result }, transfer);
+  } catch (error) {
+    self.postMessage({ id, ok: false, error: describe(error) });
+  }
+};
