@@ -60,7 +60,7 @@ serve: web
 
 # The page in headless Chromium (Debian's /usr/bin/chromium), compared with the CLI's JSON.
 browser-test: web
-	$(CARGO) build --bin crossfoot
+	$(CARGO) build --bin crossfoot --example dump
 	node --test tests/browser/page.test.mjs
 
 # Rewrites docs/screenshot-vi.png and docs/screenshot-en.png for the README.

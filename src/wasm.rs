@@ -360,14 +360,8 @@ pub fn explain_all(lang: &str) -> Result<JsValue, JsValue> {
 // ---------------------------------------------------------------------------------------
 // Output workbooks.
 //
-// TODO(lead, at merge): the output module's `annotated_workbook` and `fixed_workbook` are
-// not in this tree yet. When they are, delete the `#[cfg(any())]` line below: the page
-// detects the two exports (`annotated`, `fixed`) and enables its download buttons by itself.
-// The signatures used are the ones announced:
-//   annotated_workbook(input, &workbook, &report, &OutputOptions) -> Result<Vec<u8>, OutputError>
-//   fixed_workbook(input, &workbook, &report, &[LiveFormula], &OutputOptions) -> same
+// The page detects the two exports (`annotated`, `fixed`) and enables its download buttons.
 
-#[cfg(any())]
 mod output_bindings {
     use wasm_bindgen::prelude::*;
 
