@@ -1,5 +1,6 @@
 # crossfoot — the two commands of the README, and the steps they are made of.
-#   make demo   set up and check the sample workbooks with the command line
+#   make demo   set up, check the sample workbooks with the command line, then build the
+#               web page and serve it on 127.0.0.1 (the address is printed)
 #   make test   set up and run every test, lint, the WebAssembly build and the browser tests
 #   make web    build the web page into www/ (static files, ready to serve)
 #   make serve  build the web page and serve it on 127.0.0.1
@@ -20,8 +21,10 @@ setup:
 
 demo: setup
 	$(CARGO) build --release
-	./target/release/crossfoot check examples/tthc-06-q3-2022.xlsx examples/kinh-phi-2022.xlsx || true
+	./target/release/crossfoot check --annotate target/demo --fix target/demo --summary target/demo/summary.xlsx examples/tthc-06-q3-2022.xlsx examples/kinh-phi-2022.xlsx || true
 	./target/release/crossfoot check --template examples/phu-luc-cchc.toml examples/phu-luc-cchc-q3-2022.xlsx || true
+	@echo "annotated and corrected copies, and the summary: target/demo/"
+	$(MAKE) serve
 
 test: setup lint wasm-check
 	$(CARGO) test --all-targets
