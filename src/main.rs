@@ -311,24 +311,13 @@ fn now_utc() -> String {
     format_utc(seconds)
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (Howard Hinnant's civil-from-days).
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`: the day through the library's Excel
+/// serial dates (day 25569 is 1970-01-01).
 fn format_utc(seconds: u64) -> String {
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let days = seconds / 86_400;
     let rest = seconds % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let date = crossfoot::date_from_serial(rust_decimal::Decimal::from(days + 25_569), false);
+    let (year, month, day) = date.map_or((1970, 1, 1), |d| (d.year, d.month, d.day));
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
         rest / 3_600,

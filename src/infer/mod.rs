@@ -296,7 +296,7 @@ fn name_columns(table: &Table) -> Names {
         let chain = table.chain(c);
         let path = (!chain.is_empty() && chain.iter().all(|l| !l.contains('>')))
             .then(|| chain.join(" > "))
-            .filter(|path| column_for_path(&chains, path) == Some(*col));
+            .filter(|path| crate::template::column_for_path(&chains, path) == Some(*col));
         paths.push(path);
         let words: Vec<String> = normalize_label(&table.leaf(c))
             .split_whitespace()
@@ -353,29 +353,6 @@ fn is_plain_name(name: &str) -> bool {
         ),
         Err(_) => false,
     }
-}
-
-/// The column a header path binds to, exactly as the template binder finds it: the
-/// leftmost column whose lowest header contains the path's last part and whose headers
-/// above contain the other parts in order.
-fn column_for_path(chains: &BTreeMap<u32, Vec<String>>, path: &str) -> Option<u32> {
-    let parts: Vec<String> = path
-        .split('>')
-        .map(normalize_label)
-        .filter(|p| !p.is_empty())
-        .collect();
-    let (leaf, groups) = parts.split_last()?;
-    chains.iter().find_map(|(col, chain)| {
-        let (chain_leaf, above) = chain.split_last()?;
-        if !chain_leaf.contains(leaf.as_str()) {
-            return None;
-        }
-        let mut rest = above.iter();
-        groups
-            .iter()
-            .all(|group| rest.any(|label| label.contains(group.as_str())))
-            .then_some(*col)
-    })
 }
 
 /// Row numbers as people read them (1-based), with their label.

@@ -140,7 +140,7 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
 
 /// The leftmost column whose header chain matches `path` (`Group > Leaf`): the last part is
 /// in the column's lowest header, the others in order above it.
-fn column_for_path(chains: &BTreeMap<u32, Vec<String>>, path: &str) -> Option<u32> {
+pub(crate) fn column_for_path(chains: &BTreeMap<u32, Vec<String>>, path: &str) -> Option<u32> {
     let parts: Vec<String> = path
         .split('>')
         .map(normalize_label)

@@ -5,7 +5,7 @@
 mod bind;
 mod spec;
 
-pub(crate) use bind::{bind, recognizes, Bound};
+pub(crate) use bind::{bind, column_for_path, recognizes, Bound};
 pub use spec::*;
 
 use crate::error::TemplateError;
