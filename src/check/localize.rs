@@ -4,7 +4,7 @@
 //! tried first, then pairs, each verified against every relation that reads the changed
 //! cells (and, through the sheet's own formulas, the totals computed from them).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -142,7 +142,7 @@ pub(crate) struct Localizer<'a> {
     pub relations: &'a [Relation],
     pub evaluations: &'a [Evaluation],
     pub graph: &'a FormulaGraph,
-    readers: HashMap<CellRef, Vec<usize>>,
+    readers: &'a BTreeMap<CellRef, Vec<usize>>,
 }
 
 impl<'a> Localizer<'a> {
@@ -151,13 +151,8 @@ impl<'a> Localizer<'a> {
         relations: &'a [Relation],
         evaluations: &'a [Evaluation],
         graph: &'a FormulaGraph,
+        readers: &'a BTreeMap<CellRef, Vec<usize>>,
     ) -> Self {
-        let mut readers: HashMap<CellRef, Vec<usize>> = HashMap::new();
-        for (i, evaluation) in evaluations.iter().enumerate() {
-            for cell in &evaluation.cells {
-                readers.entry(*cell).or_default().push(i);
-            }
-        }
         Localizer {
             evaluator,
             relations,

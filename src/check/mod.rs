@@ -269,7 +269,7 @@ fn rule_findings(
 
     let graph = localize::FormulaGraph::build(sheet);
     let explanations =
-        localize::Localizer::new(&evaluator, &relations, &evaluations, &graph).explain();
+        localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers).explain();
     let explained: std::collections::HashSet<usize> = explanations
         .iter()
         .flat_map(|e| match e {
@@ -283,6 +283,7 @@ fn rule_findings(
         findings.extend(explanation_findings(
             explanation,
             template,
+            &parsed,
             sheet,
             bound,
             &relations,
@@ -335,12 +336,7 @@ fn rule_findings(
                     .target
                     .or_else(|| evaluation.cells.first().copied())
                     .unwrap_or(CellRef::new(0, 0));
-                let code = rule
-                    .code
-                    .as_deref()
-                    .and_then(|c| rule_docs().iter().find(|d| d.code == c))
-                    .map(|d| d.code)
-                    .unwrap_or_else(|| default_code(rule.scope, rule.rounding, &parsed_rule.body));
+                let code = code_of(rule, parsed_rule);
                 let like = lhs.as_ref().and_then(|(_, q)| *q);
                 let actual = lhs
                     .as_ref()
@@ -459,9 +455,11 @@ fn describe(
 
 /// One root finding per proposed change (or one for an ambiguity), in place of the findings
 /// of the relations it repairs.
+#[allow(clippy::too_many_arguments)]
 fn explanation_findings(
     explanation: &localize::Explanation,
     template: &Template,
+    parsed: &[ParsedRule],
     sheet: &Sheet,
     bound: &Bound,
     relations: &[relations::Relation],
@@ -489,15 +487,10 @@ fn explanation_findings(
         .unzip();
     let single_relation_code = match repaired.as_slice() {
         [only] => relations.get(*only).and_then(|relation| {
-            let rule = template.spec.rules.get(relation.rule)?;
-            let parsed = relations::ParsedRule::parse(rule).ok()?;
-            Some(
-                rule.code
-                    .as_deref()
-                    .and_then(|c| rule_docs().iter().find(|d| d.code == c))
-                    .map(|d| d.code)
-                    .unwrap_or_else(|| default_code(rule.scope, rule.rounding, &parsed.body)),
-            )
+            Some(code_of(
+                template.spec.rules.get(relation.rule)?,
+                parsed.get(relation.rule)?,
+            ))
         }),
         _ => None,
     };
@@ -622,6 +615,15 @@ fn explanation_findings(
 /// Every cell of a relation but the primary one.
 fn others(cells: &[CellRef], primary: CellRef) -> Vec<CellRef> {
     cells.iter().copied().filter(|c| *c != primary).collect()
+}
+
+/// The code a rule reports: the one the template names, or one chosen from its shape.
+fn code_of(rule: &crate::template::RuleSpec, parsed: &ParsedRule) -> &'static str {
+    rule.code
+        .as_deref()
+        .and_then(|c| rule_docs().iter().find(|d| d.code == c))
+        .map(|d| d.code)
+        .unwrap_or_else(|| default_code(rule.scope, rule.rounding, &parsed.body))
 }
 
 /// The code a rule reports when the template does not name one.

@@ -351,20 +351,22 @@ impl<'a> Evaluator<'a> {
         relations
     }
 
-    fn resolver(
-        &self,
-        relation: &Relation,
-        overrides: &'a HashMap<CellRef, Decimal>,
-    ) -> RelationResolver<'a> {
+    /// A resolver for one relation (its row's columns and `x` bound), or for a plain cell
+    /// formula of the sheet when `relation` is `None`.
+    fn resolver<'r>(
+        &'r self,
+        relation: Option<&Relation>,
+        overrides: &'r HashMap<CellRef, Decimal>,
+    ) -> RelationResolver<'r> {
         let mut names: HashMap<&str, CellRef> = HashMap::new();
         for (name, at) in &self.bound.cells {
             names.insert(name.as_str(), *at);
         }
-        if let Some(row) = relation.row {
+        if let Some((row, column)) = relation.and_then(|r| r.row.map(|row| (row, r.column))) {
             for (name, col) in &self.bound.columns {
                 names.insert(name.as_str(), CellRef::new(row, *col));
             }
-            if let Some(col) = relation.column {
+            if let Some(col) = column {
                 names.insert("x", CellRef::new(row, col));
             }
         }
@@ -385,8 +387,6 @@ impl<'a> Evaluator<'a> {
         relation: &Relation,
         overrides: &HashMap<CellRef, Decimal>,
     ) -> Evaluation {
-        // SAFETY of lifetimes: the resolver borrows `overrides` only inside this call.
-        let overrides: &HashMap<CellRef, Decimal> = overrides;
         let rule_spec = self.spec.rules.get(relation.rule);
         let parsed = self.rules.get(relation.rule);
         let (Some(rule_spec), Some(parsed)) = (rule_spec, parsed) else {
@@ -396,9 +396,7 @@ impl<'a> Evaluator<'a> {
                 cells: Vec::new(),
             };
         };
-        let resolver = RelationResolver {
-            ..self.resolver_for(relation, overrides)
-        };
+        let resolver = self.resolver(Some(relation), overrides);
         let finish = |outcome: Outcome, target: Option<CellRef>, resolver: &RelationResolver| {
             let mut cells = resolver.read.borrow().clone();
             cells.sort();
@@ -547,7 +545,7 @@ impl<'a> Evaluator<'a> {
         overrides: &HashMap<CellRef, Decimal>,
     ) -> Option<Decimal> {
         let parsed = self.rules.get(relation.rule)?;
-        let resolver = self.resolver_for(relation, overrides);
+        let resolver = self.resolver(Some(relation), overrides);
         match &parsed.body {
             RuleBody::Sum => {
                 let col = relation.column?;
@@ -586,24 +584,7 @@ impl<'a> Evaluator<'a> {
         expr: &Expr,
         overrides: &HashMap<CellRef, Decimal>,
     ) -> EvalValue {
-        let resolver = RelationResolver {
-            sheet: self.sheet,
-            names: HashMap::new(),
-            blanks: self.spec.blanks,
-            overrides,
-            read: RefCell::new(Vec::new()),
-            skip: RefCell::new(false),
-            errors: RefCell::new(Vec::new()),
-        };
-        evaluate(expr, &resolver)
-    }
-
-    fn resolver_for(
-        &self,
-        relation: &Relation,
-        overrides: &'a HashMap<CellRef, Decimal>,
-    ) -> RelationResolver<'a> {
-        self.resolver(relation, overrides)
+        evaluate(expr, &self.resolver(None, overrides))
     }
 
     fn is_blank(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> bool {
