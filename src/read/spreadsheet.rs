@@ -86,12 +86,7 @@ pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, R
                 }
             }
         }
-        sheets.push(Sheet {
-            name: meta.name.clone(),
-            hidden: meta.visible != SheetVisible::Visible,
-            cells,
-            merges,
-        });
+        sheets.push(sheet_of(meta, cells, merges));
     }
     Ok(RawBook {
         format,
@@ -130,12 +125,7 @@ pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
                 attach_formula(&mut cells, formula.get_position(), formula.get_value());
             }
         }
-        sheets.push(Sheet {
-            name: meta.name.clone(),
-            hidden: meta.visible != SheetVisible::Visible,
-            cells,
-            merges: Vec::new(),
-        });
+        sheets.push(sheet_of(meta, cells, Vec::new()));
     }
     Ok(RawBook {
         format: SourceFormat::Xlsb,
@@ -162,12 +152,7 @@ pub(crate) fn read_xls(bytes: &[u8]) -> Result<RawBook, ReadError> {
             .map(range_of)
             .collect();
         let cells = cells_of_ranges(&meta.name, &range, &formulas)?;
-        sheets.push(Sheet {
-            name: meta.name.clone(),
-            hidden: meta.visible != SheetVisible::Visible,
-            cells,
-            merges,
-        });
+        sheets.push(sheet_of(meta, cells, merges));
     }
     Ok(RawBook {
         format: SourceFormat::Xls,
@@ -200,16 +185,12 @@ pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
                 cell.formula = Some(excel_formula_of_ods(formula));
             }
         }
-        sheets.push(Sheet {
-            name: meta.name.clone(),
-            hidden: meta.visible != SheetVisible::Visible,
-            cells,
-            merges: merges_by_sheet
-                .iter_mut()
-                .find(|(name, _)| *name == meta.name)
-                .map(|(_, merges)| std::mem::take(merges))
-                .unwrap_or_default(),
-        });
+        let merges = merges_by_sheet
+            .iter_mut()
+            .find(|(name, _)| *name == meta.name)
+            .map(|(_, merges)| std::mem::take(merges))
+            .unwrap_or_default();
+        sheets.push(sheet_of(meta, cells, merges));
     }
     Ok(RawBook {
         format: SourceFormat::Ods,
@@ -304,6 +285,16 @@ fn excel_reference_of_ods(reference: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(":")
+}
+
+/// A model sheet from calamine's metadata and the cells and merges read for it.
+fn sheet_of(meta: &calamine::Sheet, cells: Vec<Cell>, merges: Vec<CellRange>) -> Sheet {
+    Sheet {
+        name: meta.name.clone(),
+        hidden: meta.visible != SheetVisible::Visible,
+        cells,
+        merges,
+    }
 }
 
 fn offset(row0: u32, col0: u32, row: usize, col: usize) -> (u32, u32) {
