@@ -306,7 +306,7 @@ impl Random {
 /// A consistent unit row of Biểu 06 with figures of the given magnitude.
 fn random_unit(random: &mut Random, magnitude: u64, index: usize) -> Row {
     let mut counts = [0i64; 11];
-    let mut part = |random: &mut Random| (random.below(magnitude) + 1) as i64;
+    let part = |random: &mut Random| (random.below(magnitude) + 1) as i64;
     let (early, ontime, late) = (part(random), part(random), part(random) / 10);
     let (within, overdue) = (part(random) / 3, part(random) / 20);
     let (resolved, pending) = (early + ontime + late, within + overdue);
