@@ -39,6 +39,10 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
     for (col, width) in plan.widths.iter().enumerate() {
         sheet.set_column_width(col as u16, *width)?;
     }
+    // Header rows tall enough for their wrapped labels.
+    for row in plan.header_first..plan.number_row {
+        sheet.set_row_height(row, 33)?;
+    }
     let merged_origins: BTreeSet<CellRef> = plan.merges.iter().map(|m| m.first).collect();
     let rules = match pass {
         Pass::Final(rules) => Some(*rules),
