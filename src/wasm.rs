@@ -294,7 +294,7 @@ pub fn templates() -> Result<JsValue, JsValue> {
     to_js(&list)
 }
 
-/// Parses a user's TOML template and returns `{id, title}`, so the page can show which
+/// Parses a user's TOML template and returns `{id, title, form}`, so the page can show which
 /// template it will use before any workbook is checked.
 ///
 /// # Errors
@@ -303,6 +303,7 @@ pub fn templates() -> Result<JsValue, JsValue> {
 pub fn parse_template(text: &str) -> Result<JsValue, JsValue> {
     let template = Template::from_toml(text).map_err(|error| template_error(&error))?;
     to_js(&TemplateInfo {
+        form: template.spec.form.is_some(),
         id: template.id,
         title: template.title,
     })

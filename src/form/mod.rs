@@ -42,6 +42,8 @@ pub enum FormError {
     Unbound(Vec<String>),
     /// A line of the units file could not be used (1-based line, what is wrong).
     Units(usize, String),
+    /// Units were given for a form that has none (an indicator list).
+    NoUnits(String),
     /// The filed workbook could not be read.
     Read(ReadError),
     /// The filed workbook holds no table the template binds to.
@@ -66,6 +68,10 @@ impl fmt::Display for FormError {
                 f,
                 "tệp danh sách đơn vị, dòng {line}: {what} / units file, line {line}: {what}"
             ),
+            FormError::NoUnits(id) => write!(
+                f,
+                "biểu mẫu '{id}' là danh sách chỉ tiêu, không có đơn vị / form '{id}' is an indicator list and has no units"
+            ),
             FormError::Read(error) => write!(f, "{error}"),
             FormError::NotThisForm => write!(
                 f,
@@ -86,7 +92,8 @@ impl std::error::Error for FormError {}
 /// its rule fails, a protected sheet (no password) and the print setup.
 ///
 /// # Errors
-/// [`FormError::NoLayout`] when the template has no `[form]`, [`FormError::Unbound`] when
+/// [`FormError::NoLayout`] when the template has no `[form]`, [`FormError::NoUnits`] for
+/// sections given to an indicator list, [`FormError::Unbound`] when
 /// the laid-out form is not found by the template itself, [`FormError::Write`] when
 /// rust_xlsxwriter refuses a value (a sheet name Excel does not allow, for example).
 ///
@@ -110,6 +117,9 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
         .sheet
         .clone()
         .unwrap_or_else(|| template.id.chars().take(31).collect());
+    if options.sections.is_some() && !spec.lines.is_empty() {
+        return Err(FormError::NoUnits(template.id.clone()));
+    }
     let sections = options.sections.as_deref().unwrap_or(&spec.sections);
     let period = options.period.as_deref().unwrap_or("……………………");
     let plan = plan::plan(spec, sheet_name, sections, period);

@@ -293,3 +293,37 @@ fn the_package_carries_validation_colours_protection_and_print_setup() {
     assert_eq!(list.matches(r#"type="whole""#).count(), 2);
     assert!(list.contains(r#"sqref="D10:D11""#) && list.contains(r#"sqref="D37:D38""#));
 }
+
+#[test]
+fn the_command_line_takes_units_from_a_file_and_refuses_them_for_a_list() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let units = work.path().join("units.txt");
+    std::fs::write(
+        &units,
+        "# đơn vị kỳ sau\nCấp tỉnh\tSở Y tế\nSở Tài chính\nCấp xã\tXã Mỹ An\n",
+    )
+    .expect("write");
+    let out = work.path().join("f.xlsx");
+    let run = |args: &[&std::ffi::OsStr]| {
+        Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let output = run(&["form".as_ref(), "tthc-06".as_ref(), "--units".as_ref(), units.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let book = read_workbook(&std::fs::read(&out).expect("read"), "f.xlsx").expect("reads");
+    let sheet = &book.sheets[0];
+    let labels: Vec<String> = (8..14).map(|row| sheet.label(CellRef::new(row, 1))).collect();
+    assert_eq!(
+        labels,
+        ["TỔNG CỘNG", "Cấp tỉnh", "Sở Y tế", "Sở Tài chính", "Cấp xã", "Xã Mỹ An"]
+    );
+    // The grand total adds the two sections present.
+    assert_eq!(sheet.cell(CellRef::new(8, 3)).and_then(|c| c.formula.clone()).as_deref(), Some("D10+D13"));
+    assert!(check(&book, &TemplateChoice::Auto).findings.is_empty());
+
+    let output = run(&["form".as_ref(), "phu-luc-cchc".as_ref(), "--units".as_ref(), units.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("indicator list"));
+}
