@@ -362,7 +362,7 @@ async function downloadForm(button, request, name, onError) {
 function formTemplateOf(entry) {
   const used = entry.checkedWith && entry.checkedWith.template;
   if (used && used.includes('\n')) return /^\s*\[form\]/m.test(used) ? used : null;
-  const id = entry.result && entry.result.report && entry.result.report.template;
+  const id = entry.result && entry.result.template;
   return state.builtins.some((tpl) => tpl.id === id && tpl.form) ? id : null;
 }
 
