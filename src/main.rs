@@ -640,16 +640,15 @@ fn run_form(args: &FormArgs) -> ExitCode {
         eprintln!("{message}");
         ExitCode::from(EXIT_UNREADABLE)
     };
-    let template = match template_choice(&args.template) {
-        Ok(TemplateChoice::Given(template)) => *template,
-        Ok(_) => {
-            return fail(
+    let template =
+        match template_choice(&args.template) {
+            Ok(TemplateChoice::Given(template)) => *template,
+            Ok(_) => return fail(
                 "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
                     .to_string(),
-            )
-        }
-        Err(message) => return fail(message),
-    };
+            ),
+            Err(message) => return fail(message),
+        };
     let sections = if let Some(path) = &args.units {
         let text = match fs::read_to_string(path) {
             Ok(text) => text,

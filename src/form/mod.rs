@@ -329,7 +329,10 @@ mod tests {
         assert_eq!(sections.len(), 3);
         assert_eq!(sections[0].label, "Cấp tỉnh");
         assert_eq!(sections[1].label, "Cấp huyện");
-        assert_eq!((sections[2].number.as_str(), sections[2].label.as_str()), ("III", "Mới"));
+        assert_eq!(
+            (sections[2].number.as_str(), sections[2].label.as_str()),
+            ("III", "Mới")
+        );
         assert!(matches!(
             parse_units("Cấp tỉnh\t \n", &template),
             Err(FormError::Units(1, _))

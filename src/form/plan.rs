@@ -80,7 +80,11 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
         number_row: 0,
         table: spec.lines.is_empty(),
         widths: std::iter::once(6.0)
-            .chain(std::iter::once(if spec.lines.is_empty() { 36.0 } else { 60.0 }))
+            .chain(std::iter::once(if spec.lines.is_empty() {
+                36.0
+            } else {
+                60.0
+            }))
             .chain(spec.columns.iter().map(|c| c.width.unwrap_or(11.0)))
             .collect(),
     };
@@ -93,7 +97,14 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     }
     let corner_first = last_col.saturating_sub(2).max(side + 1).min(last_col);
     for (row, line) in spec.corner.iter().enumerate() {
-        plan.merged(row as u32, corner_first, row as u32, last_col, line, Look::Corner);
+        plan.merged(
+            row as u32,
+            corner_first,
+            row as u32,
+            last_col,
+            line,
+            Look::Corner,
+        );
     }
     let mut row = spec.issuer.len().max(spec.corner.len()) as u32;
     if !spec.issuer.is_empty() {
@@ -104,7 +115,14 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
         row += 1;
     }
     if let Some(pattern) = &spec.period {
-        plan.merged(row, 0, row, last_col, &pattern.replace("{period}", period), Look::Period);
+        plan.merged(
+            row,
+            0,
+            row,
+            last_col,
+            &pattern.replace("{period}", period),
+            Look::Period,
+        );
         row += 1;
     }
     row += 1;
@@ -147,7 +165,12 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     }
     plan.number_row = bottom + 1;
     for col in 0..=last_col {
-        plan.text(plan.number_row, col, &format!("({})", col + 1), Look::ColumnNumber);
+        plan.text(
+            plan.number_row,
+            col,
+            &format!("({})", col + 1),
+            Look::ColumnNumber,
+        );
     }
     let mut row = plan.number_row + 1;
 
@@ -159,11 +182,29 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
         }
         for section in sections {
             if !section.label.is_empty() {
-                plan.body_row(spec, row, &section.number, &section.label, true, false, None, None);
+                plan.body_row(
+                    spec,
+                    row,
+                    &section.number,
+                    &section.label,
+                    true,
+                    false,
+                    None,
+                    None,
+                );
                 row += 1;
             }
             for (n, unit) in section.units.iter().enumerate() {
-                plan.body_row(spec, row, &(n + 1).to_string(), unit, false, true, None, None);
+                plan.body_row(
+                    spec,
+                    row,
+                    &(n + 1).to_string(),
+                    unit,
+                    false,
+                    true,
+                    None,
+                    None,
+                );
                 row += 1;
             }
         }
@@ -188,12 +229,26 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     // The signature block, one blank row under the table.
     let sign_row = row + 1;
     for (i, line) in spec.sign_left.iter().enumerate() {
-        plan.text(sign_row + i as u32, LABEL_COL, line, Look::Sign { first: i == 0 });
+        plan.text(
+            sign_row + i as u32,
+            LABEL_COL,
+            line,
+            Look::Sign { first: i == 0 },
+        );
     }
     let right_first = last_col.saturating_sub(3).max(LABEL_COL + 1).min(last_col);
     for (i, line) in spec.sign_right.iter().enumerate() {
         let at = sign_row + i as u32;
-        plan.merged(at, right_first, at, last_col, line, Look::Sign { first: i == 1 || spec.sign_right.len() == 1 });
+        plan.merged(
+            at,
+            right_first,
+            at,
+            last_col,
+            line,
+            Look::Sign {
+                first: i == 1 || spec.sign_right.len() == 1,
+            },
+        );
     }
     plan
 }

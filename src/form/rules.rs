@@ -246,8 +246,16 @@ fn rule_id(rule: &crate::template::RuleSpec, index: usize) -> String {
 
 /// Whether a row rule names only columns (so its formula moves down a run of rows).
 fn uses_only_columns(rule: &crate::template::RuleSpec, bound: &Bound) -> bool {
-    let text = rule.expr.as_ref().map(|e| e.get_ref().as_str()).unwrap_or("");
-    let when = rule.when.as_ref().map(|e| e.get_ref().as_str()).unwrap_or("");
+    let text = rule
+        .expr
+        .as_ref()
+        .map(|e| e.get_ref().as_str())
+        .unwrap_or("");
+    let when = rule
+        .when
+        .as_ref()
+        .map(|e| e.get_ref().as_str())
+        .unwrap_or("");
     !bound
         .cells
         .keys()
@@ -267,7 +275,10 @@ fn failing_formula(
     let formula = match &rule.when {
         Some(when) => Expr::Call {
             name: "AND".into(),
-            args: vec![substitute(&parse_formula(when.get_ref()).ok()?, names)?, fails],
+            args: vec![
+                substitute(&parse_formula(when.get_ref()).ok()?, names)?,
+                fails,
+            ],
         },
         None => fails,
     };

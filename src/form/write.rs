@@ -86,7 +86,12 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
 
     if let Some(rules) = rules {
         for validation in &rules.validations {
-            add_validation(sheet, validation.first, validation.last, &validation.accepts)?;
+            add_validation(
+                sheet,
+                validation.first,
+                validation.last,
+                &validation.accepts,
+            )?;
         }
         for highlight in &rules.highlights {
             let colour = match highlight.severity {

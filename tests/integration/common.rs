@@ -46,7 +46,6 @@ pub fn rezip(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u
     writer.finish().expect("finish").into_inner()
 }
 
-
 /// Converts `xlsx` to CSV (its first sheet, UTF-8) with headless LibreOffice; `None` with a
 /// printed reason when LibreOffice is not installed.
 pub fn libreoffice_csv(xlsx: &Path, work: &Path) -> Option<Vec<Vec<String>>> {
@@ -78,7 +77,11 @@ pub fn libreoffice_convert(
         println!("skipped: LibreOffice (libreoffice/soffice) is not on PATH");
         return None;
     };
-    let profile = work.join(if recalculate { "lo-recalc" } else { "lo-profile" });
+    let profile = work.join(if recalculate {
+        "lo-recalc"
+    } else {
+        "lo-profile"
+    });
     if recalculate {
         std::fs::create_dir_all(profile.join("user")).expect("profile");
         std::fs::write(
@@ -155,4 +158,3 @@ pub fn csv_at(rows: &[Vec<String>], at: CellRef) -> &str {
         .and_then(|row| row.get(at.col as usize))
         .map_or("", String::as_str)
 }
-

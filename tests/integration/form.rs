@@ -79,7 +79,11 @@ fn a_form_from_a_filed_workbook_keeps_its_units_and_period() {
         .collect();
     assert_eq!(
         labels,
-        [("I", "Cấp tỉnh", 16), ("II", "Cấp huyện", 12), ("III", "Cấp xã", 12)]
+        [
+            ("I", "Cấp tỉnh", 16),
+            ("II", "Cấp huyện", 12),
+            ("III", "Cấp xã", 12)
+        ]
     );
     let bytes = form_workbook(
         &template,
@@ -96,7 +100,10 @@ fn a_form_from_a_filed_workbook_keeps_its_units_and_period() {
         let at = CellRef::new(row, 1);
         assert_eq!(sheet.label(at), sample.sheets[0].label(at), "{at}");
     }
-    assert_eq!(sheet.label(CellRef::new(2, 0)), "Kỳ báo cáo: Quý IV năm 2022");
+    assert_eq!(
+        sheet.label(CellRef::new(2, 0)),
+        "Kỳ báo cáo: Quý IV năm 2022"
+    );
     assert!(check(&book, &TemplateChoice::Auto).findings.is_empty());
 }
 
@@ -153,7 +160,8 @@ fn the_filled_06_form_recalculated_by_libreoffice_reports_the_samples_findings()
     std::fs::write(&filled, filled_06_form()).expect("write");
 
     // Before a spreadsheet program recalculates, the totals are stale: the checker says so.
-    let stale = read_workbook(&std::fs::read(&filled).expect("read"), "filled.xlsx").expect("reads");
+    let stale =
+        read_workbook(&std::fs::read(&filled).expect("read"), "filled.xlsx").expect("reads");
     assert!(check(&stale, &TemplateChoice::Auto)
         .findings
         .iter()
@@ -194,7 +202,8 @@ fn the_filled_06_form_recalculated_by_libreoffice_reports_the_samples_findings()
             let png = png.with_extension("png");
             assert!(std::fs::metadata(&png).expect("png").len() > 10_000);
             if std::env::var_os("UPDATE_FORM_PICTURE").is_some() {
-                let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/form-06.png");
+                let docs =
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/form-06.png");
                 std::fs::copy(&png, docs).expect("docs/form-06.png");
             }
         }
@@ -216,16 +225,25 @@ fn blank_forms_open_in_libreoffice_with_their_formulas_computed() {
             .arg(&path)
             .output()
             .expect("runs");
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let Some(rows) = libreoffice_csv(&path, &work.path().join(id)) else {
             return;
         };
         let book = read_workbook(&std::fs::read(&path).expect("read"), "f.xlsx").expect("reads");
         let sheet = &book.sheets[0];
-        assert!(sheet.cell(CellRef::parse(sheet_total).expect("A1")).is_some_and(|c| c.formula.is_some()));
+        assert!(sheet
+            .cell(CellRef::parse(sheet_total).expect("A1"))
+            .is_some_and(|c| c.formula.is_some()));
         for a1 in zero_cells {
             let at = CellRef::parse(a1).expect("A1");
-            assert!(sheet.cell(at).is_some_and(|c| c.formula.is_some()), "{id} {a1} is a formula");
+            assert!(
+                sheet.cell(at).is_some_and(|c| c.formula.is_some()),
+                "{id} {a1} is a formula"
+            );
             assert_eq!(csv_at(&rows, at), "0", "{id} {a1}");
         }
         // Every text of the form shows as written.
@@ -271,7 +289,10 @@ fn the_package_carries_validation_colours_protection_and_print_setup() {
             .split("<conditionalFormatting ")
             .find(|b| b.starts_with(&format!(r#"sqref="{sqref}""#)))
             .unwrap_or_else(|| panic!("no conditional format on {sqref}"));
-        assert!(block.contains(&format!("<formula>{formula}</formula>")), "{formula}");
+        assert!(
+            block.contains(&format!("<formula>{formula}</formula>")),
+            "{formula}"
+        );
     }
     // Formulas for every defined cell; protection without a password; A4 landscape, one
     // page wide, panes frozen under the header.
@@ -282,12 +303,21 @@ fn the_package_carries_validation_colours_protection_and_print_setup() {
     assert!(xml.contains(r#"<sheetProtection sheet="1""#) && !xml.contains("password"));
     assert!(xml.contains(r#"paperSize="9""#) && xml.contains(r#"orientation="landscape""#));
     assert!(xml.contains(r#"<pageSetUpPr fitToPage="1"/>"#) && xml.contains(r#"fitToHeight="0""#));
-    assert!(xml.contains(r#"topLeftCell="C9""#), "panes frozen under the header");
+    assert!(
+        xml.contains(r#"topLeftCell="C9""#),
+        "panes frozen under the header"
+    );
 
     let list = sheet_xml(&form("phu-luc-cchc", &FormOptions::default()));
     // The appendix: the balance warning colours the received figure; counts are validated.
-    assert!(list.contains("<formula>NOT(D25=D30+D34)</formula>"), "balance");
-    assert!(list.contains(r#"<f>IF(D10&gt;0,ROUND(D11/D10*100,1),"")</f>"#), "tasks rate");
+    assert!(
+        list.contains("<formula>NOT(D25=D30+D34)</formula>"),
+        "balance"
+    );
+    assert!(
+        list.contains(r#"<f>IF(D10&gt;0,ROUND(D11/D10*100,1),"")</f>"#),
+        "tasks rate"
+    );
     // The counts typed (tasks planned and done, petitions and those resolved); the other
     // counts of the rule are formulas.
     assert_eq!(list.matches(r#"type="whole""#).count(), 2);
@@ -310,20 +340,53 @@ fn the_command_line_takes_units_from_a_file_and_refuses_them_for_a_list() {
             .output()
             .expect("runs")
     };
-    let output = run(&["form".as_ref(), "tthc-06".as_ref(), "--units".as_ref(), units.as_os_str(), "-o".as_ref(), out.as_os_str()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = run(&[
+        "form".as_ref(),
+        "tthc-06".as_ref(),
+        "--units".as_ref(),
+        units.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let book = read_workbook(&std::fs::read(&out).expect("read"), "f.xlsx").expect("reads");
     let sheet = &book.sheets[0];
-    let labels: Vec<String> = (8..14).map(|row| sheet.label(CellRef::new(row, 1))).collect();
+    let labels: Vec<String> = (8..14)
+        .map(|row| sheet.label(CellRef::new(row, 1)))
+        .collect();
     assert_eq!(
         labels,
-        ["TỔNG CỘNG", "Cấp tỉnh", "Sở Y tế", "Sở Tài chính", "Cấp xã", "Xã Mỹ An"]
+        [
+            "TỔNG CỘNG",
+            "Cấp tỉnh",
+            "Sở Y tế",
+            "Sở Tài chính",
+            "Cấp xã",
+            "Xã Mỹ An"
+        ]
     );
     // The grand total adds the two sections present.
-    assert_eq!(sheet.cell(CellRef::new(8, 3)).and_then(|c| c.formula.clone()).as_deref(), Some("D10+D13"));
+    assert_eq!(
+        sheet
+            .cell(CellRef::new(8, 3))
+            .and_then(|c| c.formula.clone())
+            .as_deref(),
+        Some("D10+D13")
+    );
     assert!(check(&book, &TemplateChoice::Auto).findings.is_empty());
 
-    let output = run(&["form".as_ref(), "phu-luc-cchc".as_ref(), "--units".as_ref(), units.as_os_str(), "-o".as_ref(), out.as_os_str()]);
+    let output = run(&[
+        "form".as_ref(),
+        "phu-luc-cchc".as_ref(),
+        "--units".as_ref(),
+        units.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("indicator list"));
 }
