@@ -6,6 +6,7 @@ mod check;
 mod cli;
 mod common;
 mod contract;
+mod form;
 mod form06;
 mod infer;
 mod localize;
