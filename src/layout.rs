@@ -270,9 +270,13 @@ impl Layout {
         relations
     }
 
-    /// The body row record for a row.
+    /// The body row record for a row (a binary search: `body` is in row order, and the
+    /// engine asks once per relation, so a linear search made big sheets quadratic).
     pub fn body_row(&self, row: u32) -> Option<&BodyRow> {
-        self.body.iter().find(|r| r.row == row)
+        self.body
+            .binary_search_by_key(&row, |r| r.row)
+            .ok()
+            .and_then(|i| self.body.get(i))
     }
 }
 
