@@ -270,10 +270,9 @@ impl Layout {
         relations
     }
 
-    /// The body row record for a row.
+    /// The body row record for a row (a binary search: `body` is in row order, and the
+    /// engine asks once per relation, so a linear search made big sheets quadratic).
     pub fn body_row(&self, row: u32) -> Option<&BodyRow> {
-        // Body rows are collected top to bottom: a binary search keeps a check of a sheet
-        // of 100,000 rows linear (a scan per relation made it quadratic).
         let index = self.body.binary_search_by_key(&row, |r| r.row).ok()?;
         self.body.get(index)
     }

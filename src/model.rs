@@ -226,17 +226,55 @@ pub struct Sheet {
 impl Sheet {
     /// The cell at a position, if it holds anything.
     pub fn cell(&self, at: CellRef) -> Option<&Cell> {
-        self.cells
-            .binary_search_by(|cell| cell.at.cmp(&at))
-            .ok()
-            .and_then(|i| self.cells.get(i))
+        self.search(at).ok().and_then(|i| self.cells.get(i))
     }
 
     /// The cells of one row, left to right.
     pub fn row(&self, row: u32) -> &[Cell] {
-        let start = self.cells.partition_point(|cell| cell.at.row < row);
-        let end = self.cells.partition_point(|cell| cell.at.row <= row);
+        let index = |found: Result<usize, usize>| found.unwrap_or_else(|i| i);
+        let start = index(self.search(CellRef::new(row, 0)));
+        let end = match row.checked_add(1) {
+            Some(next) => index(self.search(CellRef::new(next, 0))),
+            None => self.cells.len(),
+        };
         self.cells.get(start..end).unwrap_or(&[])
+    }
+
+    /// Where `at` is (or would be inserted) in `cells`. A plain binary search over a big
+    /// sheet misses the cache at nearly every step, and the engine looks up millions of
+    /// cells: guess the index from the row (report rows are evenly filled), widen a window
+    /// around the guess until it brackets `at`, and search only that window.
+    fn search(&self, at: CellRef) -> Result<usize, usize> {
+        let cells = &self.cells;
+        let len = cells.len();
+        let key = |i: usize| cells.get(i).map(|cell| cell.at);
+        let guess = match (key(0), key(len.wrapping_sub(1))) {
+            (Some(first), Some(_)) if at.row <= first.row => 0,
+            (Some(_), Some(last)) if at.row >= last.row => len - 1,
+            (Some(first), Some(last)) => {
+                let span = u64::from(last.row - first.row);
+                let offset = u64::from(at.row - first.row);
+                usize::try_from(offset * (len as u64 - 1) / span).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        let mut lo = guess;
+        let mut step = 1;
+        while lo > 0 && key(lo).is_some_and(|k| k > at) {
+            lo = lo.saturating_sub(step);
+            step *= 2;
+        }
+        let mut hi = guess + 1;
+        step = 1;
+        while hi < len && key(hi).is_some_and(|k| k <= at) {
+            hi = hi.saturating_add(step).min(len);
+            step *= 2;
+        }
+        let window = cells.get(lo..hi).unwrap_or(&[]);
+        match window.binary_search_by(|cell| cell.at.cmp(&at)) {
+            Ok(i) => Ok(lo + i),
+            Err(i) => Err(lo + i),
+        }
     }
 
     /// The last used row and column (zero-based), or `None` for an empty sheet.
@@ -288,5 +326,69 @@ impl Workbook {
                     .iter()
                     .find(|sheet| sheet.name.to_lowercase() == name.to_lowercase())
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The guessing search finds exactly what a plain binary search finds, on sheets with
+    /// uneven rows, gaps and a lone far-away cell.
+    #[test]
+    fn cell_and_row_lookups_agree_with_a_plain_search() {
+        let mut state = 7u64;
+        let mut next = move |n: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (state >> 33) % n
+        };
+        for _ in 0..20 {
+            let mut cells: Vec<Cell> = Vec::new();
+            for row in 0..200u32 {
+                if next(4) == 0 {
+                    continue;
+                }
+                for col in 0..u32::try_from(next(15)).unwrap_or(0) {
+                    if next(3) > 0 {
+                        cells.push(Cell {
+                            at: CellRef::new(row * 3, col),
+                            value: Value::Empty,
+                            formula: None,
+                            number_format: None,
+                            reading: Reading::default(),
+                        });
+                    }
+                }
+            }
+            if next(2) == 0 {
+                cells.push(Cell {
+                    at: CellRef::new(1_000_000, 2),
+                    value: Value::Empty,
+                    formula: None,
+                    number_format: None,
+                    reading: Reading::default(),
+                });
+            }
+            let sheet = Sheet {
+                cells,
+                ..Sheet::default()
+            };
+            for row in 0..650u32 {
+                for col in 0..16 {
+                    let at = CellRef::new(row, col);
+                    let plain = sheet.cells.binary_search_by(|c| c.at.cmp(&at));
+                    assert_eq!(sheet.search(at), plain, "{at}");
+                }
+                let plain: Vec<CellRef> = sheet
+                    .cells
+                    .iter()
+                    .filter(|c| c.at.row == row)
+                    .map(|c| c.at)
+                    .collect();
+                let fast: Vec<CellRef> = sheet.row(row).iter().map(|c| c.at).collect();
+                assert_eq!(fast, plain, "row {row}");
+            }
+            assert_eq!(sheet.row(u32::MAX).len(), 0);
+        }
     }
 }

@@ -304,11 +304,6 @@ fn rule_findings(
         let Some(parsed_rule) = parsed.get(relation.rule) else {
             continue;
         };
-        let label = relation
-            .row
-            .and_then(|row| bound.layout.body_row(row))
-            .map(|r| r.label.clone())
-            .unwrap_or_default();
         match &evaluation.outcome {
             Outcome::Holds | Outcome::Skipped => {}
             Outcome::ErrorValue(cells) => error_cells.extend(cells.iter().copied()),
@@ -353,6 +348,11 @@ fn rule_findings(
                     }
                     _ => None,
                 };
+                let label = relation
+                    .row
+                    .and_then(|row| bound.layout.body_row(row))
+                    .map(|r| r.label.clone())
+                    .unwrap_or_default();
                 let fix = propose_fix(
                     &evaluator,
                     &relations,

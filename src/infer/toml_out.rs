@@ -137,6 +137,16 @@ pub fn template_to_toml(template: &Template, evidence: &[Evidence]) -> String {
         }
         write_rule(&mut out, rule);
     }
+    if let Some(form) = &spec.form {
+        #[derive(serde::Serialize)]
+        struct WithForm<'a> {
+            form: &'a crate::template::FormSpec,
+        }
+        if let Ok(text) = toml::to_string(&WithForm { form }) {
+            out.push('\n');
+            out.push_str(&text);
+        }
+    }
     out
 }
 
@@ -253,9 +263,12 @@ mod tests {
     }
 
     #[test]
-    fn the_builtin_template_round_trips() {
-        let template = Template::builtin("tthc-06").unwrap();
-        let text = template_to_toml(&template, &[]);
-        assert_eq!(Template::from_toml(&text).unwrap(), template);
+    fn the_builtin_templates_round_trip_with_their_forms() {
+        for id in ["tthc-06", "phu-luc-cchc"] {
+            let template = Template::builtin(id).unwrap();
+            assert!(template.spec.form.is_some(), "{id}");
+            let text = template_to_toml(&template, &[]);
+            assert_eq!(Template::from_toml(&text).unwrap(), template, "{id}");
+        }
     }
 }

@@ -107,10 +107,19 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
     let mut book_votes = [0usize; 2];
     let mut column_votes: HashMap<(usize, u32), [usize; 2]> = HashMap::new();
     let mut shapes: Vec<Vec<Option<TextShape>>> = Vec::with_capacity(sheets.len());
+    // Neighbouring cells share their format: parse a format code once per run of cells.
+    let mut last_format: Option<(String, crate::number::FormatInfo)> = None;
     for (s, sheet) in sheets.iter_mut().enumerate() {
         let mut sheet_shapes = Vec::with_capacity(sheet.cells.len());
         for cell in &mut sheet.cells {
-            let format = cell.number_format.as_deref().map(format_info);
+            let format = cell.number_format.as_deref().map(|code| match &last_format {
+                Some((last, info)) if last == code => *info,
+                _ => {
+                    let info = format_info(code);
+                    last_format = Some((code.to_string(), info));
+                    info
+                }
+            });
             if let (Value::Number(serial), Some(info)) = (&cell.value, &format) {
                 if info.date {
                     if let Some(date) = crate::period::date_from_serial(*serial, raw.is_1904) {

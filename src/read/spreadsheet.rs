@@ -372,6 +372,11 @@ fn decimal_of_f64(value: f64) -> Value {
     if !value.is_finite() {
         return Value::Float(value);
     }
+    // Whole numbers below 2^53 are exact in an f64 and print as their digits: most cells
+    // of a report, read without going through text (negative zero keeps the text path).
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 && value != 0.0 {
+        return Value::Number(Decimal::from(value as i64));
+    }
     let text = format!("{value}");
     match text.parse::<Decimal>() {
         Ok(d) => Value::Number(d),
@@ -474,6 +479,9 @@ mod tests {
         assert_eq!(decimal_of_f64(96.1), Value::Number(Decimal::new(961, 1)));
         assert_eq!(decimal_of_f64(0.721), Value::Number(Decimal::new(721, 3)));
         assert!(matches!(decimal_of_f64(1e300), Value::Float(_)));
+        assert_eq!(decimal_of_f64(5226.0), Value::Number(Decimal::new(5226, 0)));
+        assert_eq!(decimal_of_f64(-42.0), Value::Number(Decimal::new(-42, 0)));
+        assert_eq!(decimal_of_f64(0.0), Value::Number(Decimal::ZERO));
         assert!(matches!(decimal_of_f64(f64::NAN), Value::Float(_)));
     }
 }

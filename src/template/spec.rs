@@ -78,7 +78,7 @@ pub struct TemplateSpec {
 /// `[columns]`): neighbours sharing a group get it merged across them, a leaf shallower than
 /// the deepest path is merged down. The generated form must bind to its own template:
 /// `crossfoot form` refuses a layout the template's `[columns]` or `[rows]` do not find.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSpec {
     /// The sheet's name (default: the template id, cut to Excel's 31 characters).
@@ -127,7 +127,7 @@ fn stt() -> String {
 }
 
 /// What a form column holds on each body row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FormColumnKind {
     /// Numbers: typed on unit and indicator rows, computed where a rule defines them.
@@ -140,7 +140,7 @@ pub enum FormColumnKind {
 }
 
 /// One column of a form.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormColumn {
     /// Its path in the header tree, `Group > Leaf`.
@@ -172,7 +172,7 @@ pub struct FormSection {
 }
 
 /// One row of an indicator list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormLine {
     /// STT (`I`, `1`, `a`), or none for a `- ` child line.
