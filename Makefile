@@ -14,7 +14,7 @@ WASM_PROFILE ?= wasm
 WASM_ARTIFACT := target/$(WASM_TARGET)/$(if $(filter dev,$(WASM_PROFILE)),debug,$(WASM_PROFILE))/crossfoot.wasm
 PORT ?= 8000
 
-.PHONY: setup demo test lint wasm-check web web-tools serve browser-test screenshots
+.PHONY: setup demo test lint wasm-check web web-tools serve browser-test screenshots bench
 
 setup:
 	rustup target add $(WASM_TARGET)
@@ -70,3 +70,8 @@ browser-test: web
 screenshots: web
 	$(CARGO) build --bin crossfoot
 	UPDATE_SCREENSHOTS=1 node --test --test-name-pattern=screenshots tests/browser/page.test.mjs
+
+# The benchmark beside its peers (not part of `make test`: it takes about 15 minutes);
+# writes bench/RESULTS.md.
+bench:
+	bench/run
