@@ -11,6 +11,10 @@ pub use spec::*;
 use crate::error::TemplateError;
 
 /// The built-in templates, `(id, TOML text)`.
+/// The largest template text accepted: real templates are a few kilobytes, so a larger one
+/// is refused before the TOML parser allocates for it.
+const MAX_TEMPLATE_BYTES: usize = 1 << 20;
+
 const BUILTINS: &[(&str, &str)] = &[("tthc-06", include_str!("../../templates/tthc-06.toml"))];
 
 /// A form's template: how to find its table and the rules that must hold.
@@ -39,6 +43,11 @@ impl Template {
     /// A [`TemplateError`] with the line and column of what is wrong: TOML syntax, an
     /// unknown key, a rule whose formula does not parse, or a rule naming an undefined column.
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
+        if text.len() > MAX_TEMPLATE_BYTES {
+            return Err(TemplateError::new(format!(
+                "mẫu biểu quá lớn / the template is larger than {MAX_TEMPLATE_BYTES} bytes"
+            )));
+        }
         let spec: TemplateSpec = toml::from_str(text).map_err(|error| {
             let (line, column) = error
                 .span()

@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod contract;
 mod form06;
+mod hostile;
 mod infer;
 mod localize;
 mod output;
