@@ -63,24 +63,35 @@ pub fn read_workbook_with(
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
-    let raw = if bytes.starts_with(b"PK\x03\x04") {
-        guard::check_zip(bytes, limits)?;
-        read_zip_package(bytes, file_name, limits)?
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        if ole_holds_encrypted_package(bytes) {
-            return Err(ReadError::Encrypted);
-        }
-        spreadsheet::read_xls(bytes, limits)?
-    } else if html::looks_like_html(bytes) {
-        spreadsheet::RawBook {
-            format: SourceFormat::Html,
-            sheets: html::read_html(bytes)?,
-            defined_names: Vec::new(),
-            is_1904: false,
-        }
-    } else {
-        return Err(ReadError::NotAWorkbook);
-    };
+    // calamine can still panic on some damaged files (an out-of-range sector in an OLE
+    // container, found by fuzzing); one file's damage must stay one file's error. (The
+    // wasm build aborts on panic instead; its panic hook reports it.)
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Ok(if bytes.starts_with(b"PK\x03\x04") {
+            guard::check_zip(bytes, limits)?;
+            read_zip_package(bytes, file_name, limits)?
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            if ole_holds_encrypted_package(bytes) {
+                return Err(ReadError::Encrypted);
+            }
+            spreadsheet::read_xls(bytes, limits)?
+        } else if html::looks_like_html(bytes) {
+            spreadsheet::RawBook {
+                format: SourceFormat::Html,
+                sheets: html::read_html(bytes)?,
+                defined_names: Vec::new(),
+                is_1904: false,
+            }
+        } else {
+            return Err(ReadError::NotAWorkbook);
+        })
+    }));
+    let raw = read.unwrap_or_else(|_| {
+        Err(ReadError::Corrupt(
+            "trình đọc không đọc được tệp hỏng này / the reader failed on this damaged file"
+                .to_string(),
+        ))
+    })?;
     check_contents(&raw, limits)?;
     Ok(finish(raw))
 }

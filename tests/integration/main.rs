@@ -2,6 +2,7 @@
 //! the sample workbooks in `tests/fixtures/` and workbooks the tests write with
 //! rust_xlsxwriter.
 
+mod batch;
 mod check;
 mod cli;
 mod common;
@@ -12,4 +13,5 @@ mod infer;
 mod localize;
 mod output;
 mod patch;
+mod property;
 mod read;
