@@ -22,7 +22,7 @@ run_one() {
   local target=$1
   mkdir -p "corpus/$target" "artifacts/$target"
   cargo fuzz run -s none "$target" "corpus/$target" -- \
-    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -max_len=262144 \
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=60 -max_len=262144 \
     -print_final_stats=1 >"artifacts/$target.log" 2>&1 || return 1
 }
 # Two at a time: CI machines have two cores.
