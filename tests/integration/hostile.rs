@@ -128,7 +128,24 @@ fn run_measured(path: &Path) -> (i32, Duration, u64) {
     let mut status = 0;
     // SAFETY: rusage is plain data, and wait4 reaps the child we just spawned.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // Polled, so a child stuck after a failed allocation fails the test instead of
+    // hanging it.
+    let reaped = loop {
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped != 0 {
+            break reaped;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            panic!(
+                "{} hung (out of its {} MB?)",
+                path.display(),
+                MEMORY_LIMIT >> 20
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
     let took = started.elapsed();
     assert_eq!(reaped, pid, "wait4 reaped the child");
     assert!(
