@@ -6,6 +6,7 @@ mod guard;
 mod html;
 mod ods_merges;
 mod spreadsheet;
+mod xls_extent;
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -74,6 +75,7 @@ pub fn read_workbook_with(
             if ole_holds_encrypted_package(bytes) {
                 return Err(ReadError::Encrypted);
             }
+            xls_extent::check_xls(bytes, limits)?;
             spreadsheet::read_xls(bytes, limits)?
         } else if html::looks_like_html(bytes) {
             spreadsheet::RawBook {
