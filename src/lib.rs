@@ -9,6 +9,7 @@
 mod check;
 mod error;
 mod finding;
+mod form;
 mod formula;
 mod infer;
 mod interval;
@@ -29,6 +30,7 @@ mod wasm;
 pub use check::*;
 pub use error::*;
 pub use finding::*;
+pub use form::*;
 pub use formula::*;
 pub use infer::*;
 pub use interval::*;

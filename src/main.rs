@@ -80,6 +80,45 @@ enum Command {
         /// Tệp bảng tính / the workbook
         file: PathBuf,
     },
+    /// Tạo biểu mẫu trống tự kiểm tra từ mẫu biểu / write a blank self-checking form from a
+    /// template
+    #[command(after_help = FORM_HELP)]
+    Form(FormArgs),
+}
+
+const FORM_HELP: &str = "\
+Tệp --units / the --units file (UTF-8):
+  một đơn vị mỗi dòng / one unit per line;
+  hoặc / or  MỤC<TAB>ĐƠN VỊ  (mục theo tên hoặc số: `Cấp huyện`, `II` / a section by label or number);
+  dòng không có mục thuộc mục vừa nêu / a line with no section goes under the last one named;
+  dòng trống và dòng bắt đầu bằng # bị bỏ qua / blank lines and lines starting with # are skipped.
+
+Ví dụ / examples:
+  crossfoot form tthc-06 --period \"Quý IV năm 2022\" -o bieu-06.xlsx
+  crossfoot form tthc-06 --from bao-cao-quy-3.xlsx -o bieu-06-quy-4.xlsx
+  crossfoot form examples/phu-luc-cchc.toml -o phu-luc.xlsx";
+
+#[derive(Debug, Args)]
+struct FormArgs {
+    /// Mẫu biểu: mã có sẵn hoặc tệp .toml / template: a built-in id or a .toml file
+    #[arg(value_name = "ID|FILE")]
+    template: String,
+
+    /// Kỳ báo cáo ghi vào dòng kỳ báo cáo / the reporting period written into the period line
+    #[arg(long, value_name = "TEXT")]
+    period: Option<String>,
+
+    /// Danh sách đơn vị (xem dưới) / the units, one per line (see below)
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    units: Option<PathBuf>,
+
+    /// Lấy đơn vị từ một bảng tính đã nộp / take the units from a filed workbook
+    #[arg(long, value_name = "FILED.xlsx")]
+    from: Option<PathBuf>,
+
+    /// Tệp biểu mẫu ghi ra / the form to write
+    #[arg(short, long, value_name = "OUT.xlsx")]
+    output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +248,7 @@ fn main() -> ExitCode {
         Command::Templates => run_templates(),
         Command::Explain { code } => run_explain(&code, lang),
         Command::Infer { file } => run_infer(&file),
+        Command::Form(args) => run_form(&args),
     }
 }
 
@@ -648,6 +688,64 @@ fn run_templates() -> ExitCode {
         out.push_str(&format!("{id:<12} {title}\n"));
     }
     let _ = io::stdout().lock().write_all(out.as_bytes());
+    ExitCode::SUCCESS
+}
+
+/// `crossfoot form TEMPLATE -o OUT`: reads the template and the units (a list or a filed
+/// workbook), writes the form the library lays out.
+fn run_form(args: &FormArgs) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("{message}");
+        ExitCode::from(EXIT_UNREADABLE)
+    };
+    let template =
+        match template_choice(&args.template) {
+            Ok(TemplateChoice::Given(template)) => *template,
+            Ok(_) => return fail(
+                "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
+                    .to_string(),
+            ),
+            Err(message) => return fail(message),
+        };
+    let sections = if let Some(path) = &args.units {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) => return fail(format!("{}: {}", path.display(), io_message(&error))),
+        };
+        match crossfoot::parse_units(&text, &template) {
+            Ok(sections) => Some(sections),
+            Err(error) => return fail(format!("{}: {error}", path.display())),
+        }
+    } else if let Some(path) = &args.from {
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(error) => return fail(format!("{}: {}", path.display(), io_message(&error))),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let sections = crossfoot::read_workbook(&bytes, &name)
+            .map_err(crossfoot::FormError::Read)
+            .and_then(|book| crossfoot::form_sections_from(&book, &template));
+        match sections {
+            Ok(sections) => Some(sections),
+            Err(error) => return fail(format!("{}: {error}", path.display())),
+        }
+    } else {
+        None
+    };
+    let options = crossfoot::FormOptions {
+        period: args.period.clone(),
+        sections,
+    };
+    let bytes = match crossfoot::form_workbook(&template, &options) {
+        Ok(bytes) => bytes,
+        Err(error) => return fail(error.to_string()),
+    };
+    if let Err(error) = fs::write(&args.output, bytes) {
+        return fail(format!("{}: {}", args.output.display(), io_message(&error)));
+    }
     ExitCode::SUCCESS
 }
 

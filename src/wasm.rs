@@ -273,25 +273,28 @@ pub fn check(
 struct TemplateInfo {
     id: String,
     title: String,
+    /// Whether the template lays out a blank form (`[form]`).
+    form: bool,
 }
 
-/// The built-in templates as `[{id, title}]`.
+/// The built-in templates as `[{id, title, form}]`.
 ///
 /// # Errors
 /// Only if serialisation fails, which plain strings never do.
 #[wasm_bindgen]
 pub fn templates() -> Result<JsValue, JsValue> {
-    let list: Vec<TemplateInfo> = Template::builtins()
+    let list: Vec<TemplateInfo> = Template::all_builtins()
         .into_iter()
-        .map(|(id, title)| TemplateInfo {
-            id: id.to_string(),
-            title,
+        .map(|template| TemplateInfo {
+            form: template.spec.form.is_some(),
+            id: template.id,
+            title: template.title,
         })
         .collect();
     to_js(&list)
 }
 
-/// Parses a user's TOML template and returns `{id, title}`, so the page can show which
+/// Parses a user's TOML template and returns `{id, title, form}`, so the page can show which
 /// template it will use before any workbook is checked.
 ///
 /// # Errors
@@ -300,6 +303,7 @@ pub fn templates() -> Result<JsValue, JsValue> {
 pub fn parse_template(text: &str) -> Result<JsValue, JsValue> {
     let template = Template::from_toml(text).map_err(|error| template_error(&error))?;
     to_js(&TemplateInfo {
+        form: template.spec.form.is_some(),
         id: template.id,
         title: template.title,
     })
@@ -355,6 +359,45 @@ pub fn explain_all(lang: &str) -> Result<JsValue, JsValue> {
         })
         .collect();
     to_js(&docs)
+}
+
+/// The blank self-checking form of a template (`crossfoot form`) as xlsx bytes. `template`
+/// is a built-in id or TOML text; `filed`, when not empty, is a filed workbook (named
+/// `file_name`) whose sections and units the form takes for the next period; `period`
+/// fills the period line (dots when empty).
+///
+/// # Errors
+/// `kind: "template"` for a template that does not parse or is not known, `kind:
+/// "argument"` for `auto`/`none`, `kind: "read"` for an unreadable filed workbook, and
+/// `kind: "form"` when the template has no form or the filed workbook is not this form.
+#[wasm_bindgen]
+pub fn form(
+    template: &str,
+    period: &str,
+    filed: &[u8],
+    file_name: &str,
+) -> Result<js_sys::Uint8Array, JsValue> {
+    let TemplateChoice::Given(template) = template_choice(template)? else {
+        return Err(js_error(
+            "argument",
+            "hãy chọn một mẫu biểu / choose a template",
+            &[],
+        ));
+    };
+    let form_error = |error: crate::FormError| js_error("form", &error.to_string(), &[]);
+    let sections = if filed.is_empty() {
+        None
+    } else {
+        let workbook = read_workbook(filed, file_name).map_err(|error| read_error(&error))?;
+        Some(crate::form_sections_from(&workbook, &template).map_err(form_error)?)
+    };
+    let options = crate::FormOptions {
+        period: (!period.trim().is_empty()).then(|| period.trim().to_string()),
+        sections,
+    };
+    crate::form_workbook(&template, &options)
+        .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()))
+        .map_err(form_error)
 }
 
 // ---------------------------------------------------------------------------------------

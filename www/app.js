@@ -41,6 +41,10 @@ const TEXT = {
     dlAnnotated: 'Tải bảng tính có ghi chú',
     dlFixed: 'Tải bảng tính đã sửa',
     dlCsv: 'Tải danh sách phát hiện (CSV)',
+    dlForm: 'Tải biểu mẫu trống kỳ sau',
+    dlFormTitle: 'Biểu mẫu trống cùng các đơn vị của tệp này; tự tính tổng và tô màu ô sai khi nhập.',
+    formList: 'Biểu mẫu trống tự kiểm tra:',
+    formButton: (id) => `Tải biểu mẫu ${id}`,
     dlSoon: 'Sắp có: chức năng ghi bảng tính đang được hoàn thiện.',
     dlFailed: (m) => `Không tạo được tệp: ${m}`,
     readErrors: {
@@ -99,6 +103,10 @@ const TEXT = {
     dlAnnotated: 'Download annotated workbook',
     dlFixed: 'Download corrected workbook',
     dlCsv: 'Download findings (CSV)',
+    dlForm: 'Download blank form for next period',
+    dlFormTitle: 'A blank form with this file\'s units; it computes its totals and colours wrong cells while it is filled.',
+    formList: 'Blank self-checking forms:',
+    formButton: (id) => `Download form ${id}`,
     dlSoon: 'Coming soon: writing workbooks is being finished.',
     dlFailed: (m) => `Could not make the file: ${m}`,
     readErrors: {
@@ -133,7 +141,7 @@ const state = {
   template: 'auto', // 'auto' | 'none' | built-in id | 'custom'
   custom: null, // { text, id, title, file }
   builtins: [],
-  caps: { annotated: false, fixed: false },
+  caps: { annotated: false, fixed: false, form: false },
   docs: {},
   files: [],
   nextId: 1,
@@ -312,6 +320,50 @@ function fillTemplateSelect() {
   );
   select.value = state.template;
   showTemplateStatus();
+  fillFormList();
+}
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+// A blank self-checking form beside each built-in template that lays one out.
+function fillFormList() {
+  const list = $('#form-list');
+  const texts = t();
+  $('#form-list-label').textContent = texts.formList;
+  const withForm = state.caps.form ? state.builtins.filter((tpl) => tpl.form) : [];
+  list.replaceChildren(...withForm.map((tpl) => {
+    const button = el('button', { type: 'button', text: texts.formButton(tpl.id) });
+    button.dataset.testid = 'download-form';
+    button.dataset.template = tpl.id;
+    button.title = tpl.title;
+    button.onclick = () => downloadForm(button, { template: tpl.id }, `${tpl.id}.form.xlsx`);
+    const item = el('li', {});
+    item.append(button);
+    return item;
+  }));
+  $('#form-list-box').hidden = withForm.length === 0;
+}
+
+async function downloadForm(button, request, name, onError) {
+  button.disabled = true;
+  try {
+    const out = await pool.request({ type: 'form', period: '', ...request });
+    download(out, name, XLSX_TYPE);
+  } catch (error) {
+    button.title = t().dlFailed(errorMessage(error));
+    if (onError) onError(button.title);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// The template a checked file's next-period form is written from: the user's own TOML
+// when it lays out a form, else the built-in the check found.
+function formTemplateOf(entry) {
+  const used = entry.checkedWith && entry.checkedWith.template;
+  if (used && used.includes('\n')) return /^\s*\[form\]/m.test(used) ? used : null;
+  const id = entry.result && entry.result.template;
+  return state.builtins.some((tpl) => tpl.id === id && tpl.form) ? id : null;
 }
 
 function templateLabel() {
@@ -525,7 +577,7 @@ function setupDownloads(entry) {
         const out = await pool.request({
           type: kind, bytes: entry.bytes.slice(0), name: entry.name, template, lang, checkedAt: new Date().toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB'),
         });
-        download(out, `${baseName(entry.name)}${suffix}`, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+        download(out, `${baseName(entry.name)}${suffix}`, XLSX_TYPE);
       } catch (error) {
         button.title = texts.dlFailed(errorMessage(error));
         $('.cell-info', article).textContent = button.title;
@@ -534,6 +586,17 @@ function setupDownloads(entry) {
       }
     } : null;
   }
+  const formButton = $('.dl-form', article);
+  const formTemplate = state.caps.form ? formTemplateOf(entry) : null;
+  formButton.textContent = texts.dlForm;
+  formButton.hidden = !formTemplate;
+  formButton.title = texts.dlFormTitle;
+  formButton.onclick = formTemplate ? () => downloadForm(
+    formButton,
+    { template: formTemplate, bytes: entry.bytes.slice(0), name: entry.name },
+    `${baseName(entry.name)}.form.xlsx`,
+    (message) => { $('.cell-info', article).textContent = message; },
+  ) : null;
   const csv = $('.dl-csv', article);
   csv.textContent = texts.dlCsv;
   csv.onclick = () => download(`\uFEFF${entry.result.csv}`, `${baseName(entry.name)}.findings.csv`, 'text/csv;charset=utf-8');

@@ -31,6 +31,7 @@ self.onmessage = async (event) => {
           caps: {
             annotated: typeof core.annotated === 'function',
             fixed: typeof core.fixed === 'function',
+            form: typeof core.form === 'function',
           },
         };
         break;
@@ -49,6 +50,14 @@ self.onmessage = async (event) => {
       case 'fixed': {
         const { bytes, name, template, lang, checkedAt } = event.data;
         const out = core[type](new Uint8Array(bytes), name, template, lang, checkedAt);
+        result = out.buffer;
+        transfer = [out.buffer];
+        break;
+      }
+      case 'form': {
+        const { template, period, bytes, name } = event.data;
+        const filed = bytes ? new Uint8Array(bytes) : new Uint8Array(0);
+        const out = core.form(template, period || '', filed, name || '');
         result = out.buffer;
         transfer = [out.buffer];
         break;

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use crate::finding::{Applicability, Severity};
 use crate::formula::{parse_formula, EvalValue, Expr, Reference};
-use crate::model::{column_letters, CellRef, Workbook};
+use crate::model::{column_letters, CellRef, Sheet, Workbook};
 use crate::number::Rounding;
 use crate::output::LiveFormula;
 use crate::template::{Bound, Scope, Template};
@@ -38,6 +38,9 @@ pub fn live_formulas(
     let Some((template, bound)) = choose_template(workbook, choice) else {
         return Vec::new();
     };
+    let Some(parsed) = parse_rules(&template) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (index, sheet_bound) in &bound {
         let Some(sheet) = workbook.sheets.get(*index) else {
@@ -51,36 +54,7 @@ pub fn live_formulas(
             .filter(|fix| fix.applicability == Applicability::Safe)
             .flat_map(|fix| fix.edits.iter().map(|e| (e.cell, e.value)))
             .collect();
-        let parsed: Vec<ParsedRule> = template
-            .spec
-            .rules
-            .iter()
-            .filter_map(|rule| ParsedRule::parse(rule).ok())
-            .collect();
-        if parsed.len() != template.spec.rules.len() {
-            continue;
-        }
-        let evaluator = Evaluator {
-            sheet,
-            bound: sheet_bound,
-            spec: &template.spec,
-            rules: &parsed,
-        };
-        // Sums of rows first: a section row's received is its rows' sum, not its parts.
-        let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
-        let relations = evaluator.relations();
-        for relation in relations.iter().filter(|r| !r.children.is_empty()) {
-            if let Some((at, expr)) = sum_formula(relation) {
-                formulas.entry(at).or_insert(expr);
-            }
-        }
-        for relation in relations.iter().filter(|r| r.children.is_empty()) {
-            if let Some((at, expr)) =
-                defining_formula(&template, sheet_bound, &parsed, relation, sheet)
-            {
-                formulas.entry(at).or_insert(expr);
-            }
-        }
+        let (evaluator, formulas) = rule_formulas(&template, sheet, sheet_bound, &parsed);
         for (at, expr) in formulas {
             if sheet.cell(at).is_some_and(|c| c.formula.is_some()) {
                 continue;
@@ -98,6 +72,50 @@ pub fn live_formulas(
         }
     }
     out
+}
+
+/// Every rule of the template parsed, or `None` when one does not parse (a template read
+/// through [`Template::from_toml`] always parses).
+pub(crate) fn parse_rules(template: &Template) -> Option<Vec<ParsedRule>> {
+    template
+        .spec
+        .rules
+        .iter()
+        .map(|rule| ParsedRule::parse(rule).ok())
+        .collect()
+}
+
+/// The one place a rule becomes an Excel formula: for a template bound to a sheet, each
+/// cell a rule defines with the formula that computes it — section and grand totals as
+/// sums of their rows (hierarchy rules), then row totals, rates and differences from
+/// error-severity `cell = expression` rules. Shared by `--live-totals` and the
+/// self-checking forms; the evaluator returned computes the formulas' values.
+pub(crate) fn rule_formulas<'a>(
+    template: &'a Template,
+    sheet: &'a Sheet,
+    bound: &'a Bound,
+    parsed: &'a [ParsedRule],
+) -> (Evaluator<'a>, BTreeMap<CellRef, Expr>) {
+    let evaluator = Evaluator {
+        sheet,
+        bound,
+        spec: &template.spec,
+        rules: parsed,
+    };
+    // Sums of rows first: a section row's received is its rows' sum, not its parts.
+    let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
+    let relations = evaluator.relations();
+    for relation in relations.iter().filter(|r| !r.children.is_empty()) {
+        if let Some((at, expr)) = sum_formula(relation) {
+            formulas.entry(at).or_insert(expr);
+        }
+    }
+    for relation in relations.iter().filter(|r| r.children.is_empty()) {
+        if let Some((at, expr)) = defining_formula(template, bound, parsed, relation, sheet) {
+            formulas.entry(at).or_insert(expr);
+        }
+    }
+    (evaluator, formulas)
 }
 
 /// `SUM(C11:C26)` for a contiguous block of rows, `C10+C27+C40` otherwise.
@@ -133,7 +151,7 @@ fn defining_formula(
     bound: &Bound,
     parsed: &[ParsedRule],
     relation: &Relation,
-    sheet: &crate::model::Sheet,
+    sheet: &Sheet,
 ) -> Option<(CellRef, Expr)> {
     let rule = template.spec.rules.get(relation.rule)?;
     let parsed_rule = parsed.get(relation.rule)?;
@@ -173,7 +191,7 @@ fn defining_formula(
     Some((target, expr))
 }
 
-fn names_of(bound: &Bound, row: Option<u32>) -> HashMap<String, CellRef> {
+pub(crate) fn names_of(bound: &Bound, row: Option<u32>) -> HashMap<String, CellRef> {
     let mut names: HashMap<String, CellRef> = bound.cells.clone().into_iter().collect();
     if let Some(row) = row {
         for (name, col) in &bound.columns {
@@ -184,7 +202,7 @@ fn names_of(bound: &Bound, row: Option<u32>) -> HashMap<String, CellRef> {
 }
 
 /// The expression with every name replaced by its cell; `None` if a name is unknown.
-fn substitute(expr: &Expr, names: &HashMap<String, CellRef>) -> Option<Expr> {
+pub(crate) fn substitute(expr: &Expr, names: &HashMap<String, CellRef>) -> Option<Expr> {
     Some(match expr {
         Expr::Reference(Reference::Name(name)) => {
             let at = names.get(name).copied().or_else(|| {

@@ -208,33 +208,43 @@ impl<'a> Localizer<'a> {
             .collect()
     }
 
-    /// The cells a relation depends on: those it reads, and the inputs of the formulas among
-    /// them (a formula total is wrong because one of its inputs is).
+    /// The cells a relation depends on: all those it reads, and the inputs of the formulas
+    /// among them (a formula total is wrong because one of its inputs is), as many of
+    /// those as localization considers.
     fn extended_cells(&self, i: usize) -> BTreeSet<CellRef> {
-        let mut cells: BTreeSet<CellRef> = BTreeSet::new();
-        let Some(evaluation) = self.evaluations.get(i) else {
-            return cells;
-        };
-        let mut stack: Vec<CellRef> = evaluation.cells.clone();
+        let direct = self.direct(i);
+        let mut cells: BTreeSet<CellRef> = direct.iter().copied().collect();
+        let mut stack: Vec<CellRef> = direct
+            .iter()
+            .copied()
+            .filter(|&at| self.graph.is_formula(at))
+            .collect();
+        let mut expanded = 0usize;
         while let Some(cell) = stack.pop() {
-            if cells.len() > MAX_CANDIDATES * 4 || !cells.insert(cell) {
+            let Some(expr) = self.graph.formulas.get(&cell) else {
                 continue;
-            }
-            if let Some(expr) = self.graph.formulas.get(&cell) {
-                for reference in references(expr) {
-                    match reference {
-                        Reference::Cell { sheet: None, at } => stack.push(at),
-                        Reference::Range { sheet: None, range } => {
-                            for row in range.first.row..=range.last.row.min(range.first.row + 2_000)
-                            {
-                                for col in
-                                    range.first.col..=range.last.col.min(range.first.col + 50)
-                                {
-                                    stack.push(CellRef::new(row, col));
-                                }
-                            }
-                        }
-                        _ => {}
+            };
+            for reference in references(expr) {
+                let inputs: Vec<CellRef> = match reference {
+                    Reference::Cell { sheet: None, at } => vec![at],
+                    Reference::Range { sheet: None, range } => {
+                        let last_row = range.last.row.min(range.first.row.saturating_add(2_000));
+                        let last_col = range.last.col.min(range.first.col.saturating_add(50));
+                        (range.first.row..=last_row)
+                            .flat_map(|row| {
+                                (range.first.col..=last_col).map(move |col| CellRef::new(row, col))
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                for input in inputs {
+                    if expanded >= MAX_CANDIDATES * 4 {
+                        return cells;
+                    }
+                    if cells.insert(input) {
+                        expanded += 1;
+                        stack.push(input);
                     }
                 }
             }
@@ -384,52 +394,13 @@ impl<'a> Localizer<'a> {
     }
 
     fn explain_group(&self, group: &[usize]) -> Option<Explanation> {
-        // Candidates are the cells the violated relations read themselves: a wrong cell
-        // breaks at least its own row's relation. (The formulas' inputs only group them.)
-        let direct = |i: usize| {
-            self.evaluations
-                .get(i)
-                .map(|e| e.cells.clone())
-                .unwrap_or_default()
-        };
-        let mut candidates: BTreeSet<CellRef> = BTreeSet::new();
-        for &i in group {
-            candidates.extend(direct(i));
-            if candidates.len() > MAX_CANDIDATES {
-                break;
-            }
-        }
-        // Every single change that repairs something and breaks nothing.
-        let mut singles: Vec<(Change, Vec<usize>)> = Vec::new();
-        let mut seen: HashSet<(CellRef, Decimal)> = HashSet::new();
-        for cell in candidates.into_iter().take(MAX_CANDIDATES) {
-            let Some((current, decimals)) = self.candidate_value(cell) else {
-                continue;
-            };
-            for &i in group {
-                if !direct(i).contains(&cell) {
-                    continue;
-                }
-                let Some(value) = self.solve(i, cell, current, decimals) else {
-                    continue;
-                };
-                if !seen.insert((cell, value)) {
-                    continue;
-                }
-                if let Some(repaired) = self.try_changes(&HashMap::from([(cell, value)]), group) {
-                    if !repaired.is_empty() {
-                        singles.push((self.change(cell, current, value), repaired));
-                    }
-                }
-            }
-        }
-
-        let complete: Vec<(Vec<Change>, Vec<usize>)> = singles
-            .iter()
-            .filter(|(_, repaired)| repaired.len() == group.len())
-            .map(|(change, repaired)| (vec![change.clone()], repaired.clone()))
-            .collect();
+        // One cell that explains the whole group is read by every relation of it: look for
+        // those among the cells of the group's smallest relation first. Only when none
+        // exists are all the cells tried, singly and in pairs (a section total reads
+        // thousands of cells: that scan is what costs).
+        let complete = self.complete_singles(group);
         let complete = if complete.is_empty() {
+            let singles = self.singles(group);
             self.pairs(&singles, group)
         } else {
             complete
@@ -438,6 +409,106 @@ impl<'a> Localizer<'a> {
             return None;
         }
         Some(self.choose(complete, group))
+    }
+
+    /// The cells a relation reads itself.
+    fn direct(&self, i: usize) -> &[CellRef] {
+        self.evaluations.get(i).map_or(&[], |e| e.cells.as_slice())
+    }
+
+    /// Every relation whose value depends on `cell`: those that read it, and those that
+    /// read a formula computed from it.
+    fn dependent_relations(&self, cell: CellRef) -> BTreeSet<usize> {
+        let mut relations = BTreeSet::new();
+        let mut seen: HashSet<CellRef> = HashSet::new();
+        let mut stack = vec![cell];
+        while let Some(at) = stack.pop() {
+            if seen.len() > MAX_CANDIDATES * 4 || !seen.insert(at) {
+                continue;
+            }
+            if let Some(readers) = self.readers.get(&at) {
+                relations.extend(readers.iter().copied());
+            }
+            if let Some(dependents) = self.graph.dependents.get(&at) {
+                stack.extend(dependents.iter().copied());
+            }
+        }
+        relations
+    }
+
+    /// Whether relation `i` reads `cell` itself.
+    fn reads(&self, i: usize, cell: CellRef) -> bool {
+        self.readers.get(&cell).is_some_and(|r| r.contains(&i))
+    }
+
+    /// The changes of `cell` that repair some relation of the group and break nothing, one
+    /// per value solved from a relation that reads it (`seen` skips values already tried).
+    fn changes_at(
+        &self,
+        cell: CellRef,
+        group: &[usize],
+        seen: &mut HashSet<(CellRef, Decimal)>,
+    ) -> Vec<(Change, Vec<usize>)> {
+        let Some((current, decimals)) = self.candidate_value(cell) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for &i in group.iter().filter(|&&i| self.reads(i, cell)) {
+            let Some(value) = self.solve(i, cell, current, decimals) else {
+                continue;
+            };
+            if !seen.insert((cell, value)) {
+                continue;
+            }
+            if let Some(repaired) = self.try_changes(&HashMap::from([(cell, value)]), group) {
+                if !repaired.is_empty() {
+                    found.push((self.change(cell, current, value), repaired));
+                }
+            }
+        }
+        found
+    }
+
+    /// The single changes that repair every relation of the group.
+    fn complete_singles(&self, group: &[usize]) -> Vec<(Vec<Change>, Vec<usize>)> {
+        let Some(&smallest) = group.iter().min_by_key(|&&i| self.direct(i).len()) else {
+            return Vec::new();
+        };
+        let mut seen = HashSet::new();
+        let mut found = Vec::new();
+        for cell in self.extended_cells(smallest) {
+            let dependent = self.dependent_relations(cell);
+            if !group.iter().all(|i| dependent.contains(i)) {
+                continue;
+            }
+            found.extend(
+                self.changes_at(cell, group, &mut seen)
+                    .into_iter()
+                    .filter(|(_, repaired)| repaired.len() == group.len())
+                    .map(|(change, repaired)| (vec![change], repaired)),
+            );
+        }
+        found
+    }
+
+    /// Every single change, among the cells the group's relations read themselves, that
+    /// repairs something and breaks nothing: the parts pairs are made of.
+    fn singles(&self, group: &[usize]) -> Vec<(Change, Vec<usize>)> {
+        // A wrong cell breaks at least its own row's relation. (The formulas' inputs only
+        // group relations.)
+        let mut candidates: BTreeSet<CellRef> = BTreeSet::new();
+        for &i in group {
+            candidates.extend(self.direct(i).iter().copied());
+            if candidates.len() > MAX_CANDIDATES {
+                break;
+            }
+        }
+        let mut seen = HashSet::new();
+        candidates
+            .into_iter()
+            .take(MAX_CANDIDATES)
+            .flat_map(|cell| self.changes_at(cell, group, &mut seen))
+            .collect()
     }
 
     /// Pairs of single changes that together repair the whole group.
@@ -459,10 +530,8 @@ impl<'a> Localizer<'a> {
                 let covers = group.iter().all(|&i| {
                     repaired_a.contains(&i)
                         || repaired_b.contains(&i)
-                        || self
-                            .evaluations
-                            .get(i)
-                            .is_some_and(|e| e.cells.contains(&a.cell) || e.cells.contains(&b.cell))
+                        || self.reads(i, a.cell)
+                        || self.reads(i, b.cell)
                 });
                 if !covers {
                     continue;

@@ -15,13 +15,15 @@ use rust_decimal::Decimal;
 
 pub use codes::*;
 pub use live::live_formulas;
+pub(crate) use live::{names_of, parse_rules, rule_formulas, substitute};
 
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::Layout;
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::Convention;
 use crate::template::{bind, recognizes, Bound, Scope, Template};
-use relations::{Comparison, Evaluation, Evaluator, Outcome, ParsedRule, RuleBody};
+pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
+use relations::{Evaluation, Evaluator, Outcome};
 use shown::{show_interval, show_number};
 
 /// Which template to check with.

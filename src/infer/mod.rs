@@ -256,6 +256,7 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         blanks: Default::default(),
         checks: Default::default(),
         rules,
+        form: None,
     };
     let _ = unlabelled;
     Some(InferredTemplate {

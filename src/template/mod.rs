@@ -10,12 +10,20 @@ pub use spec::*;
 
 use crate::error::TemplateError;
 
-/// The built-in templates, `(id, TOML text)`.
 /// The largest template text accepted: real templates are a few kilobytes, so a larger one
 /// is refused before the TOML parser allocates for it.
 const MAX_TEMPLATE_BYTES: usize = 1 << 20;
 
-const BUILTINS: &[(&str, &str)] = &[("tthc-06", include_str!("../../templates/tthc-06.toml"))];
+/// The built-in templates, `(id, TOML text)`. The indicator appendix stays in `examples/`,
+/// where the README shows it as the model of a template an office writes; it is built in
+/// so that its forms, and filed appendices, are recognised without `--template`.
+const BUILTINS: &[(&str, &str)] = &[
+    ("tthc-06", include_str!("../../templates/tthc-06.toml")),
+    (
+        "phu-luc-cchc",
+        include_str!("../../examples/phu-luc-cchc.toml"),
+    ),
+];
 
 /// A form's template: how to find its table and the rules that must hold.
 ///

@@ -47,6 +47,145 @@ pub struct TemplateSpec {
     /// The relations that must hold.
     #[serde(default, rename = "rule")]
     pub rules: Vec<RuleSpec>,
+    /// How `crossfoot form` lays out this form blank (optional; a template without it
+    /// checks as before but cannot print a form).
+    #[serde(default)]
+    pub form: Option<FormSpec>,
+}
+
+/// The official layout of a form, for writing it blank (`crossfoot form`): the lines above
+/// the table, the header tree, the section and unit rows (table forms) or the indicator
+/// lines (lists), and the signature block. Totals, rates and checks come from the rules.
+///
+/// ```toml
+/// [form]
+/// corner = ["Biểu số 06/VPCP/KSTT"]            # top right, from row 1
+/// title = ["TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"]
+/// period = "Kỳ báo cáo: {period}"               # {period} is `--period`
+/// label = "Lĩnh vực, đơn vị giải quyết"         # header of the label column
+/// total = "TỔNG CỘNG"                          # grand-total row, under the header
+/// columns = [                                  # left to right after STT and label
+///   { header = "Số hồ sơ nhận giải quyết > Tổng số" },
+///   { header = "Tỷ lệ giải quyết đúng hạn (%)", format = "0.0" },
+/// ]
+/// [[form.sections]]
+/// number = "I"
+/// label = "Cấp tỉnh"
+/// units = ["Sở Nội vụ", "Sở Tư pháp"]
+/// ```
+///
+/// A column's `header` is its path in the header tree (`Group > Leaf`, the syntax of
+/// `[columns]`): neighbours sharing a group get it merged across them, a leaf shallower than
+/// the deepest path is merged down. The generated form must bind to its own template:
+/// `crossfoot form` refuses a layout the template's `[columns]` or `[rows]` do not find.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSpec {
+    /// The sheet's name (default: the template id, cut to Excel's 31 characters).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Lines at the top left (the issuing office), one row each from row 1.
+    #[serde(default)]
+    pub issuer: Vec<String>,
+    /// Lines at the top right (the form's number), one row each from row 1.
+    #[serde(default)]
+    pub corner: Vec<String>,
+    /// Title lines, centred across the table.
+    #[serde(default)]
+    pub title: Vec<String>,
+    /// The period line under the title; `{period}` is replaced by the period given (or
+    /// dots to fill in by hand).
+    #[serde(default)]
+    pub period: Option<String>,
+    /// Header of the STT column.
+    #[serde(default = "stt")]
+    pub stt: String,
+    /// Header of the label column.
+    pub label: String,
+    /// The columns after the label, left to right.
+    pub columns: Vec<FormColumn>,
+    /// Label of the grand-total row written under the header (table forms).
+    #[serde(default)]
+    pub total: Option<String>,
+    /// Section rows with their default units (table forms); a section with an empty label
+    /// writes its units without a section row.
+    #[serde(default)]
+    pub sections: Vec<FormSection>,
+    /// The rows of an indicator list, top to bottom (list forms).
+    #[serde(default)]
+    pub lines: Vec<FormLine>,
+    /// Signature block, left side (under the label column).
+    #[serde(default)]
+    pub sign_left: Vec<String>,
+    /// Signature block, right side (over the last columns).
+    #[serde(default)]
+    pub sign_right: Vec<String>,
+}
+
+fn stt() -> String {
+    "STT".to_string()
+}
+
+/// What a form column holds on each body row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormColumnKind {
+    /// Numbers: typed on unit and indicator rows, computed where a rule defines them.
+    #[default]
+    Value,
+    /// The unit of measure of an indicator line (`Đơn vị tính`).
+    Unit,
+    /// Free text to fill in (`Ghi chú`).
+    Note,
+}
+
+/// One column of a form.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormColumn {
+    /// Its path in the header tree, `Group > Leaf`.
+    pub header: String,
+    /// What it holds.
+    #[serde(default)]
+    pub kind: FormColumnKind,
+    /// Number format of its cells (default `#,##0`).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Width in characters (default 11).
+    #[serde(default)]
+    pub width: Option<f64>,
+}
+
+/// A section row and the unit rows under it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSection {
+    /// Its number in the STT column (`I`, `II`).
+    #[serde(default)]
+    pub number: String,
+    /// Its label (`Cấp tỉnh`); empty for units with no section row.
+    #[serde(default)]
+    pub label: String,
+    /// The unit rows under it.
+    #[serde(default)]
+    pub units: Vec<String>,
+}
+
+/// One row of an indicator list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormLine {
+    /// STT (`I`, `1`, `a`), or none for a `- ` child line.
+    #[serde(default)]
+    pub stt: Option<String>,
+    /// The label, as the template's `[rows]` find it.
+    pub label: String,
+    /// Unit of measure; a line without one is a heading with no figure.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Number format of its figure (default `#,##0`).
+    #[serde(default)]
+    pub format: Option<String>,
 }
 
 /// Labels that tell the form apart.

@@ -356,6 +356,40 @@ test('downloads: findings as CSV, workbook buttons present', async () => {
   await context.close();
 });
 
+test('blank forms: beside each template and each checked file, recognised and clean', async () => {
+  const { context, page } = await openPage();
+  // Beside each built-in template that lays out a form.
+  for (const id of ['tthc-06', 'phu-luc-cchc']) {
+    const button = page.locator(`#form-list [data-testid="download-form"][data-template="${id}"]`);
+    assert.equal(await button.count(), 1, `a form button for ${id}`);
+    const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    assert.equal(file.suggestedFilename(), `${id}.form.xlsx`);
+    const saved = path.join(tmpdir(), `crossfoot-${process.pid}-${id}.form.xlsx`);
+    await file.saveAs(saved);
+    const report = JSON.parse(execFileSync(CLI, ['check', '--format', 'json', saved], { encoding: 'utf8' }));
+    assert.equal(report.files[0].template, id, 'the CLI finds the template by itself');
+    assert.deepEqual(report.files[0].findings, [], 'a blank form reports nothing');
+  }
+  // Beside a checked file: next period's form with the file's units.
+  const name = 'tthc-06-q3-2022.xlsx';
+  await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+  await waitChecked(page, [name]);
+  const button = card(page, name).locator('[data-testid="download-form"]');
+  assert.equal(await button.isVisible(), true);
+  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  assert.equal(file.suggestedFilename(), 'tthc-06-q3-2022.form.xlsx');
+  const saved = path.join(tmpdir(), `crossfoot-${process.pid}-next.form.xlsx`);
+  await file.saveAs(saved);
+  const report = JSON.parse(execFileSync(CLI, ['check', '--format', 'json', saved], { encoding: 'utf8' }));
+  assert.equal(report.files[0].template, 'tthc-06');
+  assert.deepEqual(report.files[0].findings, []);
+  const model = execFileSync(DUMP, [saved], { encoding: 'utf8' });
+  for (const unit of ['Sở Công Thương', 'Huyện Châu Thành', 'Các xã thuộc huyện Lai Vung']) {
+    assert.ok(model.includes(unit), `the form lists ${unit}`);
+  }
+  await context.close();
+});
+
 test('no request leaves the page origin, and none at all after load', async () => {
   const context = await browser.newContext();
   const requests = [];

@@ -187,13 +187,13 @@ fn the_06_form_without_its_template_finds_the_same_relations_and_warnings() {
 // Generated budget tables.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lang {
+pub(crate) enum Lang {
     Vi,
     En,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Inject {
+pub(crate) enum Inject {
     Nothing,
     /// A unit's `remaining` typed 1.000 too high.
     Detail,
@@ -211,7 +211,7 @@ enum Inject {
 
 /// A budget table: `sections` of `(plan, spent)` units. Returns the workbook and the cell
 /// the injected error is expected at.
-fn budget_table(
+pub(crate) fn budget_table(
     lang: Lang,
     sections: &[Vec<(i64, i64)>],
     formulas: bool,

@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod common;
 mod contract;
+mod form;
 mod form06;
 mod hostile;
 mod infer;

@@ -3,7 +3,7 @@
 //! `--annotate`, `--fix` and `--summary` write their files (and report a folder it cannot
 //! write with exit code 2); LibreOffice, when installed, opens what we write.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crossfoot::{
@@ -12,7 +12,7 @@ use crossfoot::{
     SourceFormat, TemplateChoice, Value, Workbook,
 };
 
-use crate::common::{fixture, read_fixture};
+use crate::common::{csv_at, fixture, libreoffice_csv, read_fixture};
 
 const REBUILT: [(&str, SourceFormat); 3] = [
     ("tthc-06-q3-2022.xls", SourceFormat::Xls),
@@ -330,80 +330,6 @@ fn cli_single_stems_and_an_unwritable_folder() {
 
 // ---------------------------------------------------------------------------------------
 // LibreOffice
-
-/// Converts `xlsx` to CSV (its first sheet, UTF-8) with headless LibreOffice; `None` with a
-/// printed reason when LibreOffice is not installed.
-fn libreoffice_csv(xlsx: &Path, work: &Path) -> Option<Vec<Vec<String>>> {
-    let Some(program) = ["libreoffice", "soffice"]
-        .into_iter()
-        .find(|name| Command::new(name).arg("--version").output().is_ok())
-    else {
-        println!("skipped: LibreOffice (libreoffice/soffice) is not on PATH");
-        return None;
-    };
-    let profile = work.join("lo-profile");
-    let output = Command::new(program)
-        .arg(format!(
-            "-env:UserInstallation=file://{}",
-            profile.display()
-        ))
-        .args([
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76",
-        ])
-        .arg("--outdir")
-        .arg(work)
-        .arg(xlsx)
-        .output()
-        .expect("LibreOffice runs");
-    let csv_path: PathBuf = work.join(xlsx.with_extension("csv").file_name().expect("name"));
-    let text = std::fs::read_to_string(&csv_path).unwrap_or_else(|e| {
-        panic!(
-            "LibreOffice wrote no CSV ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    Some(parse_csv(&text))
-}
-
-/// A small RFC 4180 reader (quoted fields, doubled quotes, newlines inside quotes).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows
-}
-
-fn csv_at(rows: &[Vec<String>], at: CellRef) -> &str {
-    rows.get(at.row as usize)
-        .and_then(|row| row.get(at.col as usize))
-        .map_or("", String::as_str)
-}
 
 #[test]
 fn libreoffice_opens_the_rebuilt_workbook_and_the_summary() {

@@ -5,7 +5,7 @@
 //! the output (skipped with a reason when `libreoffice` is not installed).
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::Path;
 use std::process::Command;
 
@@ -16,7 +16,7 @@ use crossfoot::{
 use quick_xml::events::Event;
 use rust_xlsxwriter::{Format, FormatBorder, Note};
 
-use crate::common::{at, fixture};
+use crate::common::{at, fixture, rezip};
 
 struct Part {
     data: Vec<u8>,
@@ -538,25 +538,6 @@ fn annotating_a_written_workbook_keeps_its_notes_and_layout() {
         .expect("cell")
         .formula
         .is_none());
-}
-
-fn rezip(bytes: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
-    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..archive.len() {
-        let mut file = archive.by_index(i).expect("entry");
-        let name = file.name().expect("name").to_string();
-        let mut data = Vec::new();
-        file.read_to_end(&mut data).expect("read");
-        if name == part {
-            data = edit(String::from_utf8(data).expect("utf8")).into_bytes();
-        }
-        writer.start_file(name.as_str(), options).expect("start");
-        writer.write_all(&data).expect("write");
-    }
-    writer.finish().expect("finish").into_inner()
 }
 
 #[test]

@@ -1,0 +1,336 @@
+//! Where everything of a blank form goes: the lines above the table, the merged header
+//! tree, the column-number row, the body rows (total, sections, units, or indicator lines)
+//! and the signature block, as positioned cells with their look. No rule is read here.
+
+use std::collections::BTreeMap;
+
+use crate::model::{CellRange, CellRef};
+use crate::template::{FormColumnKind, FormSection, FormSpec};
+
+/// How a planned cell looks (the writer turns it into an Excel format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Look {
+    /// Issuing office, top left: bold, centred over its columns.
+    Issuer,
+    /// Form number, top right: italic.
+    Corner,
+    /// Title: bold, large, centred across the table.
+    Title,
+    /// The period line: italic, centred.
+    Period,
+    /// A header cell: bold, centred, wrapped, bordered, shaded.
+    Header,
+    /// The `(1) (2) …` row: italic, centred, bordered.
+    ColumnNumber,
+    /// A body text cell (STT, label, unit of measure, note); bold on total and section rows.
+    Text { bold: bool },
+    /// A body number cell with its number format; bold on total and section rows.
+    Number { bold: bool },
+    /// The signature block: bold for its first line, centred.
+    Sign { first: bool },
+}
+
+/// One planned cell: its text (or none for a number cell to compute or fill in).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Planned {
+    /// The text written, if any.
+    pub text: Option<String>,
+    /// Its look.
+    pub look: Look,
+    /// Number format of a number cell.
+    pub number_format: Option<String>,
+    /// Whether the cell takes a figure (a value column on a body row).
+    pub figure: bool,
+    /// Whether an office types in it when no rule computes it (unit rows, indicator
+    /// lines, notes); figures of total and section rows are computed or left locked.
+    pub typed: bool,
+}
+
+/// The whole form, positioned.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The sheet's name.
+    pub sheet: String,
+    /// Every written cell by position (a merged range's text at its first cell).
+    pub cells: BTreeMap<CellRef, Planned>,
+    /// Merged ranges.
+    pub merges: Vec<CellRange>,
+    /// First header row.
+    pub header_first: u32,
+    /// The column-number row (the last row of the header block).
+    pub number_row: u32,
+    /// Whether the form is a table of units (frozen label columns) rather than a list.
+    pub table: bool,
+    /// Column widths in characters, from column A.
+    pub widths: Vec<f64>,
+}
+
+const STT_COL: u32 = 0;
+const LABEL_COL: u32 = 1;
+const DEFAULT_FORMAT: &str = "#,##0";
+
+/// Lays out `spec` with `sections` as its units (table forms) and `period` in its period line.
+pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], period: &str) -> Plan {
+    let last_col = LABEL_COL + spec.columns.len() as u32;
+    let mut plan = Plan {
+        sheet,
+        cells: BTreeMap::new(),
+        merges: Vec::new(),
+        header_first: 0,
+        number_row: 0,
+        table: spec.lines.is_empty(),
+        widths: std::iter::once(6.0)
+            .chain(std::iter::once(if spec.lines.is_empty() {
+                36.0
+            } else {
+                60.0
+            }))
+            .chain(spec.columns.iter().map(|c| c.width.unwrap_or(11.0)))
+            .collect(),
+    };
+
+    // The lines above the table: issuer at the left, form number at the right, both from
+    // row 1; a blank row after an issuer; the title and period lines; a blank row.
+    let side = 2.min(last_col);
+    for (row, line) in spec.issuer.iter().enumerate() {
+        plan.merged(row as u32, 0, row as u32, side, line, Look::Issuer);
+    }
+    let corner_first = last_col.saturating_sub(2).max(side + 1).min(last_col);
+    for (row, line) in spec.corner.iter().enumerate() {
+        plan.merged(
+            row as u32,
+            corner_first,
+            row as u32,
+            last_col,
+            line,
+            Look::Corner,
+        );
+    }
+    let mut row = spec.issuer.len().max(spec.corner.len()) as u32;
+    if !spec.issuer.is_empty() {
+        row += 1;
+    }
+    for line in &spec.title {
+        plan.merged(row, 0, row, last_col, line, Look::Title);
+        row += 1;
+    }
+    if let Some(pattern) = &spec.period {
+        plan.merged(
+            row,
+            0,
+            row,
+            last_col,
+            &pattern.replace("{period}", period),
+            Look::Period,
+        );
+        row += 1;
+    }
+    row += 1;
+
+    // The header tree.
+    plan.header_first = row;
+    let paths: Vec<Vec<String>> = spec
+        .columns
+        .iter()
+        .map(|c| c.header.split('>').map(|p| p.trim().to_string()).collect())
+        .collect();
+    let depth = paths.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
+    let bottom = row + depth - 1;
+    plan.merged(row, STT_COL, bottom, STT_COL, &spec.stt, Look::Header);
+    plan.merged(row, LABEL_COL, bottom, LABEL_COL, &spec.label, Look::Header);
+    for level in 0..depth as usize {
+        let mut i = 0;
+        while i < paths.len() {
+            let Some(text) = paths[i].get(level) else {
+                i += 1;
+                continue;
+            };
+            let leaf = paths[i].len() == level + 1;
+            // Neighbours with the same path down to this level share one merged cell.
+            let mut j = i;
+            while !leaf
+                && j + 1 < paths.len()
+                && paths[j + 1].len() > level + 1
+                && paths[j + 1][..=level] == paths[i][..=level]
+            {
+                j += 1;
+            }
+            let first_col = LABEL_COL + 1 + i as u32;
+            let last = LABEL_COL + 1 + j as u32;
+            let top = row + level as u32;
+            let down = if leaf { bottom } else { top };
+            plan.merged(top, first_col, down, last, text, Look::Header);
+            i = j + 1;
+        }
+    }
+    plan.number_row = bottom + 1;
+    for col in 0..=last_col {
+        plan.text(
+            plan.number_row,
+            col,
+            &format!("({})", col + 1),
+            Look::ColumnNumber,
+        );
+    }
+    let mut row = plan.number_row + 1;
+
+    // The body.
+    if spec.lines.is_empty() {
+        if let Some(total) = &spec.total {
+            plan.body_row(spec, row, "", total, true, false, None, None);
+            row += 1;
+        }
+        for section in sections {
+            if !section.label.is_empty() {
+                plan.body_row(
+                    spec,
+                    row,
+                    &section.number,
+                    &section.label,
+                    true,
+                    false,
+                    None,
+                    None,
+                );
+                row += 1;
+            }
+            for (n, unit) in section.units.iter().enumerate() {
+                plan.body_row(
+                    spec,
+                    row,
+                    &(n + 1).to_string(),
+                    unit,
+                    false,
+                    true,
+                    None,
+                    None,
+                );
+                row += 1;
+            }
+        }
+    } else {
+        for line in &spec.lines {
+            let heading = line.unit.is_none();
+            let stt = line.stt.as_deref().unwrap_or("");
+            plan.body_row(
+                spec,
+                row,
+                stt,
+                &line.label,
+                heading,
+                !heading,
+                line.unit.as_deref(),
+                line.format.as_deref(),
+            );
+            row += 1;
+        }
+    }
+
+    // The signature block, one blank row under the table.
+    let sign_row = row + 1;
+    for (i, line) in spec.sign_left.iter().enumerate() {
+        plan.text(
+            sign_row + i as u32,
+            LABEL_COL,
+            line,
+            Look::Sign { first: i == 0 },
+        );
+    }
+    let right_first = last_col.saturating_sub(3).max(LABEL_COL + 1).min(last_col);
+    for (i, line) in spec.sign_right.iter().enumerate() {
+        let at = sign_row + i as u32;
+        plan.merged(
+            at,
+            right_first,
+            at,
+            last_col,
+            line,
+            Look::Sign {
+                first: i == 1 || spec.sign_right.len() == 1,
+            },
+        );
+    }
+    plan
+}
+
+impl Plan {
+    fn text(&mut self, row: u32, col: u32, text: &str, look: Look) {
+        self.cells.insert(
+            CellRef::new(row, col),
+            Planned {
+                text: Some(text.to_string()),
+                look,
+                number_format: None,
+                figure: false,
+                typed: false,
+            },
+        );
+    }
+
+    fn merged(&mut self, top: u32, left: u32, bottom: u32, right: u32, text: &str, look: Look) {
+        self.text(top, left, text, look);
+        if (top, left) != (bottom, right) {
+            self.merges.push(CellRange {
+                first: CellRef::new(top, left),
+                last: CellRef::new(bottom, right),
+            });
+        }
+    }
+
+    /// One body row: STT, label, then each column by its kind. `typed` rows take figures.
+    #[allow(clippy::too_many_arguments)]
+    fn body_row(
+        &mut self,
+        spec: &FormSpec,
+        row: u32,
+        stt: &str,
+        label: &str,
+        bold: bool,
+        typed: bool,
+        unit: Option<&str>,
+        line_format: Option<&str>,
+    ) {
+        self.text(row, STT_COL, stt, Look::Text { bold });
+        self.text(row, LABEL_COL, label, Look::Text { bold });
+        for (i, column) in spec.columns.iter().enumerate() {
+            let at = CellRef::new(row, LABEL_COL + 1 + i as u32);
+            let planned = match column.kind {
+                FormColumnKind::Unit => Planned {
+                    text: Some(unit.unwrap_or("").to_string()),
+                    look: Look::Text { bold },
+                    number_format: None,
+                    figure: false,
+                    typed: false,
+                },
+                FormColumnKind::Note => Planned {
+                    text: None,
+                    look: Look::Text { bold },
+                    number_format: None,
+                    figure: false,
+                    typed: true,
+                },
+                // A list's heading lines take no figure.
+                FormColumnKind::Value if !spec.lines.is_empty() && unit.is_none() => Planned {
+                    text: None,
+                    look: Look::Text { bold },
+                    number_format: None,
+                    figure: false,
+                    typed: false,
+                },
+                FormColumnKind::Value => Planned {
+                    text: None,
+                    look: Look::Number { bold },
+                    number_format: Some(
+                        line_format
+                            .or(column.format.as_deref())
+                            .unwrap_or(DEFAULT_FORMAT)
+                            .to_string(),
+                    ),
+                    figure: true,
+                    typed,
+                },
+            };
+            self.cells.insert(at, planned);
+        }
+    }
+}
