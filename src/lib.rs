@@ -5,6 +5,12 @@
 //! WebAssembly bindings are thin shells over it.
 
 #![warn(missing_docs)]
+// The core reads files strangers send: nothing in it may panic on their contents. Tests
+// may unwrap and index freely.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod check;
 mod error;
