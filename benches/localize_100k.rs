@@ -119,7 +119,11 @@ fn form(units: u64, slip: bool) -> Vec<u8> {
         }
         total
     };
-    let write_row = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, stt: &str, label: &str, counts: &[u64; 11]| {
+    let write_row = |sheet: &mut rust_xlsxwriter::Worksheet,
+                     row: u32,
+                     stt: &str,
+                     label: &str,
+                     counts: &[u64; 11]| {
         sheet.write_string(row, 0, stt).expect("write");
         sheet.write_string(row, 1, label).expect("write");
         for (k, count) in counts.iter().enumerate() {
@@ -142,7 +146,13 @@ fn form(units: u64, slip: bool) -> Vec<u8> {
             if slip && i == slipped {
                 counts[1] += 90;
             }
-            write_row(sheet, row, &(k + 1).to_string(), &format!("Đơn vị số {}", i + 1), &counts);
+            write_row(
+                sheet,
+                row,
+                &(k + 1).to_string(),
+                &format!("Đơn vị số {}", i + 1),
+                &counts,
+            );
             row += 1;
         }
     }
@@ -189,7 +199,10 @@ fn main() {
         .filter(|f| f.severity == Severity::Error)
         .collect();
     // The slip is found at its cell, with the original as a safe fix, and nothing else.
-    assert!(clean_report.findings.iter().all(|f| f.severity != Severity::Error));
+    assert!(clean_report
+        .findings
+        .iter()
+        .all(|f| f.severity != Severity::Error));
     let found: Vec<String> = errors
         .iter()
         .map(|f| format!("{} {}", f.code, f.cell))
@@ -202,7 +215,10 @@ fn main() {
     let fix = errors[0].fix.as_ref().expect("a fix");
     assert_eq!(
         (errors[0].cell.to_string(), fix.edits[0].value.to_string()),
-        (format!("D{}", expected_row + 1), unit(units / 2)[1].to_string()),
+        (
+            format!("D{}", expected_row + 1),
+            unit(units / 2)[1].to_string()
+        ),
     );
     let localization = check_slipped.saturating_sub(check_clean);
     println!(

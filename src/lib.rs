@@ -5,6 +5,12 @@
 //! WebAssembly bindings are thin shells over it.
 
 #![warn(missing_docs)]
+// The core reads files strangers send: nothing in it may panic on their contents. Tests
+// may unwrap and index freely.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 mod check;
 mod error;
@@ -14,6 +20,7 @@ mod formula;
 mod infer;
 mod interval;
 mod layout;
+mod limits;
 mod model;
 mod number;
 mod output;
@@ -34,11 +41,12 @@ pub use formula::*;
 pub use infer::*;
 pub use interval::*;
 pub use layout::*;
+pub use limits::Limits;
 pub use model::*;
 pub use number::*;
 pub use output::*;
 pub use period::*;
-pub use read::read_workbook;
+pub use read::{read_workbook, read_workbook_with};
 pub use recalc::*;
 pub use render::*;
 pub use template::*;

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crossfoot::{
     annotated_workbook, exit_code, fixed_workbook, render_csv, render_json, render_text, rule_docs,
-    summary_workbook, CheckReport, FileOutcome, Lang, OutputOptions, Template, TemplateChoice,
+    summary_workbook, CheckReport, FileOutcome, Lang, Limits, OutputOptions, Template,
+    TemplateChoice,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -65,7 +66,7 @@ struct Cli {
 enum Command {
     /// Kiểm tra tệp hoặc thư mục / check files or folders
     #[command(after_help = EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Liệt kê mẫu biểu có sẵn / list the built-in templates
     Templates,
     /// Giải thích một mã phát hiện / explain a finding code
@@ -152,9 +153,62 @@ struct CheckArgs {
     #[arg(long)]
     live_totals: bool,
 
+    #[command(flatten)]
+    limits: LimitArgs,
+
     /// Tệp hoặc thư mục / files or folders
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+}
+
+/// The reading limits (crossfoot::Limits); unset flags keep the library's defaults.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Giới hạn an toàn / Safety limits")]
+struct LimitArgs {
+    /// Tổng kích thước giải nén tối đa (byte) / most uncompressed bytes of a zip package
+    /// [default: 536870912]
+    #[arg(long, value_name = "BYTES")]
+    max_uncompressed: Option<u64>,
+    /// Tỷ lệ nén tối đa của một phần / highest compression ratio of one zip part
+    /// [default: 200]
+    #[arg(long, value_name = "N")]
+    max_ratio: Option<u64>,
+    /// Số trang tối đa / most sheets [default: 1000]
+    #[arg(long, value_name = "N")]
+    max_sheets: Option<usize>,
+    /// Số ô tối đa của một trang / most cells in one sheet [default: 20000000]
+    #[arg(long, value_name = "N")]
+    max_cells: Option<u64>,
+    /// Độ sâu XML tối đa / deepest XML nesting [default: 256]
+    #[arg(long, value_name = "N")]
+    max_xml_depth: Option<u32>,
+    /// Độ dài chuỗi tối đa (byte) / longest cell text in bytes [default: 1048576]
+    #[arg(long, value_name = "BYTES")]
+    max_string: Option<usize>,
+    /// Độ dài công thức tối đa (byte) / longest formula in bytes [default: 65536]
+    #[arg(long, value_name = "BYTES")]
+    max_formula_length: Option<usize>,
+    /// Độ sâu công thức tối đa / deepest parenthesis nesting of a formula [default: 256]
+    #[arg(long, value_name = "N")]
+    max_formula_depth: Option<u32>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            max_uncompressed_bytes: self
+                .max_uncompressed
+                .unwrap_or(default.max_uncompressed_bytes),
+            max_compression_ratio: self.max_ratio.unwrap_or(default.max_compression_ratio),
+            max_sheets: self.max_sheets.unwrap_or(default.max_sheets),
+            max_cells_per_sheet: self.max_cells.unwrap_or(default.max_cells_per_sheet),
+            max_xml_depth: self.max_xml_depth.unwrap_or(default.max_xml_depth),
+            max_string_bytes: self.max_string.unwrap_or(default.max_string_bytes),
+            max_formula_bytes: self.max_formula_length.unwrap_or(default.max_formula_bytes),
+            max_formula_depth: self.max_formula_depth.unwrap_or(default.max_formula_depth),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,7 +271,8 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
         checked_at: now_utc(),
         live_totals: args.live_totals,
     };
-    let (outcomes, write_errors) = check_all(&inputs, &choice, &outputs);
+    let limits = args.limits.limits();
+    let (outcomes, write_errors) = check_all(&inputs, &choice, &limits, &outputs);
     for message in &write_errors {
         eprintln!("{message}");
     }
@@ -490,6 +545,7 @@ fn is_workbook_name(path: &Path) -> bool {
 fn check_all(
     inputs: &[Input],
     choice: &TemplateChoice,
+    limits: &Limits,
     outputs: &Outputs,
 ) -> (Vec<FileOutcome>, Vec<String>) {
     let progress = if io::stderr().is_terminal() && inputs.len() > 1 {
@@ -506,7 +562,7 @@ fn check_all(
         .enumerate()
         .map(|(index, input)| {
             let name = outputs.names.get(index).map_or("workbook", String::as_str);
-            let (outcome, errors) = check_input(input, choice, outputs, name);
+            let (outcome, errors) = check_input(input, choice, limits, outputs, name);
             progress.set_message(outcome.path.clone());
             progress.inc(1);
             (outcome, errors)
@@ -525,6 +581,7 @@ fn check_all(
 fn check_input(
     input: &Input,
     choice: &TemplateChoice,
+    limits: &Limits,
     outputs: &Outputs,
     name: &str,
 ) -> (FileOutcome, Vec<String>) {
@@ -534,7 +591,7 @@ fn check_input(
         Input::Unreadable(_, message) => Err(message.clone()),
         // A panic is a bug in crossfoot, but it must cost one file, not the batch.
         Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
-            check_file(path, choice, outputs, name, &mut write_errors)
+            check_file(path, choice, limits, outputs, name, &mut write_errors)
         }))
         .unwrap_or_else(|_| {
             Err(
@@ -553,6 +610,7 @@ fn check_input(
 fn check_file(
     path: &Path,
     choice: &TemplateChoice,
+    limits: &Limits,
     outputs: &Outputs,
     name: &str,
     write_errors: &mut Vec<String>,
@@ -562,8 +620,8 @@ fn check_file(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let workbook =
-        crossfoot::read_workbook(&bytes, &file_name).map_err(|error| error.to_string())?;
+    let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
+        .map_err(|error| error.to_string())?;
     let report = crossfoot::check(&workbook, choice);
     if outputs.wanted() {
         let options = OutputOptions {

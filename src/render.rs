@@ -195,8 +195,11 @@ pub const CSV_HEADER: &str =
 /// One CSV field: defused against formula injection, then quoted per RFC 4180.
 fn csv_field(text: &str) -> String {
     // A spreadsheet runs a field that starts with one of these as a formula; a leading
-    // apostrophe makes it text (OWASP's CSV-injection advice).
-    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // apostrophe makes it text (OWASP's CSV-injection advice). A plain negative number
+    // (`-5`, `-1.234,5`, `-12,5%` in the expected and actual columns) is no formula and
+    // stays a number.
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(text)
+    {
         format!("'{text}")
     } else {
         text.to_string()
@@ -206,6 +209,19 @@ fn csv_field(text: &str) -> String {
     } else {
         defused
     }
+}
+
+/// `-` followed by digits with `.`/`,` separators and at most a trailing `%`: a number a
+/// spreadsheet reads as data, never as a formula.
+fn is_negative_number(text: &str) -> bool {
+    let Some(body) = text.strip_prefix('-') else {
+        return false;
+    };
+    let body = body.strip_suffix('%').unwrap_or(body);
+    body.starts_with(|c: char| c.is_ascii_digit())
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
 }
 
 fn push_csv_row(out: &mut String, fields: &[&str]) {
@@ -663,7 +679,12 @@ mod tests {
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(csv_field("=SUM(A1,B1)"), "\"'=SUM(A1,B1)\"");
         assert_eq!(csv_field("+1"), "'+1");
-        assert_eq!(csv_field("-5"), "'-5");
+        assert_eq!(csv_field("-5"), "-5", "a negative number stays a number");
+        assert_eq!(csv_field("-1.234,5"), "\"-1.234,5\"");
+        assert_eq!(csv_field("-12,5%"), "\"-12,5%\"");
+        assert_eq!(csv_field("-5+A1"), "'-5+A1");
+        assert_eq!(csv_field("-A1"), "'-A1");
+        assert_eq!(csv_field("-"), "'-");
         assert_eq!(csv_field("@cmd"), "'@cmd");
         assert_eq!(csv_field("\tx"), "'\tx");
         assert_eq!(csv_field("\rx"), "\"'\rx\"");
@@ -715,7 +736,7 @@ mod tests {
         let body = csv.strip_prefix(CSV_HEADER).expect("header first");
         assert_eq!(
             body,
-            "\r\nx.xlsx,,error,CF201,'=Sheet,A1,,\"'=SUM(A1) says \"\"no\"\"\nsecond line\",'-5,\"1,5\",,,\r\n"
+            "\r\nx.xlsx,,error,CF201,'=Sheet,A1,,\"'=SUM(A1) says \"\"no\"\"\nsecond line\",-5,\"1,5\",,,\r\n"
         );
         // Every row has exactly 13 fields once quoting is undone.
         assert_eq!(

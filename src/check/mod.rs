@@ -511,8 +511,9 @@ fn explanation_findings(
             .any(|relation| {
                 template.spec.rules.get(relation.rule).is_some_and(|rule| {
                     rule.rounding != crate::number::Rounding::Exact
-                        && evaluations
-                            .get(repaired[0])
+                        && repaired
+                            .first()
+                            .and_then(|&first| evaluations.get(first))
                             .is_some_and(|e| e.target == Some(at))
                 })
             })

@@ -140,18 +140,18 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     plan.merged(row, LABEL_COL, bottom, LABEL_COL, &spec.label, Look::Header);
     for level in 0..depth as usize {
         let mut i = 0;
-        while i < paths.len() {
-            let Some(text) = paths[i].get(level) else {
+        while let Some(path) = paths.get(i) {
+            let Some(text) = path.get(level) else {
                 i += 1;
                 continue;
             };
-            let leaf = paths[i].len() == level + 1;
+            let leaf = path.len() == level + 1;
             // Neighbours with the same path down to this level share one merged cell.
             let mut j = i;
             while !leaf
-                && j + 1 < paths.len()
-                && paths[j + 1].len() > level + 1
-                && paths[j + 1][..=level] == paths[i][..=level]
+                && paths.get(j + 1).is_some_and(|next| {
+                    next.len() > level + 1 && next.get(..=level) == path.get(..=level)
+                })
             {
                 j += 1;
             }

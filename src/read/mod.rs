@@ -2,14 +2,17 @@
 //! and reads every cell as a number the way offices write them, in the convention the
 //! workbook uses.
 
+mod guard;
 mod html;
 mod ods_merges;
 mod spreadsheet;
+mod xls_extent;
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
 use crate::error::ReadError;
+use crate::limits::Limits;
 use crate::model::{SourceFormat, Value, Workbook};
 use crate::number::{
     classify_text, format_info, numeric_reading, resolve_text, Convention, Reading, TextShape,
@@ -34,38 +37,80 @@ use crate::number::{
 /// assert!(crossfoot::read_workbook(b"not a workbook", "x.xlsx").is_err());
 /// ```
 pub fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Workbook, ReadError> {
+    read_workbook_with(bytes, file_name, &Limits::default())
+}
+
+/// [`read_workbook`] within the given safety [`Limits`] (sizes, ratios, cells, sheets,
+/// depths, string and formula lengths) instead of the defaults.
+///
+/// # Errors
+/// As [`read_workbook`]; [`ReadError::LimitExceeded`] names the limit that was hit.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{read_workbook_with, Limits, ReadError};
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let strict = Limits { max_sheets: 0, ..Limits::default() };
+/// assert!(matches!(
+///     read_workbook_with(&bytes, "a.xlsx", &strict),
+///     Err(ReadError::LimitExceeded { .. })
+/// ));
+/// ```
+pub fn read_workbook_with(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<Workbook, ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
-    let raw = if bytes.starts_with(b"PK\x03\x04") {
-        read_zip_package(bytes, file_name)?
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        if ole_holds_encrypted_package(bytes) {
-            return Err(ReadError::Encrypted);
-        }
-        spreadsheet::read_xls(bytes)?
-    } else if html::looks_like_html(bytes) {
-        spreadsheet::RawBook {
-            format: SourceFormat::Html,
-            sheets: html::read_html(bytes)?,
-            defined_names: Vec::new(),
-            is_1904: false,
-        }
-    } else {
-        return Err(ReadError::NotAWorkbook);
-    };
+    // calamine can still panic on some damaged files (an out-of-range sector in an OLE
+    // container, found by fuzzing); one file's damage must stay one file's error. (The
+    // wasm build aborts on panic instead; its panic hook reports it.)
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Ok(if bytes.starts_with(b"PK\x03\x04") {
+            guard::check_zip(bytes, limits)?;
+            read_zip_package(bytes, file_name, limits)?
+        } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            if ole_holds_encrypted_package(bytes) {
+                return Err(ReadError::Encrypted);
+            }
+            xls_extent::check_xls(bytes, limits)?;
+            spreadsheet::read_xls(bytes, limits)?
+        } else if html::looks_like_html(bytes) {
+            spreadsheet::RawBook {
+                format: SourceFormat::Html,
+                sheets: html::read_html(bytes)?,
+                defined_names: Vec::new(),
+                is_1904: false,
+            }
+        } else {
+            return Err(ReadError::NotAWorkbook);
+        })
+    }));
+    let raw = read.unwrap_or_else(|_| {
+        Err(ReadError::Corrupt(
+            "trình đọc không đọc được tệp hỏng này / the reader failed on this damaged file"
+                .to_string(),
+        ))
+    })?;
+    check_contents(&raw, limits)?;
     Ok(finish(raw))
 }
 
 /// Tells the zip-based formats apart by the parts they hold.
-fn read_zip_package(bytes: &[u8], file_name: &str) -> Result<spreadsheet::RawBook, ReadError> {
+fn read_zip_package(
+    bytes: &[u8],
+    file_name: &str,
+    limits: &Limits,
+) -> Result<spreadsheet::RawBook, ReadError> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("xl/workbook.bin") {
-        spreadsheet::read_xlsb(bytes)
+        spreadsheet::read_xlsb(bytes, limits)
     } else if has("content.xml") || has("mimetype") {
-        spreadsheet::read_ods(bytes)
+        spreadsheet::read_ods(bytes, limits)
     } else if archive
         .file_names()
         .any(|n| n.is_ok_and(|n| n.ends_with("workbook.xml")))
@@ -76,10 +121,76 @@ fn read_zip_package(bytes: &[u8], file_name: &str) -> Result<spreadsheet::RawBoo
         } else {
             SourceFormat::Xlsx
         };
-        spreadsheet::read_xlsx(bytes, format)
+        spreadsheet::read_xlsx(bytes, format, limits)
     } else {
         Err(ReadError::NotAWorkbook)
     }
+}
+
+/// The limits a raw book is checked against once read: sheets, text and formula lengths,
+/// formula depth (cells per sheet are counted while reading).
+fn check_contents(raw: &spreadsheet::RawBook, limits: &Limits) -> Result<(), ReadError> {
+    let over = |what: String, limit: usize| ReadError::LimitExceeded {
+        what,
+        limit: u64::try_from(limit).unwrap_or(u64::MAX),
+    };
+    if raw.sheets.len() > limits.max_sheets {
+        return Err(over("số trang / sheets".to_string(), limits.max_sheets));
+    }
+    for sheet in &raw.sheets {
+        for cell in &sheet.cells {
+            if let Value::Text(text) = &cell.value {
+                if text.len() > limits.max_string_bytes {
+                    return Err(over(
+                        format!(
+                            "độ dài chuỗi / text length (bytes) at '{}'!{}",
+                            sheet.name, cell.at
+                        ),
+                        limits.max_string_bytes,
+                    ));
+                }
+            }
+            if let Some(formula) = &cell.formula {
+                if formula.len() > limits.max_formula_bytes {
+                    return Err(over(
+                        format!(
+                            "độ dài công thức / formula length (bytes) at '{}'!{}",
+                            sheet.name, cell.at
+                        ),
+                        limits.max_formula_bytes,
+                    ));
+                }
+                let depth = parenthesis_depth(formula);
+                if depth > limits.max_formula_depth {
+                    return Err(ReadError::LimitExceeded {
+                        what: format!(
+                            "độ sâu công thức / formula nesting depth at '{}'!{}",
+                            sheet.name, cell.at
+                        ),
+                        limit: u64::from(limits.max_formula_depth),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The deepest nesting of parentheses in a formula, outside string literals.
+fn parenthesis_depth(formula: &str) -> u32 {
+    let (mut depth, mut deepest, mut in_string) = (0u32, 0u32, false);
+    for c in formula.chars() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' if !in_string => {
+                depth = depth.saturating_add(1);
+                deepest = deepest.max(depth);
+            }
+            ')' if !in_string => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// An encrypted xlsx is an OLE container with an `EncryptedPackage` stream; its directory

@@ -14,11 +14,9 @@ use calamine::{
 use rust_decimal::Decimal;
 
 use crate::error::ReadError;
+use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
 use crate::number::Reading;
-
-/// The most cells one sheet may hold before reading stops with a clear error.
-const MAX_CELLS_PER_SHEET: u64 = 20_000_000;
 
 /// A raw sheet before numbers are read: cells carry their format code.
 pub(crate) struct RawBook {
@@ -29,7 +27,11 @@ pub(crate) struct RawBook {
 }
 
 /// Reads a zipped Office Open XML workbook (xlsx or xlsm).
-pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, ReadError> {
+pub(crate) fn read_xlsx(
+    bytes: &[u8],
+    format: SourceFormat,
+    limits: &Limits,
+) -> Result<RawBook, ReadError> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
@@ -53,7 +55,7 @@ pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, R
                 if value == Value::Empty && formula.is_none() {
                     continue;
                 }
-                push_cell(&mut cells, &meta.name, record.pos, value, formula)?;
+                push_cell(&mut cells, &meta.name, record.pos, value, formula, limits)?;
             }
         }
         // Number formats come from a second pass over the styles: calamine offers values
@@ -97,7 +99,7 @@ pub(crate) fn read_xlsx(bytes: &[u8], format: SourceFormat) -> Result<RawBook, R
 }
 
 /// Reads an Excel binary workbook (xlsb), streaming its cells.
-pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
+pub(crate) fn read_xlsb(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadError> {
     let mut book = Xlsb::new(Cursor::new(bytes)).map_err(xlsb_error)?;
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
@@ -112,7 +114,14 @@ pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
             while let Some(cell) = reader.next_cell().map_err(xlsb_error)? {
                 let value = value_of_ref(cell.get_value());
                 if value != Value::Empty {
-                    push_cell(&mut cells, &meta.name, cell.get_position(), value, None)?;
+                    push_cell(
+                        &mut cells,
+                        &meta.name,
+                        cell.get_position(),
+                        value,
+                        None,
+                        limits,
+                    )?;
                 }
             }
         }
@@ -136,7 +145,7 @@ pub(crate) fn read_xlsb(bytes: &[u8]) -> Result<RawBook, ReadError> {
 }
 
 /// Reads an Excel 97-2003 workbook (BIFF8).
-pub(crate) fn read_xls(bytes: &[u8]) -> Result<RawBook, ReadError> {
+pub(crate) fn read_xls(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadError> {
     let mut book = Xls::new(Cursor::new(bytes)).map_err(xls_error)?;
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
@@ -151,7 +160,7 @@ pub(crate) fn read_xls(bytes: &[u8]) -> Result<RawBook, ReadError> {
             .iter()
             .map(range_of)
             .collect();
-        let cells = cells_of_ranges(&meta.name, &range, &formulas)?;
+        let cells = cells_of_ranges(&meta.name, &range, &formulas, limits)?;
         sheets.push(sheet_of(meta, cells, merges));
     }
     Ok(RawBook {
@@ -163,7 +172,7 @@ pub(crate) fn read_xls(bytes: &[u8]) -> Result<RawBook, ReadError> {
 }
 
 /// Reads an OpenDocument spreadsheet.
-pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
+pub(crate) fn read_ods(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadError> {
     let mut book = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::OdsError::Password => ReadError::Encrypted,
         other => ReadError::Corrupt(other.to_string()),
@@ -179,7 +188,7 @@ pub(crate) fn read_ods(bytes: &[u8]) -> Result<RawBook, ReadError> {
         let formulas = book
             .worksheet_formula(&meta.name)
             .map_err(|e| ReadError::Corrupt(e.to_string()))?;
-        let mut cells = cells_of_ranges(&meta.name, &range, &formulas)?;
+        let mut cells = cells_of_ranges(&meta.name, &range, &formulas, limits)?;
         for cell in &mut cells {
             if let Some(formula) = &cell.formula {
                 cell.formula = Some(excel_formula_of_ods(formula));
@@ -206,6 +215,7 @@ fn cells_of_ranges(
     sheet: &str,
     values: &Range<Data>,
     formulas: &Range<String>,
+    limits: &Limits,
 ) -> Result<Vec<Cell>, ReadError> {
     let mut cells = Vec::new();
     if let Some((row0, col0)) = values.start() {
@@ -215,7 +225,7 @@ fn cells_of_ranges(
                 continue;
             }
             let pos = offset(row0, col0, row, col);
-            push_cell(&mut cells, sheet, pos, value, None)?;
+            push_cell(&mut cells, sheet, pos, value, None, limits)?;
         }
     }
     sort_cells(&mut cells);
@@ -309,11 +319,12 @@ fn push_cell(
     (row, col): (u32, u32),
     value: Value,
     formula: Option<String>,
+    limits: &Limits,
 ) -> Result<(), ReadError> {
-    if cells.len() as u64 >= MAX_CELLS_PER_SHEET {
+    if cells.len() as u64 >= limits.max_cells_per_sheet {
         return Err(ReadError::LimitExceeded {
             what: format!("số ô của trang / cells in sheet '{sheet}'"),
-            limit: MAX_CELLS_PER_SHEET,
+            limit: limits.max_cells_per_sheet,
         });
     }
     cells.push(Cell {

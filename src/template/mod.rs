@@ -10,6 +10,10 @@ pub use spec::*;
 
 use crate::error::TemplateError;
 
+/// The largest template text accepted: real templates are a few kilobytes, so a larger one
+/// is refused before the TOML parser allocates for it.
+const MAX_TEMPLATE_BYTES: usize = 1 << 20;
+
 /// The built-in templates, `(id, TOML text)`. The indicator appendix stays in `examples/`,
 /// where the README shows it as the model of a template an office writes; it is built in
 /// so that its forms, and filed appendices, are recognised without `--template`.
@@ -47,6 +51,11 @@ impl Template {
     /// A [`TemplateError`] with the line and column of what is wrong: TOML syntax, an
     /// unknown key, a rule whose formula does not parse, or a rule naming an undefined column.
     pub fn from_toml(text: &str) -> Result<Template, TemplateError> {
+        if text.len() > MAX_TEMPLATE_BYTES {
+            return Err(TemplateError::new(format!(
+                "mẫu biểu quá lớn / the template is larger than {MAX_TEMPLATE_BYTES} bytes"
+            )));
+        }
         let spec: TemplateSpec = toml::from_str(text).map_err(|error| {
             let (line, column) = error
                 .span()

@@ -454,7 +454,11 @@ fn single_errors_in_generated_06_forms_are_localized() {
             "form {form} before any slip: {:#?}",
             clean.findings
         );
-        let tally = if options.formulas { &mut live } else { &mut typed };
+        let tally = if options.formulas {
+            &mut live
+        } else {
+            &mut typed
+        };
         // The grand total, every section, and two units of each section; every column.
         let units: Vec<usize> = (0..rows.len())
             .filter(|&i| rows[i].kind == Kind::Unit)
@@ -469,15 +473,28 @@ fn single_errors_in_generated_06_forms_are_localized() {
         chosen.dedup();
         for i in chosen {
             for &col in &columns[..11] {
-                inject_each_slip(tally, &book, CellRef::new(placed[i], u32::from(col)), &mut random);
+                inject_each_slip(
+                    tally,
+                    &book,
+                    CellRef::new(placed[i], u32::from(col)),
+                    &mut random,
+                );
             }
         }
     }
     typed.print("generated 06 forms with typed totals");
     live.print("generated 06 forms with formula totals");
     assert!(typed.total() >= 300 && live.total() >= 300);
-    assert!(typed.wrong.is_empty(), "confidently wrong: {:#?}", typed.wrong);
-    assert!(live.wrong.is_empty(), "confidently wrong: {:#?}", live.wrong);
+    assert!(
+        typed.wrong.is_empty(),
+        "confidently wrong: {:#?}",
+        typed.wrong
+    );
+    assert!(
+        live.wrong.is_empty(),
+        "confidently wrong: {:#?}",
+        live.wrong
+    );
     assert!(typed.right * 100 >= typed.total() * 95);
     // With live totals the parts of a row are interchangeable; what is left ambiguous is
     // a tie between two parts that each show a slip (see the sample's test above).
@@ -516,6 +533,10 @@ fn single_errors_in_generated_budget_tables_are_localized_with_inferred_rules() 
     }
     tally.print("generated budget tables, inferred rules");
     assert!(tally.total() >= 200, "{} cases", tally.total());
-    assert!(tally.wrong.is_empty(), "confidently wrong: {:#?}", tally.wrong);
+    assert!(
+        tally.wrong.is_empty(),
+        "confidently wrong: {:#?}",
+        tally.wrong
+    );
     assert!(tally.right * 100 >= tally.total() * 95);
 }

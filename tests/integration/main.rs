@@ -2,14 +2,17 @@
 //! the sample workbooks in `tests/fixtures/` and workbooks the tests write with
 //! rust_xlsxwriter.
 
+mod batch;
 mod check;
 mod cli;
 mod common;
 mod contract;
 mod form;
 mod form06;
+mod hostile;
 mod infer;
 mod localize;
 mod output;
 mod patch;
+mod property;
 mod read;

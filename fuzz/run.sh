@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets with cargo-fuzz (libFuzzer) on stable Rust, two at a time.
+#   fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s each, every target
+# Installs cargo-fuzz when missing. One build serves every target; the corpus in
+# fuzz/corpus/TARGET grows as the run finds new paths (keep it small with `cargo fuzz cmin`).
+# A crash stops the run with exit code 1 and leaves its input in fuzz/artifacts/TARGET/.
+set -euo pipefail
+cd "$(dirname "$0")"
+SECONDS_EACH=${1:-60}
+shift || true
+TARGETS=("$@")
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  TARGETS=(read_check annotate template number formula)
+fi
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+# cargo-fuzz passes nightly-only flags; RUSTC_BOOTSTRAP lets stable accept them. No
+# sanitizer (ASan needs nightly's std); overflow checks are on in fuzz/Cargo.toml.
+export RUSTC_BOOTSTRAP=1
+cargo fuzz build -s none
+failed=0
+run_one() {
+  local target=$1
+  mkdir -p "corpus/$target" "artifacts/$target"
+  cargo fuzz run -s none "$target" "corpus/$target" -- \
+    -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=60 -max_len=262144 \
+    -print_final_stats=1 >"artifacts/$target.log" 2>&1 || return 1
+}
+# Two at a time: CI machines have two cores.
+for ((i = 0; i < ${#TARGETS[@]}; i += 2)); do
+  pids=()
+  for target in "${TARGETS[@]:i:2}"; do
+    run_one "$target" & pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+done
+for target in "${TARGETS[@]}"; do
+  printf '%s: ' "$target"
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|Done [0-9]+ runs)' "artifacts/$target.log" | tail -1 || true
+  echo
+done
+if [ "$failed" -ne 0 ]; then
+  echo "a fuzz target failed; see fuzz/artifacts/*.log" >&2
+  tail -40 artifacts/*.log >&2
+fi
+exit "$failed"

@@ -1,0 +1,323 @@
+//! Checks a zip package against the [`Limits`] before any reader inflates it: declared
+//! sizes and ratios from the central directory, then every part inflated through a bounded
+//! reader (so a part that lies about its size is caught as it inflates), with the XML
+//! parts' nesting depth counted on the way. Also refuses ambiguous packages: duplicate
+//! part names and names that climb out of the package (`../`, absolute paths).
+//!
+//! calamine inflates parts itself with no bound; after this check passes, what it inflates
+//! is known to fit.
+
+use std::io::{Cursor, Read};
+
+use crate::error::ReadError;
+use crate::limits::Limits;
+
+/// Validates every part of the zip package in `bytes` against `limits`.
+///
+/// # Errors
+/// [`ReadError::LimitExceeded`] for a size, ratio or depth over its limit,
+/// [`ReadError::Corrupt`] for an unreadable or ambiguous package (duplicate or unsafe part
+/// names, a part larger than it declares), [`ReadError::Encrypted`] for encrypted parts.
+pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
+    if archive.has_duplicate_names() {
+        return Err(ReadError::Corrupt(
+            "gói zip có hai phần cùng tên / the zip package holds two parts with the same name"
+                .to_string(),
+        ));
+    }
+    // Declared sizes first: a bomb that tells the truth is refused before inflating a byte.
+    let mut declared_total: u64 = 0;
+    for index in 0..archive.len() {
+        let part = archive
+            .by_index_raw(index)
+            .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        if !is_safe_part_name(&name) {
+            return Err(ReadError::Corrupt(format!(
+                "tên phần không an toàn / unsafe part name in the zip package: {name:?}"
+            )));
+        }
+        if part.encrypted() {
+            return Err(ReadError::Encrypted);
+        }
+        declared_total = declared_total.saturating_add(part.size());
+        check_total(declared_total, limits)?;
+        check_ratio(&name, part.size(), part.compressed_size(), limits)?;
+    }
+    // Then the real sizes: inflate each part through a bounded reader, never keeping more
+    // than one buffer of it.
+    let mut actual_total: u64 = 0;
+    for index in 0..archive.len() {
+        let part = archive.by_index(index).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(msg) if msg.contains("assword") => {
+                ReadError::Encrypted
+            }
+            other => ReadError::Corrupt(format!("zip: {other}")),
+        })?;
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        let declared = part.size();
+        let compressed = part.compressed_size();
+        let is_xml = is_xml_part(&name);
+        // One byte past the declared size is enough to prove a lie.
+        let mut bounded = part.take(declared.saturating_add(1));
+        let mut depth = XmlDepth::default();
+        let mut inflated: u64 = 0;
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            let read = bounded
+                .read(&mut buffer)
+                .map_err(|e| ReadError::Corrupt(format!("zip part {name}: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            let chunk = buffer.get(..read).unwrap_or_default();
+            inflated = inflated.saturating_add(read as u64);
+            actual_total = actual_total.saturating_add(read as u64);
+            if inflated > declared {
+                return Err(ReadError::Corrupt(format!(
+                    "phần {name} lớn hơn kích thước khai báo / part {name} is larger than it declares ({declared} bytes)"
+                )));
+            }
+            check_total(actual_total, limits)?;
+            check_ratio(&name, inflated, compressed, limits)?;
+            if is_xml {
+                depth.scan(chunk, limits.max_xml_depth, &name)?;
+            }
+            if inflated == read as u64 && name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
+                check_string_count(chunk, declared)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_total(total: u64, limits: &Limits) -> Result<(), ReadError> {
+    if total > limits.max_uncompressed_bytes {
+        return Err(ReadError::LimitExceeded {
+            what: "kích thước giải nén của gói / uncompressed size of the package (bytes)"
+                .to_string(),
+            limit: limits.max_uncompressed_bytes,
+        });
+    }
+    Ok(())
+}
+
+fn check_ratio(name: &str, size: u64, compressed: u64, limits: &Limits) -> Result<(), ReadError> {
+    if size >= Limits::RATIO_GRACE_BYTES && size / compressed.max(1) > limits.max_compression_ratio
+    {
+        return Err(ReadError::LimitExceeded {
+            what: format!(
+                "tỷ lệ nén của phần / compression ratio of part {name} ({size} bytes from {compressed})"
+            ),
+            limit: limits.max_compression_ratio,
+        });
+    }
+    Ok(())
+}
+
+/// calamine reserves room for the `uniqueCount` the shared-string table claims; a claim
+/// its bytes cannot hold (each string takes at least 8 bytes of XML) is a lie meant to
+/// exhaust memory.
+fn check_string_count(head: &[u8], part_size: u64) -> Result<(), ReadError> {
+    let key = b"uniqueCount=";
+    let Some(at) = head.windows(key.len()).position(|w| w == key) else {
+        return Ok(());
+    };
+    let digits: String = head
+        .get(at.saturating_add(key.len()).saturating_add(1)..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    let claimed = digits.parse::<u64>().unwrap_or(u64::MAX);
+    if !digits.is_empty() && claimed > part_size / 8 {
+        return Err(ReadError::Corrupt(format!(
+            "bảng chuỗi khai báo {digits} chuỗi, nhiều hơn kích thước của nó / the shared-string table claims {digits} strings, more than its {part_size} bytes can hold"
+        )));
+    }
+    Ok(())
+}
+
+/// A part name that stays inside the package: not absolute, no drive, no `..` segment.
+fn is_safe_part_name(name: &str) -> bool {
+    let absolute = name.starts_with('/') || name.starts_with('\\');
+    let drive = name.as_bytes().get(1) == Some(&b':');
+    let climbs = name.split(['/', '\\']).any(|segment| segment == "..");
+    !(absolute || drive || climbs || name.contains('\0'))
+}
+
+fn is_xml_part(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".xml") || lower.ends_with(".rels") || lower.ends_with(".vml")
+}
+
+/// Counts element nesting in XML text fed in chunks, without parsing it: `<name` opens,
+/// `</` and `/>` close; comments, CDATA, processing instructions and declarations are
+/// skipped. Enough to bound depth; well-formedness is the XML reader's business.
+#[derive(Default)]
+struct XmlDepth {
+    depth: u32,
+    state: ScanState,
+}
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum ScanState {
+    /// Between tags.
+    #[default]
+    Text,
+    /// Just after `<`.
+    Open,
+    /// Inside a start tag; `slash` when the last byte was `/`.
+    StartTag { slash: bool, quote: Option<u8> },
+    /// Inside an end tag, a comment, CDATA, `<?…?>` or `<!…>`: skipped up to `>`; for
+    /// comments and CDATA `tail` counts the closing `--` / `]]` seen.
+    Skip { until_double: Option<u8>, tail: u8 },
+}
+
+impl XmlDepth {
+    fn scan(&mut self, chunk: &[u8], max: u32, part: &str) -> Result<(), ReadError> {
+        for &byte in chunk {
+            self.state = match self.state {
+                ScanState::Text if byte == b'<' => ScanState::Open,
+                ScanState::Text => ScanState::Text,
+                ScanState::Open => match byte {
+                    b'/' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        ScanState::Skip {
+                            until_double: None,
+                            tail: 0,
+                        }
+                    }
+                    // `<!--` and `<![CDATA[` end with `-->` / `]]>`; `<!DOCTYPE` with `>`.
+                    b'!' => ScanState::Skip {
+                        until_double: Some(0),
+                        tail: 0,
+                    },
+                    b'?' => ScanState::Skip {
+                        until_double: None,
+                        tail: 0,
+                    },
+                    _ => {
+                        self.depth = self.depth.saturating_add(1);
+                        if self.depth > max {
+                            return Err(ReadError::LimitExceeded {
+                                what: format!("độ sâu XML / XML nesting depth in part {part}"),
+                                limit: u64::from(max),
+                            });
+                        }
+                        ScanState::StartTag {
+                            slash: false,
+                            quote: None,
+                        }
+                    }
+                },
+                ScanState::StartTag { quote: Some(q), .. } => ScanState::StartTag {
+                    slash: false,
+                    quote: (byte != q).then_some(q),
+                },
+                ScanState::StartTag { slash, quote: None } => match byte {
+                    b'>' => {
+                        if slash {
+                            self.depth = self.depth.saturating_sub(1);
+                        }
+                        ScanState::Text
+                    }
+                    b'"' | b'\'' => ScanState::StartTag {
+                        slash: false,
+                        quote: Some(byte),
+                    },
+                    _ => ScanState::StartTag {
+                        slash: byte == b'/',
+                        quote: None,
+                    },
+                },
+                ScanState::Skip {
+                    until_double: Some(0),
+                    ..
+                } => match byte {
+                    // The byte after `<!` decides: `-` comment, `[` CDATA, else a declaration.
+                    b'-' => ScanState::Skip {
+                        until_double: Some(b'-'),
+                        tail: 0,
+                    },
+                    b'[' => ScanState::Skip {
+                        until_double: Some(b']'),
+                        tail: 0,
+                    },
+                    b'>' => ScanState::Text,
+                    _ => ScanState::Skip {
+                        until_double: None,
+                        tail: 0,
+                    },
+                },
+                ScanState::Skip {
+                    until_double: Some(closer),
+                    tail,
+                } => {
+                    if byte == b'>' && tail >= 2 {
+                        ScanState::Text
+                    } else {
+                        ScanState::Skip {
+                            until_double: Some(closer),
+                            tail: if byte == closer {
+                                tail.saturating_add(1)
+                            } else {
+                                0
+                            },
+                        }
+                    }
+                }
+                ScanState::Skip {
+                    until_double: None, ..
+                } => {
+                    if byte == b'>' {
+                        ScanState::Text
+                    } else {
+                        self.state
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn depth_of(xml: &str, max: u32) -> Result<u32, ReadError> {
+        let mut scan = XmlDepth::default();
+        let mut deepest = 0;
+        for byte in xml.as_bytes() {
+            scan.scan(std::slice::from_ref(byte), max, "p")?;
+            deepest = deepest.max(scan.depth);
+        }
+        Ok(deepest)
+    }
+
+    #[test]
+    fn depth_counts_elements_not_comments_cdata_or_attributes() {
+        let xml = r#"<?xml version="1.0"?><!DOCTYPE x><a><!-- <b><c> --><b x="<d>" y='/>'/><c><![CDATA[<e><f>]]></c></a>"#;
+        assert_eq!(depth_of(xml, 10).unwrap(), 2);
+        let deep = "<a>".repeat(300);
+        assert!(matches!(
+            depth_of(&deep, 256),
+            Err(ReadError::LimitExceeded { limit: 256, .. })
+        ));
+        let flat = "<a/>".repeat(300);
+        assert_eq!(depth_of(&flat, 256).unwrap(), 1);
+    }
+
+    #[test]
+    fn part_names_must_stay_inside_the_package() {
+        assert!(is_safe_part_name("xl/worksheets/sheet1.xml"));
+        assert!(!is_safe_part_name("../../etc/passwd"));
+        assert!(!is_safe_part_name("xl/..\\..\\evil.xml"));
+        assert!(!is_safe_part_name("/etc/passwd"));
+        assert!(!is_safe_part_name("C:/evil.xml"));
+    }
+}

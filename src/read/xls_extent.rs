@@ -1,0 +1,289 @@
+//! Measures an xls workbook's sheets before calamine reads them: calamine builds a dense
+//! grid over the rectangle a sheet's cells span (and reserves what its DIMENSIONS record
+//! claims), so two cells at opposite corners would make it allocate hundreds of gigabytes
+//! and abort. This walks the OLE container's `Workbook` stream and its BIFF records with
+//! every read bounded, and refuses a sheet whose rectangle is over the cell limit.
+
+use crate::error::ReadError;
+use crate::limits::Limits;
+
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+/// Sector ids at and above this are markers, not sectors.
+const MAX_SECTOR_ID: u32 = 0xFFFF_FFFA;
+
+/// Checks every sheet of the xls in `bytes` against `limits.max_cells_per_sheet`. A file
+/// this walk cannot follow is left to calamine, which reports the damage itself.
+///
+/// # Errors
+/// [`ReadError::LimitExceeded`] when a sheet's cells, or its declared dimensions, span a
+/// rectangle larger than the limit.
+pub(crate) fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    let Some(stream) = workbook_stream(bytes) else {
+        return Ok(());
+    };
+    check_records(&stream, limits.max_cells_per_sheet)
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let b = bytes.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([*b.first()?, *b.get(1)?]))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([
+        *b.first()?,
+        *b.get(1)?,
+        *b.get(2)?,
+        *b.get(3)?,
+    ]))
+}
+
+/// The bytes of the `Workbook` (or BIFF5 `Book`) stream, following the container's sector
+/// chains with loop and bounds checks.
+fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+    let sector_shift = u16_at(bytes, 0x1E)?;
+    if !(7..=16).contains(&sector_shift) {
+        return None;
+    }
+    let sector_size = 1usize << sector_shift;
+    let mini_cutoff = usize::try_from(u32_at(bytes, 0x38)?).ok()?;
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = usize::try_from(id)
+            .ok()?
+            .checked_add(1)?
+            .checked_mul(sector_size)?;
+        bytes.get(start..start.checked_add(sector_size)?)
+    };
+    let sector_count = bytes.len() / sector_size;
+
+    // The FAT: its sectors are listed in the header's DIFAT, then in the DIFAT chain.
+    let mut fat_sectors: Vec<u32> = (0..109)
+        .filter_map(|i| u32_at(bytes, 0x4C + i * 4))
+        .filter(|&id| id < MAX_SECTOR_ID)
+        .collect();
+    let mut difat = u32_at(bytes, 0x44)?;
+    let mut hops = 0;
+    while difat < MAX_SECTOR_ID && hops <= sector_count {
+        let data = sector(difat)?;
+        let per = sector_size / 4 - 1;
+        fat_sectors.extend(
+            (0..per)
+                .filter_map(|i| u32_at(data, i * 4))
+                .filter(|&id| id < MAX_SECTOR_ID),
+        );
+        difat = u32_at(data, per * 4)?;
+        hops += 1;
+    }
+    let mut fat = Vec::new();
+    for id in fat_sectors.into_iter().take(sector_count) {
+        let data = sector(id)?;
+        fat.extend((0..sector_size / 4).filter_map(|i| u32_at(data, i * 4)));
+    }
+    let chain = |start: u32, limit: usize| -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut id = start;
+        let mut hops = 0;
+        while id != END_OF_CHAIN && out.len() < limit {
+            if hops > sector_count {
+                return None;
+            }
+            out.extend_from_slice(sector(id)?);
+            id = *fat.get(usize::try_from(id).ok()?)?;
+            hops += 1;
+        }
+        out.truncate(limit);
+        Some(out)
+    };
+
+    let directory = chain(u32_at(bytes, 0x30)?, usize::MAX)?;
+    let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
+    let root = entries.first()?;
+    let stream = entries.iter().find(|entry| {
+        let name_len = usize::from(u16_at(entry, 0x40).unwrap_or(0));
+        let name: Vec<u16> = (0..name_len.saturating_sub(2) / 2)
+            .filter_map(|i| u16_at(entry, i * 2))
+            .collect();
+        let name = String::from_utf16_lossy(&name);
+        entry.get(0x42) == Some(&2) && (name == "Workbook" || name == "Book")
+    })?;
+    let start = u32_at(stream, 0x74)?;
+    let size = usize::try_from(u32_at(stream, 0x78)?).ok()?;
+    if size >= mini_cutoff {
+        return chain(start, size);
+    }
+    // A small stream lives in 64-byte mini sectors inside the root entry's stream.
+    let mini_stream = chain(u32_at(root, 0x74)?, usize::MAX)?;
+    let mini_fat_bytes = chain(u32_at(bytes, 0x3C)?, usize::MAX)?;
+    let mini_fat: Vec<u32> = (0..mini_fat_bytes.len() / 4)
+        .filter_map(|i| u32_at(&mini_fat_bytes, i * 4))
+        .collect();
+    let mut out = Vec::new();
+    let mut id = start;
+    let mut hops = 0;
+    while id != END_OF_CHAIN && out.len() < size {
+        if hops > mini_fat.len() {
+            return None;
+        }
+        let at = usize::try_from(id).ok()?.checked_mul(64)?;
+        out.extend_from_slice(mini_stream.get(at..at.checked_add(64)?)?);
+        id = *mini_fat.get(usize::try_from(id).ok()?)?;
+        hops += 1;
+    }
+    out.truncate(size);
+    Some(out)
+}
+
+/// The rectangle one sheet's cells span.
+#[derive(Default)]
+struct Extent {
+    rows: Option<(u32, u32)>,
+    cols: Option<(u32, u32)>,
+}
+
+impl Extent {
+    fn add(&mut self, row: u32, first_col: u32, last_col: u32) {
+        self.rows = Some(
+            self.rows
+                .map_or((row, row), |(a, b)| (a.min(row), b.max(row))),
+        );
+        let (lo, hi) = (first_col.min(last_col), first_col.max(last_col));
+        self.cols = Some(self.cols.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+    }
+
+    fn area(&self) -> u64 {
+        match (self.rows, self.cols) {
+            (Some((r0, r1)), Some((c0, c1))) => (u64::from(r1) - u64::from(r0) + 1)
+                .saturating_mul(u64::from(c1) - u64::from(c0) + 1),
+            _ => 0,
+        }
+    }
+}
+
+fn over(area: u64, limit: u64) -> Result<(), ReadError> {
+    if area > limit {
+        return Err(ReadError::LimitExceeded {
+            what: format!("vùng ô của trang xls / cells an xls sheet spans ({area})"),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Walks the BIFF records: each sheet (between BOF and EOF) has its cells' rectangle and
+/// its DIMENSIONS claim measured.
+fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
+    let mut at = 0usize;
+    let mut extent = Extent::default();
+    while let (Some(kind), Some(len)) = (u16_at(stream, at), u16_at(stream, at + 2)) {
+        let start = at + 4;
+        let Some(data) = stream.get(start..start + usize::from(len)) else {
+            break;
+        };
+        let row = || u16_at(data, 0).map(u32::from);
+        let col = || u16_at(data, 2).map(u32::from);
+        match kind {
+            // BOF starts a substream, EOF ends one: measure what the sheet held.
+            0x0809 | 0x000A => {
+                over(extent.area(), limit)?;
+                extent = Extent::default();
+            }
+            // DIMENSIONS (BIFF8: first row, last row + 1 as u32; columns as u16).
+            0x0200 => {
+                let (rf, rl, cf, cl) = if data.len() >= 12 {
+                    (
+                        u32_at(data, 0),
+                        u32_at(data, 4),
+                        u16_at(data, 8),
+                        u16_at(data, 10),
+                    )
+                } else {
+                    (
+                        row(),
+                        u16_at(data, 2).map(u32::from),
+                        u16_at(data, 4),
+                        u16_at(data, 6),
+                    )
+                };
+                if let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) {
+                    let rows = u64::from(rl.abs_diff(rf)) + 1;
+                    let cols = u64::from(cl.abs_diff(cf)) + 1;
+                    over(rows.saturating_mul(cols), limit)?;
+                }
+            }
+            // Single cells: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                if let (Some(r), Some(c)) = (row(), col()) {
+                    extent.add(r, c, c);
+                }
+            }
+            // MULRK: a row of cells from the first column to the last (the last 2 bytes).
+            0x00BD => {
+                let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
+                if let (Some(r), Some(c), Some(last)) = (row(), col(), last) {
+                    extent.add(r, c, u32::from(last));
+                }
+            }
+            _ => {}
+        }
+        at = start + usize::from(len);
+    }
+    over(extent.area(), limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(kind: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = kind.to_le_bytes().to_vec();
+        out.extend_from_slice(&u16::try_from(data.len()).unwrap().to_le_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    fn number(row: u16, col: u16) -> Vec<u8> {
+        let mut data = row.to_le_bytes().to_vec();
+        data.extend_from_slice(&col.to_le_bytes());
+        data.extend_from_slice(&[0; 10]);
+        record(0x0203, &data)
+    }
+
+    #[test]
+    fn cells_at_opposite_corners_are_over_the_limit() {
+        let mut stream = record(0x0809, &[0; 16]);
+        stream.extend(number(0, 0));
+        stream.extend(number(65_535, 255));
+        assert!(
+            check_records(&stream, 20_000_000).is_ok(),
+            "65,536 × 256 fits"
+        );
+        stream.extend(number(65_535, 16_383));
+        assert!(matches!(
+            check_records(&stream, 20_000_000),
+            Err(ReadError::LimitExceeded { .. })
+        ));
+    }
+
+    #[test]
+    fn a_dimensions_claim_is_measured() {
+        let mut data = 0u32.to_le_bytes().to_vec();
+        data.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+        data.extend_from_slice(&[0, 0, 0xFF, 0, 0, 0]);
+        let stream = record(0x0200, &data);
+        assert!(check_records(&stream, 20_000_000).is_err());
+    }
+
+    #[test]
+    fn the_sample_xls_passes() {
+        let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xls").unwrap();
+        let stream = workbook_stream(&bytes).expect("the Workbook stream is found");
+        assert!(stream.len() > 1000);
+        assert!(check_xls(&bytes, &Limits::default()).is_ok());
+        let tiny = Limits {
+            max_cells_per_sheet: 10,
+            ..Limits::default()
+        };
+        assert!(check_xls(&bytes, &tiny).is_err());
+    }
+}
