@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the fuzz targets with cargo-fuzz (libFuzzer) on stable Rust, two at a time.
 #   fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s each, every target
+#   FUZZ_PARALLEL=N                       targets run at a time (default 2, one a core)
 # Installs cargo-fuzz when missing. One build serves every target; the corpus in
 # fuzz/corpus/TARGET grows as the run finds new paths (keep it small with `cargo fuzz cmin`).
 # A crash stops the run with exit code 1 and leaves its input in fuzz/artifacts/TARGET/.
@@ -25,10 +26,11 @@ run_one() {
     -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=60 -max_len=262144 \
     -print_final_stats=1 >"artifacts/$target.log" 2>&1 || return 1
 }
-# Two at a time: CI machines have two cores.
-for ((i = 0; i < ${#TARGETS[@]}; i += 2)); do
+# Two at a time by default: CI machines have two cores.
+PARALLEL=${FUZZ_PARALLEL:-2}
+for ((i = 0; i < ${#TARGETS[@]}; i += PARALLEL)); do
   pids=()
-  for target in "${TARGETS[@]:i:2}"; do
+  for target in "${TARGETS[@]:i:PARALLEL}"; do
     run_one "$target" & pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
