@@ -341,13 +341,18 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Upper-cases a function name and removes the prefixes Excel 2010+ writes in files.
+/// Upper-cases a function name and removes the prefixes Excel 2010+ writes in files (a
+/// prefix with no name after it is the name itself: `_xlws.()` stays `_XLWS.()`, so the
+/// formula prints back as it parsed).
 fn canonical_function_name(name: &str) -> String {
     let mut upper = name.to_uppercase();
     loop {
-        let stripped = ["_XLFN.", "_XLWS."]
-            .iter()
-            .find_map(|prefix| upper.strip_prefix(prefix).map(str::to_string));
+        let stripped = ["_XLFN.", "_XLWS."].iter().find_map(|prefix| {
+            upper
+                .strip_prefix(prefix)
+                .filter(|rest| !rest.is_empty())
+                .map(str::to_string)
+        });
         match stripped {
             Some(rest) => upper = rest,
             None => return upper,
@@ -964,6 +969,8 @@ mod tests {
             "'My sheet'!A1&\"x\"\"y\"",
             "IF(A1>=0,A1%,-A1)",
             "received=online+direct+carried",
+            // Found by the formula fuzz target: a bare prefix is a name of its own.
+            "_XLWS.()",
         ] {
             let expr = parsed(text);
             assert_eq!(expr.to_string(), text);
