@@ -4,6 +4,8 @@
 //! and abort. This walks the OLE container's `Workbook` stream and its BIFF records with
 //! every read bounded, and refuses a sheet whose rectangle is over the cell limit.
 
+use std::cell::Cell;
+
 use crate::error::ReadError;
 use crate::limits::Limits;
 
@@ -18,10 +20,32 @@ const MAX_SECTOR_ID: u32 = 0xFFFF_FFFA;
 /// [`ReadError::LimitExceeded`] when a sheet's cells, or its declared dimensions, span a
 /// rectangle larger than the limit.
 pub(crate) fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
-    let Some(stream) = workbook_stream(bytes) else {
+    let looped = Cell::new(false);
+    let stream = workbook_stream(bytes, &looped);
+    // calamine follows the directory and mini-FAT chains until they end: one that loops
+    // back on itself grows without bound (a fuzzed xls asked for 24 GB). It is damage.
+    if looped.get() {
+        return Err(ReadError::Corrupt(
+            "xls: một chuỗi sector lặp vòng / a sector chain loops back on itself".to_string(),
+        ));
+    }
+    let Some(stream) = stream else {
         return Ok(());
     };
     check_records(&stream, limits.max_cells_per_sheet)
+}
+
+/// Whether the FAT chain from `start` comes back to a sector it has been through (more
+/// hops than the FAT has entries, without reaching the end of the chain or leaving it).
+fn chain_loops(fat: &[u32], start: u32) -> bool {
+    let mut id = start;
+    for _ in 0..=fat.len() {
+        match usize::try_from(id).ok().and_then(|i| fat.get(i)) {
+            Some(&next) => id = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
@@ -40,8 +64,9 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The bytes of the `Workbook` (or BIFF5 `Book`) stream, following the container's sector
-/// chains with loop and bounds checks.
-fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+/// chains with loop and bounds checks; `looped` is set when the directory or mini-FAT
+/// chain loops.
+fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let sector_shift = u16_at(bytes, 0x1E)?;
     if !(7..=16).contains(&sector_shift) {
         return None;
@@ -79,6 +104,10 @@ fn workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
     for id in fat_sectors.into_iter().take(sector_count) {
         let data = sector(id)?;
         fat.extend((0..sector_size / 4).filter_map(|i| u32_at(data, i * 4)));
+    }
+    if chain_loops(&fat, u32_at(bytes, 0x30)?) || chain_loops(&fat, u32_at(bytes, 0x3C)?) {
+        looped.set(true);
+        return None;
     }
     let chain = |start: u32, limit: usize| -> Option<Vec<u8>> {
         let mut out = Vec::new();
@@ -275,9 +304,17 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_chain_that_loops_is_found() {
+        // Sector 0 → 2 → 1 → 2: the chain never ends.
+        assert!(chain_loops(&[2, 2, 1], 0));
+        assert!(!chain_loops(&[1, END_OF_CHAIN], 0));
+        assert!(!chain_loops(&[], 0));
+    }
+
+    #[test]
     fn the_sample_xls_passes() {
         let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xls").unwrap();
-        let stream = workbook_stream(&bytes).expect("the Workbook stream is found");
+        let stream = workbook_stream(&bytes, &Cell::new(false)).expect("the Workbook stream is found");
         assert!(stream.len() > 1000);
         assert!(check_xls(&bytes, &Limits::default()).is_ok());
         let tiny = Limits {
