@@ -158,3 +158,17 @@ pub fn csv_at(rows: &[Vec<String>], at: CellRef) -> &str {
         .and_then(|row| row.get(at.col as usize))
         .map_or("", String::as_str)
 }
+
+/// The parts of a zip package (name and inflated bytes), in order.
+pub fn zip_parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..archive.len())
+        .map(|i| {
+            let mut part = archive.by_index(i).expect("a part");
+            let mut data = Vec::new();
+            part.read_to_end(&mut data).expect("the part inflates");
+            (part.name().expect("a name").into_owned(), data)
+        })
+        .collect()
+}

@@ -18,7 +18,7 @@ use crossfoot::{
 };
 use rust_xlsxwriter::Workbook as XlsxWriter;
 
-use crate::common::fixture;
+use crate::common::{fixture, zip_parts};
 
 /// What reading a hostile input must give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,24 +263,11 @@ fn base_xlsx() -> Vec<u8> {
     let bytes = book.save_to_buffer().unwrap();
     // The document properties carry the time of writing; without them the corpus is the
     // same on every run (calamine does not need them).
-    let parts: Vec<_> = parts_of(&bytes)
+    let parts: Vec<_> = zip_parts(&bytes)
         .into_iter()
         .filter(|(name, _)| name != "docProps/core.xml")
         .collect();
     zip_of(&parts)
-}
-
-/// The parts of a zip package, in order.
-fn parts_of(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut part = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            part.read_to_end(&mut data).unwrap();
-            (part.name().unwrap().into_owned(), data)
-        })
-        .collect()
 }
 
 /// A zip of `parts`, deflated, in order.
@@ -298,7 +285,7 @@ fn zip_of(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
 
 /// The base workbook with one part replaced.
 fn with_part(name: &str, data: Vec<u8>) -> Vec<u8> {
-    let parts: Vec<_> = parts_of(&base_xlsx())
+    let parts: Vec<_> = zip_parts(&base_xlsx())
         .into_iter()
         .map(|(n, d)| if n == name { (n, data.clone()) } else { (n, d) })
         .collect();
@@ -439,7 +426,7 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>T</t></si></sst>"#.to_vec(),
     );
 
-    let base_parts = parts_of(&base_xlsx());
+    let base_parts = zip_parts(&base_xlsx());
     let mut duplicate = base_parts.clone();
     duplicate.push((SHEET.to_string(), sheet_xml("<sheetData/>")));
     let mut traversal = base_parts.clone();

@@ -4,11 +4,12 @@
 //! while every zip part the annotation has no reason to touch stays byte-identical.
 
 use std::collections::BTreeSet;
-use std::io::{Cursor, Read};
 
 use crossfoot::{annotated_workbook, check, read_workbook, OutputOptions, TemplateChoice};
 use proptest::prelude::*;
 use rust_xlsxwriter::{Format, Formula, Note, Workbook as XlsxWriter};
+
+use crate::common::zip_parts;
 
 /// One cell of a generated sheet.
 #[derive(Debug, Clone)]
@@ -105,18 +106,6 @@ fn write(plan: &[SheetPlan]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-fn parts(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut part = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            part.read_to_end(&mut data).unwrap();
-            (part.name().unwrap().into_owned(), data)
-        })
-        .collect()
-}
-
 /// Parts the annotation may rewrite: the package's indexes and styles, and a flagged
 /// sheet with its notes.
 fn may_change(part: &str, flagged_sheets: &BTreeSet<usize>) -> bool {
@@ -177,8 +166,8 @@ proptest! {
             .filter(|(_, s)| report.findings.iter().any(|f| f.sheet == s.name))
             .map(|(i, _)| i)
             .collect();
-        let after = parts(&output);
-        for (name, data) in parts(&input) {
+        let after = zip_parts(&output);
+        for (name, data) in zip_parts(&input) {
             let kept = after.iter().find(|(n, _)| *n == name);
             prop_assert!(kept.is_some(), "part {} was dropped", name);
             if !may_change(&name, &flagged_sheets) {
