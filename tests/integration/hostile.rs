@@ -611,3 +611,15 @@ fn fuzz_xls_oom_is_refused_within_limits() {
     assert_eq!(code, 2);
     assert!(took < Duration::from_secs(1), "took {took:?}");
 }
+
+/// Found by the annotate fuzz target at the end of this session, NOT FIXED yet: reading
+/// this damaged xls asks for one allocation of 1,25 GiB (1,342,177,280 bytes) and about
+/// 2 GB in all (measured with the CLI). Ignored until the cause, inside or around
+/// calamine's xls reader, is found; run it only on a machine that can afford it.
+#[test]
+#[ignore = "open bug: this xls asks for a 1.25 GiB allocation"]
+fn fuzz_xls_large_allocation_is_refused_within_limits() {
+    let (code, took, _) = run_measured(&hostile("fuzz-xls-alloc-1gb.xls"));
+    assert_eq!(code, 2);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
