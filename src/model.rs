@@ -339,7 +339,9 @@ mod tests {
     fn cell_and_row_lookups_agree_with_a_plain_search() {
         let mut state = 7u64;
         let mut next = move |n: u64| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             (state >> 33) % n
         };
         for _ in 0..20 {

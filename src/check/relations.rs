@@ -199,7 +199,10 @@ impl<'a> Names<'a> {
     }
 
     fn get(&self, name: &str) -> Option<CellRef> {
-        self.0.iter().find(|(known, _)| *known == name).map(|(_, at)| *at)
+        self.0
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, at)| *at)
     }
 
     fn get_ignore_case(&self, name: &str) -> Option<CellRef> {
@@ -298,7 +301,10 @@ impl Resolver for RelationResolver<'_> {
     }
 
     fn name(&self, name: &str) -> Option<Operand> {
-        let at = self.names.get(name).or_else(|| self.names.get_ignore_case(name))?;
+        let at = self
+            .names
+            .get(name)
+            .or_else(|| self.names.get_ignore_case(name))?;
         Some(Operand::Single(self.value_at(at)))
     }
 }
@@ -516,12 +522,10 @@ impl<'a> Evaluator<'a> {
                 finish(outcome, target, &resolver)
             }
             RuleBody::Compare { lhs, op, rhs } => {
-                let target = parsed.lhs_name.as_deref().and_then(|name| {
-                    resolver
-                        .names
-                        .get(name)
-                        .or_else(|| CellRef::parse(name))
-                });
+                let target = parsed
+                    .lhs_name
+                    .as_deref()
+                    .and_then(|name| resolver.names.get(name).or_else(|| CellRef::parse(name)));
                 let lhs_value = evaluate(lhs, &resolver);
                 let rhs_value = evaluate(rhs, &resolver);
                 let (EvalValue::Number(lhs_point), EvalValue::Number(rhs_interval)) =

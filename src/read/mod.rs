@@ -223,14 +223,17 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
     for (s, sheet) in sheets.iter_mut().enumerate() {
         let mut sheet_shapes = Vec::with_capacity(sheet.cells.len());
         for cell in &mut sheet.cells {
-            let format = cell.number_format.as_deref().map(|code| match &last_format {
-                Some((last, info)) if last == code => *info,
-                _ => {
-                    let info = format_info(code);
-                    last_format = Some((code.to_string(), info));
-                    info
-                }
-            });
+            let format = cell
+                .number_format
+                .as_deref()
+                .map(|code| match &last_format {
+                    Some((last, info)) if last == code => *info,
+                    _ => {
+                        let info = format_info(code);
+                        last_format = Some((code.to_string(), info));
+                        info
+                    }
+                });
             if let (Value::Number(serial), Some(info)) = (&cell.value, &format) {
                 if info.date {
                     if let Some(date) = crate::period::date_from_serial(*serial, raw.is_1904) {

@@ -314,7 +314,8 @@ mod tests {
     #[test]
     fn the_sample_xls_passes() {
         let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xls").unwrap();
-        let stream = workbook_stream(&bytes, &Cell::new(false)).expect("the Workbook stream is found");
+        let stream =
+            workbook_stream(&bytes, &Cell::new(false)).expect("the Workbook stream is found");
         assert!(stream.len() > 1000);
         assert!(check_xls(&bytes, &Limits::default()).is_ok());
         let tiny = Limits {
