@@ -139,37 +139,33 @@ fn check_contents(raw: &spreadsheet::RawBook, limits: &Limits) -> Result<(), Rea
     }
     for sheet in &raw.sheets {
         for cell in &sheet.cells {
-            if let Value::Text(text) = &cell.value {
-                if text.len() > limits.max_string_bytes {
-                    return Err(over(
-                        format!(
-                            "độ dài chuỗi / text length (bytes) at '{}'!{}",
-                            sheet.name, cell.at
-                        ),
-                        limits.max_string_bytes,
-                    ));
-                }
-            }
-            if let Some(formula) = &cell.formula {
-                if formula.len() > limits.max_formula_bytes {
-                    return Err(over(
-                        format!(
-                            "độ dài công thức / formula length (bytes) at '{}'!{}",
-                            sheet.name, cell.at
-                        ),
-                        limits.max_formula_bytes,
-                    ));
-                }
-                let depth = parenthesis_depth(formula);
-                if depth > limits.max_formula_depth {
-                    return Err(ReadError::LimitExceeded {
-                        what: format!(
-                            "độ sâu công thức / formula nesting depth at '{}'!{}",
-                            sheet.name, cell.at
-                        ),
-                        limit: u64::from(limits.max_formula_depth),
-                    });
-                }
+            // The first limit the cell passes over, and what it measures.
+            let text_len = match &cell.value {
+                Value::Text(text) => text.len(),
+                _ => 0,
+            };
+            let formula = cell.formula.as_deref().unwrap_or_default();
+            let exceeded = if text_len > limits.max_string_bytes {
+                Some((
+                    "độ dài chuỗi / text length (bytes)",
+                    limits.max_string_bytes,
+                ))
+            } else if formula.len() > limits.max_formula_bytes {
+                Some((
+                    "độ dài công thức / formula length (bytes)",
+                    limits.max_formula_bytes,
+                ))
+            } else if parenthesis_depth(formula) > limits.max_formula_depth {
+                let depth = usize::try_from(limits.max_formula_depth).unwrap_or(usize::MAX);
+                Some(("độ sâu công thức / formula nesting depth", depth))
+            } else {
+                None
+            };
+            if let Some((what, limit)) = exceeded {
+                return Err(over(
+                    format!("{what} at '{}'!{}", sheet.name, cell.at),
+                    limit,
+                ));
             }
         }
     }
