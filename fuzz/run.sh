@@ -18,7 +18,6 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 # sanitizer (ASan needs nightly's std); overflow checks are on in fuzz/Cargo.toml.
 export RUSTC_BOOTSTRAP=1
 cargo fuzz build -s none
-failed=0
 run_one() {
   local target=$1
   mkdir -p "corpus/$target" "artifacts/$target"
@@ -28,20 +27,22 @@ run_one() {
 }
 # Two at a time by default: CI machines have two cores.
 PARALLEL=${FUZZ_PARALLEL:-2}
+failed=()
 for ((i = 0; i < ${#TARGETS[@]}; i += PARALLEL)); do
   pids=()
-  for target in "${TARGETS[@]:i:PARALLEL}"; do
+  batch=("${TARGETS[@]:i:PARALLEL}")
+  for target in "${batch[@]}"; do
     run_one "$target" & pids+=($!)
   done
-  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  for j in "${!pids[@]}"; do wait "${pids[$j]}" || failed+=("${batch[$j]}"); done
 done
 for target in "${TARGETS[@]}"; do
   printf '%s: ' "$target"
-  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|Done [0-9]+ runs)' "artifacts/$target.log" | tail -1 || true
+  grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|Done [0-9]+ runs)' "artifacts/$target.log" | tail -n 1 || true
   echo
 done
-if [ "$failed" -ne 0 ]; then
-  echo "a fuzz target failed; see fuzz/artifacts/*.log" >&2
-  tail -40 artifacts/*.log >&2
-fi
-exit "$failed"
+for target in "${failed[@]}"; do
+  echo "== fuzz target $target failed; its input is in fuzz/artifacts/$target/; the end of its log:" >&2
+  tail -n 60 "artifacts/$target.log" >&2
+done
+[ ${#failed[@]} -eq 0 ]

@@ -132,6 +132,67 @@ impl CellRange {
         (self.first.row..=self.last.row).contains(&at.row)
             && (self.first.col..=self.last.col).contains(&at.col)
     }
+
+    /// How many cells the rectangle covers.
+    pub fn area(&self) -> u64 {
+        let rows = u64::from(self.last.row.abs_diff(self.first.row)).saturating_add(1);
+        let cols = u64::from(self.last.col.abs_diff(self.first.col)).saturating_add(1);
+        rows.saturating_mul(cols)
+    }
+}
+
+/// Ranges larger than this many cells are cut to the sheet's used area (cells beyond it
+/// are empty anyway), so `A1:A1048576` costs no more than the data it covers.
+const LARGE_RANGE_CELLS: u64 = 65_536;
+/// Ranges still larger than this after the cut are not evaluated.
+pub(crate) const MAX_RANGE_CELLS: u64 = 4_000_000;
+
+/// What part of a range a formula evaluation should visit (see [`Sheet::visit_range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeVisit {
+    /// Every cell of this range (the whole of it, or the used part of a large one).
+    Cells {
+        /// The rectangle to visit.
+        range: CellRange,
+        /// Whether cells of the original range were left out because they are empty.
+        cut: bool,
+    },
+    /// The range lies wholly outside the used area: every cell is empty.
+    Empty,
+    /// Even its used part is larger than [`MAX_RANGE_CELLS`].
+    TooLarge,
+}
+
+/// [`Sheet::visit_range`] with the sheet's extent asked for only when the range is large
+/// (a caller visiting many ranges can compute it once).
+pub(crate) fn visit_range_within(
+    range: CellRange,
+    extent: impl FnOnce() -> Option<CellRef>,
+) -> RangeVisit {
+    if range.area() <= LARGE_RANGE_CELLS {
+        return RangeVisit::Cells { range, cut: false };
+    }
+    let Some(extent) = extent() else {
+        return RangeVisit::Empty;
+    };
+    if range.first.row > extent.row || range.first.col > extent.col {
+        return RangeVisit::Empty;
+    }
+    let last = CellRef::new(
+        range.last.row.min(extent.row),
+        range.last.col.min(extent.col),
+    );
+    let cut = CellRange {
+        first: range.first,
+        last,
+    };
+    if cut.area() > MAX_RANGE_CELLS {
+        return RangeVisit::TooLarge;
+    }
+    RangeVisit::Cells {
+        range: cut,
+        cut: last != range.last,
+    }
 }
 
 impl fmt::Display for CellRange {
@@ -282,6 +343,13 @@ impl Sheet {
         let last_row = self.cells.last()?.at.row;
         let last_col = self.cells.iter().map(|cell| cell.at.col).max()?;
         Some(CellRef::new(last_row, last_col))
+    }
+
+    /// The part of `range` a formula needs to visit: a small range as it is; a large one
+    /// (a whole column, or a fuzzed `A1:XFD1048576`) cut to the used area, since the cells
+    /// beyond it are empty. Without the cut one formula could ask for gigabytes.
+    pub(crate) fn visit_range(&self, range: CellRange) -> RangeVisit {
+        visit_range_within(range, || self.extent())
     }
 
     /// The merged range that covers `at`, if any.

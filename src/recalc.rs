@@ -12,7 +12,7 @@ use crate::formula::{
     evaluate, parse_formula, EvalValue, ExcelError, Operand, Reference, Resolver,
 };
 use crate::interval::{round_decimal, Interval, RoundMode};
-use crate::model::{CellRange, CellRef, Date, Sheet, Value, Workbook};
+use crate::model::{CellRange, CellRef, Date, RangeVisit, Sheet, Value, Workbook, MAX_RANGE_CELLS};
 
 /// The outcome of recomputing one formula cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,12 +41,6 @@ pub struct Recomputed {
     /// What recomputing it found.
     pub outcome: RecalcOutcome,
 }
-
-/// Ranges larger than this many cells are cut to the sheet's used area (cells beyond it
-/// are empty anyway), so `A1:A1048576` costs no more than the data it covers.
-const LARGE_RANGE_CELLS: u64 = 65_536;
-/// Ranges still larger than this after the cut are not evaluated.
-const MAX_RANGE_CELLS: u64 = 4_000_000;
 
 /// Excel's serial number of a date in the 1900 date system (with its fictitious
 /// 29 February 1900, so serials from 1 March 1900 on agree with Excel).
@@ -119,31 +113,17 @@ impl Resolver for StoredValues<'_> {
         let Some(sheet) = self.sheet(sheet) else {
             return vec![EvalValue::Error(ExcelError::Ref)];
         };
-        let area = |r: &CellRange| {
-            let rows = u64::from(r.last.row).saturating_sub(u64::from(r.first.row)) + 1;
-            let cols = u64::from(r.last.col).saturating_sub(u64::from(r.first.col)) + 1;
-            rows.saturating_mul(cols)
-        };
-        let mut range = range;
-        if area(&range) > LARGE_RANGE_CELLS {
-            let Some(extent) = sheet.extent() else {
-                return Vec::new();
-            };
-            if range.first.row > extent.row || range.first.col > extent.col {
-                return Vec::new();
-            }
-            range.last = CellRef::new(
-                range.last.row.min(extent.row),
-                range.last.col.min(extent.col),
-            );
-            if area(&range) > MAX_RANGE_CELLS {
+        let range = match sheet.visit_range(range) {
+            RangeVisit::Cells { range, .. } => range,
+            RangeVisit::Empty => return Vec::new(),
+            RangeVisit::TooLarge => {
                 return vec![EvalValue::Error(ExcelError::Unsupported(format!(
                     "range {range} larger than {MAX_RANGE_CELLS} cells"
-                )))];
+                )))]
             }
-        }
+        };
         let width = u64::from(range.last.col).saturating_sub(u64::from(range.first.col)) + 1;
-        let mut values = vec![EvalValue::Blank; usize::try_from(area(&range)).unwrap_or(0)];
+        let mut values = vec![EvalValue::Blank; usize::try_from(range.area()).unwrap_or(0)];
         for row in range.first.row..=range.last.row {
             for cell in sheet.row(row) {
                 if !range.contains(cell.at) {

@@ -11,7 +11,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::finding::Severity;
 use crate::formula::{parse_formula, references, EvalValue, Expr, Reference};
 use crate::layout::RowKind;
-use crate::model::{CellRef, Sheet};
+use crate::model::{visit_range_within, CellRef, RangeVisit, Sheet};
 use crate::number::Reading;
 
 use super::relations::{Evaluation, Evaluator, Outcome, Relation};
@@ -59,6 +59,7 @@ impl FormulaGraph {
         let mut formulas = HashMap::new();
         let mut dependents: HashMap<CellRef, Vec<CellRef>> = HashMap::new();
         let mut edges = 0usize;
+        let extent = std::cell::OnceCell::new();
         for cell in &sheet.cells {
             let Some(text) = &cell.formula else { continue };
             let Ok(expr) = parse_formula(text) else {
@@ -71,6 +72,12 @@ impl FormulaGraph {
                         edges += 1;
                     }
                     Reference::Range { sheet: None, range } => {
+                        // Cells beyond the used area are empty and never edited.
+                        let RangeVisit::Cells { range, .. } =
+                            visit_range_within(range, || *extent.get_or_init(|| sheet.extent()))
+                        else {
+                            continue;
+                        };
                         for row in range.first.row..=range.last.row {
                             for col in range.first.col..=range.last.col {
                                 if edges >= MAX_GRAPH_EDGES {

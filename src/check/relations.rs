@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::formula::{evaluate, parse_formula, EvalValue, ExcelError, Expr, Operand, Resolver};
 use crate::interval::Interval;
-use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
+use crate::model::{Cell, CellRange, CellRef, RangeVisit, Sheet, Value, MAX_RANGE_CELLS};
 use crate::number::{Marker, Quantity, Reading, Rounding};
 use crate::template::{BlankMeaning, Blanks, Bound, RuleSpec, Scope, TemplateSpec};
 
@@ -289,13 +289,24 @@ impl Resolver for RelationResolver<'_> {
         if sheet.is_some_and(|name| name != self.sheet.name) {
             return vec![EvalValue::Error(ExcelError::Ref)];
         }
-        // Bounded: rules over ranges are written by people for forms, not whole columns.
-        let rows = range.first.row..=range.last.row.min(range.first.row.saturating_add(100_000));
+        let (range, cut) = match self.sheet.visit_range(range) {
+            RangeVisit::Cells { range, cut } => (range, cut),
+            // Every cell is empty: one blank stands for them all (a sum is the same).
+            RangeVisit::Empty => return vec![self.marker(Marker::Blank)],
+            RangeVisit::TooLarge => {
+                return vec![EvalValue::Error(ExcelError::Unsupported(format!(
+                    "range {range} larger than {MAX_RANGE_CELLS} cells"
+                )))]
+            }
+        };
         let mut values = Vec::new();
-        for row in rows {
-            for col in range.first.col..=range.last.col.min(range.first.col.saturating_add(1_000)) {
+        for row in range.first.row..=range.last.row {
+            for col in range.first.col..=range.last.col {
                 values.push(self.value_at(CellRef::new(row, col)));
             }
+        }
+        if cut {
+            values.push(self.marker(Marker::Blank));
         }
         values
     }
