@@ -19,3 +19,15 @@ pub fn tolerate_calamine_panics() {
         }));
     });
 }
+
+/// The limits the fuzz targets read with: the defaults, with room for at most a million
+/// cells a sheet. A fuzz input is at most 256 KB; one that claims a 20-million-cell
+/// rectangle (allowed by the defaults, as real statistics sheets can be that large) would
+/// spend the run allocating it and make the fuzzer's memory ceiling a matter of luck. The
+/// defaults themselves are measured by the hostile corpus tests.
+pub fn limits() -> crossfoot::Limits {
+    crossfoot::Limits {
+        max_cells_per_sheet: 1_000_000,
+        ..crossfoot::Limits::default()
+    }
+}
