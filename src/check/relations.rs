@@ -3,7 +3,7 @@
 //! standing for the interval its shown precision allows.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
@@ -669,13 +669,32 @@ fn shows_all(quantity: &Quantity) -> bool {
     quantity.value.normalize().scale() <= quantity.decimals
 }
 
-/// Index: which relations read each cell.
-pub(crate) fn readers(evaluations: &[Evaluation]) -> BTreeMap<CellRef, Vec<usize>> {
-    let mut index: BTreeMap<CellRef, Vec<usize>> = BTreeMap::new();
-    for (i, evaluation) in evaluations.iter().enumerate() {
-        for cell in &evaluation.cells {
-            index.entry(*cell).or_default().push(i);
-        }
+/// Index: which relations read each cell. Every relation of a sheet reads a dozen cells
+/// or (a total) thousands: one sorted list of `(cell, relation)` pairs costs a sort, where
+/// a map of lists cost an allocation per cell (7 % of a 50k-row check under perf).
+#[derive(Default)]
+pub(crate) struct Readers(Vec<(CellRef, usize)>);
+
+impl Readers {
+    pub(crate) fn new(evaluations: &[Evaluation]) -> Readers {
+        let mut pairs: Vec<(CellRef, usize)> = evaluations
+            .iter()
+            .enumerate()
+            .flat_map(|(i, evaluation)| evaluation.cells.iter().map(move |cell| (*cell, i)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        Readers(pairs)
     }
-    index
+
+    /// The relations that read `cell`, in order.
+    pub(crate) fn of(&self, cell: CellRef) -> impl Iterator<Item = usize> + '_ {
+        let start = self.0.partition_point(|(at, _)| *at < cell);
+        self.0
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |(at, _)| *at == cell)
+            .map(|(_, i)| *i)
+    }
 }
