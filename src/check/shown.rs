@@ -32,7 +32,12 @@ pub(crate) fn show_eval(value: &EvalValue, cell: Option<&Cell>, convention: Conv
     }
 }
 
-/// A number shown like `like` (same decimals and percent), or with its own digits.
+/// Decimals shown for a computed value with no cell precision to follow: a ratio's
+/// 28 digits (`98,14049586776859504132231405`) say nothing more than its first few.
+const MAX_FREE_DECIMALS: u32 = 4;
+
+/// A number shown like `like` (same decimals and percent), or with its own digits (at
+/// most [`MAX_FREE_DECIMALS`] of them).
 pub(crate) fn show_number(
     value: Decimal,
     like: Option<Quantity>,
@@ -40,7 +45,11 @@ pub(crate) fn show_number(
 ) -> String {
     match like {
         Some(q) => format_quantity(&Quantity { value, ..q }, convention),
-        None => format_number(value, value.normalize().scale(), convention),
+        None => format_number(
+            value,
+            value.normalize().scale().min(MAX_FREE_DECIMALS),
+            convention,
+        ),
     }
 }
 
@@ -66,5 +75,27 @@ pub(crate) fn quantity_of(cell: &Cell) -> Option<Quantity> {
         Reading::Number(q) => Some(*q),
         Reading::Ambiguous { primary, .. } => Some(*primary),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ratio_without_a_cell_precision_shows_four_decimals_at_most() {
+        let ratio = Decimal::from(1187) / Decimal::from(1210);
+        assert_eq!(
+            show_number(ratio * Decimal::from(100), None, Convention::Vietnamese),
+            "98,0992"
+        );
+        assert_eq!(
+            show_number(Decimal::new(15, 1), None, Convention::English),
+            "1.5"
+        );
+        assert_eq!(
+            show_number(Decimal::from(1_845_000), None, Convention::Vietnamese),
+            "1.845.000"
+        );
     }
 }
