@@ -285,11 +285,11 @@ struct TemplateInfo {
 #[wasm_bindgen]
 pub fn templates() -> Result<JsValue, JsValue> {
     let list: Vec<TemplateInfo> = Template::all_builtins()
-        .into_iter()
+        .iter()
         .map(|template| TemplateInfo {
             form: template.spec.form.is_some(),
-            id: template.id,
-            title: template.title,
+            id: template.id.clone(),
+            title: template.title.clone(),
         })
         .collect();
     to_js(&list)

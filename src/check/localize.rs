@@ -4,7 +4,7 @@
 //! tried first, then pairs, each verified against every relation that reads the changed
 //! cells (and, through the sheet's own formulas, the totals computed from them).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -14,7 +14,7 @@ use crate::layout::RowKind;
 use crate::model::{visit_range_within, CellRef, RangeVisit, Sheet};
 use crate::number::Reading;
 
-use super::relations::{Evaluation, Evaluator, Outcome, Relation};
+use super::relations::{Evaluation, Evaluator, Outcome, Readers, Relation};
 use super::typo::{diagnose, Typo};
 
 /// Most cells of one sheet a formula graph expands ranges into.
@@ -149,7 +149,7 @@ pub(crate) struct Localizer<'a> {
     pub relations: &'a [Relation],
     pub evaluations: &'a [Evaluation],
     pub graph: &'a FormulaGraph,
-    readers: &'a BTreeMap<CellRef, Vec<usize>>,
+    readers: &'a Readers,
 }
 
 impl<'a> Localizer<'a> {
@@ -158,7 +158,7 @@ impl<'a> Localizer<'a> {
         relations: &'a [Relation],
         evaluations: &'a [Evaluation],
         graph: &'a FormulaGraph,
-        readers: &'a BTreeMap<CellRef, Vec<usize>>,
+        readers: &'a Readers,
     ) -> Self {
         Localizer {
             evaluator,
@@ -349,9 +349,7 @@ impl<'a> Localizer<'a> {
         let values = self.graph.propagate(self.evaluator, edits);
         let mut affected: BTreeSet<usize> = BTreeSet::new();
         for cell in values.keys() {
-            if let Some(readers) = self.readers.get(cell) {
-                affected.extend(readers.iter().copied());
-            }
+            affected.extend(self.readers.of(*cell));
         }
         let mut repaired = Vec::new();
         for i in affected {
@@ -433,9 +431,7 @@ impl<'a> Localizer<'a> {
             if seen.len() > MAX_CANDIDATES * 4 || !seen.insert(at) {
                 continue;
             }
-            if let Some(readers) = self.readers.get(&at) {
-                relations.extend(readers.iter().copied());
-            }
+            relations.extend(self.readers.of(at));
             if let Some(dependents) = self.graph.dependents.get(&at) {
                 stack.extend(dependents.iter().copied());
             }
@@ -445,7 +441,7 @@ impl<'a> Localizer<'a> {
 
     /// Whether relation `i` reads `cell` itself.
     fn reads(&self, i: usize, cell: CellRef) -> bool {
-        self.readers.get(&cell).is_some_and(|r| r.contains(&i))
+        self.readers.of(cell).any(|r| r == i)
     }
 
     /// The changes of `cell` that repair some relation of the group and break nothing, one

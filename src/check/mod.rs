@@ -184,10 +184,10 @@ fn choose_template(
             Some(((**template).clone(), bindings(template, workbook, false)))
         }
         TemplateChoice::Auto => Template::all_builtins()
-            .into_iter()
+            .iter()
             .find_map(|template| {
-                let bound = bindings(&template, workbook, true);
-                (!bound.is_empty()).then_some((template, bound))
+                let bound = bindings(template, workbook, true);
+                (!bound.is_empty()).then(|| (template.clone(), bound))
             })
             .or_else(inferred),
     }
@@ -267,11 +267,24 @@ fn rule_findings(
         .iter()
         .map(|relation| evaluator.evaluate(relation, &no_overrides))
         .collect();
-    let readers = relations::readers(&evaluations);
-
-    let graph = localize::FormulaGraph::build(sheet);
-    let explanations =
-        localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers).explain();
+    // The readers index and the formula graph serve only failing relations (localization
+    // and fixes): a clean sheet, the common case in a batch, skips building them.
+    let failing = evaluations.iter().any(|evaluation| {
+        matches!(
+            evaluation.outcome,
+            Outcome::Fails { .. } | Outcome::ErrorValue(_)
+        )
+    });
+    let (readers, explanations) = if failing {
+        let readers = relations::Readers::new(&evaluations);
+        let graph = localize::FormulaGraph::build(sheet);
+        let explanations =
+            localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers)
+                .explain();
+        (readers, explanations)
+    } else {
+        (relations::Readers::default(), Vec::new())
+    };
     let explained: std::collections::HashSet<usize> = explanations
         .iter()
         .flat_map(|e| match e {
@@ -698,7 +711,7 @@ fn propose_fix(
     evaluator: &Evaluator<'_>,
     relations: &[relations::Relation],
     evaluations: &[Evaluation],
-    readers: &std::collections::BTreeMap<CellRef, Vec<usize>>,
+    readers: &relations::Readers,
     target: CellRef,
     rhs: Option<&crate::interval::Interval>,
     parsed: &ParsedRule,
@@ -726,8 +739,9 @@ fn propose_fix(
         rust_decimal::RoundingStrategy::MidpointAwayFromZero,
     );
     let overrides: HashMap<CellRef, Decimal> = HashMap::from([(target, value)]);
-    let affected = readers.get(&target)?;
-    let all_hold = affected.iter().all(|&i| {
+    let mut affected = readers.of(target).peekable();
+    affected.peek()?;
+    let all_hold = affected.all(|i| {
         let (Some(relation), Some(before)) = (relations.get(i), evaluations.get(i)) else {
             return false;
         };

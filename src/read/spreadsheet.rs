@@ -76,7 +76,14 @@ pub(crate) fn read_xlsx(
                 })
                 .collect();
             sort_cells(&mut cells);
-            while let Some((row, col, style)) = reader.next_style_id().map_err(xlsx_error)? {
+            // Without a single number format besides General, the pass has nothing to add.
+            let formatted = palette.iter().any(Option::is_some);
+            while let Some((row, col, style)) = formatted
+                .then(|| reader.next_style_id())
+                .transpose()
+                .map_err(xlsx_error)?
+                .flatten()
+            {
                 let Some(Some(code)) = palette.get(style) else {
                     continue;
                 };
