@@ -137,14 +137,16 @@ pub struct Summary {
 impl Summary {
     /// Counts `findings` by severity.
     pub fn of(findings: &[Finding]) -> Summary {
-        let mut summary = Summary::default();
-        for finding in findings {
-            match finding.severity {
-                Severity::Error => summary.errors += 1,
-                Severity::Warning => summary.warnings += 1,
-                Severity::Info => summary.infos += 1,
-            }
+        let count = |severity: Severity| {
+            findings
+                .iter()
+                .filter(|finding| finding.severity == severity)
+                .count()
+        };
+        Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
         }
-        summary
     }
 }

@@ -103,8 +103,7 @@ impl Layout {
         // with numbers.
         let mut header_last = header_first;
         let mut number_row = None;
-        let mut row = header_first + 1;
-        while row <= last_row {
+        for row in (header_first..=last_row).skip(1) {
             if is_column_number_row(sheet, row) {
                 number_row = Some(row);
                 break;
@@ -113,13 +112,13 @@ impl Layout {
                 break;
             }
             let covered = covered_columns(sheet, row).len();
-            if covered * 2 < width {
+            if covered.saturating_mul(2) < width {
                 break;
             }
             header_last = row;
-            row += 1;
         }
-        let body_first = number_row.map_or(header_last + 1, |r| r + 1);
+        // A header on the last row a u32 can name leaves no room for a body.
+        let body_first = number_row.unwrap_or(header_last).checked_add(1)?;
 
         let mut headers = BTreeMap::new();
         for row in header_first..=header_last {
@@ -141,7 +140,8 @@ impl Layout {
         });
 
         let footer_first = (body_first..=last_row).find(|&row| is_footer_row(sheet, row));
-        let body_end = footer_first.unwrap_or(last_row + 1);
+        // Exclusive end; at u32::MAX (beyond any real grid) the last row is left out.
+        let body_end = footer_first.unwrap_or(last_row.saturating_add(1));
         let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
 
         let mut body = Vec::new();
@@ -191,7 +191,10 @@ impl Layout {
                     continue;
                 }
                 if matches!(cell.reading, Reading::Number(_) | Reading::Ambiguous { .. }) {
-                    *counts.entry(cell.at.col).or_default() += 1;
+                    counts
+                        .entry(cell.at.col)
+                        .and_modify(|n| *n = n.saturating_add(1))
+                        .or_insert(1);
                 }
             }
         }
@@ -301,7 +304,7 @@ pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
 /// How many separate entries a row has: cells not covered by the same merge counted once.
 fn distinct_entries(sheet: &Sheet, row: u32) -> usize {
     let mut seen: Vec<CellRange> = Vec::new();
-    let mut count = 0;
+    let mut count: usize = 0;
     for cell in sheet.row(row) {
         if cell.value.is_blank() {
             continue;
@@ -310,9 +313,9 @@ fn distinct_entries(sheet: &Sheet, row: u32) -> usize {
             Some(range) if seen.contains(range) => {}
             Some(range) => {
                 seen.push(*range);
-                count += 1;
+                count = count.saturating_add(1);
             }
-            None => count += 1,
+            None => count = count.saturating_add(1),
         }
     }
     count
@@ -352,7 +355,7 @@ fn is_column_number_row(sheet: &Sheet, row: u32) -> bool {
                 t.starts_with('(')
                     && t.ends_with(')')
                     && t.len() > 2
-                    && t.get(1..t.len() - 1).is_some_and(|inner| {
+                    && t.get(1..t.len().saturating_sub(1)).is_some_and(|inner| {
                         inner
                             .chars()
                             .all(|ch| ch.is_ascii_alphanumeric() || "=+-*/ ".contains(ch))
@@ -449,13 +452,16 @@ fn find_label_column(
                 && matches!(cell.reading, Reading::NotNumber)
                 && matches!(cell.value, Value::Text(_))
             {
-                *text_counts.entry(cell.at.col).or_default() += 1;
+                text_counts
+                    .entry(cell.at.col)
+                    .and_modify(|n| *n = n.saturating_add(1))
+                    .or_insert(1);
             }
         }
     }
     let best = text_counts.values().copied().max()?;
     text_counts
         .into_iter()
-        .find(|(_, n)| *n * 2 >= best)
+        .find(|(_, n)| n.saturating_mul(2) >= best)
         .map(|(col, _)| col)
 }

@@ -5,11 +5,18 @@
 //! WebAssembly bindings are thin shells over it.
 
 #![warn(missing_docs)]
-// The core reads files strangers send: nothing in it may panic on their contents. Tests
-// may unwrap and index freely.
+// The core reads files strangers send: nothing in it may panic on their contents, nor
+// overflow on them (integer arithmetic is checked or saturating; `Decimal` arithmetic,
+// which panics on overflow, goes through `checked_*`). Tests may unwrap, index and add
+// freely.
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
 )]
 
 mod check;

@@ -63,49 +63,38 @@ impl CellRef {
     /// ```
     pub fn parse(text: &str) -> Option<CellRef> {
         let text = text.trim();
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        if bytes.first() == Some(&b'$') {
-            i += 1;
-        }
-        let mut col: u32 = 0;
-        let col_start = i;
-        while let Some(b) = bytes.get(i) {
-            if b.is_ascii_alphabetic() {
-                col = col
-                    .checked_mul(26)?
-                    .checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1)?;
-                i += 1;
-            } else {
-                break;
-            }
-        }
-        if i == col_start || i - col_start > 3 {
+        let text = text.strip_prefix('$').unwrap_or(text);
+        let letters_end = text
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(text.len());
+        let (letters, rest) = text.split_at_checked(letters_end)?;
+        if letters.is_empty() || letters.len() > 3 {
             return None;
         }
-        if bytes.get(i) == Some(&b'$') {
-            i += 1;
-        }
-        let digits = text.get(i..)?;
+        let col = letters.bytes().try_fold(0u32, |col, b| {
+            let letter = b.to_ascii_uppercase().checked_sub(b'A')?;
+            col.checked_mul(26)?.checked_add(u32::from(letter) + 1)
+        })?;
+        let digits = rest.strip_prefix('$').unwrap_or(rest);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 7 {
             return None;
         }
         let row: u32 = digits.parse().ok()?;
-        if row == 0 || row > 1_048_576 || col > 16_384 {
+        if row > 1_048_576 || col > 16_384 {
             return None;
         }
-        Some(CellRef::new(row - 1, col - 1))
+        Some(CellRef::new(row.checked_sub(1)?, col.checked_sub(1)?))
     }
 }
 
 /// Writes a zero-based column as Excel letters (`0` → `A`, `27` → `AB`).
 pub fn column_letters(col: u32) -> String {
+    const ALPHABET: &[u8; 26] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut n = u64::from(col) + 1;
     let mut out = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        out.push(b'A' + rem);
-        n = (n - 1) / 26;
+    while let Some(rest) = n.checked_sub(1) {
+        out.extend(ALPHABET.get((rest % 26) as usize));
+        n = rest / 26;
     }
     out.reverse();
     String::from_utf8(out).unwrap_or_default()
@@ -311,11 +300,16 @@ impl Sheet {
         let key = |i: usize| cells.get(i).map(|cell| cell.at);
         let guess = match (key(0), key(len.wrapping_sub(1))) {
             (Some(first), Some(_)) if at.row <= first.row => 0,
-            (Some(_), Some(last)) if at.row >= last.row => len - 1,
+            (Some(_), Some(last)) if at.row >= last.row => len.saturating_sub(1),
             (Some(first), Some(last)) => {
-                let span = u64::from(last.row - first.row);
-                let offset = u64::from(at.row - first.row);
-                usize::try_from(offset * (len as u64 - 1) / span).unwrap_or(0)
+                // first.row < at.row < last.row here; the guess only needs to be close.
+                let span = u64::from(last.row.saturating_sub(first.row));
+                let offset = u64::from(at.row.saturating_sub(first.row));
+                offset
+                    .checked_mul(len.saturating_sub(1) as u64)
+                    .and_then(|scaled| scaled.checked_div(span))
+                    .and_then(|guess| usize::try_from(guess).ok())
+                    .unwrap_or(0)
             }
             _ => 0,
         };
@@ -323,18 +317,18 @@ impl Sheet {
         let mut step = 1;
         while lo > 0 && key(lo).is_some_and(|k| k > at) {
             lo = lo.saturating_sub(step);
-            step *= 2;
+            step = step.saturating_mul(2);
         }
-        let mut hi = guess + 1;
+        let mut hi = guess.saturating_add(1);
         step = 1;
         while hi < len && key(hi).is_some_and(|k| k <= at) {
             hi = hi.saturating_add(step).min(len);
-            step *= 2;
+            step = step.saturating_mul(2);
         }
         let window = cells.get(lo..hi).unwrap_or(&[]);
         match window.binary_search_by(|cell| cell.at.cmp(&at)) {
-            Ok(i) => Ok(lo + i),
-            Err(i) => Err(lo + i),
+            Ok(i) => Ok(lo.saturating_add(i)),
+            Err(i) => Err(lo.saturating_add(i)),
         }
     }
 

@@ -643,14 +643,8 @@ pub fn format_number(value: Decimal, decimals: u32, convention: Convention) -> S
     if decimals > 0 {
         text.push(decimal_mark);
         let wanted = usize::try_from(decimals).unwrap_or(28);
-        let mut written = 0;
-        for digit in fraction.chars().take(wanted) {
-            text.push(digit);
-            written += 1;
-        }
-        for _ in written..wanted {
-            text.push('0');
-        }
+        // The fraction's digits, padded with zeros to the wanted count.
+        text.extend(fraction.chars().chain(std::iter::repeat('0')).take(wanted));
     }
     text
 }

@@ -51,12 +51,14 @@ pub fn date_from_serial(serial: Decimal, is_1904: bool) -> Option<Date> {
     if whole_days > limit {
         return None;
     }
-    Some(civil_from_days(days_since_epoch))
+    Some(civil_from_days(i32::try_from(days_since_epoch).ok()?))
 }
 
-/// Days since 1/1/1970 of a proleptic Gregorian date (H. Hinnant's algorithm); inputs are
-/// small constants or validated dates, so the arithmetic stays far from overflow.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+/// Days since 1/1/1970 of a proleptic Gregorian date (H. Hinnant's algorithm).
+// Widened from i32 and u32, every intermediate stays below 2^45 in magnitude.
+#[allow(clippy::arithmetic_side_effects)]
+pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let (year, month, day) = (i64::from(year), i64::from(month), i64::from(day));
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -66,8 +68,11 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + day_of_era - 719_468
 }
 
-/// The date `days` days after 1/1/1970; `days` is bounded by the callers (years 1900–9999).
-fn civil_from_days(days: i64) -> Date {
+/// The date `days` days after 1/1/1970.
+// Widened from i32, every intermediate stays below 2^42 in magnitude.
+#[allow(clippy::arithmetic_side_effects)]
+fn civil_from_days(days: i32) -> Date {
+    let days = i64::from(days);
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted - era * 146_097;

@@ -45,21 +45,12 @@ pub struct Recomputed {
 /// Excel's serial number of a date in the 1900 date system (with its fictitious
 /// 29 February 1900, so serials from 1 March 1900 on agree with Excel).
 fn date_serial(date: &Date) -> Option<Decimal> {
-    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
-    let month = i64::from(date.month);
-    let day = i64::from(date.day);
-    let year = i64::from(date.year) - i64::from(month <= 2);
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let shifted_month = (month + 9) % 12;
-    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    let days = era * 146_097 + day_of_era - 719_468;
+    let days = crate::period::days_from_civil(date.year, date.month, date.day);
     // 1899-12-30 is day -25569; before 1 March 1900 (day -25508) Excel is one day behind.
     let serial = if days < -25_508 {
-        days + 25_568
+        days.checked_add(25_568)?
     } else {
-        days + 25_569
+        days.checked_add(25_569)?
     };
     Some(Decimal::from(serial))
 }
@@ -122,7 +113,7 @@ impl Resolver for StoredValues<'_> {
                 )))]
             }
         };
-        let width = u64::from(range.last.col).saturating_sub(u64::from(range.first.col)) + 1;
+        let width = u64::from(range.last.col.saturating_sub(range.first.col)) + 1;
         let mut values = vec![EvalValue::Blank; usize::try_from(range.area()).unwrap_or(0)];
         for row in range.first.row..=range.last.row {
             for cell in sheet.row(row) {
@@ -166,8 +157,15 @@ fn round_significant(value: Decimal) -> Option<Decimal> {
         return Some(value);
     }
     let mantissa_digits = value.mantissa().unsigned_abs().to_string().len();
-    let exponent = i64::try_from(mantissa_digits).ok()? - 1 - i64::from(value.scale());
-    round_decimal(value, 14 - exponent, RoundMode::HalfAwayFromZero)
+    let exponent = i64::try_from(mantissa_digits)
+        .ok()?
+        .checked_sub(1)?
+        .checked_sub(i64::from(value.scale()))?;
+    round_decimal(
+        value,
+        14i64.checked_sub(exponent)?,
+        RoundMode::HalfAwayFromZero,
+    )
 }
 
 /// Whether a computed number agrees with a cached one that went through a binary double.

@@ -165,7 +165,8 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
         (last.row.saturating_add(1), last.col.saturating_add(1))
     });
     let per_row = usize::try_from(col_count).unwrap_or(usize::MAX).max(1);
-    let max_rows = u32::try_from(MAX_GRID_CELLS / per_row).unwrap_or(u32::MAX);
+    let max_rows =
+        u32::try_from(MAX_GRID_CELLS.checked_div(per_row).unwrap_or(0)).unwrap_or(u32::MAX);
     let shown_rows = row_count.min(max_rows.max(1));
     let capacity = usize::try_from(shown_rows).unwrap_or(0);
     let mut rows = Vec::with_capacity(capacity);

@@ -214,6 +214,9 @@ pub(crate) fn dates_outside_period(sheet: &Sheet, layout: Option<&Layout>) -> Ve
 }
 
 /// A date some days later (calendar arithmetic, month lengths and leap years honoured).
+// Each increment is guarded by its comparison (day < month length ≤ 31, month < 12); the
+// year, which comes from the period text, saturates.
+#[allow(clippy::arithmetic_side_effects)]
 fn add_days(date: Date, days: u32) -> Date {
     let mut d = date;
     for _ in 0..days {
@@ -230,7 +233,7 @@ fn add_days(date: Date, days: u32) -> Date {
             d.month += 1;
         } else {
             d = Date {
-                year: d.year + 1,
+                year: d.year.saturating_add(1),
                 month: 1,
                 day: 1,
             };

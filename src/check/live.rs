@@ -126,15 +126,19 @@ fn sum_formula(relation: &Relation) -> Option<(CellRef, Expr)> {
     let contiguous = relation
         .children
         .windows(2)
-        .all(|w| matches!(w, [a, b] if b == &(a + 1)));
+        .all(|w| matches!(w, [a, b] if a.checked_add(1) == Some(*b)));
     let letters = column_letters(col);
     let text = if contiguous {
-        format!("SUM({letters}{}:{letters}{})", first + 1, last + 1)
+        format!(
+            "SUM({letters}{}:{letters}{})",
+            u64::from(first) + 1,
+            u64::from(last) + 1
+        )
     } else {
         relation
             .children
             .iter()
-            .map(|r| format!("{letters}{}", r + 1))
+            .map(|&r| format!("{letters}{}", u64::from(r) + 1))
             .collect::<Vec<_>>()
             .join("+")
     };

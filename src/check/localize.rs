@@ -69,7 +69,7 @@ impl FormulaGraph {
                 match reference {
                     Reference::Cell { sheet: None, at } => {
                         dependents.entry(at).or_default().push(cell.at);
-                        edges += 1;
+                        edges = edges.saturating_add(1);
                     }
                     Reference::Range { sheet: None, range } => {
                         // Cells beyond the used area are empty and never edited.
@@ -87,7 +87,7 @@ impl FormulaGraph {
                                     .entry(CellRef::new(row, col))
                                     .or_default()
                                     .push(cell.at);
-                                edges += 1;
+                                edges = edges.saturating_add(1);
                             }
                         }
                     }
@@ -127,7 +127,7 @@ impl FormulaGraph {
                 if *count >= 8 {
                     continue;
                 }
-                *count += 1;
+                *count = count.saturating_add(1);
                 let Some(expr) = self.formulas.get(dependent) else {
                     continue;
                 };
@@ -250,7 +250,7 @@ impl<'a> Localizer<'a> {
                         return cells;
                     }
                     if cells.insert(input) {
-                        expanded += 1;
+                        expanded = expanded.saturating_add(1);
                         stack.push(input);
                     }
                 }
@@ -524,8 +524,10 @@ impl<'a> Localizer<'a> {
         ranked.sort_by_key(|(_, repaired)| std::cmp::Reverse(repaired.len()));
         ranked.truncate(MAX_PAIRED);
         let mut found = Vec::new();
-        for (k, (a, repaired_a)) in ranked.iter().enumerate() {
-            for (b, repaired_b) in ranked.iter().skip(k + 1) {
+        let mut rest = ranked.as_slice();
+        while let Some(((a, repaired_a), later)) = rest.split_first() {
+            rest = later;
+            for (b, repaired_b) in later {
                 if a.cell == b.cell {
                     continue;
                 }

@@ -453,8 +453,7 @@ fn describe(
                 .unwrap_or_default();
             let row = relation
                 .row
-                .map(|r| r + 1)
-                .map(|r| r.to_string())
+                .map(|r| (u64::from(r) + 1).to_string())
                 .unwrap_or_default();
             if row.is_empty() {
                 (what.clone(), what)

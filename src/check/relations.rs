@@ -67,14 +67,14 @@ pub(crate) fn split_comparison(text: &str) -> Option<(&str, Comparison, &str)> {
     let bytes = text.as_bytes();
     let mut depth = 0i32;
     let mut in_string = false;
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
+    for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'"' => in_string = !in_string,
-            b'(' if !in_string => depth += 1,
-            b')' if !in_string => depth -= 1,
+            b'(' if !in_string => depth = depth.saturating_add(1),
+            b')' if !in_string => depth = depth.saturating_sub(1),
             b'<' | b'>' | b'=' if !in_string && depth == 0 => {
-                let next = bytes.get(i + 1).copied();
+                let from_operator = text.get(i..)?;
+                let next = from_operator.as_bytes().get(1).copied();
                 let (op, len) = match (b, next) {
                     (b'<', Some(b'=')) => (Comparison::Le, 2),
                     (b'>', Some(b'=')) => (Comparison::Ge, 2),
@@ -84,12 +84,11 @@ pub(crate) fn split_comparison(text: &str) -> Option<(&str, Comparison, &str)> {
                     _ => (Comparison::Eq, 1),
                 };
                 let lhs = text.get(..i)?;
-                let rhs = text.get(i + len..)?;
+                let rhs = from_operator.get(len..)?;
                 return Some((lhs, op, rhs));
             }
             _ => {}
         }
-        i += 1;
     }
     None
 }

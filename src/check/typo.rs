@@ -68,7 +68,11 @@ pub(crate) fn diagnose(right: Decimal, typed: Decimal, neighbours: &[Decimal]) -
         let differing: Vec<usize> = (0..a.len()).filter(|&i| a.get(i) != b.get(i)).collect();
         match differing.as_slice() {
             [_] => return Some(Typo::ChangedDigit),
-            [i, j] if *j == i + 1 && a.get(*i) == b.get(*j) && a.get(*j) == b.get(*i) => {
+            [i, j]
+                if i.checked_add(1) == Some(*j)
+                    && a.get(*i) == b.get(*j)
+                    && a.get(*j) == b.get(*i) =>
+            {
                 return Some(Typo::SwappedDigits)
             }
             _ => {}

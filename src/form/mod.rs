@@ -213,7 +213,7 @@ pub fn parse_units(text: &str, template: &Template) -> Result<Vec<FormSection>, 
         .as_ref()
         .map_or(&[], |form| form.sections.as_slice());
     let mut sections: Vec<FormSection> = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (line, line_number) in text.lines().zip(1..) {
         let line = line.trim_start_matches('\u{feff}').trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
@@ -224,7 +224,7 @@ pub fn parse_units(text: &str, template: &Template) -> Result<Vec<FormSection>, 
         };
         if unit.is_empty() {
             return Err(FormError::Units(
-                index + 1,
+                line_number,
                 "thiếu tên đơn vị / the unit's name is missing".to_string(),
             ));
         }
@@ -249,12 +249,12 @@ pub fn parse_units(text: &str, template: &Template) -> Result<Vec<FormSection>, 
                                 units: Vec::new(),
                             })
                             .unwrap_or_else(|| FormSection {
-                                number: roman(sections.len() + 1),
+                                number: roman(sections.len().saturating_add(1)),
                                 label: name.to_string(),
                                 units: Vec::new(),
                             });
                         sections.push(section);
-                        sections.len() - 1
+                        sections.len().saturating_sub(1)
                     }
                 }
             }
@@ -268,7 +268,7 @@ pub fn parse_units(text: &str, template: &Template) -> Result<Vec<FormSection>, 
                         }
                     }));
                 }
-                sections.len() - 1
+                sections.len().saturating_sub(1)
             }
         };
         if let Some(section) = sections.get_mut(position) {
@@ -303,9 +303,9 @@ fn roman(mut n: usize) -> String {
     ];
     let mut out = String::new();
     for (value, digits) in DIGITS {
-        while n >= *value {
+        while let Some(rest) = n.checked_sub(*value) {
             out.push_str(digits);
-            n -= value;
+            n = rest;
         }
     }
     out

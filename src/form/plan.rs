@@ -70,8 +70,12 @@ const LABEL_COL: u32 = 1;
 const DEFAULT_FORMAT: &str = "#,##0";
 
 /// Lays out `spec` with `sections` as its units (table forms) and `period` in its period line.
+///
+/// Positions saturate rather than wrap: a form too big for the grid (only a hostile units
+/// file could make one) ends at `u32::MAX`, which the writer refuses with
+/// [`FormError::Write`](super::FormError::Write).
 pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], period: &str) -> Plan {
-    let last_col = LABEL_COL + spec.columns.len() as u32;
+    let last_col = LABEL_COL.saturating_add(spec.columns.len() as u32);
     let mut plan = Plan {
         sheet,
         cells: BTreeMap::new(),
@@ -95,7 +99,10 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     for (row, line) in spec.issuer.iter().enumerate() {
         plan.merged(row as u32, 0, row as u32, side, line, Look::Issuer);
     }
-    let corner_first = last_col.saturating_sub(2).max(side + 1).min(last_col);
+    let corner_first = last_col
+        .saturating_sub(2)
+        .max(side.saturating_add(1))
+        .min(last_col);
     for (row, line) in spec.corner.iter().enumerate() {
         plan.merged(
             row as u32,
@@ -108,11 +115,11 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     }
     let mut row = spec.issuer.len().max(spec.corner.len()) as u32;
     if !spec.issuer.is_empty() {
-        row += 1;
+        row = row.saturating_add(1);
     }
     for line in &spec.title {
         plan.merged(row, 0, row, last_col, line, Look::Title);
-        row += 1;
+        row = row.saturating_add(1);
     }
     if let Some(pattern) = &spec.period {
         plan.merged(
@@ -123,9 +130,9 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
             &pattern.replace("{period}", period),
             Look::Period,
         );
-        row += 1;
+        row = row.saturating_add(1);
     }
-    row += 1;
+    row = row.saturating_add(1);
 
     // The header tree.
     plan.header_first = row;
@@ -135,50 +142,50 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
         .map(|c| c.header.split('>').map(|p| p.trim().to_string()).collect())
         .collect();
     let depth = paths.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
-    let bottom = row + depth - 1;
+    let bottom = row.saturating_add(depth).saturating_sub(1);
     plan.merged(row, STT_COL, bottom, STT_COL, &spec.stt, Look::Header);
     plan.merged(row, LABEL_COL, bottom, LABEL_COL, &spec.label, Look::Header);
     for level in 0..depth as usize {
         let mut i = 0;
         while let Some(path) = paths.get(i) {
             let Some(text) = path.get(level) else {
-                i += 1;
+                i = i.saturating_add(1);
                 continue;
             };
-            let leaf = path.len() == level + 1;
+            let leaf = path.len() == level.saturating_add(1);
             // Neighbours with the same path down to this level share one merged cell.
             let mut j = i;
             while !leaf
-                && paths.get(j + 1).is_some_and(|next| {
-                    next.len() > level + 1 && next.get(..=level) == path.get(..=level)
+                && paths.get(j.saturating_add(1)).is_some_and(|next| {
+                    next.len() > level.saturating_add(1) && next.get(..=level) == path.get(..=level)
                 })
             {
-                j += 1;
+                j = j.saturating_add(1);
             }
-            let first_col = LABEL_COL + 1 + i as u32;
-            let last = LABEL_COL + 1 + j as u32;
-            let top = row + level as u32;
+            let first_col = (LABEL_COL + 1).saturating_add(i as u32);
+            let last = (LABEL_COL + 1).saturating_add(j as u32);
+            let top = row.saturating_add(level as u32);
             let down = if leaf { bottom } else { top };
             plan.merged(top, first_col, down, last, text, Look::Header);
-            i = j + 1;
+            i = j.saturating_add(1);
         }
     }
-    plan.number_row = bottom + 1;
+    plan.number_row = bottom.saturating_add(1);
     for col in 0..=last_col {
         plan.text(
             plan.number_row,
             col,
-            &format!("({})", col + 1),
+            &format!("({})", u64::from(col) + 1),
             Look::ColumnNumber,
         );
     }
-    let mut row = plan.number_row + 1;
+    let mut row = plan.number_row.saturating_add(1);
 
     // The body.
     if spec.lines.is_empty() {
         if let Some(total) = &spec.total {
             plan.body_row(spec, row, "", total, true, false, None, None);
-            row += 1;
+            row = row.saturating_add(1);
         }
         for section in sections {
             if !section.label.is_empty() {
@@ -192,20 +199,20 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
                     None,
                     None,
                 );
-                row += 1;
+                row = row.saturating_add(1);
             }
             for (n, unit) in section.units.iter().enumerate() {
                 plan.body_row(
                     spec,
                     row,
-                    &(n + 1).to_string(),
+                    &n.saturating_add(1).to_string(),
                     unit,
                     false,
                     true,
                     None,
                     None,
                 );
-                row += 1;
+                row = row.saturating_add(1);
             }
         }
     } else {
@@ -222,15 +229,15 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
                 line.unit.as_deref(),
                 line.format.as_deref(),
             );
-            row += 1;
+            row = row.saturating_add(1);
         }
     }
 
     // The signature block, one blank row under the table.
-    let sign_row = row + 1;
+    let sign_row = row.saturating_add(1);
     for (i, line) in spec.sign_left.iter().enumerate() {
         plan.text(
-            sign_row + i as u32,
+            sign_row.saturating_add(i as u32),
             LABEL_COL,
             line,
             Look::Sign { first: i == 0 },
@@ -238,7 +245,7 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
     }
     let right_first = last_col.saturating_sub(3).max(LABEL_COL + 1).min(last_col);
     for (i, line) in spec.sign_right.iter().enumerate() {
-        let at = sign_row + i as u32;
+        let at = sign_row.saturating_add(i as u32);
         plan.merged(
             at,
             right_first,
@@ -293,7 +300,7 @@ impl Plan {
         self.text(row, STT_COL, stt, Look::Text { bold });
         self.text(row, LABEL_COL, label, Look::Text { bold });
         for (i, column) in spec.columns.iter().enumerate() {
-            let at = CellRef::new(row, LABEL_COL + 1 + i as u32);
+            let at = CellRef::new(row, (LABEL_COL + 1).saturating_add(i as u32));
             let planned = match column.kind {
                 FormColumnKind::Unit => Planned {
                     text: Some(unit.unwrap_or("").to_string()),

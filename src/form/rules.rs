@@ -241,7 +241,9 @@ pub(crate) fn form_rules(
 }
 
 fn rule_id(rule: &crate::template::RuleSpec, index: usize) -> String {
-    rule.id.clone().unwrap_or_else(|| format!("#{}", index + 1))
+    rule.id
+        .clone()
+        .unwrap_or_else(|| format!("#{}", index.saturating_add(1)))
 }
 
 /// Whether a row rule names only columns (so its formula moves down a run of rows).
@@ -308,7 +310,7 @@ fn runs(mut rows: Vec<u32>) -> Vec<(u32, u32)> {
     let mut out: Vec<(u32, u32)> = Vec::new();
     for row in rows {
         match out.last_mut() {
-            Some((_, last)) if *last + 1 == row => *last = row,
+            Some((_, last)) if last.checked_add(1) == Some(row) => *last = row,
             _ => out.push((row, row)),
         }
     }

@@ -125,7 +125,10 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
     sheet.set_print_center_horizontally(true);
     sheet.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
     sheet.set_repeat_rows(plan.header_first, plan.number_row)?;
-    sheet.set_freeze_panes(plan.number_row + 1, if plan.table { 2 } else { 0 })?;
+    sheet.set_freeze_panes(
+        plan.number_row.saturating_add(1),
+        if plan.table { 2 } else { 0 },
+    )?;
     book.save_to_buffer()
 }
 

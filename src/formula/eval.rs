@@ -386,6 +386,9 @@ impl Criterion {
 
 /// Excel's criteria wildcards, case-insensitive: `*` any run, `?` one character, `~`
 /// escapes the next one.
+// `p` and `t` only step past a piece or character just read (or one past a remembered
+// `*`), so they never exceed the lengths of `pieces` and `text`.
+#[allow(clippy::arithmetic_side_effects)]
 fn wildcard_match(pattern: &str, text: &str) -> bool {
     #[derive(PartialEq)]
     enum Piece {
@@ -492,7 +495,7 @@ impl Evaluator<'_> {
             ops.push(*op);
             node = operand;
         }
-        let mut value = self.eval(node, depth + 1);
+        let mut value = self.eval(node, depth.saturating_add(1));
         for op in ops.into_iter().rev() {
             value = match op {
                 // Excel's unary plus leaves any value as it is.
@@ -519,9 +522,9 @@ impl Evaluator<'_> {
             spine.push((*op, right.as_ref()));
             node = left;
         }
-        let mut value = self.eval(node, depth + 1);
+        let mut value = self.eval(node, depth.saturating_add(1));
         for (op, right) in spine.into_iter().rev() {
-            let right = self.eval(right, depth + 1);
+            let right = self.eval(right, depth.saturating_add(1));
             value = apply_binary(op, &value, &right);
         }
         value
@@ -541,7 +544,7 @@ impl Evaluator<'_> {
                 Some(Operand::Single(value)) => Arg::Referenced(vec![value]),
                 Some(Operand::Many(values)) => Arg::Referenced(values),
             },
-            other => Arg::Direct(self.eval(other, depth + 1)),
+            other => Arg::Direct(self.eval(other, depth.saturating_add(1))),
         }
     }
 
@@ -550,7 +553,8 @@ impl Evaluator<'_> {
     }
 
     fn scalar_arg(&self, args: &[Expr], index: usize, depth: usize) -> Option<EvalValue> {
-        args.get(index).map(|arg| self.eval(arg, depth + 1))
+        args.get(index)
+            .map(|arg| self.eval(arg, depth.saturating_add(1)))
     }
 
     fn call(&self, name: &str, args: &[Expr], depth: usize) -> EvalValue {
@@ -720,7 +724,7 @@ impl Evaluator<'_> {
         Ok(match args.get(branch) {
             // `IF(c,,x)`: an omitted branch gives 0.
             Some(Expr::Missing) => EvalValue::number(Decimal::ZERO),
-            Some(expr) => self.eval(expr, depth + 1),
+            Some(expr) => self.eval(expr, depth.saturating_add(1)),
             None => EvalValue::Bool(false),
         })
     }
@@ -812,15 +816,16 @@ impl Evaluator<'_> {
                     usize::from(matches!(value, EvalValue::Number(_) | EvalValue::Bool(_)))
                 }
                 Arg::Referenced(values) => {
-                    let mut numbers = 0;
-                    for value in values {
-                        match value {
-                            EvalValue::Number(_) => numbers += 1,
-                            EvalValue::Error(ExcelError::Unsupported(what)) => {
-                                return Err(ExcelError::Unsupported(what))
-                            }
-                            _ => {}
-                        }
+                    let numbers = values
+                        .iter()
+                        .filter(|value| matches!(value, EvalValue::Number(_)))
+                        .count();
+                    let unsupported = values.into_iter().find_map(|value| match value {
+                        EvalValue::Error(ExcelError::Unsupported(what)) => Some(what),
+                        _ => None,
+                    });
+                    if let Some(what) = unsupported {
+                        return Err(ExcelError::Unsupported(what));
                     }
                     numbers
                 }

@@ -135,7 +135,7 @@ impl<'a> Lexer<'a> {
 
     fn bump(&mut self) -> Option<char> {
         let c = self.peek_char()?;
-        self.pos += c.len_utf8();
+        self.pos = self.pos.saturating_add(c.len_utf8());
         Some(c)
     }
 
@@ -211,10 +211,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn eat_digits(&mut self) -> usize {
-        let mut count = 0;
+        let mut count: usize = 0;
         while self.peek_char().is_some_and(|c| c.is_ascii_digit()) {
             self.bump();
-            count += 1;
+            count = count.saturating_add(1);
         }
         count
     }
@@ -310,7 +310,7 @@ impl<'a> Lexer<'a> {
                 .get(..literal.len())
                 .is_some_and(|head| head.eq_ignore_ascii_case(literal));
             if matches {
-                self.pos += literal.len();
+                self.pos = self.pos.saturating_add(literal.len());
                 if let Some(error) = ExcelError::from_code(literal) {
                     return Ok(Token::Error(error));
                 }
@@ -382,9 +382,14 @@ impl Parser {
     fn next(&mut self) -> Option<Token> {
         let token = self.tokens.get(self.pos).map(|(token, _)| token.clone());
         if token.is_some() {
-            self.pos += 1;
+            self.advance();
         }
         token
+    }
+
+    /// Steps past the token just peeked.
+    fn advance(&mut self) {
+        self.pos = self.pos.saturating_add(1);
     }
 
     fn deeper(&self, depth: usize, offset: usize) -> Result<usize, FormulaError> {
@@ -410,7 +415,7 @@ impl Parser {
 
     /// A whole expression: entered once per parenthesis and argument, so it bounds nesting.
     fn expression(&mut self) -> Result<Node, FormulaError> {
-        self.nesting += 1;
+        self.nesting = self.nesting.saturating_add(1);
         if self.nesting > MAX_NESTING {
             return Err(FormulaError::new(
                 format!("formula is nested too deeply (more than {MAX_NESTING} levels of parentheses or calls)"),
@@ -418,7 +423,7 @@ impl Parser {
             ));
         }
         let node = self.binary(1);
-        self.nesting -= 1;
+        self.nesting = self.nesting.saturating_sub(1);
         node
     }
 
@@ -449,8 +454,8 @@ impl Parser {
                 break;
             }
             let offset = self.offset();
-            self.pos += 1;
-            let (right, right_depth) = self.binary(precedence + 1)?;
+            self.advance();
+            let (right, right_depth) = self.binary(precedence.saturating_add(1))?;
             depth = self.deeper(depth.max(right_depth), offset)?;
             left = Expr::Binary {
                 op,
@@ -465,7 +470,7 @@ impl Parser {
         let (mut expr, mut depth) = self.prefix()?;
         while self.peek() == Some(&Token::Percent) {
             depth = self.deeper(depth, self.offset())?;
-            self.pos += 1;
+            self.advance();
             expr = Expr::Unary {
                 op: UnaryOp::Percent,
                 operand: Box::new(expr),
@@ -482,7 +487,7 @@ impl Parser {
                 Some(Token::Plus) => signs.push((UnaryOp::Plus, self.offset())),
                 _ => break,
             }
-            self.pos += 1;
+            self.advance();
             if signs.len() > MAX_TREE_DEPTH {
                 return Err(FormulaError::new(
                     format!("formula is nested too deeply (more than {MAX_TREE_DEPTH} levels)"),
@@ -515,7 +520,7 @@ impl Parser {
                 if self.peek() != Some(&Token::RParen) {
                     return Err(FormulaError::new("expected `)`", self.offset()));
                 }
-                self.pos += 1;
+                self.advance();
                 return Ok((inner, depth));
             }
             Token::Function(name) => return self.call(name, offset),
@@ -581,7 +586,7 @@ impl Parser {
         if self.peek() != Some(&Token::Colon) {
             return Ok((Expr::Reference(Reference::Cell { sheet, at: first }), 1));
         }
-        self.pos += 1;
+        self.advance();
         let last_offset = self.offset();
         let mut last_token = self.next();
         if let Some(Token::Sheet(again)) = &last_token {
@@ -615,7 +620,7 @@ impl Parser {
         let mut args = Vec::new();
         let mut depth = 1;
         if self.peek() == Some(&Token::RParen) {
-            self.pos += 1;
+            self.advance();
         } else {
             loop {
                 let arg = match self.peek() {
@@ -678,15 +683,10 @@ pub fn parse_formula(text: &str) -> Result<Expr, FormulaError> {
             MAX_FORMULA_LEN,
         ));
     }
-    let body_start = text.len() - text.trim_start().len();
-    let body_start = if text
-        .get(body_start..)
-        .is_some_and(|rest| rest.starts_with('='))
-    {
-        body_start + 1
-    } else {
-        body_start
-    };
+    let body = text.trim_start();
+    let body = body.strip_prefix('=').unwrap_or(body);
+    // `body` is a suffix of `text`.
+    let body_start = text.len().saturating_sub(body.len());
     let mut lexer = Lexer { text, pos: 0 };
     lexer.pos = body_start;
     let tokens = lexer.tokens()?;

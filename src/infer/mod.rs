@@ -130,22 +130,22 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         .into_iter()
         .filter(|i| named(i.total) && i.parts.iter().all(|&p| named(p)))
         .collect();
-    for (n, identity) in identities.iter().enumerate() {
-        let (rule, ev) = identity_rule(table, &names, identity, n + 1);
+    for (identity, number) in identities.iter().zip(1..) {
+        let (rule, ev) = identity_rule(table, &names, identity, number);
         used_columns.insert(identity.total);
         used_columns.extend(identity.parts.iter().copied());
         rules.push(rule);
         evidence.push(ev);
     }
     // "Of which" parts.
-    for (n, bound) in search::parts_bounds(table, &identities, &mut budget)
+    for (bound, number) in search::parts_bounds(table, &identities, &mut budget)
         .into_iter()
         .filter(|b| named(b.total) && b.parts.iter().all(|&p| named(p)))
-        .enumerate()
+        .zip(1..)
     {
         let total_name = names.of(bound.total).unwrap_or_default();
         let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
-        let id = format!("parts-{}", n + 1);
+        let id = format!("parts-{number}");
         let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
         let shape = format!(
             "{} ≥ MAX({})",
@@ -190,8 +190,8 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
             named(p.column) && named(p.denominator) && p.numerator.iter().all(|&c| named(c))
         })
         .collect();
-    for (n, percent) in percents.iter().enumerate() {
-        let (rule, ev) = percent_rule(table, &names, percent, n + 1);
+    for (percent, number) in percents.iter().zip(1..) {
+        let (rule, ev) = percent_rule(table, &names, percent, number);
         used_columns.insert(percent.column);
         rules.push(rule);
         evidence.push(ev);
@@ -314,7 +314,10 @@ fn name_columns(table: &Table) -> Names {
     // Repeated names get their column letter.
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for name in base.iter().flatten() {
-        *counts.entry(name.clone()).or_default() += 1;
+        counts
+            .entry(name.clone())
+            .and_modify(|n| *n = n.saturating_add(1))
+            .or_insert(1);
     }
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut names = Vec::new();
@@ -358,22 +361,23 @@ fn is_plain_name(name: &str) -> bool {
 
 /// Row numbers as people read them (1-based), with their label.
 fn rows_text(table: &Table, rows: &[u32]) -> String {
-    let mut by_label: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut by_label: Vec<(String, Vec<u64>)> = Vec::new();
     for &row in rows {
         let label = table
             .layout
             .body_row(row)
             .map(|b| b.label.clone())
             .unwrap_or_default();
+        let number = u64::from(row) + 1;
         match by_label.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, list)) => list.push(row + 1),
-            None => by_label.push((label, vec![row + 1])),
+            Some((_, list)) => list.push(number),
+            None => by_label.push((label, vec![number])),
         }
     }
     by_label
         .into_iter()
         .map(|(label, list)| {
-            let list: Vec<String> = list.iter().map(u32::to_string).collect();
+            let list: Vec<String> = list.iter().map(u64::to_string).collect();
             if label.is_empty() {
                 list.join(", ")
             } else {
@@ -419,18 +423,19 @@ fn hierarchy_rule(
             if p.is_zero() && sum.is_zero() {
                 continue;
             }
-            of += 1;
+            of = of.saturating_add(1);
             if p == sum {
-                holds += 1;
+                holds = holds.saturating_add(1);
             }
         }
         // A column that never adds up is not additive (an average, a price); one wrong
         // total among several is a finding, not a reason to drop the column.
-        let additive = of == 0 || !((of >= 2 && holds == 0) || (of >= 4 && holds * 2 < of));
+        let additive =
+            of == 0 || !((of >= 2 && holds == 0) || (of >= 4 && holds.saturating_mul(2) < of));
         if additive {
             columns.push(c);
-            holds_all += holds;
-            of_all += of;
+            holds_all = holds_all.saturating_add(holds);
+            of_all = of_all.saturating_add(of);
         }
     }
     if columns.is_empty() {
@@ -512,46 +517,52 @@ fn unlabelled_rules(table: &Table, total: &UnlabelledTotal) -> (Vec<RuleSpec>, E
     ) else {
         return (Vec::new(), empty_evidence());
     };
+    // Rows as people read them (1-based).
+    let (row, first, last) = (
+        u64::from(row) + 1,
+        u64::from(first) + 1,
+        u64::from(last) + 1,
+    );
     let mut rules = Vec::new();
     for &c in &total.columns {
         let Some(&col) = table.cols.get(c) else {
             continue;
         };
         let letter = column_letters(col);
-        let id = format!("total-{}{}", letter.to_lowercase(), row + 1);
+        let id = format!("total-{}{}", letter.to_lowercase(), row);
         rules.push(RuleSpec {
             id: Some(id),
             scope: Scope::Once,
             expr: Some(Spanned::new(
                 0..0,
-                format!("{letter}{} = SUM({letter}{}:{letter}{})", row + 1, first + 1, last + 1),
+                format!("{letter}{} = SUM({letter}{}:{letter}{})", row, first, last),
             )),
             code: Some(crate::check::TOTAL.to_string()),
             message: Some(MessageSpec {
-                vi: format!("Suy ra từ dữ liệu: dòng {} là tổng của dòng {}–{} nhưng ghi {{actual}}, tổng là {{expected}} (chênh {{difference}})", row + 1, first + 1, last + 1),
-                en: format!("Inferred from the data: row {} totals rows {}–{} but shows {{actual}}; they add up to {{expected}} (off by {{difference}})", row + 1, first + 1, last + 1),
+                vi: format!("Suy ra từ dữ liệu: dòng {} là tổng của dòng {}–{} nhưng ghi {{actual}}, tổng là {{expected}} (chênh {{difference}})", row, first, last),
+                en: format!("Inferred from the data: row {} totals rows {}–{} but shows {{actual}}; they add up to {{expected}} (off by {{difference}})", row, first, last),
             }),
             ..blank_rule()
         });
     }
     let letters: Vec<String> = total.columns.iter().map(|&c| table.letter(c)).collect();
     let evidence = Evidence {
-        rule: format!("total-*{}", row + 1),
+        rule: format!("total-*{}", row),
         holds_on: total.columns.len(),
         of_rows: total.columns.len(),
         message: Message::new(
             format!(
                 "suy ra: dòng {} không có nhãn tổng nhưng bằng tổng các dòng {}–{} ở mọi cột số ({})",
-                row + 1,
-                first + 1,
-                last + 1,
+                row,
+                first,
+                last,
                 letters.join(" ")
             ),
             format!(
                 "inferred: row {} has no total label but equals the sum of rows {}–{} in every number column ({})",
-                row + 1,
-                first + 1,
-                last + 1,
+                row,
+                first,
+                last,
                 letters.join(" ")
             ),
         ),

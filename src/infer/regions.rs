@@ -37,6 +37,8 @@ pub fn formula_region_findings(workbook: &Workbook) -> Vec<Finding> {
 /// A formula's shape: its references relative to the cell, R1C1 style.
 fn shape(formula: &str, at: CellRef) -> Option<String> {
     let expr = parse_formula(formula).ok()?;
+    // The difference of two u32 always fits in an i64.
+    #[allow(clippy::arithmetic_side_effects)]
     let rel = |c: CellRef| {
         format!(
             "R[{}]C[{}]",
@@ -106,13 +108,16 @@ fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             };
             match &cell.formula {
                 Some(formula) => {
-                    if budget == 0 {
+                    let Some(left) = budget.checked_sub(1) else {
                         return findings;
-                    }
-                    budget -= 1;
-                    formulas += 1;
+                    };
+                    budget = left;
+                    formulas = formulas.saturating_add(1);
                     if let Some(s) = shape(formula, at) {
-                        *shapes.entry(s).or_default() += 1;
+                        shapes
+                            .entry(s)
+                            .and_modify(|n| *n = n.saturating_add(1))
+                            .or_insert(1);
                     }
                 }
                 None => {
@@ -125,9 +130,10 @@ fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             }
         }
         let common = shapes.values().copied().max().unwrap_or(0);
-        let cells = formulas + constants.len();
+        let cells = formulas.saturating_add(constants.len());
         // Most of the column is one formula, and the constants are a few exceptions.
-        if constants.is_empty() || common < 3 || common * 4 < cells * 3 {
+        if constants.is_empty() || common < 3 || common.saturating_mul(4) < cells.saturating_mul(3)
+        {
             continue;
         }
         let example = units.iter().find_map(|&row| {
@@ -189,10 +195,10 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         if at.row < body_first || at.row > body_last {
             continue;
         }
-        if budget == 0 {
+        let Some(left) = budget.checked_sub(1) else {
             break;
-        }
-        budget -= 1;
+        };
+        budget = left;
         let Ok(expr) = parse_formula(formula) else {
             continue;
         };
@@ -248,11 +254,14 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         let mut row = last.saturating_add(1);
         while row <= body_last && is_unit_with_number(row) && missing.len() < 10_000 {
             missing.push(row);
-            row += 1;
+            let Some(next) = row.checked_add(1) else {
+                break;
+            };
+            row = next;
         }
         let mut row = first;
         while row > body_first && missing.len() < 20_000 {
-            row -= 1;
+            row = row.saturating_sub(1);
             if !is_unit_with_number(row) {
                 break;
             }

@@ -29,12 +29,16 @@ impl Budget {
 
     /// Spends `n`; false when the budget is exhausted.
     fn spend(&mut self, n: usize) -> bool {
-        if self.left < n {
-            self.left = 0;
-            return false;
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => {
+                self.left = 0;
+                false
+            }
         }
-        self.left -= n;
-        true
     }
 }
 
@@ -46,9 +50,10 @@ pub(crate) fn severity_for(holds: usize, of: usize, min_rows: usize) -> Option<S
     if of < min_rows || of == 0 {
         return None;
     }
-    if holds == of || (of >= 10 && holds * 10 >= of * 9) {
+    // holds ≤ of ≤ the table's rows, far below where the products saturate.
+    if holds == of || (of >= 10 && holds.saturating_mul(10) >= of.saturating_mul(9)) {
         Some(Severity::Error)
-    } else if holds * 10 >= of * 8 {
+    } else if holds.saturating_mul(10) >= of.saturating_mul(8) {
         Some(Severity::Warning)
     } else {
         None
@@ -74,10 +79,10 @@ fn count_sum(
     budget: &mut Budget,
 ) -> Option<(usize, usize)> {
     let n = table.rows.len();
-    if !budget.spend(n.saturating_mul(parts.len() + 1)) {
+    if !budget.spend(n.saturating_mul(parts.len().saturating_add(1))) {
         return None;
     }
-    let allowed_fails = n / 5 + 1;
+    let allowed_fails = (n / 5).saturating_add(1);
     let (mut holds, mut of, mut fails) = (0usize, 0usize, 0usize);
     for r in 0..n {
         let Some(t) = table.get(total, r) else {
@@ -100,11 +105,11 @@ fn count_sum(
         if all_zero {
             continue;
         }
-        of += 1;
+        of = of.saturating_add(1);
         if sum == t {
-            holds += 1;
+            holds = holds.saturating_add(1);
         } else {
-            fails += 1;
+            fails = fails.saturating_add(1);
             if fails > allowed_fails {
                 return None;
             }
@@ -129,7 +134,9 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
     let mut found: Vec<Identity> = Vec::new();
 
     // Group sums.
-    for (i, &total) in candidates.iter().enumerate() {
+    let mut rest = candidates.as_slice();
+    while let Some((&total, later)) = rest.split_first() {
+        rest = later;
         let chain = table.chain(total);
         let Some((_, prefix)) = chain.split_last() else {
             continue;
@@ -137,9 +144,8 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
         if prefix.is_empty() {
             continue;
         }
-        let group: Vec<usize> = candidates
+        let group: Vec<usize> = later
             .iter()
-            .skip(i + 1)
             .copied()
             .enumerate()
             .take_while(|(k, c)| {
@@ -187,9 +193,13 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
 
     // Triples.
     let few: Vec<usize> = candidates.iter().copied().take(TRIPLE_COLUMNS).collect();
-    for (a, &i) in few.iter().enumerate() {
-        for (b, &j) in few.iter().enumerate().skip(a + 1) {
-            for &k in few.iter().skip(b + 1) {
+    let mut rest_i = few.as_slice();
+    while let Some((&i, after_i)) = rest_i.split_first() {
+        rest_i = after_i;
+        let mut rest_j = after_i;
+        while let Some((&j, after_j)) = rest_j.split_first() {
+            rest_j = after_j;
+            for &k in after_j {
                 let triple = [i, j, k];
                 let inside_known = found
                     .iter()
@@ -267,7 +277,7 @@ pub(crate) fn parts_bounds(
         if prefix.is_empty() {
             continue;
         }
-        let parts: Vec<usize> = (total + 1..table.cols.len())
+        let parts: Vec<usize> = (total.saturating_add(1)..table.cols.len())
             .take_while(|&c| {
                 table.percent.get(c) == Some(&false)
                     && table.chain(c).len() > prefix.len()
@@ -275,10 +285,17 @@ pub(crate) fn parts_bounds(
             })
             .take(MAX_PARTS)
             .collect();
-        if parts.is_empty() || !budget.spend(table.rows.len() * (parts.len() + 1)) {
+        if parts.is_empty()
+            || !budget.spend(
+                table
+                    .rows
+                    .len()
+                    .saturating_mul(parts.len().saturating_add(1)),
+            )
+        {
             continue;
         }
-        let (mut holds, mut of) = (0, 0);
+        let (mut holds, mut of) = (0usize, 0usize);
         for r in 0..table.rows.len() {
             let Some(t) = table.get(total, r) else {
                 continue;
@@ -287,9 +304,9 @@ pub(crate) fn parts_bounds(
             let Some(values) = values else {
                 continue;
             };
-            of += 1;
+            of = of.saturating_add(1);
             if values.iter().all(|v| *v <= t) {
-                holds += 1;
+                holds = holds.saturating_add(1);
             }
         }
         if let Some(severity) = severity_for(holds, of, 5) {
@@ -338,10 +355,10 @@ fn count_percent(
     budget: &mut Budget,
 ) -> Option<PercentCount> {
     let n = table.rows.len();
-    if !budget.spend(n.saturating_mul(numerator.len() + 2)) {
+    if !budget.spend(n.saturating_mul(numerator.len().saturating_add(2))) {
         return None;
     }
-    let allowed_fails = n / 5 + 1;
+    let allowed_fails = (n / 5).saturating_add(1);
     let mut count = PercentCount {
         of: 0,
         nearest: 0,
@@ -367,7 +384,7 @@ fn count_percent(
         else {
             continue;
         };
-        count.of += 1;
+        count.of = count.of.saturating_add(1);
         let computed = Interval::point(ratio);
         let shows_all = q.value.normalize().scale() <= q.decimals;
         let (nearest, truncated) = if shows_all {
@@ -380,12 +397,12 @@ fn count_percent(
             (exact, exact)
         };
         if nearest {
-            count.nearest += 1;
+            count.nearest = count.nearest.saturating_add(1);
         }
         if nearest || truncated {
-            count.either += 1;
+            count.either = count.either.saturating_add(1);
         } else {
-            fails += 1;
+            fails = fails.saturating_add(1);
             if fails > allowed_fails {
                 return None;
             }
@@ -479,7 +496,10 @@ fn shown_decimals(table: &Table, column: usize, scale: Decimal) -> u32 {
             } else {
                 q.decimals
             };
-            *counts.entry(d).or_insert(0usize) += 1;
+            counts
+                .entry(d)
+                .and_modify(|n: &mut usize| *n = n.saturating_add(1))
+                .or_insert(1);
         }
     }
     counts
@@ -518,12 +538,12 @@ pub(crate) fn unlabelled_totals(table: &Table, budget: &mut Budget) -> Vec<Unlab
         }
         // Does row r equal the block start..r in every column, with at least two rows above
         // and two non-zero columns?
-        if r >= start + 2 {
+        if r >= start.saturating_add(2) {
             let mut nonzero = 0usize;
             let equal = columns.iter().zip(&sums).all(|(&c, sum)| {
                 let value = table.get(c, r);
                 if value.is_some_and(|v| !v.is_zero()) {
-                    nonzero += 1;
+                    nonzero = nonzero.saturating_add(1);
                 }
                 value.is_some() && value == *sum
             });
@@ -531,10 +551,11 @@ pub(crate) fn unlabelled_totals(table: &Table, budget: &mut Budget) -> Vec<Unlab
                 found.push(UnlabelledTotal {
                     total: r,
                     first: start,
-                    last: r - 1,
+                    // r ≥ start + 2 here.
+                    last: r.saturating_sub(1),
                     columns: columns.clone(),
                 });
-                start = r + 1;
+                start = r.saturating_add(1);
                 sums = vec![Some(Decimal::ZERO); columns.len()];
                 continue;
             }

@@ -196,12 +196,12 @@ fn formats_say_percent(sheet: &Sheet, rows: &[u32], col: u32) -> bool {
     for &row in rows {
         if let Some(cell) = sheet.cell(CellRef::new(row, col)) {
             if let Reading::Number(q) = &cell.reading {
-                numbers += 1;
+                numbers = numbers.saturating_add(1);
                 if q.percent {
-                    percents += 1;
+                    percents = percents.saturating_add(1);
                 }
             }
         }
     }
-    numbers > 0 && percents * 2 >= numbers
+    numbers > 0 && percents.saturating_mul(2) >= numbers
 }

@@ -227,7 +227,7 @@ fn key(name: &str) -> String {
 
 /// A TOML basic string.
 fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+    let mut out = String::with_capacity(text.len().saturating_add(2));
     out.push('"');
     for c in text.chars() {
         match c {

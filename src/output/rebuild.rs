@@ -316,8 +316,9 @@ fn accepted_merges(merges: &[CellRange]) -> Vec<CellRange> {
         if !inside || !ordered || first == last {
             continue;
         }
-        let rows = u64::from(last.row - first.row) + 1;
-        let cols = u64::from(last.col - first.col) + 1;
+        // `ordered` above: last ≥ first.
+        let rows = u64::from(last.row.saturating_sub(first.row)) + 1;
+        let cols = u64::from(last.col.saturating_sub(first.col)) + 1;
         if rows.saturating_mul(cols) > MAX_MERGE_CELLS {
             continue;
         }
@@ -518,11 +519,7 @@ fn formula_result(value: &Value) -> String {
 
 /// The Excel serial number (1900 system) of a date, counting Excel's phantom 29/02/1900.
 fn date_serial(date: Date) -> Option<i64> {
-    let days = days_from_civil(
-        i64::from(date.year),
-        i64::from(date.month),
-        i64::from(date.day),
-    )?;
+    let days = days_from_civil(date.year, date.month, date.day)?;
     let epoch = days_from_civil(1899, 12, 31)?;
     let serial = days.checked_sub(epoch)?;
     // Serial 60 is the 29/02/1900 Excel believes in; real dates from 01/03/1900 shift by one.
@@ -534,21 +531,15 @@ fn date_serial(date: Date) -> Option<i64> {
     (serial >= 1).then_some(serial)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
+/// Days since 1970-01-01 of a date, `None` for a month, day or year out of range.
+fn days_from_civil(year: i32, month: u32, day: u32) -> Option<i64> {
     if !(1..=12).contains(&month)
         || !(1..=31).contains(&day)
         || !(-1_000_000..=1_000_000).contains(&year)
     {
         return None;
     }
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some(era * 146_097 + day_of_era - 719_468)
+    Some(crate::period::days_from_civil(year, month, day))
 }
 
 #[cfg(test)]

@@ -107,8 +107,9 @@ fn check_total(total: u64, limits: &Limits) -> Result<(), ReadError> {
 }
 
 fn check_ratio(name: &str, size: u64, compressed: u64, limits: &Limits) -> Result<(), ReadError> {
-    if size >= Limits::RATIO_GRACE_BYTES && size / compressed.max(1) > limits.max_compression_ratio
-    {
+    // A part stored in 0 bytes counts as stored in 1.
+    let ratio = size.checked_div(compressed).unwrap_or(size);
+    if size >= Limits::RATIO_GRACE_BYTES && ratio > limits.max_compression_ratio {
         return Err(ReadError::LimitExceeded {
             what: format!(
                 "tỷ lệ nén của phần / compression ratio of part {name} ({size} bytes from {compressed})"

@@ -251,12 +251,12 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
                     {
                         let i = vote_index(*convention);
                         if let Some(v) = book_votes.get_mut(i) {
-                            *v += 1;
+                            *v = v.saturating_add(1);
                         }
                         if let Some(v) =
                             column_votes.entry((s, cell.at.col)).or_default().get_mut(i)
                         {
-                            *v += 1;
+                            *v = v.saturating_add(1);
                         }
                     }
                     Some(shape)

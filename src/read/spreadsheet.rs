@@ -289,14 +289,10 @@ fn excel_reference_of_ods(reference: &str) -> String {
         .enumerate()
         .map(|(i, part)| {
             let part = part.strip_prefix('$').unwrap_or(part);
-            match part.rfind('.') {
-                Some(0) => part.get(1..).unwrap_or_default().to_string(),
-                Some(dot) if i == 0 => {
-                    let sheet = part.get(..dot).unwrap_or_default();
-                    let cell = part.get(dot + 1..).unwrap_or_default();
-                    format!("{sheet}!{cell}")
-                }
-                Some(dot) => part.get(dot + 1..).unwrap_or_default().to_string(),
+            match part.rsplit_once('.') {
+                Some(("", cell)) => cell.to_string(),
+                Some((sheet, cell)) if i == 0 => format!("{sheet}!{cell}"),
+                Some((_, cell)) => cell.to_string(),
                 None => part.to_string(),
             }
         })

@@ -80,30 +80,30 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
             .checked_mul(sector_size)?;
         bytes.get(start..start.checked_add(sector_size)?)
     };
-    let sector_count = bytes.len() / sector_size;
+    let sector_count = bytes.len() >> sector_shift;
 
     // The FAT: its sectors are listed in the header's DIFAT, then in the DIFAT chain.
     let mut fat_sectors: Vec<u32> = (0..109)
-        .filter_map(|i| u32_at(bytes, 0x4C + i * 4))
+        .filter_map(|i: usize| u32_at(bytes, i.checked_mul(4)?.checked_add(0x4C)?))
         .filter(|&id| id < MAX_SECTOR_ID)
         .collect();
     let mut difat = u32_at(bytes, 0x44)?;
     let mut hops = 0;
     while difat < MAX_SECTOR_ID && hops <= sector_count {
         let data = sector(difat)?;
-        let per = sector_size / 4 - 1;
+        let per = (sector_size / 4).checked_sub(1)?;
         fat_sectors.extend(
             (0..per)
-                .filter_map(|i| u32_at(data, i * 4))
+                .filter_map(|i| u32_at(data, i.checked_mul(4)?))
                 .filter(|&id| id < MAX_SECTOR_ID),
         );
-        difat = u32_at(data, per * 4)?;
-        hops += 1;
+        difat = u32_at(data, per.checked_mul(4)?)?;
+        hops = hops.saturating_add(1);
     }
     let mut fat = Vec::new();
     for id in fat_sectors.into_iter().take(sector_count) {
         let data = sector(id)?;
-        fat.extend((0..sector_size / 4).filter_map(|i| u32_at(data, i * 4)));
+        fat.extend((0..sector_size / 4).filter_map(|i| u32_at(data, i.checked_mul(4)?)));
     }
     if chain_loops(&fat, u32_at(bytes, 0x30)?) || chain_loops(&fat, u32_at(bytes, 0x3C)?) {
         looped.set(true);
@@ -119,7 +119,7 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
             }
             out.extend_from_slice(sector(id)?);
             id = *fat.get(usize::try_from(id).ok()?)?;
-            hops += 1;
+            hops = hops.saturating_add(1);
         }
         out.truncate(limit);
         Some(out)
@@ -131,7 +131,7 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let stream = entries.iter().find(|entry| {
         let name_len = usize::from(u16_at(entry, 0x40).unwrap_or(0));
         let name: Vec<u16> = (0..name_len.saturating_sub(2) / 2)
-            .filter_map(|i| u16_at(entry, i * 2))
+            .filter_map(|i| u16_at(entry, i.checked_mul(2)?))
             .collect();
         let name = String::from_utf16_lossy(&name);
         entry.get(0x42) == Some(&2) && (name == "Workbook" || name == "Book")
@@ -145,7 +145,7 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let mini_stream = chain(u32_at(root, 0x74)?, usize::MAX)?;
     let mini_fat_bytes = chain(u32_at(bytes, 0x3C)?, usize::MAX)?;
     let mini_fat: Vec<u32> = (0..mini_fat_bytes.len() / 4)
-        .filter_map(|i| u32_at(&mini_fat_bytes, i * 4))
+        .filter_map(|i| u32_at(&mini_fat_bytes, i.checked_mul(4)?))
         .collect();
     let mut out = Vec::new();
     let mut id = start;
@@ -157,7 +157,7 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
         let at = usize::try_from(id).ok()?.checked_mul(64)?;
         out.extend_from_slice(mini_stream.get(at..at.checked_add(64)?)?);
         id = *mini_fat.get(usize::try_from(id).ok()?)?;
-        hops += 1;
+        hops = hops.saturating_add(1);
     }
     out.truncate(size);
     Some(out)
@@ -182,8 +182,10 @@ impl Extent {
 
     fn area(&self) -> u64 {
         match (self.rows, self.cols) {
-            (Some((r0, r1)), Some((c0, c1))) => (u64::from(r1) - u64::from(r0) + 1)
-                .saturating_mul(u64::from(c1) - u64::from(c0) + 1),
+            // `add` keeps each pair ordered.
+            (Some((r0, r1)), Some((c0, c1))) => {
+                (u64::from(r1.abs_diff(r0)) + 1).saturating_mul(u64::from(c1.abs_diff(c0)) + 1)
+            }
             _ => 0,
         }
     }
@@ -202,11 +204,13 @@ fn over(area: u64, limit: u64) -> Result<(), ReadError> {
 /// Walks the BIFF records: each sheet (between BOF and EOF) has its cells' rectangle and
 /// its DIMENSIONS claim measured.
 fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
-    let mut at = 0usize;
+    let mut rest = stream;
     let mut extent = Extent::default();
-    while let (Some(kind), Some(len)) = (u16_at(stream, at), u16_at(stream, at + 2)) {
-        let start = at + 4;
-        let Some(data) = stream.get(start..start + usize::from(len)) else {
+    while let (Some(kind), Some(len)) = (u16_at(rest, 0), u16_at(rest, 2)) {
+        let Some((data, after)) = rest
+            .get(4..)
+            .and_then(|body| body.split_at_checked(usize::from(len)))
+        else {
             break;
         };
         let row = || u16_at(data, 0).map(u32::from);
@@ -255,7 +259,7 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
             }
             _ => {}
         }
-        at = start + usize::from(len);
+        rest = after;
     }
     over(extent.area(), limit)
 }

@@ -94,10 +94,12 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
                         }
                         let (label, start) = match row_spec {
                             RowSpec::Label(label) => (label, 0),
-                            RowSpec::After { label, after } => match rows.get(after) {
-                                Some(row) => (label, row + 1),
-                                None => continue,
-                            },
+                            RowSpec::After { label, after } => {
+                                match rows.get(after).and_then(|row| row.checked_add(1)) {
+                                    Some(start) => (label, start),
+                                    None => continue,
+                                }
+                            }
                         };
                         let wanted = normalize_label(label);
                         if let Some(body_row) = layout

@@ -122,8 +122,12 @@ impl Template {
 /// 1-based line and column of a byte offset in `text`.
 pub(crate) fn line_column(text: &str, offset: usize) -> (Option<usize>, Option<usize>) {
     let before = text.get(..offset.min(text.len())).unwrap_or_default();
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        .saturating_add(1);
     (Some(line), Some(column))
 }
 

@@ -427,7 +427,10 @@ impl TemplateSpec {
             }
         };
         for (i, rule) in self.rules.iter().enumerate() {
-            let label = rule.id.clone().unwrap_or_else(|| format!("#{}", i + 1));
+            let label = rule
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("#{}", i.saturating_add(1)));
             match rule.scope {
                 Scope::Hierarchy => {
                     if rule.columns.is_empty() {
@@ -457,7 +460,12 @@ impl TemplateSpec {
                         crate::check::validate_rule_formula(formula.get_ref(), &allowed).map_err(
                             |(offset, message)| {
                                 at(
-                                    formula.span().start + offset + 1..formula.span().end,
+                                    formula
+                                        .span()
+                                        .start
+                                        .saturating_add(offset)
+                                        .saturating_add(1)
+                                        ..formula.span().end,
                                     format!("quy tắc / rule {label}: {message}"),
                                 )
                             },

@@ -236,8 +236,8 @@ pub(super) fn free_rel_id(rels: &[Rel], taken: &[String]) -> String {
 /// The `.rels` part of a part (`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`).
 pub(super) fn rels_part(part: &str) -> String {
     let part = part.trim_start_matches('/');
-    match part.rfind('/') {
-        Some(i) => format!("{}/_rels/{}.rels", &part[..i], &part[i + 1..]),
+    match part.rsplit_once('/') {
+        Some((folder, name)) => format!("{folder}/_rels/{name}.rels"),
         None => format!("_rels/{part}.rels"),
     }
 }
