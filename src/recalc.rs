@@ -232,6 +232,11 @@ fn recompute_cell(
     if let EvalValue::Error(ExcelError::Unsupported(what)) = &computed {
         return RecalcOutcome::NotRecomputed(format!("unsupported: {what}"));
     }
+    // Exact decimals stop near 7.9e28 where Excel's doubles go on: a #NUM! beside a cached
+    // number is that limit, not a stale file.
+    if matches!(computed, EvalValue::Error(ExcelError::Num)) && matches!(cached, Value::Number(_)) {
+        return RecalcOutcome::NotRecomputed("beyond the range of exact decimals".to_string());
+    }
     if value_matches(&computed, cached) {
         RecalcOutcome::Matches
     } else {

@@ -127,6 +127,11 @@ fn read_zip_package(
     }
 }
 
+/// Excel's grid (xlsx, and the largest any reader admits): a cell addressed past it is
+/// damage, and would make the layout walk billions of empty rows.
+const GRID_ROWS: u32 = 1 << 20;
+const GRID_COLUMNS: u32 = 1 << 14;
+
 /// The limits a raw book is checked against once read: sheets, text and formula lengths,
 /// formula depth (cells per sheet are counted while reading).
 fn check_contents(raw: &spreadsheet::RawBook, limits: &Limits) -> Result<(), ReadError> {
@@ -139,6 +144,13 @@ fn check_contents(raw: &spreadsheet::RawBook, limits: &Limits) -> Result<(), Rea
     }
     for sheet in &raw.sheets {
         for cell in &sheet.cells {
+            if cell.at.row >= GRID_ROWS || cell.at.col >= GRID_COLUMNS {
+                return Err(ReadError::Corrupt(format!(
+                    "ô {} của trang '{}' nằm ngoài lưới 1.048.576 hàng × 16.384 cột / cell {} \
+                     of sheet '{}' lies outside the grid of 1,048,576 rows × 16,384 columns",
+                    cell.at, sheet.name, cell.at, sheet.name
+                )));
+            }
             // The first limit the cell passes over, and what it measures.
             let text_len = match &cell.value {
                 Value::Text(text) => text.len(),
