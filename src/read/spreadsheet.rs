@@ -18,6 +18,8 @@ use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
 use crate::number::Reading;
 
+use super::xlsx_styles;
+
 /// A raw sheet before numbers are read: cells carry their format code.
 pub(crate) struct RawBook {
     pub format: SourceFormat,
@@ -36,6 +38,7 @@ pub(crate) fn read_xlsx(
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
     let defined_names = book.defined_names().to_vec();
+    let parts = xlsx_styles::sheet_parts(bytes).unwrap_or_default();
     let mut sheets = Vec::new();
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
         let merges = book
@@ -76,23 +79,40 @@ pub(crate) fn read_xlsx(
                 })
                 .collect();
             sort_cells(&mut cells);
-            // Without a single number format besides General, the pass has nothing to add.
-            let formatted = palette.iter().any(Option::is_some);
-            while let Some((row, col, style)) = formatted
-                .then(|| reader.next_style_id())
-                .transpose()
-                .map_err(xlsx_error)?
-                .flatten()
-            {
+            let mut set_format = |at: CellRef, style: usize| {
                 let Some(Some(code)) = palette.get(style) else {
-                    continue;
+                    return;
                 };
-                let at = CellRef::new(row, col);
                 if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
                     if let Some(cell) = cells.get_mut(i) {
                         cell.number_format = Some(code.clone());
                     }
                 }
+            };
+            // Without a single number format besides General, the pass has nothing to add.
+            // The byte scan is the fast way; calamine's own pass is the fallback.
+            let scanned = palette
+                .iter()
+                .any(Option::is_some)
+                .then(|| {
+                    let (_, part) = parts.iter().find(|(name, _)| *name == meta.name)?;
+                    xlsx_styles::cell_styles(bytes, part)
+                })
+                .flatten();
+            match scanned {
+                Some(styles) => {
+                    for (at, style) in styles {
+                        set_format(at, style);
+                    }
+                }
+                None if palette.iter().any(Option::is_some) => {
+                    while let Some((row, col, style)) =
+                        reader.next_style_id().map_err(xlsx_error)?
+                    {
+                        set_format(CellRef::new(row, col), style);
+                    }
+                }
+                None => {}
             }
         }
         sheets.push(sheet_of(meta, cells, merges));

@@ -1,0 +1,378 @@
+//! The style id of every cell of an xlsx sheet, found by a byte scan of the sheet's XML.
+//! calamine reads a sheet's values with their formulas, or its values with their style
+//! ids, never both in one pass: its second full XML parse, only for the style ids that
+//! carry number formats, was a sixth of checking a form-sized workbook. This pass looks
+//! only at `<row r>` and `<c r s>` start tags and jumps from `<` to `<` in between. When
+//! it cannot find or follow the sheet's part it says so (`None`), and the caller falls
+//! back on calamine's pass.
+
+use std::io::{Cursor, Read};
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use crate::model::CellRef;
+
+/// How far one tag, comment or CDATA section may run before the scan gives up (and the
+/// caller falls back on calamine): real ones are a few dozen bytes.
+const MAX_CONSTRUCT_BYTES: usize = 4 << 20;
+/// How much of the sheet XML is inflated at a time.
+const CHUNK_BYTES: usize = 64 << 10;
+
+/// The sheets of an xlsx package and their XML parts, `(sheet name, part name)` in
+/// workbook order; `None` when the workbook or its relationships cannot be read.
+pub(crate) fn sheet_parts(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let workbook = part_text(&mut archive, "xl/workbook.xml")?;
+    let rels = part_text(&mut archive, "xl/_rels/workbook.xml.rels")?;
+    let mut targets: Vec<(String, String)> = Vec::new();
+    for_each_element(&rels, "Relationship", |attrs| {
+        if let (Some(id), Some(target)) = (attrs.get("Id"), attrs.get("Target")) {
+            targets.push((id.clone(), resolve_target(target)));
+        }
+    })?;
+    let mut sheets = Vec::new();
+    for_each_element(&workbook, "sheet", |attrs| {
+        let part = attrs
+            .get("id")
+            .and_then(|id| targets.iter().find(|(known, _)| known == id))
+            .map(|(_, part)| part.clone());
+        if let (Some(name), Some(part)) = (attrs.get("name"), part) {
+            sheets.push((name.clone(), part));
+        }
+    })?;
+    Some(sheets)
+}
+
+/// Every cell of the sheet part with a style other than the default, as `(cell, style
+/// id)`, read the way calamine reads positions (a cell without `r` follows the one before
+/// it); `None` when the part is missing or its XML cannot be followed.
+pub(crate) fn cell_styles(bytes: &[u8], part: &str) -> Option<Vec<(CellRef, usize)>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut file = archive.by_name(part).ok()?;
+    let mut scan = Scan::default();
+    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
+    let mut chunk = vec![0u8; CHUNK_BYTES];
+    loop {
+        let read = file.read(&mut chunk).ok()?;
+        buffer.extend_from_slice(chunk.get(..read)?);
+        let consumed = scan.feed(&buffer, read == 0)?;
+        if scan.done || read == 0 {
+            return Some(scan.styles);
+        }
+        buffer.drain(..consumed);
+        if buffer.len() > MAX_CONSTRUCT_BYTES {
+            return None;
+        }
+    }
+}
+
+/// The scan's position in the sheet, as calamine keeps it.
+#[derive(Default)]
+struct Scan {
+    row: u32,
+    col: u32,
+    styles: Vec<(CellRef, usize)>,
+    /// `</sheetData>` was reached.
+    done: bool,
+}
+
+impl Scan {
+    /// Reads every complete construct in `text`; returns how many bytes were consumed (the
+    /// rest is an unfinished construct, kept for the next chunk), or `None` on XML this
+    /// scan does not follow.
+    fn feed(&mut self, text: &[u8], at_end: bool) -> Option<usize> {
+        let mut at = 0;
+        loop {
+            let Some(offset) = text
+                .get(at..)
+                .and_then(|rest| rest.iter().position(|&b| b == b'<'))
+            else {
+                return Some(text.len());
+            };
+            let start = at.checked_add(offset)?;
+            let rest = text.get(start..)?;
+            let end = match construct_end(rest) {
+                Some(end) => end,
+                None if at_end => return None,
+                None => return Some(start),
+            };
+            self.tag(rest.get(..end)?)?;
+            if self.done {
+                return Some(text.len());
+            }
+            at = start.checked_add(end)?;
+        }
+    }
+
+    /// One construct from its `<` to its `>` inclusive.
+    fn tag(&mut self, tag: &[u8]) -> Option<()> {
+        let inner = tag.get(1..tag.len().checked_sub(1)?)?;
+        match inner.first() {
+            Some(b'!' | b'?') => Some(()),
+            Some(b'/') => {
+                match local_name(inner.get(1..)?) {
+                    b"row" => {
+                        self.row = self.row.saturating_add(1);
+                        self.col = 0;
+                    }
+                    b"sheetData" => self.done = true,
+                    _ => {}
+                }
+                Some(())
+            }
+            _ => {
+                // calamine reads `<x/>` as `<x></x>`.
+                let empty = inner.last() == Some(&b'/');
+                match local_name(inner) {
+                    b"row" => {
+                        if let Some(r) = attribute(inner, b"r") {
+                            let number: u32 = std::str::from_utf8(r).ok()?.trim().parse().ok()?;
+                            self.row = number.checked_sub(1)?;
+                        }
+                        if empty {
+                            self.row = self.row.saturating_add(1);
+                            self.col = 0;
+                        }
+                    }
+                    b"c" => {
+                        let at = match attribute(inner, b"r") {
+                            Some(r) => CellRef::parse(std::str::from_utf8(r).ok()?)?,
+                            None => CellRef::new(self.row, self.col),
+                        };
+                        self.col = at.col.saturating_add(1);
+                        let style = attribute(inner, b"s")
+                            .and_then(|s| std::str::from_utf8(s).ok()?.trim().parse().ok())
+                            .unwrap_or(0usize);
+                        if style > 0 {
+                            self.styles.push((at, style));
+                        }
+                    }
+                    _ => {}
+                }
+                Some(())
+            }
+        }
+    }
+}
+
+/// Where the construct starting at `text[0] == b'<'` ends (one past its `>`): a comment at
+/// `-->`, CDATA at `]]>`, a tag at the first `>` outside quoted attribute values. `None`
+/// when `text` holds only its beginning.
+fn construct_end(text: &[u8]) -> Option<usize> {
+    let find = |pattern: &[u8]| {
+        text.windows(pattern.len())
+            .position(|window| window == pattern)
+            .and_then(|i| i.checked_add(pattern.len()))
+    };
+    if text.starts_with(b"<!--") {
+        return find(b"-->");
+    }
+    if text.starts_with(b"<![CDATA[") {
+        return find(b"]]>");
+    }
+    let mut quote: Option<u8> = None;
+    for (i, &byte) in text.iter().enumerate() {
+        match (quote, byte) {
+            (Some(q), b) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(byte),
+            (None, b'>') => return i.checked_add(1),
+            (None, _) => {}
+        }
+    }
+    None
+}
+
+/// The element name's local part (after any `prefix:`), up to whitespace or the end.
+fn local_name(inner: &[u8]) -> &[u8] {
+    let end = inner
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'/')
+        .unwrap_or(inner.len());
+    let name = inner.get(..end).unwrap_or_default();
+    match name.iter().position(|&b| b == b':') {
+        Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
+        None => name,
+    }
+}
+
+/// The raw value of attribute `name` in a start tag's inside (`c r="A1" s="3"`, or
+/// `c r="A1" s="3"/` for an empty one).
+fn attribute<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    // Past the element name, then `name = "value"` pairs.
+    let mut rest = inner.get(inner.iter().position(u8::is_ascii_whitespace)?..)?;
+    loop {
+        rest = rest.trim_ascii_start();
+        let equals = rest.iter().position(|&b| b == b'=')?;
+        let key = rest.get(..equals)?.trim_ascii();
+        rest = rest.get(equals.checked_add(1)?..)?.trim_ascii_start();
+        let quote = *rest.first()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value_len = rest.get(1..)?.iter().position(|&b| b == quote)?;
+        let value = rest.get(1..value_len.checked_add(1)?)?;
+        if key == name {
+            return Some(value);
+        }
+        rest = rest.get(value_len.checked_add(2)?..)?;
+    }
+}
+
+/// A part's text, when the package has it and it is UTF-8.
+fn part_text(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+    let mut text = String::new();
+    archive.by_name(name).ok()?.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// Calls `visit` with the attributes (by local name, unescaped) of every element named
+/// `local` in `xml`; `None` on malformed XML.
+fn for_each_element(
+    xml: &str,
+    local: &str,
+    mut visit: impl FnMut(&std::collections::HashMap<String, String>),
+) -> Option<()> {
+    let mut reader = Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == local => {
+                let mut attrs = std::collections::HashMap::new();
+                for attr in e.attributes() {
+                    let attr = attr.ok()?;
+                    let key = attr.key.local_name().into_inner();
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .ok()?;
+                    attrs.insert(key.to_string(), value.into_owned());
+                }
+                visit(&attrs);
+            }
+            Event::Eof => return Some(()),
+            _ => {}
+        }
+    }
+}
+
+/// A workbook relationship's target as a part name: relative to `xl/`, or absolute.
+fn resolve_target(target: &str) -> String {
+    let joined = match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_string(),
+        None => format!("xl/{target}"),
+    };
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in joined.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    segments.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::Reader as _;
+
+    fn styles_of(xml: &str, chunk: usize) -> Option<Vec<(String, usize)>> {
+        let mut scan = Scan::default();
+        let mut buffer = Vec::new();
+        let bytes = xml.as_bytes();
+        for piece in bytes.chunks(chunk) {
+            buffer.extend_from_slice(piece);
+            let consumed = scan.feed(&buffer, false)?;
+            buffer.drain(..consumed);
+            if scan.done {
+                break;
+            }
+        }
+        if !scan.done {
+            scan.feed(&buffer, true)?;
+        }
+        Some(
+            scan.styles
+                .into_iter()
+                .map(|(at, style)| (at.to_string(), style))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn rows_and_cells_with_and_without_addresses() {
+        let xml = r#"<worksheet><sheetData><row r="2"><c r="B2" s="3"><v>1</v></c><c s="4"><f>B2&gt;1</f><v>1</v></c><c r="E2"><v>2</v></c></row><row><c s='5' t="inlineStr"><is><t>a &lt; b</t></is></c></row><!-- <c r="Z9" s="9"> --><x:row r="7"><x:c r="A7" s="6"/><x:c r="B7" s="7"></x:c></x:row></sheetData><c r="A1" s="8"></c></worksheet>"#;
+        let expected: Vec<(String, usize)> = vec![
+            ("B2".into(), 3),
+            ("C2".into(), 4),
+            ("A3".into(), 5),
+            ("A7".into(), 6),
+            ("B7".into(), 7),
+        ];
+        for chunk in [1, 2, 7, 64, 4096] {
+            assert_eq!(
+                styles_of(xml, chunk),
+                Some(expected.clone()),
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn xml_it_cannot_follow_is_none() {
+        assert_eq!(
+            styles_of(r#"<sheetData><row r="x"><c r="A1" s="2">"#, 64),
+            None
+        );
+        assert_eq!(styles_of(r#"<sheetData><c r="A1" s="2""#, 64), None);
+    }
+
+    #[test]
+    fn targets_resolve_against_xl() {
+        assert_eq!(
+            resolve_target("worksheets/sheet1.xml"),
+            "xl/worksheets/sheet1.xml"
+        );
+        assert_eq!(
+            resolve_target("/xl/worksheets/s.xml"),
+            "xl/worksheets/s.xml"
+        );
+        assert_eq!(
+            resolve_target("../xl/./worksheets/s.xml"),
+            "xl/worksheets/s.xml"
+        );
+    }
+
+    #[test]
+    fn every_xlsx_fixture_matches_calamines_style_pass() {
+        let mut compared = 0;
+        for entry in std::fs::read_dir("tests/fixtures").unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let Ok(mut book) = calamine::Xlsx::new(std::io::Cursor::new(bytes.as_slice())) else {
+                continue;
+            };
+            let parts = sheet_parts(&bytes).expect("parts");
+            for name in book.sheet_names() {
+                let (_, part) = parts.iter().find(|(n, _)| *n == name).expect("its part");
+                let ours = cell_styles(&bytes, part).expect("styles");
+                let mut reader = book.worksheet_cells_reader(&name).expect("reader");
+                let mut theirs = Vec::new();
+                while let Some((row, col, style)) = reader.next_style_id().unwrap() {
+                    theirs.push((CellRef::new(row, col), style));
+                }
+                let only_ours: Vec<_> = ours.iter().filter(|x| !theirs.contains(x)).collect();
+                let only_theirs: Vec<_> = theirs.iter().filter(|x| !ours.contains(x)).collect();
+                assert!(
+                    only_ours.is_empty() && only_theirs.is_empty(),
+                    "{path:?} {name}: only ours {only_ours:?}, only calamine's {only_theirs:?}"
+                );
+                compared += theirs.len();
+            }
+        }
+        assert!(compared > 1000, "{compared}");
+    }
+}
