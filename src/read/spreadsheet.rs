@@ -91,28 +91,25 @@ pub(crate) fn read_xlsx(
             };
             // Without a single number format besides General, the pass has nothing to add.
             // The byte scan is the fast way; calamine's own pass is the fallback.
-            let scanned = palette
-                .iter()
-                .any(Option::is_some)
-                .then(|| {
-                    let (_, part) = parts.iter().find(|(name, _)| *name == meta.name)?;
-                    xlsx_styles::cell_styles(bytes, part)
-                })
-                .flatten();
-            match scanned {
-                Some(styles) => {
-                    for (at, style) in styles {
-                        set_format(at, style);
+            if palette.iter().any(Option::is_some) {
+                let scanned = parts
+                    .iter()
+                    .find(|(name, _)| *name == meta.name)
+                    .and_then(|(_, part)| xlsx_styles::cell_styles(bytes, part));
+                match scanned {
+                    Some(styles) => {
+                        for (at, style) in styles {
+                            set_format(at, style);
+                        }
+                    }
+                    None => {
+                        while let Some((row, col, style)) =
+                            reader.next_style_id().map_err(xlsx_error)?
+                        {
+                            set_format(CellRef::new(row, col), style);
+                        }
                     }
                 }
-                None if palette.iter().any(Option::is_some) => {
-                    while let Some((row, col, style)) =
-                        reader.next_style_id().map_err(xlsx_error)?
-                    {
-                        set_format(CellRef::new(row, col), style);
-                    }
-                }
-                None => {}
             }
         }
         sheets.push(sheet_of(meta, cells, merges));
