@@ -38,7 +38,12 @@ pub(crate) fn read_xlsx(
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
     let defined_names = book.defined_names().to_vec();
-    let parts = xlsx_styles::sheet_parts(bytes).unwrap_or_default();
+    // One package for the style scans of every sheet (calamine keeps its own).
+    let mut package = xlsx_styles::Package::new(Cursor::new(bytes)).ok();
+    let parts = package
+        .as_mut()
+        .and_then(xlsx_styles::sheet_parts)
+        .unwrap_or_default();
     let mut sheets = Vec::new();
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
         let merges = book
@@ -95,7 +100,8 @@ pub(crate) fn read_xlsx(
                 let scanned = parts
                     .iter()
                     .find(|(name, _)| *name == meta.name)
-                    .and_then(|(_, part)| xlsx_styles::cell_styles(bytes, part));
+                    .zip(package.as_mut())
+                    .and_then(|((_, part), package)| xlsx_styles::cell_styles(package, part));
                 match scanned {
                     Some(styles) => {
                         for (at, style) in styles {

@@ -16,15 +16,17 @@ use crate::model::CellRef;
 /// How far one tag, comment or CDATA section may run before the scan gives up (and the
 /// caller falls back on calamine): real ones are a few dozen bytes.
 const MAX_CONSTRUCT_BYTES: usize = 4 << 20;
+/// An xlsx package opened once for the whole workbook.
+pub(crate) type Package<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+
 /// How much of the sheet XML is inflated at a time.
 const CHUNK_BYTES: usize = 64 << 10;
 
 /// The sheets of an xlsx package and their XML parts, `(sheet name, part name)` in
 /// workbook order; `None` when the workbook or its relationships cannot be read.
-pub(crate) fn sheet_parts(bytes: &[u8]) -> Option<Vec<(String, String)>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let workbook = part_text(&mut archive, "xl/workbook.xml")?;
-    let rels = part_text(&mut archive, "xl/_rels/workbook.xml.rels")?;
+pub(crate) fn sheet_parts(archive: &mut Package<'_>) -> Option<Vec<(String, String)>> {
+    let workbook = part_text(archive, "xl/workbook.xml")?;
+    let rels = part_text(archive, "xl/_rels/workbook.xml.rels")?;
     let mut targets: Vec<(String, String)> = Vec::new();
     for_each_element(&rels, "Relationship", |attrs| {
         if let (Some(id), Some(target)) = (attrs.get("Id"), attrs.get("Target")) {
@@ -47,8 +49,7 @@ pub(crate) fn sheet_parts(bytes: &[u8]) -> Option<Vec<(String, String)>> {
 /// Every cell of the sheet part with a style other than the default, as `(cell, style
 /// id)`, read the way calamine reads positions (a cell without `r` follows the one before
 /// it); `None` when the part is missing or its XML cannot be followed.
-pub(crate) fn cell_styles(bytes: &[u8], part: &str) -> Option<Vec<(CellRef, usize)>> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+pub(crate) fn cell_styles(archive: &mut Package<'_>, part: &str) -> Option<Vec<(CellRef, usize)>> {
     let mut file = archive.by_name(part).ok()?;
     let mut scan = Scan::default();
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
@@ -221,7 +222,7 @@ fn attribute<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
 }
 
 /// A part's text, when the package has it and it is UTF-8.
-fn part_text(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Option<String> {
+fn part_text(archive: &mut Package<'_>, name: &str) -> Option<String> {
     let mut text = String::new();
     archive.by_name(name).ok()?.read_to_string(&mut text).ok()?;
     Some(text)
@@ -355,10 +356,11 @@ mod tests {
             let Ok(mut book) = calamine::Xlsx::new(std::io::Cursor::new(bytes.as_slice())) else {
                 continue;
             };
-            let parts = sheet_parts(&bytes).expect("parts");
+            let mut package = Package::new(Cursor::new(bytes.as_slice())).expect("zip");
+            let parts = sheet_parts(&mut package).expect("parts");
             for name in book.sheet_names() {
                 let (_, part) = parts.iter().find(|(n, _)| *n == name).expect("its part");
-                let ours = cell_styles(&bytes, part).expect("styles");
+                let ours = cell_styles(&mut package, part).expect("styles");
                 let mut reader = book.worksheet_cells_reader(&name).expect("reader");
                 let mut theirs = Vec::new();
                 while let Some((row, col, style)) = reader.next_style_id().unwrap() {
