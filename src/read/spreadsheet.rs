@@ -18,7 +18,7 @@ use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
 use crate::number::Reading;
 
-use super::xlsx_styles;
+use super::xlsx_scan;
 
 /// A raw sheet before numbers are read: cells carry their format code.
 pub(crate) struct RawBook {
@@ -39,19 +39,13 @@ pub(crate) fn read_xlsx(
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
     let defined_names = book.defined_names().to_vec();
     // One package for the style scans of every sheet (calamine keeps its own).
-    let mut package = xlsx_styles::Package::new(Cursor::new(bytes)).ok();
+    let mut package = xlsx_scan::Package::new(Cursor::new(bytes)).ok();
     let parts = package
         .as_mut()
-        .and_then(xlsx_styles::sheet_parts)
+        .and_then(xlsx_scan::sheet_parts)
         .unwrap_or_default();
     let mut sheets = Vec::new();
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-        let merges = book
-            .merge_cells_by_sheet_name(&meta.name)
-            .map_err(xlsx_error)?
-            .iter()
-            .map(range_of)
-            .collect();
         let mut cells = Vec::new();
         {
             let mut reader = book
@@ -66,58 +60,65 @@ pub(crate) fn read_xlsx(
                 push_cell(&mut cells, &meta.name, record.pos, value, formula, limits)?;
             }
         }
-        // Number formats come from a second pass over the styles: calamine offers values
-        // with formulas, or values with style ids, but not both in one pass.
-        {
-            let mut reader = book
-                .worksheet_cells_reader(&meta.name)
-                .map_err(xlsx_error)?;
-            let palette: Vec<Option<String>> = reader
-                .styles()
-                .iter()
-                .map(|style| {
-                    style
-                        .number_format
-                        .as_ref()
-                        .map(|f| f.format_code.clone())
-                        .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
-                })
-                .collect();
-            sort_cells(&mut cells);
-            let mut set_format = |at: CellRef, style: usize| {
-                let Some(Some(code)) = palette.get(style) else {
-                    return;
-                };
-                if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
-                    if let Some(cell) = cells.get_mut(i) {
-                        cell.number_format = Some(code.clone());
-                    }
-                }
+        sort_cells(&mut cells);
+        // Number formats and merged ranges come from a byte scan of the sheet (calamine
+        // offers values with formulas or values with style ids, never both in one pass);
+        // calamine's own passes are the fallback when the scan cannot follow the part.
+        let palette: Vec<Option<String>> = book
+            .worksheet_cells_reader(&meta.name)
+            .map_err(xlsx_error)?
+            .styles()
+            .iter()
+            .map(|style| {
+                style
+                    .number_format
+                    .as_ref()
+                    .map(|f| f.format_code.clone())
+                    .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
+            })
+            .collect();
+        // Without a single number format besides General, the styles have nothing to add.
+        let with_styles = palette.iter().any(Option::is_some);
+        let scanned = parts
+            .iter()
+            .find(|(name, _)| *name == meta.name)
+            .zip(package.as_mut())
+            .and_then(|((_, part), package)| xlsx_scan::scan_sheet(package, part, with_styles));
+        let mut set_format = |at: CellRef, style: usize| {
+            let Some(Some(code)) = palette.get(style) else {
+                return;
             };
-            // Without a single number format besides General, the pass has nothing to add.
-            // The byte scan is the fast way; calamine's own pass is the fallback.
-            if palette.iter().any(Option::is_some) {
-                let scanned = parts
-                    .iter()
-                    .find(|(name, _)| *name == meta.name)
-                    .zip(package.as_mut())
-                    .and_then(|((_, part), package)| xlsx_styles::cell_styles(package, part));
-                match scanned {
-                    Some(styles) => {
-                        for (at, style) in styles {
-                            set_format(at, style);
-                        }
-                    }
-                    None => {
-                        while let Some((row, col, style)) =
-                            reader.next_style_id().map_err(xlsx_error)?
-                        {
-                            set_format(CellRef::new(row, col), style);
-                        }
-                    }
+            if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
+                if let Some(cell) = cells.get_mut(i) {
+                    cell.number_format = Some(code.clone());
                 }
             }
-        }
+        };
+        let merges = match scanned {
+            Some(scan) => {
+                for (at, style) in scan.styles {
+                    set_format(at, style);
+                }
+                scan.merges
+            }
+            None => {
+                if with_styles {
+                    let mut reader = book
+                        .worksheet_cells_reader(&meta.name)
+                        .map_err(xlsx_error)?;
+                    while let Some((row, col, style)) =
+                        reader.next_style_id().map_err(xlsx_error)?
+                    {
+                        set_format(CellRef::new(row, col), style);
+                    }
+                }
+                book.merge_cells_by_sheet_name(&meta.name)
+                    .map_err(xlsx_error)?
+                    .iter()
+                    .map(range_of)
+                    .collect()
+            }
+        };
         sheets.push(sheet_of(meta, cells, merges));
     }
     Ok(RawBook {

@@ -1,17 +1,19 @@
-//! The style id of every cell of an xlsx sheet, found by a byte scan of the sheet's XML.
-//! calamine reads a sheet's values with their formulas, or its values with their style
-//! ids, never both in one pass: its second full XML parse, only for the style ids that
-//! carry number formats, was a sixth of checking a form-sized workbook. This pass looks
-//! only at `<row r>` and `<c r s>` start tags and jumps from `<` to `<` in between. When
-//! it cannot find or follow the sheet's part it says so (`None`), and the caller falls
-//! back on calamine's pass.
+//! What calamine's value-and-formula pass leaves out of an xlsx sheet, found by one byte
+//! scan of the sheet's XML: the style id of every cell (for number formats) and the merged
+//! ranges. calamine reads a sheet's values with their formulas, or its values with their
+//! style ids, never both in one pass, and its merge reader parses the whole sheet with
+//! quick-xml to reach `<mergeCells>` at the end: those two extra full parses were a
+//! quarter of checking a form-sized workbook. This scan looks only at `<row r>`, `<c r s>`
+//! and `<mergeCell ref>` start tags and jumps from `<` to `<` in between; when no style is
+//! wanted it skips the cells altogether, straight to `</sheetData>`. When it cannot find
+//! or follow the sheet's part it says so (`None`), and the caller falls back on calamine.
 
 use std::io::{Cursor, Read};
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::model::CellRef;
+use crate::model::{CellRange, CellRef};
 
 /// How far one tag, comment or CDATA section may run before the scan gives up (and the
 /// caller falls back on calamine): real ones are a few dozen bytes.
@@ -46,20 +48,37 @@ pub(crate) fn sheet_parts(archive: &mut Package<'_>) -> Option<Vec<(String, Stri
     Some(sheets)
 }
 
-/// Every cell of the sheet part with a style other than the default, as `(cell, style
-/// id)`, read the way calamine reads positions (a cell without `r` follows the one before
-/// it); `None` when the part is missing or its XML cannot be followed.
-pub(crate) fn cell_styles(archive: &mut Package<'_>, part: &str) -> Option<Vec<(CellRef, usize)>> {
+/// What the scan found in one sheet part.
+#[derive(Debug, Default)]
+pub(crate) struct SheetScan {
+    /// Every cell with a style other than the default, as `(cell, style id)`, read the way
+    /// calamine reads positions (a cell without `r` follows the one before it). Empty when
+    /// styles were not asked for.
+    pub styles: Vec<(CellRef, usize)>,
+    /// The merged ranges, in the order the sheet lists them.
+    pub merges: Vec<CellRange>,
+}
+
+/// Scans one sheet part for its merged ranges and, when `with_styles`, its cells' style
+/// ids; `None` when the part is missing or its XML cannot be followed.
+pub(crate) fn scan_sheet(
+    archive: &mut Package<'_>,
+    part: &str,
+    with_styles: bool,
+) -> Option<SheetScan> {
     let mut file = archive.by_name(part).ok()?;
-    let mut scan = Scan::default();
+    let mut scan = Scan {
+        skip_cells: !with_styles,
+        ..Scan::default()
+    };
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
     let mut chunk = vec![0u8; CHUNK_BYTES];
     loop {
         let read = file.read(&mut chunk).ok()?;
         buffer.extend_from_slice(chunk.get(..read)?);
         let consumed = scan.feed(&buffer, read == 0)?;
-        if scan.done || read == 0 {
-            return Some(scan.styles);
+        if scan.finished || read == 0 {
+            return Some(scan.found);
         }
         buffer.drain(..consumed);
         if buffer.len() > MAX_CONSTRUCT_BYTES {
@@ -73,10 +92,18 @@ pub(crate) fn cell_styles(archive: &mut Package<'_>, part: &str) -> Option<Vec<(
 struct Scan {
     row: u32,
     col: u32,
-    styles: Vec<(CellRef, usize)>,
-    /// `</sheetData>` was reached.
-    done: bool,
+    /// Jump over the cells to `</sheetData>` instead of reading their tags.
+    skip_cells: bool,
+    found: SheetScan,
+    /// `</sheetData>` was reached: only merged ranges follow.
+    past_cells: bool,
+    /// `</worksheet>` was reached.
+    finished: bool,
 }
+
+/// How many bytes at the end of a chunk the cell skip keeps for the next one, so that a
+/// `</prefix:sheetData` split between chunks is still found.
+const SKIP_OVERLAP: usize = 64;
 
 impl Scan {
     /// Reads every complete construct in `text`; returns how many bytes were consumed (the
@@ -85,10 +112,14 @@ impl Scan {
     fn feed(&mut self, text: &[u8], at_end: bool) -> Option<usize> {
         let mut at = 0;
         loop {
-            let Some(offset) = text
-                .get(at..)
-                .and_then(|rest| rest.iter().position(|&b| b == b'<'))
-            else {
+            if self.skip_cells && !self.past_cells {
+                match close_of_sheet_data(text, at) {
+                    Some(start) => at = start,
+                    None if at_end => return None,
+                    None => return Some(text.len().saturating_sub(SKIP_OVERLAP).max(at)),
+                }
+            }
+            let Some(offset) = text.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) else {
                 return Some(text.len());
             };
             let start = at.checked_add(offset)?;
@@ -99,7 +130,7 @@ impl Scan {
                 None => return Some(start),
             };
             self.tag(rest.get(..end)?)?;
-            if self.done {
+            if self.finished {
                 return Some(text.len());
             }
             at = start.checked_add(end)?;
@@ -117,8 +148,21 @@ impl Scan {
                         self.row = self.row.saturating_add(1);
                         self.col = 0;
                     }
-                    b"sheetData" => self.done = true,
+                    b"sheetData" => self.past_cells = true,
+                    b"worksheet" => self.finished = true,
                     _ => {}
+                }
+                Some(())
+            }
+            _ if self.past_cells => {
+                if local_name(inner) == b"mergeCell" {
+                    // A reference that is not a range is left out, as Excel drops it.
+                    if let Some(range) = attribute(inner, b"ref")
+                        .and_then(|r| std::str::from_utf8(r).ok())
+                        .and_then(range_of_ref)
+                    {
+                        self.found.merges.push(range);
+                    }
                 }
                 Some(())
             }
@@ -136,6 +180,7 @@ impl Scan {
                             self.col = 0;
                         }
                     }
+                    b"sheetData" if empty => self.past_cells = true,
                     b"c" => {
                         let at = match attribute(inner, b"r") {
                             Some(r) => CellRef::parse(std::str::from_utf8(r).ok()?)?,
@@ -146,7 +191,7 @@ impl Scan {
                             .and_then(|s| std::str::from_utf8(s).ok()?.trim().parse().ok())
                             .unwrap_or(0usize);
                         if style > 0 {
-                            self.styles.push((at, style));
+                            self.found.styles.push((at, style));
                         }
                     }
                     _ => {}
@@ -196,6 +241,38 @@ fn local_name(inner: &[u8]) -> &[u8] {
         Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
         None => name,
     }
+}
+
+/// Where the closing `</sheetData>` (any prefix) starts in `text` at or after `from`.
+fn close_of_sheet_data(text: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    loop {
+        let found = at.checked_add(memchr::memmem::find(text.get(at..)?, b"sheetData")?)?;
+        // The tag's `<` is a few bytes before the name (`</`, `</x:`).
+        let open = memchr::memrchr(b'<', text.get(from..found)?)
+            .and_then(|i| i.checked_add(from))
+            .filter(|open| found.saturating_sub(*open) <= SKIP_OVERLAP / 2);
+        if let Some(open) = open {
+            let closing = text.get(open.checked_add(1)?) == Some(&b'/');
+            let empty = text
+                .get(found.checked_add(b"sheetData".len())?..)
+                .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"/>"));
+            if closing || empty {
+                return Some(open);
+            }
+        }
+        at = found.checked_add(1)?;
+    }
+}
+
+/// A merged range's reference: `A1:C2`, or one cell.
+fn range_of_ref(reference: &str) -> Option<CellRange> {
+    let (first, last) = reference.split_once(':').unwrap_or((reference, reference));
+    let (first, last) = (CellRef::parse(first.trim())?, CellRef::parse(last.trim())?);
+    Some(CellRange {
+        first: CellRef::new(first.row.min(last.row), first.col.min(last.col)),
+        last: CellRef::new(first.row.max(last.row), first.col.max(last.col)),
+    })
 }
 
 /// The raw value of attribute `name` in a start tag's inside (`c r="A1" s="3"`, or
@@ -280,27 +357,44 @@ mod tests {
     use super::*;
     use calamine::Reader as _;
 
-    fn styles_of(xml: &str, chunk: usize) -> Option<Vec<(String, usize)>> {
-        let mut scan = Scan::default();
+    /// Styles and merged ranges by address.
+    type Found = (Vec<(String, usize)>, Vec<String>);
+
+    /// The scan fed `xml` in pieces of `chunk` bytes.
+    fn scan_of(xml: &str, chunk: usize, with_styles: bool) -> Option<Found> {
+        let mut scan = Scan {
+            skip_cells: !with_styles,
+            ..Scan::default()
+        };
         let mut buffer = Vec::new();
         let bytes = xml.as_bytes();
         for piece in bytes.chunks(chunk) {
             buffer.extend_from_slice(piece);
             let consumed = scan.feed(&buffer, false)?;
             buffer.drain(..consumed);
-            if scan.done {
+            if scan.finished {
                 break;
             }
         }
-        if !scan.done {
+        if !scan.finished {
             scan.feed(&buffer, true)?;
         }
-        Some(
-            scan.styles
+        Some((
+            scan.found
+                .styles
                 .into_iter()
                 .map(|(at, style)| (at.to_string(), style))
                 .collect(),
-        )
+            scan.found
+                .merges
+                .into_iter()
+                .map(|range| format!("{}:{}", range.first, range.last))
+                .collect(),
+        ))
+    }
+
+    fn styles_of(xml: &str, chunk: usize) -> Option<Vec<(String, usize)>> {
+        scan_of(xml, chunk, true).map(|(styles, _)| styles)
     }
 
     #[test]
@@ -332,6 +426,44 @@ mod tests {
     }
 
     #[test]
+    fn merged_ranges_after_the_cells_with_and_without_styles() {
+        let xml = r#"<worksheet><sheetData><row r="1"><c r="A1" s="2" t="inlineStr"><is><t>sheetData &lt;/sheetData&gt;</t></is></c></row><!-- </sheetData> --></x:sheetData><mergeCells count="3"><mergeCell ref="A1:C1"/><mergeCell ref="B3"/><x:mergeCell ref="D5:B2"></x:mergeCell><mergeCell ref="nonsense"/></mergeCells><pageMargins left="0.7"/></worksheet>"#;
+        let merges = vec!["A1:C1".to_string(), "B3:B3".into(), "B2:D5".into()];
+        for chunk in [1, 2, 7, 13, 64, 4096] {
+            for with_styles in [true, false] {
+                let (styles, found) = scan_of(xml, chunk, with_styles).expect("follows");
+                assert_eq!(found, merges, "chunk {chunk}, styles {with_styles}");
+                let expected = if with_styles {
+                    vec![("A1".to_string(), 2)]
+                } else {
+                    vec![]
+                };
+                assert_eq!(styles, expected, "chunk {chunk}");
+            }
+        }
+        // An empty sheet, and a sheet without merges.
+        for xml in [
+            r#"<worksheet><sheetData/><mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#,
+            r#"<worksheet><sheetData /><mergeCells><mergeCell ref="A1:B1"/></mergeCells></worksheet>"#,
+        ] {
+            for with_styles in [true, false] {
+                assert_eq!(
+                    scan_of(xml, 5, with_styles).expect("follows").1,
+                    vec!["A1:B1".to_string()]
+                );
+            }
+        }
+        assert_eq!(
+            scan_of(
+                "<worksheet><sheetData><row/></sheetData></worksheet>",
+                3,
+                false
+            ),
+            Some((vec![], vec![]))
+        );
+    }
+
+    #[test]
     fn targets_resolve_against_xl() {
         assert_eq!(
             resolve_target("worksheets/sheet1.xml"),
@@ -348,8 +480,8 @@ mod tests {
     }
 
     #[test]
-    fn every_xlsx_fixture_matches_calamines_style_pass() {
-        let mut compared = 0;
+    fn every_xlsx_fixture_matches_calamines_style_and_merge_passes() {
+        let (mut compared, mut merged) = (0, 0);
         for entry in std::fs::read_dir("tests/fixtures").unwrap() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
@@ -360,7 +492,39 @@ mod tests {
             let parts = sheet_parts(&mut package).expect("parts");
             for name in book.sheet_names() {
                 let (_, part) = parts.iter().find(|(n, _)| *n == name).expect("its part");
-                let ours = cell_styles(&mut package, part).expect("styles");
+                let scan = scan_sheet(&mut package, part, true).expect("styles");
+                let ours = scan.styles;
+                let merges = |scan: SheetScan| -> Vec<String> {
+                    scan.merges
+                        .iter()
+                        .map(|r| format!("{}:{}", r.first, r.last))
+                        .collect()
+                };
+                let skipped = scan_sheet(&mut package, part, false).expect("merges");
+                assert!(skipped.styles.is_empty());
+                let theirs_merges: Vec<String> = book
+                    .merge_cells_by_sheet_name(&name)
+                    .expect("calamine's merges")
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}:{}",
+                            CellRef::new(d.start.0, d.start.1),
+                            CellRef::new(d.end.0, d.end.1)
+                        )
+                    })
+                    .collect();
+                let ours_merges = merges(SheetScan {
+                    styles: Vec::new(),
+                    merges: scan.merges,
+                });
+                assert_eq!(ours_merges, theirs_merges, "{path:?} {name}: merges");
+                assert_eq!(
+                    merges(skipped),
+                    theirs_merges,
+                    "{path:?} {name}: merges, cells skipped"
+                );
+                merged += theirs_merges.len();
                 let mut reader = book.worksheet_cells_reader(&name).expect("reader");
                 let mut theirs = Vec::new();
                 while let Some((row, col, style)) = reader.next_style_id().unwrap() {
@@ -376,5 +540,6 @@ mod tests {
             }
         }
         assert!(compared > 1000, "{compared}");
+        assert!(merged >= 10, "{merged}");
     }
 }
