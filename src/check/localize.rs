@@ -552,7 +552,52 @@ impl<'a> Localizer<'a> {
         found
     }
 
-    /// The explanation to report: the only one; else the only one whose every change is a
+    /// Evidence beyond the group: the one explanation that also repairs the most failing
+    /// relations outside it (a warning such as received = resolved + pending, which a typo
+    /// in the received total breaks as well and a typo in one of its parts does not), with
+    /// those relations among the ones it repairs; `None` when none or several repair most.
+    fn repairing_most_beyond(
+        &self,
+        complete: &[(Vec<Change>, Vec<usize>)],
+        group: &[usize],
+    ) -> Option<Explanation> {
+        let beyond: Vec<Vec<usize>> = complete
+            .iter()
+            .map(|(changes, _)| self.repaired_beyond(changes, group))
+            .collect();
+        let most = beyond.iter().map(Vec::len).max().filter(|&most| most > 0)?;
+        let mut best = complete
+            .iter()
+            .zip(&beyond)
+            .filter(|(_, b)| b.len() == most);
+        let ((changes, repaired), extra) = best.next()?;
+        if best.next().is_some() {
+            return None;
+        }
+        let mut repaired = repaired.clone();
+        repaired.extend(extra.iter().copied());
+        Some(Explanation::Confident {
+            changes: changes.clone(),
+            repaired,
+        })
+    }
+
+    /// The relations outside `group` that failed and hold once `changes` are made.
+    fn repaired_beyond(&self, changes: &[Change], group: &[usize]) -> Vec<usize> {
+        let edits: HashMap<CellRef, Decimal> = changes.iter().map(|c| (c.cell, c.value)).collect();
+        let values = self.graph.propagate(self.evaluator, &edits);
+        let mut affected: BTreeSet<usize> = BTreeSet::new();
+        for cell in values.keys() {
+            affected.extend(self.readers.of(*cell));
+        }
+        affected
+            .into_iter()
+            .filter(|i| !group.contains(i) && !self.held_before(*i) && self.holds(*i, &values))
+            .collect()
+    }
+
+    /// The explanation to report: the only one; else the only one that also repairs the
+    /// most failing relations beyond the group; else the only one whose every change is a
     /// recognised slip; else the only one that changes typed detail rows only (totals are
     /// computed, details are typed by hand); otherwise an ambiguity for a person to decide.
     fn choose(&self, complete: Vec<(Vec<Change>, Vec<usize>)>, group: &[usize]) -> Explanation {
@@ -573,6 +618,7 @@ impl<'a> Localizer<'a> {
         let slips = |changes: &[Change]| changes.iter().all(|c| c.typo.is_some());
         let details = |changes: &[Change]| changes.iter().all(|c| self.is_detail(c.cell));
         if let Some(explanation) = single_out(&every)
+            .or_else(|| self.repairing_most_beyond(&complete, group))
             .or_else(|| single_out(&slips))
             .or_else(|| single_out(&details))
         {

@@ -197,8 +197,9 @@ fn single_errors_in_the_06_sample_with_typed_totals_are_localized() {
 
 /// With formula totals that recompute, a slip in a detail cell is carried into its section
 /// and the grand total, so only row identities break and any part of the row explains
-/// them: crossfoot must say so (ambiguous) unless a slip pattern singles one cell out, and
-/// must never name a wrong cell with confidence.
+/// them: crossfoot must say so (ambiguous) unless a slip pattern or a second broken
+/// relation (the received = resolved + pending warning, for a slip in a row's total)
+/// singles one cell out, and must never name a wrong cell with confidence.
 #[test]
 fn single_errors_in_the_06_sample_with_formula_totals_are_never_confidently_wrong() {
     let (right, ambiguous, wrong) = localize_single_errors(&read_fixture("tthc-06-q3-2022.xlsx"));
@@ -209,7 +210,7 @@ fn single_errors_in_the_06_sample_with_formula_totals_are_never_confidently_wron
         wrong.len()
     );
     assert!(wrong.is_empty(), "confidently wrong: {wrong:#?}");
-    assert!(right * 100 >= total * 60, "{right} of {total}");
+    assert!(right * 100 >= total * 85, "{right} of {total}");
 }
 
 fn localize_single_errors(book: &Workbook) -> (usize, usize, Vec<String>) {
@@ -498,7 +499,7 @@ fn single_errors_in_generated_06_forms_are_localized() {
     assert!(typed.right * 100 >= typed.total() * 95);
     // With live totals the parts of a row are interchangeable; what is left ambiguous is
     // a tie between two parts that each show a slip (see the sample's test above).
-    assert!(live.right * 100 >= live.total() * 75);
+    assert!(live.right * 100 >= live.total() * 85);
 }
 
 #[test]
