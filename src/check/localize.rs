@@ -418,7 +418,7 @@ impl<'a> Localizer<'a> {
 
     /// The cells a relation reads itself.
     fn direct(&self, i: usize) -> &[CellRef] {
-        self.evaluations.get(i).map_or(&[], |e| e.cells.as_slice())
+        self.evaluations.get(i).map_or(&[], |e| &e.cells)
     }
 
     /// Every relation whose value depends on `cell`: those that read it, and those that

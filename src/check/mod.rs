@@ -342,18 +342,15 @@ fn rule_findings(
                 });
             }
             Outcome::Fails { lhs, rhs } => {
+                let (lhs, rhs) = (lhs.as_deref(), rhs.as_deref());
                 let target = evaluation
                     .target
                     .or_else(|| evaluation.cells.first().copied())
                     .unwrap_or(CellRef::new(0, 0));
                 let code = code_of(rule, parsed_rule);
-                let like = lhs.as_ref().and_then(|(_, q)| *q);
-                let actual = lhs
-                    .as_ref()
-                    .map(|(value, q)| show_interval(value, *q, convention));
-                let expected = rhs
-                    .as_ref()
-                    .map(|value| show_interval(value, like, convention));
+                let like = lhs.and_then(|(_, q)| *q);
+                let actual = lhs.map(|(value, q)| show_interval(value, *q, convention));
+                let expected = rhs.map(|value| show_interval(value, like, convention));
                 let difference = match (lhs, rhs) {
                     (Some((l, _)), Some(r)) if r.lo == r.hi => {
                         l.lo.checked_sub(r.lo)
@@ -372,7 +369,7 @@ fn rule_findings(
                     &evaluations,
                     &readers,
                     target,
-                    rhs.as_ref(),
+                    rhs,
                     parsed_rule,
                     rule.scope,
                     like,

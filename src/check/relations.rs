@@ -156,17 +156,18 @@ pub(crate) struct Relation {
     pub children: Vec<u32>,
 }
 
-/// How a relation came out.
+/// How a relation came out. A big sheet has millions of relations and nearly all hold:
+/// the sides of the few that do not are boxed, so that every outcome stays small.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
     /// It holds.
     Holds,
     /// It holds only because the reported value was truncated rather than rounded.
-    HoldsTruncated { lhs: Quantity, rhs: Interval },
+    HoldsTruncated { lhs: Quantity, rhs: Box<Interval> },
     /// It does not hold.
     Fails {
-        lhs: Option<(Interval, Option<Quantity>)>,
-        rhs: Option<Interval>,
+        lhs: Option<Box<(Interval, Option<Quantity>)>>,
+        rhs: Option<Box<Interval>>,
     },
     /// Not checked: a cell was `x`, the condition was false, or a value was not a number.
     Skipped,
@@ -345,8 +346,8 @@ pub(crate) struct Evaluation {
     pub outcome: Outcome,
     /// The reported cell (left side), if it is one cell.
     pub target: Option<CellRef>,
-    /// Every cell read.
-    pub cells: Vec<CellRef>,
+    /// Every cell read, sorted, each once.
+    pub cells: Box<[CellRef]>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -414,6 +415,7 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
+        relations.shrink_to_fit();
         relations
     }
 
@@ -459,7 +461,7 @@ impl<'a> Evaluator<'a> {
             return Evaluation {
                 outcome: Outcome::Skipped,
                 target: None,
-                cells: Vec::new(),
+                cells: Box::default(),
             };
         };
         let resolver = self.resolver(Some(relation), overrides);
@@ -478,7 +480,7 @@ impl<'a> Evaluator<'a> {
             Evaluation {
                 outcome,
                 target,
-                cells,
+                cells: cells.into_boxed_slice(),
             }
         };
 
@@ -490,7 +492,7 @@ impl<'a> Evaluator<'a> {
                     return Evaluation {
                         outcome: Outcome::Skipped,
                         target: None,
-                        cells: Vec::new(),
+                        cells: Box::default(),
                     }
                 }
             }
@@ -524,8 +526,8 @@ impl<'a> Evaluator<'a> {
                             Outcome::Holds
                         } else {
                             Outcome::Fails {
-                                lhs: Some((p, self.quantity(target, overrides))),
-                                rhs: Some(rhs),
+                                lhs: Some(Box::new((p, self.quantity(target, overrides)))),
+                                rhs: Some(Box::new(rhs)),
                             }
                         }
                     }
@@ -576,22 +578,22 @@ impl<'a> Evaluator<'a> {
                         match quantity {
                             Some(q) => Outcome::HoldsTruncated {
                                 lhs: q,
-                                rhs: rhs_interval,
+                                rhs: Box::new(rhs_interval),
                             },
                             None => Outcome::Holds,
                         }
                     } else {
                         Outcome::Fails {
-                            lhs: Some((lhs_point, quantity)),
-                            rhs: Some(rhs_interval),
+                            lhs: Some(Box::new((lhs_point, quantity))),
+                            rhs: Some(Box::new(rhs_interval)),
                         }
                     }
                 } else if op.holds(&reported(rule_spec.rounding), &rhs_interval) {
                     Outcome::Holds
                 } else {
                     Outcome::Fails {
-                        lhs: Some((lhs_point, quantity)),
-                        rhs: Some(rhs_interval),
+                        lhs: Some(Box::new((lhs_point, quantity))),
+                        rhs: Some(Box::new(rhs_interval)),
                     }
                 };
                 finish(outcome, target, &resolver)

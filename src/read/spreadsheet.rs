@@ -325,7 +325,9 @@ fn excel_reference_of_ods(reference: &str) -> String {
 }
 
 /// A model sheet from calamine's metadata and the cells and merges read for it.
-fn sheet_of(meta: &calamine::Sheet, cells: Vec<Cell>, merges: Vec<CellRange>) -> Sheet {
+fn sheet_of(meta: &calamine::Sheet, mut cells: Vec<Cell>, merges: Vec<CellRange>) -> Sheet {
+    // The cells grew by doubling; a big sheet would keep up to half as much again unused.
+    cells.shrink_to_fit();
     Sheet {
         name: meta.name.clone(),
         hidden: meta.visible != SheetVisible::Visible,
