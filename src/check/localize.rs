@@ -4,21 +4,20 @@
 //! tried first, then pairs, each verified against every relation that reads the changed
 //! cells (and, through the sheet's own formulas, the totals computed from them).
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::finding::Severity;
-use crate::formula::{parse_formula, references, EvalValue, Expr, Reference};
+use crate::formula::{references, Reference};
 use crate::layout::RowKind;
-use crate::model::{visit_range_within, CellRef, RangeVisit, Sheet};
+use crate::model::CellRef;
 use crate::number::Reading;
 
+use super::graph::FormulaGraph;
 use super::relations::{Evaluation, Evaluator, Outcome, Readers, Relation};
 use super::typo::{diagnose, Typo};
 
-/// Most cells of one sheet a formula graph expands ranges into.
-const MAX_GRAPH_EDGES: usize = 2_000_000;
 /// Most candidate cells considered for one group of violated relations.
 const MAX_CANDIDATES: usize = 400;
 /// Most single-cell candidates paired with each other.
@@ -47,108 +46,12 @@ pub(crate) enum Explanation {
     },
 }
 
-/// The sheet's formulas and who depends on whom, so a change flows into the totals that
-/// formulas compute from it.
-pub(crate) struct FormulaGraph {
-    formulas: HashMap<CellRef, Expr>,
-    dependents: HashMap<CellRef, Vec<CellRef>>,
-}
-
-impl FormulaGraph {
-    pub(crate) fn build(sheet: &Sheet) -> FormulaGraph {
-        let mut formulas = HashMap::new();
-        let mut dependents: HashMap<CellRef, Vec<CellRef>> = HashMap::new();
-        let mut edges = 0usize;
-        let extent = std::cell::OnceCell::new();
-        for cell in &sheet.cells {
-            let Some(text) = &cell.formula else { continue };
-            let Ok(expr) = parse_formula(text) else {
-                continue;
-            };
-            for reference in references(&expr) {
-                match reference {
-                    Reference::Cell { sheet: None, at } => {
-                        dependents.entry(at).or_default().push(cell.at);
-                        edges = edges.saturating_add(1);
-                    }
-                    Reference::Range { sheet: None, range } => {
-                        // Cells beyond the used area are empty and never edited.
-                        let RangeVisit::Cells { range, .. } =
-                            visit_range_within(range, || *extent.get_or_init(|| sheet.extent()))
-                        else {
-                            continue;
-                        };
-                        for row in range.first.row..=range.last.row {
-                            for col in range.first.col..=range.last.col {
-                                if edges >= MAX_GRAPH_EDGES {
-                                    break;
-                                }
-                                dependents
-                                    .entry(CellRef::new(row, col))
-                                    .or_default()
-                                    .push(cell.at);
-                                edges = edges.saturating_add(1);
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            formulas.insert(cell.at, expr);
-        }
-        FormulaGraph {
-            formulas,
-            dependents,
-        }
-    }
-
-    fn is_formula(&self, at: CellRef) -> bool {
-        self.formulas.contains_key(&at)
-    }
-
-    /// The edits plus every formula cell recomputed from them.
-    fn propagate(
-        &self,
-        evaluator: &Evaluator<'_>,
-        edits: &HashMap<CellRef, Decimal>,
-    ) -> HashMap<CellRef, Decimal> {
-        let mut values = edits.clone();
-        let mut queue: VecDeque<CellRef> = edits.keys().copied().collect();
-        let mut evaluations: HashMap<CellRef, u8> = HashMap::new();
-        while let Some(changed) = queue.pop_front() {
-            let Some(dependents) = self.dependents.get(&changed) else {
-                continue;
-            };
-            for dependent in dependents {
-                if edits.contains_key(dependent) {
-                    continue;
-                }
-                let count = evaluations.entry(*dependent).or_default();
-                if *count >= 8 {
-                    continue;
-                }
-                *count = count.saturating_add(1);
-                let Some(expr) = self.formulas.get(dependent) else {
-                    continue;
-                };
-                if let EvalValue::Number(n) = evaluator.formula_value(expr, &values) {
-                    if n.lo == n.hi && values.get(dependent) != Some(&n.lo) {
-                        values.insert(*dependent, n.lo);
-                        queue.push_back(*dependent);
-                    }
-                }
-            }
-        }
-        values
-    }
-}
-
 /// Everything localization reads, gathered once per sheet.
 pub(crate) struct Localizer<'a> {
     pub evaluator: &'a Evaluator<'a>,
     pub relations: &'a [Relation],
     pub evaluations: &'a [Evaluation],
-    pub graph: &'a FormulaGraph,
+    pub graph: &'a FormulaGraph<'a>,
     readers: &'a Readers,
 }
 
@@ -157,7 +60,7 @@ impl<'a> Localizer<'a> {
         evaluator: &'a Evaluator<'a>,
         relations: &'a [Relation],
         evaluations: &'a [Evaluation],
-        graph: &'a FormulaGraph,
+        graph: &'a FormulaGraph<'a>,
         readers: &'a Readers,
     ) -> Self {
         Localizer {
@@ -228,10 +131,10 @@ impl<'a> Localizer<'a> {
             .collect();
         let mut expanded = 0usize;
         while let Some(cell) = stack.pop() {
-            let Some(expr) = self.graph.formulas.get(&cell) else {
+            let Some(expr) = self.graph.formula(cell) else {
                 continue;
             };
-            for reference in references(expr) {
+            for reference in references(&expr) {
                 let inputs: Vec<CellRef> = match reference {
                     Reference::Cell { sheet: None, at } => vec![at],
                     Reference::Range { sheet: None, range } => {
@@ -432,9 +335,7 @@ impl<'a> Localizer<'a> {
                 continue;
             }
             relations.extend(self.readers.of(at));
-            if let Some(dependents) = self.graph.dependents.get(&at) {
-                stack.extend(dependents.iter().copied());
-            }
+            stack.extend(self.graph.dependents(at));
         }
         relations
     }

@@ -3,6 +3,7 @@
 
 mod basics;
 mod codes;
+mod graph;
 mod live;
 mod localize;
 mod relations;
@@ -277,7 +278,7 @@ fn rule_findings(
     });
     let (readers, explanations) = if failing {
         let readers = relations::Readers::new(&evaluations);
-        let graph = localize::FormulaGraph::build(sheet);
+        let graph = graph::FormulaGraph::build(sheet);
         let explanations =
             localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers)
                 .explain();
