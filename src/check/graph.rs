@@ -335,12 +335,7 @@ mod tests {
             columns: Default::default(),
             cells: Default::default(),
         };
-        let evaluator = Evaluator {
-            sheet: &sheet,
-            bound: &bound,
-            spec: &template.spec,
-            rules: &[],
-        };
+        let evaluator = Evaluator::new(&sheet, &bound, &template.spec, &[]);
         let graph = FormulaGraph::build(&sheet);
         let at = |a: &str| CellRef::parse(a).unwrap();
         let edits = HashMap::from([(at("C120"), Decimal::from(1120)), (at("C5"), Decimal::ZERO)]);

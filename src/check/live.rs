@@ -96,12 +96,7 @@ pub(crate) fn rule_formulas<'a>(
     bound: &'a Bound,
     parsed: &'a [ParsedRule],
 ) -> (Evaluator<'a>, BTreeMap<CellRef, Expr>) {
-    let evaluator = Evaluator {
-        sheet,
-        bound,
-        spec: &template.spec,
-        rules: parsed,
-    };
+    let evaluator = Evaluator::new(sheet, bound, &template.spec, parsed);
     // Sums of rows first: a section row's received is its rows' sum, not its parts.
     let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
     let relations = evaluator.relations();

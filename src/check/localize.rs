@@ -214,7 +214,7 @@ impl<'a> Localizer<'a> {
         if self.graph.is_formula(at) {
             return None;
         }
-        match &self.evaluator.sheet.cell(at)?.reading {
+        match &self.evaluator.cells.cell(at)?.reading {
             Reading::Number(q) => Some((q.value, q.decimals)),
             Reading::Ambiguous { primary, .. } => Some((primary.value, primary.decimals)),
             _ => None,

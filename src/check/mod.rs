@@ -256,12 +256,7 @@ fn rule_findings(
     if parsed.len() != template.spec.rules.len() {
         return Vec::new();
     }
-    let evaluator = Evaluator {
-        sheet,
-        bound,
-        spec: &template.spec,
-        rules: &parsed,
-    };
+    let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
     let relations = evaluator.relations();
     let no_overrides = HashMap::new();
     let evaluations: Vec<Evaluation> = relations

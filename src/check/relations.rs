@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::formula::{evaluate, parse_formula, EvalValue, ExcelError, Expr, Operand, Resolver};
 use crate::interval::Interval;
-use crate::model::{Cell, CellRange, CellRef, RangeVisit, Sheet, Value, MAX_RANGE_CELLS};
+use crate::model::{Cell, CellRange, CellRef, RangeVisit, RowIndex, Sheet, Value, MAX_RANGE_CELLS};
 use crate::number::{Marker, Quantity, Reading, Rounding};
 use crate::template::{BlankMeaning, Blanks, Bound, RuleSpec, Scope, TemplateSpec};
 
@@ -181,6 +181,8 @@ pub(crate) struct Evaluator<'a> {
     pub bound: &'a Bound,
     pub spec: &'a TemplateSpec,
     pub rules: &'a [ParsedRule],
+    /// The sheet's cells by row, for the millions of look-ups of a big sheet.
+    pub cells: RowIndex<'a>,
 }
 
 /// The names one relation can read and the cells they stand for: `x` (the relation's
@@ -237,6 +239,7 @@ impl Names<'_> {
 /// Resolves names and addresses for one relation, recording what it reads.
 struct RelationResolver<'a> {
     sheet: &'a Sheet,
+    cells: &'a RowIndex<'a>,
     /// The relation's row and its cells: most reads are in it, and a look among a dozen
     /// cells is cheaper than a binary search over the whole sheet.
     row: Option<(u32, &'a [Cell])>,
@@ -256,7 +259,7 @@ impl RelationResolver<'_> {
         }
         let cell = match self.row {
             Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
-            _ => self.sheet.cell(at),
+            _ => self.cells.cell(at),
         };
         let Some(cell) = cell else {
             return self.marker(Marker::Blank);
@@ -351,6 +354,21 @@ pub(crate) struct Evaluation {
 }
 
 impl<'a> Evaluator<'a> {
+    pub(crate) fn new(
+        sheet: &'a Sheet,
+        bound: &'a Bound,
+        spec: &'a TemplateSpec,
+        rules: &'a [ParsedRule],
+    ) -> Evaluator<'a> {
+        Evaluator {
+            sheet,
+            bound,
+            spec,
+            rules,
+            cells: RowIndex::new(sheet),
+        }
+    }
+
     /// Every relation instance of the template on this sheet.
     pub(crate) fn relations(&self) -> Vec<Relation> {
         let mut relations = Vec::new();
@@ -436,9 +454,10 @@ impl<'a> Evaluator<'a> {
         };
         let row = relation
             .and_then(|r| r.row)
-            .map(|row| (row, self.sheet.row(row)));
+            .map(|row| (row, self.cells.row(row)));
         RelationResolver {
             sheet: self.sheet,
+            cells: &self.cells,
             row,
             names,
             blanks: self.spec.blanks,
@@ -654,14 +673,14 @@ impl<'a> Evaluator<'a> {
 
     fn is_blank(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> bool {
         !overrides.contains_key(&at)
-            && self.sheet.cell(at).is_none_or(|cell| {
+            && self.cells.cell(at).is_none_or(|cell| {
                 matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank()
             })
     }
 
     /// The reported quantity of a cell (with an override, the override at the same precision).
     fn quantity(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> Option<Quantity> {
-        let cell_quantity = self.sheet.cell(at).and_then(|cell| match &cell.reading {
+        let cell_quantity = self.cells.cell(at).and_then(|cell| match &cell.reading {
             Reading::Number(q) => Some(*q),
             Reading::Ambiguous { primary, .. } => Some(*primary),
             _ => None,
