@@ -12,7 +12,9 @@ use crate::formula::{
     evaluate, parse_formula, EvalValue, ExcelError, Operand, Reference, Resolver,
 };
 use crate::interval::{round_decimal, Interval, RoundMode};
-use crate::model::{CellRange, CellRef, Date, RangeVisit, Sheet, Value, Workbook, MAX_RANGE_CELLS};
+use crate::model::{
+    Cell, CellRange, CellRef, Date, RangeVisit, RowIndex, Sheet, Value, Workbook, MAX_RANGE_CELLS,
+};
 
 /// The outcome of recomputing one formula cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +81,8 @@ fn eval_value(value: &Value) -> EvalValue {
 struct StoredValues<'a> {
     workbook: &'a Workbook,
     current: &'a Sheet,
+    /// The current sheet's cells by row: a total reads a whole column of them.
+    current_cells: &'a RowIndex<'a>,
 }
 
 impl<'a> StoredValues<'a> {
@@ -88,14 +92,30 @@ impl<'a> StoredValues<'a> {
             Some(name) => self.workbook.sheet(name),
         }
     }
+
+    fn cell_of(&self, sheet: &'a Sheet, at: CellRef) -> Option<&'a Cell> {
+        if std::ptr::eq(sheet, self.current) {
+            self.current_cells.cell(at)
+        } else {
+            sheet.cell(at)
+        }
+    }
+
+    fn row_of(&self, sheet: &'a Sheet, row: u32) -> &'a [Cell] {
+        if std::ptr::eq(sheet, self.current) {
+            self.current_cells.row(row)
+        } else {
+            sheet.row(row)
+        }
+    }
 }
 
 impl Resolver for StoredValues<'_> {
     fn cell(&self, sheet: Option<&str>, at: CellRef) -> EvalValue {
         match self.sheet(sheet) {
             None => EvalValue::Error(ExcelError::Ref),
-            Some(sheet) => sheet
-                .cell(at)
+            Some(sheet) => self
+                .cell_of(sheet, at)
                 .map_or(EvalValue::Blank, |cell| eval_value(&cell.value)),
         }
     }
@@ -116,7 +136,7 @@ impl Resolver for StoredValues<'_> {
         let width = u64::from(range.last.col.saturating_sub(range.first.col)) + 1;
         let mut values = vec![EvalValue::Blank; usize::try_from(range.area()).unwrap_or(0)];
         for row in range.first.row..=range.last.row {
-            for cell in sheet.row(row) {
+            for cell in self.row_of(sheet, row) {
                 if !range.contains(cell.at) {
                     continue;
                 }
@@ -217,6 +237,7 @@ fn value_matches(computed: &EvalValue, cached: &Value) -> bool {
 fn recompute_cell(
     workbook: &Workbook,
     sheet: &Sheet,
+    cells: &RowIndex<'_>,
     formula: &str,
     cached: &Value,
 ) -> RecalcOutcome {
@@ -227,6 +248,7 @@ fn recompute_cell(
     let resolver = StoredValues {
         workbook,
         current: sheet,
+        current_cells: cells,
     };
     let computed = evaluate(&expr, &resolver);
     if let EvalValue::Error(ExcelError::Unsupported(what)) = &computed {
@@ -283,6 +305,10 @@ fn recompute_cell(
 pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
     let mut results = Vec::new();
     for (index, sheet) in workbook.sheets.iter().enumerate() {
+        if sheet.cells.iter().all(|cell| cell.formula.is_none()) {
+            continue;
+        }
+        let cells = RowIndex::new(sheet);
         for cell in &sheet.cells {
             let Some(formula) = &cell.formula else {
                 continue;
@@ -290,7 +316,7 @@ pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
             results.push(Recomputed {
                 sheet: index,
                 cell: cell.at,
-                outcome: recompute_cell(workbook, sheet, formula, &cell.value),
+                outcome: recompute_cell(workbook, sheet, &cells, formula, &cell.value),
             });
         }
     }
