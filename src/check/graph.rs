@@ -285,13 +285,28 @@ mod tests {
         }
     }
 
-    fn number_cell(at: &str) -> Cell {
-        Cell {
-            at: CellRef::parse(at).unwrap(),
-            value: Value::Number(Decimal::ONE),
-            formula: None,
-            number_format: None,
-            reading: Reading::NotNumber,
+    /// A sheet with the numbers 1 to `rows` in C1:C{rows} and the given formulas.
+    fn sheet_with(rows: u32, formulas: &[(&str, &str)]) -> Sheet {
+        let mut cells: Vec<Cell> = (1..=rows)
+            .map(|row| Cell {
+                at: CellRef::new(row - 1, 2),
+                value: Value::Number(Decimal::from(row)),
+                formula: None,
+                number_format: None,
+                reading: Reading::Number(crate::number::Quantity {
+                    value: Decimal::from(row),
+                    decimals: 0,
+                    percent: false,
+                    from_text: false,
+                }),
+            })
+            .collect();
+        cells.extend(formulas.iter().map(|(at, text)| formula_cell(at, text)));
+        cells.sort_by_key(|c| c.at);
+        Sheet {
+            name: "s".into(),
+            cells,
+            ..Sheet::default()
         }
     }
 
@@ -299,28 +314,15 @@ mod tests {
     fn a_change_moves_a_plain_sum_as_a_full_evaluation_would() {
         use crate::template::Template;
         let template = Template::all_builtins().first().unwrap();
-        let mut cells: Vec<Cell> = (1..=300u32)
-            .map(|row| Cell {
-                reading: Reading::Number(crate::number::Quantity {
-                    value: Decimal::from(row),
-                    decimals: 0,
-                    percent: false,
-                    from_text: false,
-                }),
-                value: Value::Number(Decimal::from(row)),
-                ..number_cell(&format!("C{row}"))
-            })
-            .collect();
-        // Overlapping ranges count a cell twice; D3 is not a plain sum.
-        cells.push(formula_cell("D1", "SUM(C1:C300,C100:C200)"));
-        cells.push(formula_cell("D2", "SUM(C1:C150)+0"));
-        cells.push(formula_cell("D3", "D1+D2"));
-        cells.sort_by_key(|c| c.at);
-        let sheet = Sheet {
-            name: "s".into(),
-            cells,
-            ..Sheet::default()
-        };
+        // Overlapping ranges count a cell twice; D2 is not a plain sum.
+        let sheet = sheet_with(
+            300,
+            &[
+                ("D1", "SUM(C1:C300,C100:C200)"),
+                ("D2", "SUM(C1:C150)+0"),
+                ("D3", "D1+D2"),
+            ],
+        );
         let bound = crate::template::Bound {
             layout: crate::layout::Layout {
                 header_first: 0,
@@ -367,19 +369,15 @@ mod tests {
 
     #[test]
     fn small_ranges_are_points_large_ones_ranges_and_both_are_found() {
-        let mut cells: Vec<Cell> = (1..=200)
-            .map(|row| number_cell(&format!("C{row}")))
-            .collect();
-        cells.push(formula_cell("D1", "SUM(C1:C200)"));
-        cells.push(formula_cell("D2", "C2+C3"));
-        cells.push(formula_cell("E1", "SUM(C1:C10)"));
-        cells.push(formula_cell("E2", "not a formula ("));
-        cells.sort_by_key(|c| c.at);
-        let sheet = Sheet {
-            name: "s".into(),
-            cells,
-            ..Sheet::default()
-        };
+        let sheet = sheet_with(
+            200,
+            &[
+                ("D1", "SUM(C1:C200)"),
+                ("D2", "C2+C3"),
+                ("E1", "SUM(C1:C10)"),
+                ("E2", "not a formula ("),
+            ],
+        );
         let graph = FormulaGraph::build(&sheet);
         let of = |at: &str| {
             let mut found: Vec<String> = graph
