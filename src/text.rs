@@ -1,7 +1,6 @@
 //! Label matching as people read labels: case, Vietnamese diacritics, spacing and
 //! punctuation do not matter (`TỔNG CỘNG` is `Tổng cộng` is `tong cong`).
 
-
 /// Folds a label for matching: lowercase, no diacritics (`đ` → `d`), punctuation as space,
 /// white space collapsed, trimmed.
 ///
