@@ -112,10 +112,72 @@ impl<'a> Localizer<'a> {
             .iter()
             .map(|&i| (i, self.extended_cells(i)))
             .collect();
-        self.groups(&violated, &extended)
+        let mut explanations: Vec<Explanation> = self
+            .groups(&violated, &extended)
             .into_iter()
             .filter_map(|group| self.explain_group(&group))
-            .collect()
+            .collect();
+        self.follow_into_totals(&mut explanations, &violated);
+        explanations
+    }
+
+    /// Violated relations no group explained, but that the confident explanations repair
+    /// through the sheet's formulas: on a big sheet a section total's inputs are too many
+    /// to group its relation with the slip's row, and a grand total computed from two
+    /// sections holds only once both slips are corrected. Each such relation joins the
+    /// explanations whose changes it depends on, so it is not reported on its own.
+    fn follow_into_totals(&self, explanations: &mut [Explanation], violated: &[usize]) {
+        let explained: HashSet<usize> = explanations
+            .iter()
+            .flat_map(|e| match e {
+                Explanation::Confident { repaired, .. }
+                | Explanation::Ambiguous { repaired, .. } => repaired.iter().copied(),
+            })
+            .collect();
+        let left: Vec<usize> = violated
+            .iter()
+            .copied()
+            .filter(|i| !explained.contains(i))
+            .collect();
+        let edits: HashMap<CellRef, Decimal> = explanations
+            .iter()
+            .flat_map(|e| match e {
+                Explanation::Confident { changes, .. } => changes.as_slice(),
+                Explanation::Ambiguous { .. } => &[],
+            })
+            .map(|change| (change.cell, change.value))
+            .collect();
+        if left.is_empty() || edits.is_empty() {
+            return;
+        }
+        let values = self.graph.propagate(self.evaluator, &edits);
+        // Nothing that held may break once every correction is made together.
+        let mut affected: BTreeSet<usize> = BTreeSet::new();
+        for cell in values.keys() {
+            affected.extend(self.readers.of(*cell));
+        }
+        if affected
+            .iter()
+            .any(|&i| self.held_before(i) && !self.holds(i, &values))
+        {
+            return;
+        }
+        for i in left
+            .into_iter()
+            .filter(|&i| affected.contains(&i) && self.holds(i, &values))
+        {
+            for explanation in explanations.iter_mut() {
+                let Explanation::Confident { changes, repaired } = explanation else {
+                    continue;
+                };
+                if changes
+                    .iter()
+                    .any(|change| self.dependent_relations(change.cell).contains(&i))
+                {
+                    repaired.push(i);
+                }
+            }
+        }
     }
 
     /// The cells a relation depends on: all those it reads, and the inputs of the formulas

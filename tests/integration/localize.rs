@@ -541,3 +541,97 @@ fn single_errors_in_generated_budget_tables_are_localized_with_inferred_rules() 
     );
     assert!(tally.right * 100 >= tally.total() * 95);
 }
+
+/// A form with sections of thousands of rows and live formula totals: a section total's
+/// inputs are too many to group its relation with the slipped row's, and the grand total
+/// holds only once both slips are corrected. Both slips are named, each with the totals
+/// it broke as related; no total is reported on its own.
+#[test]
+fn two_slips_in_long_sections_with_formula_totals_explain_every_total() {
+    let mut random = Random(0x5EC7_1045);
+    let mut units = |count: usize| -> Vec<Row> {
+        (0..count)
+            .map(|u| random_unit(&mut random, 3_000, u))
+            .collect()
+    };
+    let sections = [units(2_500), units(2_500)];
+    let sum = |rows: &[Row]| {
+        let mut counts = [0i64; 11];
+        for row in rows {
+            for (total, count) in counts.iter_mut().zip(row.counts) {
+                *total += count;
+            }
+        }
+        counts
+    };
+    let heads: Vec<Row> = sections
+        .iter()
+        .enumerate()
+        .map(|(s, units)| Row {
+            stt: ["I", "II"][s].to_string(),
+            label: format!("Khối {}", s + 1),
+            kind: Kind::Section,
+            counts: sum(units),
+            rate: None,
+            as_text: Vec::new(),
+        })
+        .collect();
+    let mut rows = vec![Row {
+        stt: String::new(),
+        label: "TỔNG CỘNG".to_string(),
+        kind: Kind::Total,
+        counts: sum(&heads),
+        rate: None,
+        as_text: Vec::new(),
+    }];
+    for (head, units) in heads.into_iter().zip(sections) {
+        rows.push(head);
+        rows.extend(units);
+    }
+    let options = form06::Options {
+        formulas: true,
+        ..form06::Options::default()
+    };
+    let (bytes, placed) = form06::write(&rows, &options);
+    let book = crossfoot::read_workbook(&bytes, "long.xlsx").expect("reads");
+    // Received typed 100 too high, past the 2,000th row of each section.
+    let (a, b) = (
+        CellRef::new(placed[2 + 2_200], 2),
+        CellRef::new(placed[3 + 2_500 + 2_300], 2),
+    );
+    let (va, vb) = (number_at(&book, a).unwrap(), number_at(&book, b).unwrap());
+    let hundred = Decimal::from(100);
+    let changed = inject(&inject(&book, a, va + hundred), b, vb + hundred);
+    let report = check(&changed, &TemplateChoice::Auto);
+    let errors: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == crossfoot::Severity::Error)
+        .collect();
+    let fixed: Vec<(CellRef, Decimal)> = errors
+        .iter()
+        .filter_map(|f| f.fix.as_ref().map(|x| (x.edits[0].cell, x.edits[0].value)))
+        .collect();
+    assert_eq!(fixed, vec![(a, va), (b, vb)], "{errors:#?}");
+    assert_eq!(errors.len(), 2, "no total on its own: {errors:#?}");
+    // Each names the section total it broke and the grand total as related cells.
+    let grand = CellRef::new(placed[0], 2);
+    for (finding, section) in errors.iter().zip([placed[1], placed[2 + 2_500]]) {
+        assert!(
+            finding
+                .message
+                .en
+                .contains(&format!("(row {})", section + 1)),
+            "{}",
+            finding.message.en
+        );
+        assert!(
+            finding
+                .message
+                .en
+                .contains(&format!("(row {})", grand.row + 1)),
+            "{}",
+            finding.message.en
+        );
+    }
+}
