@@ -254,6 +254,20 @@ fn localize_single_errors(book: &Workbook) -> (usize, usize, Vec<String>) {
     (right, ambiguous, wrong)
 }
 
+/// The error findings of a check, and the first edit of each one's fix.
+fn errors_and_fixes(book: &Workbook) -> (Vec<crossfoot::Finding>, Vec<(CellRef, Decimal)>) {
+    let errors: Vec<crossfoot::Finding> = check(book, &TemplateChoice::Auto)
+        .findings
+        .into_iter()
+        .filter(|f| f.severity == crossfoot::Severity::Error)
+        .collect();
+    let fixed = errors
+        .iter()
+        .filter_map(|f| f.fix.as_ref().map(|x| (x.edits[0].cell, x.edits[0].value)))
+        .collect();
+    (errors, fixed)
+}
+
 #[test]
 fn two_errors_in_different_rows_are_both_localized() {
     let book = typed_totals(&read_fixture("tthc-06-q3-2022.xlsx"));
@@ -272,16 +286,7 @@ fn two_errors_in_different_rows_are_both_localized() {
             b,
             vb * Decimal::from(1000),
         );
-        let report = check(&changed, &TemplateChoice::Auto);
-        let errors: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity == crossfoot::Severity::Error)
-            .collect();
-        let fixed: Vec<(CellRef, Decimal)> = errors
-            .iter()
-            .filter_map(|f| f.fix.as_ref().map(|x| (x.edits[0].cell, x.edits[0].value)))
-            .collect();
+        let (errors, fixed) = errors_and_fixes(&changed);
         assert!(fixed.contains(&(a, va)), "{a} in {errors:#?}");
         assert!(fixed.contains(&(b, vb)), "{b} in {errors:#?}");
         assert_eq!(errors.len(), 2, "{errors:#?}");
@@ -337,44 +342,62 @@ fn random_unit(random: &mut Random, magnitude: u64, index: usize) -> Row {
     }
 }
 
+/// The sums of the rows' counts, column by column.
+fn column_sums(rows: &[Row]) -> [i64; 11] {
+    let mut counts = [0i64; 11];
+    for row in rows {
+        for (total, count) in counts.iter_mut().zip(row.counts) {
+            *total += count;
+        }
+    }
+    counts
+}
+
 /// A Biểu 06 form: a grand total, 2–4 sections of 2–6 units each, sums that hold.
 fn random_form(random: &mut Random) -> Vec<Row> {
     let magnitude = [200, 3_000, 40_000][random.below(3) as usize];
-    let sum = |rows: &[Row]| {
-        let mut counts = [0i64; 11];
-        for row in rows {
-            for (total, count) in counts.iter_mut().zip(row.counts) {
-                *total += count;
-            }
-        }
-        counts
-    };
-    let mut sections = Vec::new();
-    for s in 0..2 + random.below(3) as usize {
-        let units: Vec<Row> = (0..2 + random.below(5) as usize)
-            .map(|u| random_unit(random, magnitude, u))
-            .collect();
-        let section = Row {
-            stt: ["I", "II", "III", "IV"][s].to_string(),
-            label: format!("Khối {}", s + 1),
-            kind: Kind::Section,
-            counts: sum(&units),
-            rate: None,
-            as_text: Vec::new(),
-        };
-        sections.push((section, units));
-    }
-    let heads: Vec<Row> = sections.iter().map(|(s, _)| s.clone()).collect();
-    let mut rows = vec![Row {
-        stt: String::new(),
-        label: "TỔNG CỘNG".to_string(),
-        kind: Kind::Total,
-        counts: sum(&heads),
+    let sections: Vec<Vec<Row>> = (0..2 + random.below(3) as usize)
+        .map(|_| {
+            (0..2 + random.below(5) as usize)
+                .map(|u| random_unit(random, magnitude, u))
+                .collect()
+        })
+        .collect();
+    form_of(sections)
+}
+
+/// A form from its sections' units: the grand total, then each section's row and its
+/// units, every total the sum of what it covers.
+fn form_of(sections: Vec<Vec<Row>>) -> Vec<Row> {
+    let total_row = |stt: &str, label: String, kind: Kind, counts: [i64; 11]| Row {
+        stt: stt.to_string(),
+        label,
+        kind,
+        counts,
         rate: None,
         as_text: Vec::new(),
-    }];
-    for (section, units) in sections {
-        rows.push(section);
+    };
+    let heads: Vec<Row> = sections
+        .iter()
+        .enumerate()
+        .map(|(s, units)| {
+            let stt = ["I", "II", "III", "IV", "V"].get(s).unwrap_or(&"");
+            total_row(
+                stt,
+                format!("Khối {}", s + 1),
+                Kind::Section,
+                column_sums(units),
+            )
+        })
+        .collect();
+    let mut rows = vec![total_row(
+        "",
+        "TỔNG CỘNG".to_string(),
+        Kind::Total,
+        column_sums(&heads),
+    )];
+    for (head, units) in heads.into_iter().zip(sections) {
+        rows.push(head);
         rows.extend(units);
     }
     rows
@@ -554,40 +577,7 @@ fn two_slips_in_long_sections_with_formula_totals_explain_every_total() {
             .map(|u| random_unit(&mut random, 3_000, u))
             .collect()
     };
-    let sections = [units(2_500), units(2_500)];
-    let sum = |rows: &[Row]| {
-        let mut counts = [0i64; 11];
-        for row in rows {
-            for (total, count) in counts.iter_mut().zip(row.counts) {
-                *total += count;
-            }
-        }
-        counts
-    };
-    let heads: Vec<Row> = sections
-        .iter()
-        .enumerate()
-        .map(|(s, units)| Row {
-            stt: ["I", "II"][s].to_string(),
-            label: format!("Khối {}", s + 1),
-            kind: Kind::Section,
-            counts: sum(units),
-            rate: None,
-            as_text: Vec::new(),
-        })
-        .collect();
-    let mut rows = vec![Row {
-        stt: String::new(),
-        label: "TỔNG CỘNG".to_string(),
-        kind: Kind::Total,
-        counts: sum(&heads),
-        rate: None,
-        as_text: Vec::new(),
-    }];
-    for (head, units) in heads.into_iter().zip(sections) {
-        rows.push(head);
-        rows.extend(units);
-    }
+    let rows = form_of(vec![units(2_500), units(2_500)]);
     let options = form06::Options {
         formulas: true,
         ..form06::Options::default()
@@ -602,16 +592,7 @@ fn two_slips_in_long_sections_with_formula_totals_explain_every_total() {
     let (va, vb) = (number_at(&book, a).unwrap(), number_at(&book, b).unwrap());
     let hundred = Decimal::from(100);
     let changed = inject(&inject(&book, a, va + hundred), b, vb + hundred);
-    let report = check(&changed, &TemplateChoice::Auto);
-    let errors: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity == crossfoot::Severity::Error)
-        .collect();
-    let fixed: Vec<(CellRef, Decimal)> = errors
-        .iter()
-        .filter_map(|f| f.fix.as_ref().map(|x| (x.edits[0].cell, x.edits[0].value)))
-        .collect();
+    let (errors, fixed) = errors_and_fixes(&changed);
     assert_eq!(fixed, vec![(a, va), (b, vb)], "{errors:#?}");
     assert_eq!(errors.len(), 2, "no total on its own: {errors:#?}");
     // Each names the section total it broke and the grand total as related cells.
