@@ -64,8 +64,9 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// The bytes of the `Workbook` (or BIFF5 `Book`) stream, following the container's sector
-/// chains with loop and bounds checks; `looped` is set when the directory or mini-FAT
-/// chain loops.
+/// chains with loop and bounds checks; `looped` is set when a chain calamine follows to
+/// its end or to a declared length loops (the directory, the mini FAT, the root's mini
+/// stream, the workbook stream).
 fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let sector_shift = u16_at(bytes, 0x1E)?;
     if !(7..=16).contains(&sector_shift) {
@@ -81,6 +82,16 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
         bytes.get(start..start.checked_add(sector_size)?)
     };
     let sector_count = bytes.len() >> sector_shift;
+    // calamine reads a FAT or DIFAT sector cut short by the end of the file as what is
+    // there (nothing past it): so must the loop check, or a truncated FAT hides the loop.
+    let sector_as_read = |id: u32| -> &[u8] {
+        let start = usize::try_from(id)
+            .ok()
+            .and_then(|id| id.checked_add(1)?.checked_mul(sector_size));
+        let Some(start) = start else { return &[] };
+        let end = start.saturating_add(sector_size).min(bytes.len());
+        bytes.get(start..end).unwrap_or(&[])
+    };
 
     // The FAT: its sectors are listed in the header's DIFAT, then in the DIFAT chain.
     let mut fat_sectors: Vec<u32> = (0..109)
@@ -90,19 +101,22 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let mut difat = u32_at(bytes, 0x44)?;
     let mut hops = 0;
     while difat < MAX_SECTOR_ID && hops <= sector_count {
-        let data = sector(difat)?;
+        let data = sector_as_read(difat);
         let per = (sector_size / 4).checked_sub(1)?;
         fat_sectors.extend(
             (0..per)
                 .filter_map(|i| u32_at(data, i.checked_mul(4)?))
                 .filter(|&id| id < MAX_SECTOR_ID),
         );
-        difat = u32_at(data, per.checked_mul(4)?)?;
+        let Some(next) = u32_at(data, per.checked_mul(4)?) else {
+            break;
+        };
+        difat = next;
         hops = hops.saturating_add(1);
     }
     let mut fat = Vec::new();
     for id in fat_sectors.into_iter().take(sector_count) {
-        let data = sector(id)?;
+        let data = sector_as_read(id);
         fat.extend((0..sector_size / 4).filter_map(|i| u32_at(data, i.checked_mul(4)?)));
     }
     if chain_loops(&fat, u32_at(bytes, 0x30)?) || chain_loops(&fat, u32_at(bytes, 0x3C)?) {
@@ -128,6 +142,12 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let directory = chain(u32_at(bytes, 0x30)?, usize::MAX)?;
     let entries: Vec<&[u8]> = directory.chunks_exact(128).collect();
     let root = entries.first()?;
+    // calamine reads the root's mini stream, and a big stream, until their declared
+    // lengths (up to 4 GB): a chain that loops would fill them with one sector over and over.
+    if chain_loops(&fat, u32_at(root, 0x74)?) {
+        looped.set(true);
+        return None;
+    }
     let stream = entries.iter().find(|entry| {
         let name_len = usize::from(u16_at(entry, 0x40).unwrap_or(0));
         let name: Vec<u16> = (0..name_len.saturating_sub(2) / 2)
@@ -139,6 +159,10 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
     let start = u32_at(stream, 0x74)?;
     let size = usize::try_from(u32_at(stream, 0x78)?).ok()?;
     if size >= mini_cutoff {
+        if chain_loops(&fat, start) {
+            looped.set(true);
+            return None;
+        }
         return chain(start, size);
     }
     // A small stream lives in 64-byte mini sectors inside the root entry's stream.

@@ -612,6 +612,17 @@ fn fuzz_xls_oom_is_refused_within_limits() {
     assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
+/// Found by the annotate fuzz target: this damaged xls's root entry starts its mini stream
+/// at a sector whose FAT entry points back to itself, and claims 4 GB for it; calamine
+/// filled the stream with that one sector until it had 4 GB (the fuzzer's 2 GB ceiling).
+/// The loop is found by the container walk first and refused as damage.
+#[test]
+fn fuzz_xls_mini_stream_loop_is_refused_within_limits() {
+    let (code, took, _) = run_measured(&hostile("fuzz-xls-ministream-loop-4gb.xls"));
+    assert_eq!(code, 2);
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+}
+
 /// Found by the annotate fuzz target: in this damaged xls one formula became
 /// `=SUM($NJE$49180:I9)`, a range of 480 million cells. Localization evaluated it cell by
 /// cell (2 GB, minutes). Ranges beyond the used area are cut to it, since those cells are
