@@ -10,9 +10,37 @@
 /// assert_eq!(crossfoot::normalize_label("Số hồ sơ đã giải quyết"), "so ho so da giai quyet");
 /// ```
 pub fn normalize_label(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    let mut fold = |c: char| {
+    let mut folded = Folded::with_capacity(text.len());
+    // Character by character: an ASCII one as it is, any other decomposed. Labels are
+    // mostly ASCII letters, and this folds the same as decomposing the whole text (only
+    // the order of combining marks could differ, and they are all dropped or spaces).
+    for c in text.chars() {
+        if c.is_ascii() {
+            folded.push(c);
+        } else {
+            unicode_normalization::char::decompose_canonical(c, |d| folded.push(d));
+        }
+    }
+    folded.out
+}
+
+/// A label being folded from its decomposed characters.
+struct Folded {
+    out: String,
+    pending_space: bool,
+}
+
+impl Folded {
+    fn with_capacity(capacity: usize) -> Folded {
+        Folded {
+            out: String::with_capacity(capacity),
+            pending_space: false,
+        }
+    }
+
+    /// Marks dropped, `đ` as `d`, letters, digits and `%` lowercased, anything else one
+    /// space between words.
+    fn push(&mut self, c: char) {
         if ('\u{300}'..='\u{36f}').contains(&c) {
             return;
         }
@@ -21,26 +49,15 @@ pub fn normalize_label(text: &str) -> String {
             other => other,
         };
         if c.is_alphanumeric() || c == '%' {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+            if self.pending_space && !self.out.is_empty() {
+                self.out.push(' ');
             }
-            pending_space = false;
-            out.extend(c.to_lowercase());
+            self.pending_space = false;
+            self.out.extend(c.to_lowercase());
         } else {
-            pending_space = true;
-        }
-    };
-    // Character by character: an ASCII one as it is, any other decomposed. Labels are
-    // mostly ASCII letters, and this folds the same as decomposing the whole text (only
-    // the order of combining marks could differ, and they are all dropped or spaces).
-    for c in text.chars() {
-        if c.is_ascii() {
-            fold(c);
-        } else {
-            unicode_normalization::char::decompose_canonical(c, &mut fold);
+            self.pending_space = true;
         }
     }
-    out
 }
 
 /// Whether a normalized label is `phrase` itself, or starts with it followed by something
@@ -88,26 +105,11 @@ mod tests {
     #[test]
     fn folds_as_decomposing_the_whole_text_would() {
         use unicode_normalization::UnicodeNormalization;
+        // The whole text decomposed at once, as the fold was first written.
         let reference = |text: &str| {
-            let decomposed: String = text.nfd().collect();
-            let mut out = String::new();
-            let mut pending_space = false;
-            for c in decomposed.chars() {
-                if ('\u{300}'..='\u{36f}').contains(&c) {
-                    continue;
-                }
-                let c = if c == 'đ' || c == 'Đ' { 'd' } else { c };
-                if c.is_alphanumeric() || c == '%' {
-                    if pending_space && !out.is_empty() {
-                        out.push(' ');
-                    }
-                    pending_space = false;
-                    out.extend(c.to_lowercase());
-                } else {
-                    pending_space = true;
-                }
-            }
-            out
+            let mut folded = Folded::with_capacity(text.len());
+            text.nfd().for_each(|c| folded.push(c));
+            folded.out
         };
         for text in [
             "Số hồ sơ nhận giải quyết > Trong đó: số mới tiếp nhận > Trực tuyến",
