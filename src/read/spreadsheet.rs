@@ -45,6 +45,7 @@ pub(crate) fn read_xlsx(
         .and_then(xlsx_scan::sheet_parts)
         .unwrap_or_default();
     let mut sheets = Vec::new();
+    let mut palette: Option<Vec<Option<String>>> = None;
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
         let mut cells = Vec::new();
         {
@@ -64,19 +65,11 @@ pub(crate) fn read_xlsx(
         // Number formats and merged ranges come from a byte scan of the sheet (calamine
         // offers values with formulas or values with style ids, never both in one pass);
         // calamine's own passes are the fallback when the scan cannot follow the part.
-        let palette: Vec<Option<String>> = book
-            .worksheet_cells_reader(&meta.name)
-            .map_err(xlsx_error)?
-            .styles()
-            .iter()
-            .map(|style| {
-                style
-                    .number_format
-                    .as_ref()
-                    .map(|f| f.format_code.clone())
-                    .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
-            })
-            .collect();
+        // The styles are the workbook's: read them once, through the first sheet.
+        if palette.is_none() {
+            palette = Some(number_formats(&mut book, &meta.name)?);
+        }
+        let palette = palette.as_deref().unwrap_or_default();
         // Without a single number format besides General, the styles have nothing to add.
         let with_styles = palette.iter().any(Option::is_some);
         let scanned = parts
@@ -127,6 +120,27 @@ pub(crate) fn read_xlsx(
         defined_names,
         is_1904,
     })
+}
+
+/// The number format code of each of the workbook's cell styles, by style id; `None` for
+/// General (which says nothing) and styles without one.
+fn number_formats(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<Option<String>>, ReadError> {
+    Ok(book
+        .worksheet_cells_reader(sheet)
+        .map_err(xlsx_error)?
+        .styles()
+        .iter()
+        .map(|style| {
+            style
+                .number_format
+                .as_ref()
+                .map(|f| f.format_code.clone())
+                .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
+        })
+        .collect())
 }
 
 /// Reads an Excel binary workbook (xlsb), streaming its cells.
