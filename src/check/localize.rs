@@ -162,21 +162,22 @@ impl<'a> Localizer<'a> {
         {
             return;
         }
-        for i in left
+        let now_hold: Vec<usize> = left
             .into_iter()
             .filter(|&i| affected.contains(&i) && self.holds(i, &values))
-        {
-            for explanation in explanations.iter_mut() {
-                let Explanation::Confident { changes, repaired } = explanation else {
-                    continue;
-                };
-                if changes
-                    .iter()
-                    .any(|change| self.dependent_relations(change.cell).contains(&i))
-                {
-                    repaired.push(i);
-                }
-            }
+            .collect();
+        if now_hold.is_empty() {
+            return;
+        }
+        for explanation in explanations.iter_mut() {
+            let Explanation::Confident { changes, repaired } = explanation else {
+                continue;
+            };
+            let reached: BTreeSet<usize> = changes
+                .iter()
+                .flat_map(|change| self.dependent_relations(change.cell))
+                .collect();
+            repaired.extend(now_hold.iter().filter(|i| reached.contains(i)));
         }
     }
 
