@@ -31,6 +31,7 @@ mod limits;
 mod model;
 mod number;
 mod output;
+mod part_name;
 mod period;
 mod read;
 mod recalc;

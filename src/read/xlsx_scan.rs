@@ -14,6 +14,10 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::model::{CellRange, CellRef};
+use crate::part_name::resolve;
+
+/// Where the reader looks for the workbook part (others are left to calamine).
+const WORKBOOK_PART: &str = "xl/workbook.xml";
 
 /// How far one tag, comment or CDATA section may run before the scan gives up (and the
 /// caller falls back on calamine): real ones are a few dozen bytes.
@@ -27,12 +31,12 @@ const CHUNK_BYTES: usize = 64 << 10;
 /// The sheets of an xlsx package and their XML parts, `(sheet name, part name)` in
 /// workbook order; `None` when the workbook or its relationships cannot be read.
 pub(crate) fn sheet_parts(archive: &mut Package<'_>) -> Option<Vec<(String, String)>> {
-    let workbook = part_text(archive, "xl/workbook.xml")?;
+    let workbook = part_text(archive, WORKBOOK_PART)?;
     let rels = part_text(archive, "xl/_rels/workbook.xml.rels")?;
     let mut targets: Vec<(String, String)> = Vec::new();
     for_each_element(&rels, "Relationship", |attrs| {
         if let (Some(id), Some(target)) = (attrs.get("Id"), attrs.get("Target")) {
-            targets.push((id.clone(), resolve_target(target)));
+            targets.push((id.clone(), resolve(WORKBOOK_PART, target)));
         }
     })?;
     let mut sheets = Vec::new();
@@ -333,25 +337,6 @@ fn for_each_element(
     }
 }
 
-/// A workbook relationship's target as a part name: relative to `xl/`, or absolute.
-fn resolve_target(target: &str) -> String {
-    let joined = match target.strip_prefix('/') {
-        Some(absolute) => absolute.to_string(),
-        None => format!("xl/{target}"),
-    };
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in joined.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            other => segments.push(other),
-        }
-    }
-    segments.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,15 +451,15 @@ mod tests {
     #[test]
     fn targets_resolve_against_xl() {
         assert_eq!(
-            resolve_target("worksheets/sheet1.xml"),
+            resolve(WORKBOOK_PART, "worksheets/sheet1.xml"),
             "xl/worksheets/sheet1.xml"
         );
         assert_eq!(
-            resolve_target("/xl/worksheets/s.xml"),
+            resolve(WORKBOOK_PART, "/xl/worksheets/s.xml"),
             "xl/worksheets/s.xml"
         );
         assert_eq!(
-            resolve_target("../xl/./worksheets/s.xml"),
+            resolve(WORKBOOK_PART, "../xl/./worksheets/s.xml"),
             "xl/worksheets/s.xml"
         );
     }

@@ -242,31 +242,7 @@ pub(super) fn rels_part(part: &str) -> String {
     }
 }
 
-/// Resolves a relationship target against its source part into a part name.
-pub(super) fn resolve(source: &str, target: &str) -> String {
-    let mut stack: Vec<&str> = Vec::new();
-    if let Some(abs) = target.strip_prefix('/') {
-        return normalize(abs.split('/'), &mut stack);
-    }
-    let source = source.trim_start_matches('/');
-    if let Some(i) = source.rfind('/') {
-        stack.extend(source[..i].split('/').filter(|s| !s.is_empty()));
-    }
-    normalize(target.split('/'), &mut stack)
-}
-
-fn normalize<'s>(segments: impl Iterator<Item = &'s str>, stack: &mut Vec<&'s str>) -> String {
-    for seg in segments {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                stack.pop();
-            }
-            s => stack.push(s),
-        }
-    }
-    stack.join("/")
-}
+pub(super) use crate::part_name::resolve;
 
 /// The target to write in `source`'s rels to reach `part` (relative when they share a root).
 pub(super) fn relative_target(source: &str, part: &str) -> String {
