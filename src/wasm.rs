@@ -270,6 +270,21 @@ pub fn check(
     })
 }
 
+/// A small report workbook (the Biểu 06 sample) checked once when a worker starts.
+const WARM_UP_WORKBOOK: &[u8] = include_bytes!("../examples/tthc-06-q3-2022.xlsx");
+
+/// Checks a small built-in workbook and throws the result away, so the browser compiles
+/// and optimises the core's code while the page loads rather than on the user's first file
+/// (a first check in a fresh worker is several times slower than the same check repeated).
+///
+/// # Errors
+/// Never in practice: the built-in workbook is read and checked like any other, and an
+/// error there is returned as the same JavaScript `Error` [`check`] would throw.
+#[wasm_bindgen]
+pub fn warm_up() -> Result<(), JsValue> {
+    check(WARM_UP_WORKBOOK, "tthc-06-q3-2022.xlsx", "auto", "vi").map(|_| ())
+}
+
 #[derive(Serialize)]
 struct TemplateInfo {
     id: String,

@@ -26,6 +26,11 @@ self.onmessage = async (event) => {
     let transfer = [];
     switch (type) {
       case 'init':
+        // Three small checks before the page says it is ready: the browser compiles the
+        // core lazily and optimises what runs often, so a cold worker checks the user's
+        // first file several times slower than a warm one (measured: 0.65 s against 0.09 s
+        // for a 1,000-row form).
+        for (let i = 0; i < 3; i += 1) core.warm_up();
         result = {
           templates: core.templates(),
           caps: {
