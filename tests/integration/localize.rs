@@ -143,7 +143,23 @@ fn verdict(book: &Workbook, at: CellRef, original: Decimal) -> Verdict {
                 eprintln!("AMB {at} orig {original}: {} {:?}", f.message.en, f.fix);
             }
         }
-        return Verdict::Ambiguous;
+        // Ambiguous is right only when the injected cell, with its original value, is
+        // one of the corrections offered for a person to choose from.
+        let offered = format!("{at} = {}", shown_as_filed(book, at, original));
+        let offers_it = errors.iter().filter(|f| f.code == "CF302").any(|f| {
+            f.message
+                .en
+                .rsplit_once("a person must decide: ")
+                .is_some_and(|(_, choices)| choices.split(", ").any(|c| c == offered))
+        });
+        return if offers_it {
+            Verdict::Ambiguous
+        } else {
+            Verdict::Wrong(format!(
+                "{at} (was {original}) is not among the corrections offered: {:?}",
+                errors.iter().map(|f| &f.message.en).collect::<Vec<_>>()
+            ))
+        };
     }
     let root = errors.iter().find(|f| f.cell == at);
     match root {
@@ -167,6 +183,17 @@ fn verdict(book: &Workbook, at: CellRef, original: Decimal) -> Verdict {
                 ))
                 .collect::<Vec<_>>()
         )),
+    }
+}
+
+/// `value` as the findings show it in the cell at `at`: the workbook's convention, the
+/// cell's precision (a rate as a percentage).
+fn shown_as_filed(book: &Workbook, at: CellRef, value: Decimal) -> String {
+    match &book.sheets[0].cell(at).map(|c| &c.reading) {
+        Some(Reading::Number(q)) => {
+            crossfoot::format_quantity(&Quantity { value, ..*q }, book.convention)
+        }
+        _ => crossfoot::format_number(value, 0, book.convention),
     }
 }
 
