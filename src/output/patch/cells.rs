@@ -178,6 +178,11 @@ pub(super) fn patch_sheet(
                             splice.replace(start, end, &open);
                         }
                         row = Some((r, row_style));
+                        // Nothing planned in this row: copy its cells without parsing
+                        // them (most rows of a big sheet; the next event is `</row>`).
+                        if s.pending.peek().is_none_or(|(k, _)| k.row > r) {
+                            events.skip_element(e.name().into_inner());
+                        }
                     }
                 } else if depth == 3 && name == "c" {
                     if let Some((r, row_style)) = row {

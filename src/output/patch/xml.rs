@@ -18,8 +18,11 @@ pub(super) fn damaged(part: &str, detail: impl std::fmt::Display) -> OutputError
 
 /// Reads events from a part with the byte span of each one.
 pub(super) struct Events<'a> {
+    src: &'a str,
     reader: Reader<&'a [u8]>,
     part: &'a str,
+    /// Where the reader's input starts in `src` (after a [`Events::skip_element`]).
+    base: usize,
     pos: usize,
 }
 
@@ -27,8 +30,10 @@ impl<'a> Events<'a> {
     /// A cursor over `src`, the text of the part named `part` (for error messages).
     pub(super) fn new(src: &'a str, part: &'a str) -> Self {
         Events {
+            src,
             reader: Reader::from_str(src),
             part,
+            base: 0,
             pos: 0,
         }
     }
@@ -42,13 +47,65 @@ impl<'a> Events<'a> {
         let event = self.reader.read_event().map_err(|e| {
             damaged(
                 self.part,
-                format!("XML error at byte {}: {e}", self.reader.error_position()),
+                format!(
+                    "XML error at byte {}: {e}",
+                    self.reader
+                        .error_position()
+                        .saturating_add(self.base as u64)
+                ),
             )
         })?;
         let end = usize::try_from(self.reader.buffer_position())
-            .map_err(|_| damaged(self.part, "part too large"))?;
+            .ok()
+            .and_then(|end| end.checked_add(self.base))
+            .ok_or_else(|| damaged(self.part, "part too large"))?;
         self.pos = end;
         Ok((event, start, end))
+    }
+
+    /// Skips the content of the element whose start tag (named `name`, as written) was
+    /// the last event, so that the next event is its end tag: a sheet's row with nothing
+    /// to change is copied without parsing each of its cells. Returns whether it skipped;
+    /// it does not when the content holds markup whose text could hide the end tag
+    /// (comments, CDATA, processing instructions) or has no plain end tag.
+    ///
+    /// The skipped bytes are copied as they are, unparsed: callers skip only parts the
+    /// workbook reader has already parsed. The elements opened before the skip are
+    /// forgotten by the new reader, so their end tags are no longer matched by name.
+    pub(super) fn skip_element(&mut self, name: &str) -> bool {
+        let Some(rest) = self.src.as_bytes().get(self.pos..) else {
+            return false;
+        };
+        let mut close = Vec::with_capacity(name.len().saturating_add(2));
+        close.extend_from_slice(b"</");
+        close.extend_from_slice(name.as_bytes());
+        let Some(found) = memchr::memmem::find(rest, &close) else {
+            return false;
+        };
+        let (Some(content), Some(after)) = (
+            rest.get(..found),
+            rest.get(found.saturating_add(close.len())),
+        ) else {
+            return false;
+        };
+        let plain_end = *after == b'>' || after.is_ascii_whitespace();
+        let hidden_markup = memchr::memmem::find(content, b"<!").is_some()
+            || memchr::memmem::find(content, b"<?").is_some();
+        let Some(target) = self.pos.checked_add(found) else {
+            return false;
+        };
+        let Some(tail) = self.src.get(target..) else {
+            return false;
+        };
+        if !plain_end || hidden_markup {
+            return false;
+        }
+        let mut reader = Reader::from_str(tail);
+        reader.config_mut().allow_unmatched_ends = true;
+        self.reader = reader;
+        self.base = target;
+        self.pos = target;
+        true
     }
 }
 
@@ -271,6 +328,67 @@ mod tests {
     #[test]
     fn escapes_markup_and_drops_control_characters() {
         assert_eq!(esc("a<b & 'c'\u{1}"), "a&lt;b &amp; &apos;c&apos;");
+    }
+
+    /// Events from `src` after skipping the content of the first element named `skip`,
+    /// as `(kind, name, start)`, and whether it skipped.
+    fn events_skipping(src: &str, skip: &str) -> (Vec<(char, String, usize)>, bool) {
+        let mut events = Events::new(src, "t");
+        let (mut seen, mut skipped) = (Vec::new(), false);
+        loop {
+            let (event, start, _) = events.next().expect("xml");
+            match event {
+                Event::Start(e) => {
+                    let name = e.name().into_inner().to_string();
+                    seen.push(('s', name.clone(), start));
+                    if name == skip && !skipped {
+                        skipped = events.skip_element(&name);
+                    }
+                }
+                Event::Empty(e) => seen.push(('e', e.name().into_inner().to_string(), start)),
+                Event::End(e) => seen.push(('/', e.name().into_inner().to_string(), start)),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        (seen, skipped)
+    }
+
+    #[test]
+    fn skipping_an_element_resumes_at_its_end_tag_with_true_offsets() {
+        let src = r#"<x:ws><x:data><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row ><x:row r="2"><x:c r="A2"/></x:row></x:data></x:ws>"#;
+        let (seen, skipped) = events_skipping(src, "x:row");
+        assert!(skipped);
+        let names: Vec<String> = seen.iter().map(|(k, n, _)| format!("{k}{n}")).collect();
+        assert_eq!(
+            names,
+            [
+                "sx:ws", "sx:data", "sx:row", "/x:row", "sx:row", "ex:c", "/x:row", "/x:data",
+                "/x:ws"
+            ]
+        );
+        // Offsets after the skip are offsets in the whole text.
+        let second_row = seen.get(4).expect("second row").2;
+        assert!(src[second_row..].starts_with(r#"<x:row r="2">"#));
+    }
+
+    #[test]
+    fn skipping_refuses_content_that_could_hide_the_end_tag() {
+        for src in [
+            "<ws><row><c><is><t><![CDATA[</row>]]></t></is></c></row></ws>",
+            "<ws><row><!-- </row> --><c/></row></ws>",
+            "<ws><row><?pi </row> ?><c/></row></ws>",
+            // `</rowx>` is not the row's end tag.
+            "<ws><row><rowx></rowx></row></ws>",
+        ] {
+            let (seen, skipped) = events_skipping(src, "row");
+            assert!(!skipped, "{src}");
+            // What follows the refused skip is still parsed, event by event.
+            assert!(
+                seen.iter().any(|(_, n, _)| n == "c" || n == "rowx"),
+                "{src}"
+            );
+        }
     }
 
     #[test]
