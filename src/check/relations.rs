@@ -253,17 +253,30 @@ struct RelationResolver<'a> {
 
 impl RelationResolver<'_> {
     fn value_at(&self, at: CellRef) -> EvalValue {
+        self.value_and_blank(at).0
+    }
+
+    /// A cell's value, and whether it is blank for a hierarchy sum's "nothing filled in"
+    /// test (no override, and empty or a marker): one look-up for both, as a section's
+    /// sum reads thousands of cells.
+    fn value_and_blank(&self, at: CellRef) -> (EvalValue, bool) {
         self.read.borrow_mut().push(at);
         if let Some(value) = self.overrides.get(&at) {
-            return EvalValue::Number(Interval::point(*value));
+            return (EvalValue::Number(Interval::point(*value)), false);
         }
         let cell = match self.row {
             Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
             _ => self.cells.cell(at),
         };
         let Some(cell) = cell else {
-            return self.marker(Marker::Blank);
+            return (self.marker(Marker::Blank), true);
         };
+        let blank = matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank();
+        (self.value_of(at, cell), blank)
+    }
+
+    /// The value a present cell gives a rule.
+    fn value_of(&self, at: CellRef, cell: &Cell) -> EvalValue {
         match &cell.reading {
             Reading::Number(q) => EvalValue::Number(Interval::point(q.value)),
             Reading::Ambiguous { primary, .. } => EvalValue::Number(Interval::point(primary.value)),
@@ -486,7 +499,10 @@ impl<'a> Evaluator<'a> {
         let resolver = self.resolver(Some(relation), overrides);
         let finish = |outcome: Outcome, target: Option<CellRef>, resolver: &RelationResolver| {
             let mut cells = resolver.read.borrow().clone();
-            cells.sort();
+            // A section's sum reads its children in order: no sort for those.
+            if !cells.is_sorted() {
+                cells.sort_unstable();
+            }
             cells.dedup();
             let errors = resolver.errors.borrow().clone();
             let outcome = if !errors.is_empty() {
@@ -523,13 +539,12 @@ impl<'a> Evaluator<'a> {
                     return finish(Outcome::Skipped, None, &resolver);
                 };
                 let target = CellRef::new(row, col);
-                let parent = resolver.value_at(target);
+                let (parent, mut all_blank) = resolver.value_and_blank(target);
                 let mut sum = Some(Decimal::ZERO);
-                let mut all_blank = self.is_blank(target, overrides);
                 for child in &relation.children {
-                    let at = CellRef::new(*child, col);
-                    all_blank &= self.is_blank(at, overrides);
-                    match resolver.value_at(at) {
+                    let (value, blank) = resolver.value_and_blank(CellRef::new(*child, col));
+                    all_blank &= blank;
+                    match value {
                         EvalValue::Number(n) => sum = sum.and_then(|s| s.checked_add(n.lo)),
                         EvalValue::Blank => {}
                         _ => sum = None,
@@ -669,13 +684,6 @@ impl<'a> Evaluator<'a> {
         overrides: &HashMap<CellRef, Decimal>,
     ) -> EvalValue {
         evaluate(expr, &self.resolver(None, overrides))
-    }
-
-    fn is_blank(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> bool {
-        !overrides.contains_key(&at)
-            && self.cells.cell(at).is_none_or(|cell| {
-                matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank()
-            })
     }
 
     /// The reported quantity of a cell (with an override, the override at the same precision).
