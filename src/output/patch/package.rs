@@ -155,7 +155,9 @@ impl<'a> Package<'a> {
                 continue;
             }
             if let Some(content) = self.replaced.get(&name) {
-                let mut options = deflate.large_file(content.len() as u64 >= u64::from(u32::MAX));
+                let mut options = deflate
+                    .large_file(content.len() as u64 >= u64::from(u32::MAX))
+                    .compression_level(level_for(content.len()));
                 if let Ok(file) = self.archive.by_index_raw(index) {
                     if let Some(time) = file.last_modified() {
                         options = options.last_modified_time(time);
@@ -174,7 +176,9 @@ impl<'a> Package<'a> {
             }
         }
         for (name, content) in &self.added {
-            let options = deflate.large_file(content.len() as u64 >= u64::from(u32::MAX));
+            let options = deflate
+                .large_file(content.len() as u64 >= u64::from(u32::MAX))
+                .compression_level(level_for(content.len()));
             writer
                 .start_file(name.as_str(), options)
                 .map_err(write_err)?;
@@ -182,6 +186,21 @@ impl<'a> Package<'a> {
         }
         Ok(writer.finish().map_err(write_err)?.into_inner())
     }
+}
+
+/// Parts at least this large (a sheet of some 50,000 rows and more) are deflated at
+/// [`BIG_PART_LEVEL`].
+const BIG_PART: usize = 16 << 20;
+
+/// Deflating a big sheet again is most of what annotating it costs once its unchanged rows
+/// are copied unparsed: callgrind on a 50k-row form's annotation, 19.92 G instructions at
+/// the default level 6, 18.49 G at level 2 (the file 16 % larger), 17.99 G at level 1
+/// (59 % larger). Level 2 keeps the office's file close to its size.
+const BIG_PART_LEVEL: i64 = 2;
+
+/// The deflate level for a replaced or added part of `len` bytes (`None`: the default).
+fn level_for(len: usize) -> Option<i64> {
+    (len >= BIG_PART).then_some(BIG_PART_LEVEL)
 }
 
 /// One relationship.
