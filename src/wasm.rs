@@ -54,8 +54,12 @@ struct SheetView {
     row_count: u32,
     /// Used columns.
     col_count: u32,
-    /// Row by row, each trimmed after its last non-empty cell; empty rows are `[]`.
-    rows: Vec<Vec<String>>,
+    /// Row by row, the cells' texts joined by [`CELL_SEPARATOR`] (removed from the
+    /// texts themselves), each row trimmed after its last non-empty cell; an empty row is
+    /// `""`. One string a row rather than one a cell: handing 400,000 cell texts to
+    /// JavaScript was 0.3 s of the page's check of a 50k-row sheet; the page splits only
+    /// the rows it shows.
+    rows: Vec<String>,
     /// One string per row, one letter per cell of `rows`: `n` number, `f` formula,
     /// `t` text, ` ` empty. The page right-aligns numbers.
     kinds: Vec<String>,
@@ -64,6 +68,9 @@ struct SheetView {
     /// Whether rows were cut to keep the view lean.
     truncated: bool,
 }
+
+/// Separates the cells of a grid row sent to the page (U+001F, the unit separator).
+const CELL_SEPARATOR: char = '\u{1F}';
 
 /// A language name from the page: `en` is English, anything else Vietnamese.
 fn lang_of(lang: &str) -> Lang {
@@ -173,7 +180,9 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
     let mut kinds = Vec::with_capacity(capacity);
     let mut cells = sheet.cells.iter().peekable();
     for row in 0..shown_rows {
-        let mut texts: Vec<String> = Vec::new();
+        let mut texts = String::new();
+        // Cells written so far in this row (empty ones included).
+        let mut written = 0usize;
         let mut row_kinds = String::new();
         while let Some(cell) = cells.next_if(|cell| cell.at.row <= row) {
             if cell.at.row < row {
@@ -187,8 +196,14 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
             if col >= per_row {
                 continue;
             }
-            while texts.len() < col {
-                texts.push(String::new());
+            if col < written {
+                continue;
+            }
+            while written < col {
+                if written > 0 {
+                    texts.push(CELL_SEPARATOR);
+                }
+                written = written.saturating_add(1);
                 row_kinds.push(' ');
             }
             row_kinds.push(match (&cell.value, &cell.formula) {
@@ -196,7 +211,11 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
                 (Value::Number(_) | Value::Float(_), None) => 'n',
                 _ => 't',
             });
-            texts.push(text);
+            if written > 0 {
+                texts.push(CELL_SEPARATOR);
+            }
+            texts.extend(text.chars().filter(|c| *c != CELL_SEPARATOR));
+            written = written.saturating_add(1);
         }
         rows.push(texts);
         kinds.push(row_kinds);

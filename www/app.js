@@ -817,6 +817,17 @@ function renderTabs(entry) {
 
 const OVERSCAN = 20;
 
+// A grid row's cell texts. The core sends each row as one string, its cells joined by
+// U+001F (handing every cell over as its own string cost a big sheet a third of a
+// second); a row is split the first time it is shown or measured.
+function rowTexts(sheet, r) {
+  const row = sheet.rows[r];
+  if (typeof row !== 'string') return row || [];
+  const cells = row === '' ? [] : row.split('\u001f');
+  sheet.rows[r] = cells;
+  return cells;
+}
+
 function gridModel(entry) {
   const sheet = entry.result.sheets[entry.view.sheetIndex];
   if (!sheet) return null;
@@ -833,7 +844,7 @@ function gridModel(entry) {
     const inMerge = new Set();
     for (const m of merges) if (m.c2 > m.c1) inMerge.add(`${m.r1},${m.c1}`);
     for (let r = 0; r < sample; r += 1) {
-      const row = sheet.rows[r];
+      const row = rowTexts(sheet, r);
       for (let c = 0; c < row.length; c += 1) {
         if (!row[c] || inMerge.has(`${r},${c}`)) continue;
         widths[c] = Math.max(widths[c], Math.min(row[c].length + 1, 28));
@@ -955,7 +966,7 @@ function fillRows(entry, force, centre = null) {
       const sr = anchor ? anchor.m.r1 : r;
       const sc = anchor ? anchor.m.c1 : c;
       const address = a1(sr, sc);
-      const text = (sheet.rows[sr] || [])[sc] || '';
+      const text = rowTexts(sheet, sr)[sc] || '';
       const kind = anchor ? ((sheet.kinds[sr] || '')[sc] || ' ') : (kinds[c] || ' ');
       const td = el('td', { dataset: { cell: address } });
       if (anchor) {

@@ -164,6 +164,9 @@ test('clicking a finding outlines its cell in the grid and shows its message', a
     assert.equal(await outlined.getAttribute('data-cell'), cell);
     assert.equal(await outlined.getAttribute('aria-current'), 'true');
     assert.equal(await outlined.getAttribute('data-severity'), await row.getAttribute('data-severity'));
+    // The grid shows the cell's value as the finding quotes it.
+    const actual = (await row.locator('.col-actual').textContent()).trim();
+    if (actual) assert.equal((await outlined.textContent()).trim(), actual, `${cell} shows ${actual}`);
     // The outlined cell is scrolled into the grid's view.
     const inView = await outlined.evaluate((td) => {
       const box = td.getBoundingClientRect();
