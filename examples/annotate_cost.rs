@@ -24,6 +24,10 @@ fn main() {
         let started = Instant::now();
         let annotated = annotated_workbook(&bytes, &workbook, &report, &OutputOptions::default())
             .expect("annotated");
-        println!("annotate {:.2?} ({} bytes)", started.elapsed(), annotated.len());
+        println!(
+            "annotate {:.2?} ({} bytes)",
+            started.elapsed(),
+            annotated.len()
+        );
     }
 }
