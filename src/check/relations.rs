@@ -251,28 +251,49 @@ struct RelationResolver<'a> {
     errors: RefCell<Vec<CellRef>>,
 }
 
-impl RelationResolver<'_> {
+/// Where a value a relation read came from.
+enum Source<'c> {
+    /// A value the caller put in for the cell (a tried correction).
+    Override,
+    /// No cell there.
+    Missing,
+    Cell(&'c Cell),
+}
+
+impl Source<'_> {
+    /// Whether the cell counts as not filled in for a hierarchy sum: no override, and
+    /// empty or a marker (`-`, `x`, `…`).
+    fn is_blank(&self) -> bool {
+        match self {
+            Source::Override => false,
+            Source::Missing => true,
+            Source::Cell(cell) => {
+                matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank()
+            }
+        }
+    }
+}
+
+impl<'a> RelationResolver<'a> {
     fn value_at(&self, at: CellRef) -> EvalValue {
-        self.value_and_blank(at).0
+        self.read_value(at).0
     }
 
-    /// A cell's value, and whether it is blank for a hierarchy sum's "nothing filled in"
-    /// test (no override, and empty or a marker): one look-up for both, as a section's
-    /// sum reads thousands of cells.
-    fn value_and_blank(&self, at: CellRef) -> (EvalValue, bool) {
+    /// A cell's value and where it came from: one look-up serves a hierarchy sum's value
+    /// and its "nothing filled in" test, as a section's sum reads thousands of cells.
+    fn read_value(&self, at: CellRef) -> (EvalValue, Source<'a>) {
         self.read.borrow_mut().push(at);
         if let Some(value) = self.overrides.get(&at) {
-            return (EvalValue::Number(Interval::point(*value)), false);
+            return (EvalValue::Number(Interval::point(*value)), Source::Override);
         }
         let cell = match self.row {
             Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
             _ => self.cells.cell(at),
         };
-        let Some(cell) = cell else {
-            return (self.marker(Marker::Blank), true);
-        };
-        let blank = matches!(cell.reading, Reading::Marker(_)) || cell.value.is_blank();
-        (self.value_of(at, cell), blank)
+        match cell {
+            Some(cell) => (self.value_of(at, cell), Source::Cell(cell)),
+            None => (self.marker(Marker::Blank), Source::Missing),
+        }
     }
 
     /// The value a present cell gives a rule.
@@ -539,11 +560,12 @@ impl<'a> Evaluator<'a> {
                     return finish(Outcome::Skipped, None, &resolver);
                 };
                 let target = CellRef::new(row, col);
-                let (parent, mut all_blank) = resolver.value_and_blank(target);
+                let (parent, source) = resolver.read_value(target);
+                let mut all_blank = source.is_blank();
                 let mut sum = Some(Decimal::ZERO);
                 for child in &relation.children {
-                    let (value, blank) = resolver.value_and_blank(CellRef::new(*child, col));
-                    all_blank &= blank;
+                    let (value, source) = resolver.read_value(CellRef::new(*child, col));
+                    all_blank &= source.is_blank();
                     match value {
                         EvalValue::Number(n) => sum = sum.and_then(|s| s.checked_add(n.lo)),
                         EvalValue::Blank => {}
