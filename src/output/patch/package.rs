@@ -155,9 +155,7 @@ impl<'a> Package<'a> {
                 continue;
             }
             if let Some(content) = self.replaced.get(&name) {
-                let mut options = deflate
-                    .large_file(content.len() as u64 >= u64::from(u32::MAX))
-                    .compression_level(level_for(content.len()));
+                let mut options = options_for(deflate, content.len());
                 if let Ok(file) = self.archive.by_index_raw(index) {
                     if let Some(time) = file.last_modified() {
                         options = options.last_modified_time(time);
@@ -176,9 +174,7 @@ impl<'a> Package<'a> {
             }
         }
         for (name, content) in &self.added {
-            let options = deflate
-                .large_file(content.len() as u64 >= u64::from(u32::MAX))
-                .compression_level(level_for(content.len()));
+            let options = options_for(deflate, content.len());
             writer
                 .start_file(name.as_str(), options)
                 .map_err(write_err)?;
@@ -198,9 +194,12 @@ const BIG_PART: usize = 16 << 20;
 /// (59 % larger). Level 2 keeps the office's file close to its size.
 const BIG_PART_LEVEL: i64 = 2;
 
-/// The deflate level for a replaced or added part of `len` bytes (`None`: the default).
-fn level_for(len: usize) -> Option<i64> {
-    (len >= BIG_PART).then_some(BIG_PART_LEVEL)
+/// How a replaced or added part of `len` bytes is written: zip64 when it needs it, big
+/// parts at [`BIG_PART_LEVEL`], others at the default level.
+fn options_for(deflate: SimpleFileOptions, len: usize) -> SimpleFileOptions {
+    deflate
+        .large_file(len as u64 >= u64::from(u32::MAX))
+        .compression_level((len >= BIG_PART).then_some(BIG_PART_LEVEL))
 }
 
 /// One relationship.

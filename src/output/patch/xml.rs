@@ -24,6 +24,9 @@ pub(super) struct Events<'a> {
     /// Where the reader's input starts in `src` (after a [`Events::skip_element`]).
     base: usize,
     pos: usize,
+    /// The element [`Events::skip_element`] last skipped and the searcher for its end
+    /// tag (`</name`): a sheet skips thousands of rows by the same name.
+    end_tag: Option<(String, memchr::memmem::Finder<'static>)>,
 }
 
 impl<'a> Events<'a> {
@@ -35,6 +38,7 @@ impl<'a> Events<'a> {
             part,
             base: 0,
             pos: 0,
+            end_tag: None,
         }
     }
 
@@ -76,30 +80,36 @@ impl<'a> Events<'a> {
         let Some(rest) = self.src.as_bytes().get(self.pos..) else {
             return false;
         };
-        let mut close = Vec::with_capacity(name.len().saturating_add(2));
-        close.extend_from_slice(b"</");
-        close.extend_from_slice(name.as_bytes());
-        let Some(found) = memchr::memmem::find(rest, &close) else {
+        let finder = match &mut self.end_tag {
+            Some((element, finder)) if element == name => finder,
+            slot => {
+                let close = format!("</{name}");
+                let finder = memchr::memmem::Finder::new(close.as_bytes()).into_owned();
+                &slot.insert((name.to_string(), finder)).1
+            }
+        };
+        let Some(found) = finder.find(rest) else {
             return false;
         };
         let (Some(content), Some(after)) = (
             rest.get(..found),
-            rest.get(found.saturating_add(close.len())),
+            rest.get(found.saturating_add(finder.needle().len())),
         ) else {
             return false;
         };
         let plain_end = *after == b'>' || after.is_ascii_whitespace();
-        let hidden_markup = memchr::memmem::find(content, b"<!").is_some()
-            || memchr::memmem::find(content, b"<?").is_some();
+        // `<!` (comment, CDATA) or `<?`: one pass for the rare `!` and `?`.
+        let hidden_markup = memchr::memchr2_iter(b'!', b'?', content)
+            .any(|i| i.checked_sub(1).and_then(|before| content.get(before)) == Some(&b'<'));
+        if !plain_end || hidden_markup {
+            return false;
+        }
         let Some(target) = self.pos.checked_add(found) else {
             return false;
         };
         let Some(tail) = self.src.get(target..) else {
             return false;
         };
-        if !plain_end || hidden_markup {
-            return false;
-        }
         let mut reader = Reader::from_str(tail);
         reader.config_mut().allow_unmatched_ends = true;
         self.reader = reader;
