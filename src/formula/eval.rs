@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::ast::{BinaryOp, ExcelError, Expr, Reference, UnaryOp};
 use crate::interval::{Interval, RoundMode};
@@ -100,14 +101,32 @@ pub fn evaluate(expr: &Expr, resolver: &dyn Resolver) -> EvalValue {
 /// functions like SUM treat differently: text in a reference is skipped).
 enum Arg {
     Direct(EvalValue),
+    /// One referenced cell: the common case, kept out of the heap.
+    Cell(EvalValue),
     Referenced(Vec<EvalValue>),
 }
+
+/// The numbers of one call (SUM, MIN, MAX, AVERAGE), on the stack for the usual few.
+type Numbers = SmallVec<[Interval; 8]>;
+
+/// Most calls take a handful of arguments: they stay on the stack (the rules of a form
+/// evaluate millions of calls).
+type Args = SmallVec<[Arg; 4]>;
 
 impl Arg {
     fn into_values(self) -> Vec<EvalValue> {
         match self {
-            Arg::Direct(value) => vec![value],
+            Arg::Direct(value) | Arg::Cell(value) => vec![value],
             Arg::Referenced(values) => values,
+        }
+    }
+
+    /// The values a reference gave, or the direct value alone (`Err`).
+    fn referenced(&self) -> Result<&[EvalValue], &EvalValue> {
+        match self {
+            Arg::Direct(value) => Err(value),
+            Arg::Cell(value) => Ok(std::slice::from_ref(value)),
+            Arg::Referenced(values) => Ok(values),
         }
     }
 }
@@ -489,7 +508,7 @@ impl Evaluator<'_> {
 
     /// Prefix and postfix operators, applied innermost first without recursing per sign.
     fn unary_chain(&self, expr: &Expr, depth: usize) -> EvalValue {
-        let mut ops = Vec::new();
+        let mut ops: SmallVec<[UnaryOp; 4]> = SmallVec::new();
         let mut node = expr;
         while let Expr::Unary { op, operand } = node {
             ops.push(*op);
@@ -516,7 +535,7 @@ impl Evaluator<'_> {
     /// A left-leaning chain `a + b - c …` evaluated left to right without recursing down
     /// its spine, so long chains cost no stack.
     fn binary_chain(&self, expr: &Expr, depth: usize) -> EvalValue {
-        let mut spine = Vec::new();
+        let mut spine: SmallVec<[(BinaryOp, &Expr); 8]> = SmallVec::new();
         let mut node = expr;
         while let Expr::Binary { op, left, right } = node {
             spine.push((*op, right.as_ref()));
@@ -534,21 +553,21 @@ impl Evaluator<'_> {
     fn arg(&self, expr: &Expr, depth: usize) -> Arg {
         match expr {
             Expr::Reference(Reference::Cell { sheet, at }) => {
-                Arg::Referenced(vec![self.resolver.cell(sheet.as_deref(), *at)])
+                Arg::Cell(self.resolver.cell(sheet.as_deref(), *at))
             }
             Expr::Reference(Reference::Range { sheet, range }) => {
                 Arg::Referenced(self.resolver.range(sheet.as_deref(), *range))
             }
             Expr::Reference(Reference::Name(name)) => match self.resolver.name(name) {
                 None => Arg::Direct(EvalValue::Error(ExcelError::Name)),
-                Some(Operand::Single(value)) => Arg::Referenced(vec![value]),
+                Some(Operand::Single(value)) => Arg::Cell(value),
                 Some(Operand::Many(values)) => Arg::Referenced(values),
             },
             other => Arg::Direct(self.eval(other, depth.saturating_add(1))),
         }
     }
 
-    fn args(&self, args: &[Expr], depth: usize) -> Vec<Arg> {
+    fn args(&self, args: &[Expr], depth: usize) -> Args {
         args.iter().map(|arg| self.arg(arg, depth)).collect()
     }
 
@@ -587,16 +606,16 @@ impl Evaluator<'_> {
 
     /// The numbers of SUM/MIN/MAX/AVERAGE: direct values are converted, references keep
     /// only their numbers; any error is returned.
-    fn numbers(&self, args: &[Expr], depth: usize) -> Result<Vec<Interval>, ExcelError> {
-        let mut numbers = Vec::new();
+    fn numbers(&self, args: &[Expr], depth: usize) -> Result<Numbers, ExcelError> {
+        let mut numbers = Numbers::new();
         for arg in self.args(args, depth) {
-            match arg {
-                Arg::Direct(value) => numbers.push(to_number(&value)?),
-                Arg::Referenced(values) => {
+            match arg.referenced() {
+                Err(value) => numbers.push(to_number(value)?),
+                Ok(values) => {
                     for value in values {
                         match value {
-                            EvalValue::Number(n) => numbers.push(n),
-                            EvalValue::Error(e) => return Err(e),
+                            EvalValue::Number(n) => numbers.push(*n),
+                            EvalValue::Error(e) => return Err(e.clone()),
                             _ => {}
                         }
                     }
@@ -747,30 +766,33 @@ impl Evaluator<'_> {
     }
 
     fn logical(&self, args: &[Expr], depth: usize, all: bool) -> Result<EvalValue, ExcelError> {
-        let mut truths = Vec::new();
+        // Every argument is evaluated first (the resolver notes each cell read), then the
+        // first error in argument order wins.
+        let (mut seen, mut any, mut every) = (false, false, true);
+        let mut note = |truth: bool| {
+            seen = true;
+            any |= truth;
+            every &= truth;
+        };
         for arg in self.args(args, depth) {
-            match arg {
-                Arg::Direct(value) => truths.push(to_bool(&value)?),
-                Arg::Referenced(values) => {
+            match arg.referenced() {
+                Err(value) => note(to_bool(value)?),
+                Ok(values) => {
                     for value in values {
                         match value {
-                            EvalValue::Bool(b) => truths.push(b),
-                            EvalValue::Number(n) => truths.push(number_truth(&n)),
-                            EvalValue::Error(e) => return Err(e),
+                            EvalValue::Bool(b) => note(*b),
+                            EvalValue::Number(n) => note(number_truth(n)),
+                            EvalValue::Error(e) => return Err(e.clone()),
                             _ => {}
                         }
                     }
                 }
             }
         }
-        if truths.is_empty() {
+        if !seen {
             return Err(ExcelError::Value);
         }
-        Ok(EvalValue::Bool(if all {
-            truths.iter().all(|t| *t)
-        } else {
-            truths.iter().any(|t| *t)
-        }))
+        Ok(EvalValue::Bool(if all { every } else { any }))
     }
 
     fn not(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
@@ -805,23 +827,21 @@ impl Evaluator<'_> {
     fn count(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
         let mut count: usize = 0;
         for arg in self.args(args, depth) {
-            let counted = match arg {
-                Arg::Direct(EvalValue::Error(ExcelError::Unsupported(what))) => {
-                    return Err(ExcelError::Unsupported(what))
+            let counted = match arg.referenced() {
+                Err(EvalValue::Error(ExcelError::Unsupported(what))) => {
+                    return Err(ExcelError::Unsupported(what.clone()))
                 }
-                Arg::Direct(EvalValue::Text(text)) => {
-                    usize::from(number_from_text(&text).is_some())
-                }
-                Arg::Direct(value) => {
+                Err(EvalValue::Text(text)) => usize::from(number_from_text(text).is_some()),
+                Err(value) => {
                     usize::from(matches!(value, EvalValue::Number(_) | EvalValue::Bool(_)))
                 }
-                Arg::Referenced(values) => {
+                Ok(values) => {
                     let numbers = values
                         .iter()
                         .filter(|value| matches!(value, EvalValue::Number(_)))
                         .count();
-                    let unsupported = values.into_iter().find_map(|value| match value {
-                        EvalValue::Error(ExcelError::Unsupported(what)) => Some(what),
+                    let unsupported = values.iter().find_map(|value| match value {
+                        EvalValue::Error(ExcelError::Unsupported(what)) => Some(what.clone()),
                         _ => None,
                     });
                     if let Some(what) = unsupported {
@@ -838,9 +858,9 @@ impl Evaluator<'_> {
     fn counta(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
         let mut count: usize = 0;
         for (expr, arg) in args.iter().zip(self.args(args, depth)) {
-            let counted = match arg {
-                Arg::Direct(_) => usize::from(*expr != Expr::Missing),
-                Arg::Referenced(values) => values
+            let counted = match arg.referenced() {
+                Err(_) => usize::from(*expr != Expr::Missing),
+                Ok(values) => values
                     .iter()
                     .filter(|value| **value != EvalValue::Blank)
                     .count(),
