@@ -7,6 +7,7 @@ mod html;
 mod ods_merges;
 mod spreadsheet;
 mod xls_extent;
+mod xlsx_cells;
 mod xlsx_scan;
 
 use std::collections::HashMap;

@@ -18,7 +18,7 @@ use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
 use crate::number::Reading;
 
-use super::xlsx_scan;
+use super::{xlsx_cells, xlsx_scan};
 
 /// A raw sheet before numbers are read: cells carry their format code.
 pub(crate) struct RawBook {
@@ -34,6 +34,17 @@ pub(crate) fn read_xlsx(
     format: SourceFormat,
     limits: &Limits,
 ) -> Result<RawBook, ReadError> {
+    read_xlsx_with(bytes, format, limits, true)
+}
+
+/// [`read_xlsx`], with the one-scan reader or (`one_scan` false, for tests comparing the
+/// two) calamine's passes alone.
+fn read_xlsx_with(
+    bytes: &[u8],
+    format: SourceFormat,
+    limits: &Limits,
+    one_scan: bool,
+) -> Result<RawBook, ReadError> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let is_1904 = book.has_1904_epoch();
     let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
@@ -46,25 +57,9 @@ pub(crate) fn read_xlsx(
         .unwrap_or_default();
     let mut sheets = Vec::new();
     let mut palette: Option<Vec<Option<String>>> = None;
+    // The shared strings, read on the first sheet the one-scan reader takes.
+    let mut strings: Option<Option<Vec<String>>> = None;
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-        let mut cells = Vec::new();
-        {
-            let mut reader = book
-                .worksheet_cells_reader(&meta.name)
-                .map_err(xlsx_error)?;
-            while let Some(record) = reader.next_cell_with_formula().map_err(xlsx_error)? {
-                let formula = record.formula.filter(|f| !f.is_empty());
-                let value = value_of_ref(&record.value);
-                if value == Value::Empty && formula.is_none() {
-                    continue;
-                }
-                push_cell(&mut cells, &meta.name, record.pos, value, formula, limits)?;
-            }
-        }
-        sort_cells(&mut cells);
-        // Number formats and merged ranges come from a byte scan of the sheet (calamine
-        // offers values with formulas or values with style ids, never both in one pass);
-        // calamine's own passes are the fallback when the scan cannot follow the part.
         // The styles are the workbook's: read them once, through the first sheet.
         if palette.is_none() {
             palette = Some(number_formats(&mut book, &meta.name)?);
@@ -72,11 +67,59 @@ pub(crate) fn read_xlsx(
         let palette = palette.as_deref().unwrap_or_default();
         // Without a single number format besides General, the styles have nothing to add.
         let with_styles = palette.iter().any(Option::is_some);
-        let scanned = parts
+        let part = parts
             .iter()
             .find(|(name, _)| *name == meta.name)
-            .zip(package.as_mut())
-            .and_then(|((_, part), package)| xlsx_scan::scan_sheet(package, part, with_styles));
+            .map(|(_, part)| part.as_str());
+        // The sheet read in one byte scan (values, formulas, styles, merges); calamine's
+        // passes when the scan cannot follow it exactly.
+        let read_whole =
+            part.filter(|_| one_scan)
+                .zip(package.as_mut())
+                .and_then(|(part, package)| {
+                    let strings =
+                        strings.get_or_insert_with(|| xlsx_cells::shared_strings(package));
+                    xlsx_scan::read_sheet(
+                        package,
+                        part,
+                        strings.as_deref()?,
+                        limits.max_cells_per_sheet,
+                    )
+                });
+        let (mut cells, scanned) = match read_whole {
+            Some(mut scan) => {
+                let mut cells = Vec::with_capacity(scan.cells.len());
+                for raw in std::mem::take(&mut scan.cells) {
+                    let at = (raw.at.row, raw.at.col);
+                    push_cell(&mut cells, &meta.name, at, raw.value, raw.formula, limits)?;
+                }
+                (cells, Some(scan))
+            }
+            None => {
+                let mut cells = Vec::new();
+                let mut reader = book
+                    .worksheet_cells_reader(&meta.name)
+                    .map_err(xlsx_error)?;
+                while let Some(record) = reader.next_cell_with_formula().map_err(xlsx_error)? {
+                    let formula = record.formula.filter(|f| !f.is_empty());
+                    let value = value_of_ref(&record.value);
+                    if value == Value::Empty && formula.is_none() {
+                        continue;
+                    }
+                    push_cell(&mut cells, &meta.name, record.pos, value, formula, limits)?;
+                }
+                drop(reader);
+                // Number formats and merged ranges come from a byte scan of the sheet
+                // (calamine offers values with formulas or values with style ids, never
+                // both in one pass); calamine's own passes are the fallback when the scan
+                // cannot follow the part.
+                let scanned = part
+                    .zip(package.as_mut())
+                    .and_then(|(part, package)| xlsx_scan::scan_sheet(package, part, with_styles));
+                (cells, scanned)
+            }
+        };
+        sort_cells(&mut cells);
         let mut set_format = |at: CellRef, style: usize| {
             let Some(Some(code)) = palette.get(style) else {
                 return;
@@ -89,8 +132,10 @@ pub(crate) fn read_xlsx(
         };
         let merges = match scanned {
             Some(scan) => {
-                for (at, style) in scan.styles {
-                    set_format(at, style);
+                if with_styles {
+                    for (at, style) in scan.styles {
+                        set_format(at, style);
+                    }
                 }
                 scan.merges
             }
@@ -422,7 +467,7 @@ fn range_of(dims: &calamine::Dimensions) -> CellRange {
 
 /// An f64 as the exact decimal it was written as: Rust prints the shortest text that reads
 /// back to the same f64, which is what the file stored (`96.1`, not `96.09999…`).
-fn decimal_of_f64(value: f64) -> Value {
+pub(crate) fn decimal_of_f64(value: f64) -> Value {
     if !value.is_finite() {
         return Value::Float(value);
     }
@@ -470,7 +515,7 @@ fn value_of_data(data: &Data) -> Value {
 }
 
 /// `2022-09-15` or `2022-09-15T00:00:00` as a date; anything else stays text.
-fn iso_date(text: &str) -> Value {
+pub(crate) fn iso_date(text: &str) -> Value {
     let date_part = text.split('T').next().unwrap_or_default();
     let mut parts = date_part.split('-');
     let parsed = (|| {
@@ -526,6 +571,188 @@ mod tests {
             excel_formula_of_ods("of:=[$'Kinh phí'.B2]*2"),
             "'Kinh phí'!B2*2"
         );
+    }
+
+    /// The workbook read by the one-scan reader and by calamine's passes alone.
+    fn both_ways(bytes: &[u8]) -> (Vec<Sheet>, Vec<Sheet>) {
+        let limits = Limits::default();
+        let fast = read_xlsx_with(bytes, SourceFormat::Xlsx, &limits, true).expect("one scan");
+        let slow = read_xlsx_with(bytes, SourceFormat::Xlsx, &limits, false).expect("calamine");
+        (fast.sheets, slow.sheets)
+    }
+
+    /// Whether every sheet of `bytes` is read by the one scan (rather than by calamine).
+    fn read_in_one_scan(bytes: &[u8]) -> bool {
+        let mut package = xlsx_scan::Package::new(Cursor::new(bytes)).expect("zip");
+        let strings = xlsx_cells::shared_strings(&mut package);
+        let parts = xlsx_scan::sheet_parts(&mut package).expect("parts");
+        strings.is_some_and(|strings| {
+            parts.iter().all(|(_, part)| {
+                xlsx_scan::read_sheet(&mut package, part, &strings, u64::MAX).is_some()
+            })
+        })
+    }
+
+    /// `bytes` with its first sheet's XML replaced by `sheet`.
+    fn with_sheet_xml(bytes: &[u8], sheet: &str) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).expect("entry");
+            let name = entry.name().expect("name").to_string();
+            let mut content = Vec::new();
+            entry.read_to_end(&mut content).expect("inflate");
+            if name == "xl/worksheets/sheet1.xml" {
+                content = sheet.as_bytes().to_vec();
+            }
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("start");
+            writer.write_all(&content).expect("write");
+        }
+        writer.finish().expect("finish").into_inner()
+    }
+
+    /// A workbook with every kind of value rust_xlsxwriter writes.
+    fn every_kind_of_value() -> Vec<u8> {
+        use rust_xlsxwriter::{Format, Formula, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let bold = Format::new().set_bold();
+        let percent = Format::new().set_num_format("0.0%");
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        let numbers = [
+            0.0,
+            -0.0,
+            1.5,
+            96.1,
+            1e-7,
+            1.2345678901234567e17,
+            0.1 + 0.2,
+            -42.0,
+        ];
+        for (row, number) in (0u32..).zip(numbers) {
+            sheet.write_number(row, 0, number).unwrap();
+            sheet
+                .write_number_with_format(row, 1, number, &percent)
+                .unwrap();
+        }
+        let texts = [
+            "Đồng Tháp",
+            "  lề  ",
+            "a & b <c> \"d\"",
+            "dòng\nhai",
+            "1.845",
+            "96,1%",
+            "",
+        ];
+        for (row, text) in (0u32..).zip(texts) {
+            sheet.write_string(row, 2, text).unwrap();
+        }
+        sheet
+            .write_rich_string(0, 3, &[(&bold, "Tổng "), (&Format::default(), "cộng")])
+            .unwrap();
+        sheet.write_boolean(1, 3, true).unwrap();
+        sheet.write_boolean(2, 3, false).unwrap();
+        sheet
+            .write_formula(3, 3, Formula::new("=A1+A2").set_result("1.5"))
+            .unwrap();
+        sheet
+            .write_formula(4, 3, Formula::new("=\"a\"&\"<b>\"").set_result("a<b>"))
+            .unwrap();
+        sheet
+            .write_formula(5, 3, Formula::new("=1/0").set_result("#DIV/0!"))
+            .unwrap();
+        sheet.write_formula(6, 3, "=SUM(A1:A8)").unwrap();
+        sheet
+            .write_number_with_format(7, 3, 44819.0, &date)
+            .unwrap();
+        sheet.write_blank(8, 3, &bold).unwrap();
+        sheet.merge_range(10, 0, 10, 3, "Gộp", &bold).unwrap();
+        let second = book.add_worksheet().set_name("Hai").unwrap();
+        second.write_string(0, 0, "Đồng Tháp").unwrap();
+        second.write_number(1_000, 20, 7.0).unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn the_one_scan_reads_what_calamine_reads() {
+        let mut files: Vec<(String, Vec<u8>)> = vec![("every kind".into(), every_kind_of_value())];
+        for dir in ["tests/fixtures", "examples"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "xlsx") {
+                    files.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut scanned = 0;
+        for (name, bytes) in &files {
+            if calamine::Xlsx::new(Cursor::new(bytes.as_slice())).is_err() {
+                continue;
+            }
+            let (fast, slow) = both_ways(bytes);
+            assert_eq!(fast, slow, "{name}");
+            assert!(read_in_one_scan(bytes), "{name} was not read in one scan");
+            scanned += fast.iter().map(|s| s.cells.len()).sum::<usize>();
+        }
+        assert!(scanned > 1_500, "{scanned}");
+    }
+
+    #[test]
+    fn the_one_scan_follows_hand_written_xml_or_leaves_it_to_calamine() {
+        let base = every_kind_of_value();
+        let sheet = |cells: &str| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:E9"/><sheetData>{cells}</sheetData><mergeCells count="1"><mergeCell ref="A9:B9"/></mergeCells></worksheet>"#
+            )
+        };
+        // Shared formulas, inline strings (runs, phonetic text, preserved spaces,
+        // entities), every type, cells and rows without addresses, empty cells.
+        let followed = sheet(concat!(
+            r#"<row r="1"><c r="A1"><v>2</v></c><c r="B1"><f t="shared" ref="B1:B3" si="0">A1*2+$A$1</f><v>6</v></c><c r="C1" t="inlineStr"><is><r><rPr><b/></rPr><t xml:space="preserve"> Tổng </t></r><r><t>cộng &amp; x</t></r><rPh sb="0" eb="1"><t>フ</t></rPh></is></c></row>"#,
+            r#"<row r="2"><c r="A2"><v>3.25</v></c><c r="B2"><f t="shared" si="0"/><v>8.5</v></c><c t="inlineStr"><is><t>  ngắn  </t></is></c><c t="b"><v>true</v></c></row>"#,
+            r#"<row><c r="A3" t="e"><v>#N/A</v></c><c r="B3"><f t="shared" si="0"/><v>0</v></c><c r="C3" t="str"><f>"x"&amp;"y"</f><v>x&amp;y</v></c><c r="D3" t="d"><v>2022-09-15T00:00:00</v></c></row>"#,
+            r#"<row r="5"><c r="A5" s="1"/><c r="B5" t="s"><v>0</v></c><c r="C5" t="n"><v>-1.5E-3</v></c><c r="D5"><f>SUM(A1:A2)</f></c><c r="E5" t="inlineStr"><is/></c></row>"#,
+        ));
+        let bytes = with_sheet_xml(&base, &followed);
+        let (fast, slow) = both_ways(&bytes);
+        assert_eq!(fast, slow);
+        assert!(read_in_one_scan(&bytes));
+        let first = fast.first().expect("a sheet");
+        let formula = |at: &str| {
+            first
+                .cell(CellRef::parse(at).unwrap())
+                .and_then(|c| c.formula.clone())
+        };
+        assert_eq!(formula("B2").as_deref(), Some("A2*2+$A$1"));
+        assert_eq!(
+            first
+                .cell(CellRef::parse("C1").unwrap())
+                .map(|c| c.value.clone()),
+            Some(Value::Text(" Tổng cộng & x".into()))
+        );
+        // What the scan leaves to calamine: a `_xHHHH_` escape, a carriage return, a
+        // comment inside a cell, an unknown type, text in a number cell.
+        for odd in [
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>a_x000D_b</t></is></c></row>"#,
+            "<row r=\"1\"><c r=\"A1\" t=\"str\"><v>a\r\nb</v></c></row>",
+            r#"<row r="1"><c r="A1"><!-- note --><v>1</v></c></row>"#,
+            r#"<row r="1"><c r="A1" t="x"><v>1</v></c></row>"#,
+            r#"<row r="1"><c r="A1"><v>abc</v></c><c r="B1"><v> 2 </v></c></row>"#,
+        ] {
+            let bytes = with_sheet_xml(&base, &sheet(odd));
+            assert!(!read_in_one_scan(&bytes), "{odd}");
+            let limits = Limits::default();
+            let fast = read_xlsx_with(&bytes, SourceFormat::Xlsx, &limits, true);
+            let slow = read_xlsx_with(&bytes, SourceFormat::Xlsx, &limits, false);
+            match (fast, slow) {
+                (Ok(fast), Ok(slow)) => assert_eq!(fast.sheets, slow.sheets, "{odd}"),
+                (Err(fast), Err(slow)) => assert_eq!(fast.to_string(), slow.to_string()),
+                (fast, slow) => panic!("{odd}: {:?} vs {:?}", fast.is_ok(), slow.is_ok()),
+            }
+        }
     }
 
     #[test]

@@ -16,6 +16,8 @@ use quick_xml::Reader;
 use crate::model::{CellRange, CellRef};
 use crate::part_name::resolve;
 
+use super::xlsx_cells::{position, CellReader, RawCell};
+
 /// Where the reader looks for the workbook part (others are left to calamine).
 const WORKBOOK_PART: &str = "xl/workbook.xml";
 
@@ -61,6 +63,8 @@ pub(crate) struct SheetScan {
     pub styles: Vec<(CellRef, usize)>,
     /// The merged ranges, in the order the sheet lists them.
     pub merges: Vec<CellRange>,
+    /// Every cell with its value, formula and style, when the cells were asked for.
+    pub cells: Vec<RawCell>,
 }
 
 /// Scans one sheet part for its merged ranges and, when `with_styles`, its cells' style
@@ -70,11 +74,33 @@ pub(crate) fn scan_sheet(
     part: &str,
     with_styles: bool,
 ) -> Option<SheetScan> {
-    let mut file = archive.by_name(part).ok()?;
-    let mut scan = Scan {
+    let scan = Scan {
         skip_cells: !with_styles,
         ..Scan::default()
     };
+    run(archive, part, scan)
+}
+
+/// Reads one sheet part whole in one scan: every cell (value, formula, style id, read as
+/// calamine reads them, shared strings from `strings`) and the merged ranges; `None` when
+/// the part is missing or holds anything this reader does not follow exactly, and the
+/// sheet must be read through calamine.
+pub(crate) fn read_sheet(
+    archive: &mut Package<'_>,
+    part: &str,
+    strings: &[String],
+    max_cells: u64,
+) -> Option<SheetScan> {
+    let scan = Scan {
+        cells: Some(CellReader::new(strings, max_cells)),
+        ..Scan::default()
+    };
+    run(archive, part, scan)
+}
+
+/// Feeds the part to `scan` a chunk at a time.
+fn run(archive: &mut Package<'_>, part: &str, mut scan: Scan<'_>) -> Option<SheetScan> {
+    let mut file = archive.by_name(part).ok()?;
     let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
     let mut chunk = vec![0u8; CHUNK_BYTES];
     loop {
@@ -82,6 +108,12 @@ pub(crate) fn scan_sheet(
         buffer.extend_from_slice(chunk.get(..read)?);
         let consumed = scan.feed(&buffer, read == 0)?;
         if scan.finished || read == 0 {
+            if let Some(reader) = scan.cells {
+                if reader.in_cell() {
+                    return None;
+                }
+                scan.found.cells = reader.cells;
+            }
             return Some(scan.found);
         }
         buffer.drain(..consumed);
@@ -93,11 +125,13 @@ pub(crate) fn scan_sheet(
 
 /// The scan's position in the sheet, as calamine keeps it.
 #[derive(Default)]
-struct Scan {
+struct Scan<'s> {
     row: u32,
     col: u32,
     /// Jump over the cells to `</sheetData>` instead of reading their tags.
     skip_cells: bool,
+    /// Read every cell whole (values and formulas), not only its style.
+    cells: Option<CellReader<'s>>,
     found: SheetScan,
     /// `</sheetData>` was reached: only merged ranges follow.
     past_cells: bool,
@@ -109,7 +143,7 @@ struct Scan {
 /// `</prefix:sheetData` split between chunks is still found.
 const SKIP_OVERLAP: usize = 64;
 
-impl Scan {
+impl Scan<'_> {
     /// Reads every complete construct in `text`; returns how many bytes were consumed (the
     /// rest is an unfinished construct, kept for the next chunk), or `None` on XML this
     /// scan does not follow.
@@ -124,6 +158,9 @@ impl Scan {
                 }
             }
             let Some(offset) = text.get(at..).and_then(|rest| memchr::memchr(b'<', rest)) else {
+                if let Some(reader) = self.cells.as_mut() {
+                    reader.text(text.get(at..)?);
+                }
                 return Some(text.len());
             };
             let start = at.checked_add(offset)?;
@@ -131,8 +168,16 @@ impl Scan {
             let end = match construct_end(rest) {
                 Some(end) => end,
                 None if at_end => return None,
-                None => return Some(start),
+                None => {
+                    if let Some(reader) = self.cells.as_mut() {
+                        reader.text(text.get(at..start)?);
+                    }
+                    return Some(start);
+                }
             };
+            if let Some(reader) = self.cells.as_mut() {
+                reader.text(text.get(at..start)?);
+            }
             self.tag(rest.get(..end)?)?;
             if self.finished {
                 return Some(text.len());
@@ -144,6 +189,14 @@ impl Scan {
     /// One construct from its `<` to its `>` inclusive.
     fn tag(&mut self, tag: &[u8]) -> Option<()> {
         let inner = tag.get(1..tag.len().checked_sub(1)?)?;
+        if let Some(reader) = self.cells.as_mut().filter(|reader| reader.in_cell()) {
+            return match inner.first() {
+                // A comment, CDATA or instruction inside a cell: left to calamine.
+                Some(b'!' | b'?') => None,
+                Some(b'/') => reader.end(local_name(inner.get(1..)?)),
+                _ => reader.start(local_name(inner), inner, inner.last() == Some(&b'/')),
+            };
+        }
         match inner.first() {
             Some(b'!' | b'?') => Some(()),
             Some(b'/') => {
@@ -186,14 +239,25 @@ impl Scan {
                     }
                     b"sheetData" if empty => self.past_cells = true,
                     b"c" => {
-                        let at = match attribute(inner, b"r") {
+                        let [r, s, t] = attributes(inner, [b"r", b"s", b"t"]);
+                        let at = match r {
+                            Some(r) if self.cells.is_some() => {
+                                let (row, col) = position(r)?;
+                                CellRef::new(row, col)
+                            }
                             Some(r) => CellRef::parse(std::str::from_utf8(r).ok()?)?,
                             None => CellRef::new(self.row, self.col),
                         };
                         self.col = at.col.saturating_add(1);
-                        let style = attribute(inner, b"s")
+                        let style = s
                             .and_then(|s| std::str::from_utf8(s).ok()?.trim().parse().ok())
                             .unwrap_or(0usize);
+                        if let Some(reader) = self.cells.as_mut() {
+                            reader.start_cell(at, style, t)?;
+                            if empty {
+                                reader.close_cell()?;
+                            }
+                        }
                         if style > 0 {
                             self.found.styles.push((at, style));
                         }
@@ -281,25 +345,49 @@ fn range_of_ref(reference: &str) -> Option<CellRange> {
 
 /// The raw value of attribute `name` in a start tag's inside (`c r="A1" s="3"`, or
 /// `c r="A1" s="3"/` for an empty one).
-fn attribute<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
-    // Past the element name, then `name = "value"` pairs.
-    let mut rest = inner.get(inner.iter().position(u8::is_ascii_whitespace)?..)?;
-    loop {
+pub(crate) fn attribute<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    let [value] = attributes(inner, [name]);
+    value
+}
+
+/// The raw values of several attributes in one pass over the tag (the first of each
+/// name, as [`attribute`] finds it).
+pub(crate) fn attributes<'t, const N: usize>(
+    inner: &'t [u8],
+    names: [&[u8]; N],
+) -> [Option<&'t [u8]>; N] {
+    let mut found = [None; N];
+    // Past the element name, then `name = "value"` pairs, up to anything malformed.
+    let Some(mut rest) = inner
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .and_then(|start| inner.get(start..))
+    else {
+        return found;
+    };
+    let mut next = || -> Option<()> {
         rest = rest.trim_ascii_start();
-        let equals = rest.iter().position(|&b| b == b'=')?;
+        let equals = memchr::memchr(b'=', rest)?;
         let key = rest.get(..equals)?.trim_ascii();
         rest = rest.get(equals.checked_add(1)?..)?.trim_ascii_start();
         let quote = *rest.first()?;
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let value_len = rest.get(1..)?.iter().position(|&b| b == quote)?;
+        let value_len = memchr::memchr(quote, rest.get(1..)?)?;
         let value = rest.get(1..value_len.checked_add(1)?)?;
-        if key == name {
-            return Some(value);
+        if let Some(slot) = names
+            .iter()
+            .position(|name| *name == key)
+            .and_then(|i| found.get_mut(i))
+        {
+            slot.get_or_insert(value);
         }
         rest = rest.get(value_len.checked_add(2)?..)?;
-    }
+        Some(())
+    };
+    while next().is_some() {}
+    found
 }
 
 /// A part's text, when the package has it and it is UTF-8.
@@ -500,8 +588,8 @@ mod tests {
                     })
                     .collect();
                 let ours_merges = merges(SheetScan {
-                    styles: Vec::new(),
                     merges: scan.merges,
+                    ..SheetScan::default()
                 });
                 assert_eq!(ours_merges, theirs_merges, "{path:?} {name}: merges");
                 assert_eq!(
