@@ -234,20 +234,7 @@ impl<'s> CellReader<'s> {
                 };
             }
             (Capture::InlineText { preserve }, b"t") => {
-                let text = decode(&self.text)?;
-                let text = if preserve {
-                    text.as_str()
-                } else {
-                    text.trim_matches([' ', '\t', '\r', '\n'])
-                };
-                if has_unicode_escape(text) {
-                    return None;
-                }
-                let inline = cell.inline.as_mut()?;
-                match inline {
-                    Some(so_far) => so_far.push_str(text),
-                    None => *inline = Some(text.to_string()),
-                }
+                append_text(cell.inline.as_mut()?, &self.text, preserve)?;
             }
             (Capture::Nothing, b"rPh") if cell.inline.is_some() => cell.phonetic = false,
             (Capture::Nothing, b"is") => {
@@ -441,6 +428,25 @@ fn decode(raw: &[u8]) -> Option<String> {
     Some(out)
 }
 
+/// One `<t>` of a string added to what its runs gave so far, as calamine does: trimmed
+/// of ASCII whitespace unless preserved; `None` on text left to calamine.
+fn append_text(so_far: &mut Option<String>, raw: &[u8], preserve: bool) -> Option<()> {
+    let text = decode(raw)?;
+    let text = if preserve {
+        text.as_str()
+    } else {
+        text.trim_matches([' ', '\t', '\r', '\n'])
+    };
+    if has_unicode_escape(text) {
+        return None;
+    }
+    match so_far {
+        Some(so_far) => so_far.push_str(text),
+        None => *so_far = Some(text.to_string()),
+    }
+    Some(())
+}
+
 /// Whether `text` holds an `_xHHHH_` escape, which calamine decodes (left to it).
 fn has_unicode_escape(text: &str) -> bool {
     text.as_bytes().windows(7).any(|w| {
@@ -528,19 +534,7 @@ fn read_string(reader: &mut Reader<Cursor<&[u8]>>, closing: &str) -> Option<Stri
                         _ => return None,
                     }
                 }
-                let text = decode(&raw)?;
-                let text = if preserve {
-                    text.as_str()
-                } else {
-                    text.trim_matches([' ', '\t', '\r', '\n'])
-                };
-                if has_unicode_escape(text) {
-                    return None;
-                }
-                match &mut rich {
-                    Some(so_far) => so_far.push_str(text),
-                    None => rich = Some(text.to_string()),
-                }
+                append_text(&mut rich, &raw, preserve)?;
             }
             Event::Eof => return None,
             _ => {}
