@@ -302,6 +302,10 @@ fn parse_unsigned(text: &str) -> Option<ParsedText> {
         .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ')))
         .unwrap_or(text.len());
     let core = text.get(..core_end)?.trim_end();
+    // A label (most text cells) fails here, before its words are looked at as a unit.
+    if !core.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',') {
+        return None;
+    }
     let mut rest = text.get(core_end..)?.trim();
     let mut percent = false;
     if let Some(after) = rest.strip_prefix('%') {
@@ -309,9 +313,6 @@ fn parse_unsigned(text: &str) -> Option<ParsedText> {
         rest = after.trim();
     }
     if !rest.is_empty() && !is_unit(rest) {
-        return None;
-    }
-    if !core.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',') {
         return None;
     }
     let separators: Vec<char> = core.chars().filter(|c| matches!(c, '.' | ',')).collect();
