@@ -3,6 +3,7 @@
 //! the workbook came in.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -255,7 +256,9 @@ pub struct Cell {
     /// The formula text without the leading `=`, if the cell holds a formula.
     pub formula: Option<String>,
     /// The number format code (`#,##0`, `0.0%`), when the format says more than `General`.
-    pub number_format: Option<String>,
+    /// Shared: the cells of a style hold one copy (a big sheet has millions of cells and a
+    /// handful of formats).
+    pub number_format: Option<Arc<str>>,
     /// The cell read as a number the way offices write them (see [`Reading`]).
     pub reading: Reading,
 }

@@ -672,7 +672,7 @@ mod tests {
                 at: CellRef::new(0, 0),
                 value: Value::Float(f64::NAN),
                 formula: None,
-                number_format: Some("0.0".to_string()),
+                number_format: Some("0.0".into()),
                 reading: crate::number::Reading::NotNumber,
             },
             crate::model::Cell {

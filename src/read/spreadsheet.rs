@@ -6,6 +6,7 @@
 //! only the cells it really has; xls and ods are only offered as dense ranges by calamine.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use calamine::{
     Data, DataRef, Ods, Range, Reader, SheetType, SheetVisible, Xls, XlsError, Xlsb, XlsbError,
@@ -56,7 +57,7 @@ fn read_xlsx_with(
         .and_then(xlsx_scan::sheet_parts)
         .unwrap_or_default();
     let mut sheets = Vec::new();
-    let mut palette: Option<Vec<Option<String>>> = None;
+    let mut palette: Option<Vec<Option<Arc<str>>>> = None;
     // The shared strings, read on the first sheet the one-scan reader takes.
     let mut strings: Option<Option<Vec<String>>> = None;
     for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
@@ -126,7 +127,7 @@ fn read_xlsx_with(
             };
             if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
                 if let Some(cell) = cells.get_mut(i) {
-                    cell.number_format = Some(code.clone());
+                    cell.number_format = Some(Arc::clone(code));
                 }
             }
         };
@@ -172,7 +173,7 @@ fn read_xlsx_with(
 fn number_formats(
     book: &mut Xlsx<Cursor<&[u8]>>,
     sheet: &str,
-) -> Result<Vec<Option<String>>, ReadError> {
+) -> Result<Vec<Option<Arc<str>>>, ReadError> {
     Ok(book
         .worksheet_cells_reader(sheet)
         .map_err(xlsx_error)?
@@ -182,8 +183,9 @@ fn number_formats(
             style
                 .number_format
                 .as_ref()
-                .map(|f| f.format_code.clone())
+                .map(|f| f.format_code.as_str())
                 .filter(|code| !code.is_empty() && !code.eq_ignore_ascii_case("general"))
+                .map(Arc::from)
         })
         .collect())
 }

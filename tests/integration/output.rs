@@ -53,7 +53,7 @@ fn cells_as_rebuilt(book: &Workbook, sheet: usize, html: bool) -> Vec<CellView> 
             let number_format = if html {
                 None
             } else {
-                cell.number_format.clone()
+                cell.number_format.as_deref().map(str::to_string)
             };
             let formula = cell.formula.as_ref().map(|f| f.replace(';', ","));
             (cell.at, value, formula, number_format)
