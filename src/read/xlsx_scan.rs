@@ -466,6 +466,60 @@ mod tests {
         ))
     }
 
+    /// The cells read from `xml` fed in pieces of `chunk` bytes.
+    fn cells_of(xml: &str, chunk: usize, strings: &[String]) -> Option<Vec<RawCell>> {
+        let mut scan = Scan {
+            cells: Some(CellReader::new(strings, u64::MAX)),
+            ..Scan::default()
+        };
+        let mut buffer = Vec::new();
+        for piece in xml.as_bytes().chunks(chunk) {
+            buffer.extend_from_slice(piece);
+            let consumed = scan.feed(&buffer, false)?;
+            buffer.drain(..consumed);
+            if scan.finished {
+                break;
+            }
+        }
+        if !scan.finished {
+            scan.feed(&buffer, true)?;
+        }
+        let reader = scan.cells?;
+        (!reader.in_cell()).then_some(reader.cells)
+    }
+
+    #[test]
+    fn cells_read_the_same_whatever_the_chunks() {
+        let xml = concat!(
+            r#"<worksheet><sheetData><row r="1"><c r="A1" s="2"><v>-12.5</v></c><c t="s"><v>1</v></c>"#,
+            r#"<c r="C1" t="inlineStr"><is><r><t xml:space="preserve"> a &amp; b </t></r><r><t>c</t></r></is></c>"#,
+            r#"<c r="D1"><f>SUM(A1:A9)&amp;"&lt;x&gt;"</f><v>3</v></c></row><row><c t="b"><v>1</v></c>"#,
+            r#"<c t="str"><f>"dài"</f><v>dài đồng</v></c></row></sheetData></worksheet>"#
+        );
+        let strings = vec!["không".to_string(), "Tổng cộng".to_string()];
+        let whole = cells_of(xml, usize::MAX, &strings).expect("follows");
+        assert_eq!(whole.len(), 6);
+        assert_eq!(
+            whole.get(1).map(|c| c.value.clone()),
+            Some(crate::model::Value::Text("Tổng cộng".into()))
+        );
+        assert_eq!(
+            whole.get(2).map(|c| c.value.clone()),
+            Some(crate::model::Value::Text(" a & b c".into()))
+        );
+        assert_eq!(
+            whole.get(3).and_then(|c| c.formula.clone()).as_deref(),
+            Some(r#"SUM(A1:A9)&"<x>""#)
+        );
+        for chunk in [1, 2, 3, 5, 7, 11, 64] {
+            assert_eq!(
+                cells_of(xml, chunk, &strings).as_ref(),
+                Some(&whole),
+                "chunk {chunk}"
+            );
+        }
+    }
+
     fn styles_of(xml: &str, chunk: usize) -> Option<Vec<(String, usize)>> {
         scan_of(xml, chunk, true).map(|(styles, _)| styles)
     }
