@@ -73,6 +73,10 @@ pub fn round_decimal(value: Decimal, digits: i64, mode: RoundMode) -> Option<Dec
             _ => None,
         };
     }
+    if digits >= 0 && i64::from(value.scale()) <= digits {
+        // No more decimals than asked for (a count under INT, most of all): already there.
+        return Some(value);
+    }
     let unit = power_of_ten(digits.checked_neg()?)?;
     // The remainder has the sign of `value`, so `base` is `value` truncated toward zero.
     let remainder = value.checked_rem(unit)?;
