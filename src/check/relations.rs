@@ -190,9 +190,9 @@ pub(crate) struct Evaluator<'a> {
 
 /// The names one relation can read and the cells they stand for: `x` (the relation's
 /// cell), the template's columns in the relation's row, and its named cells, in that order
-/// of precedence. Looked up in the bound template itself: the engine resolves hundreds of
-/// thousands of relations on a big sheet, and copying the names into a list for each was a
-/// tenth of a 5k-row check under callgrind.
+/// of precedence. The columns are the evaluator's one list of them, the cells the bound
+/// template's: the engine resolves hundreds of thousands of relations on a big sheet, and
+/// copying the names for each was a tenth of a 5k-row check under callgrind.
 struct Names<'a> {
     bound: &'a Bound,
     columns: &'a [(&'a str, u32)],
@@ -224,7 +224,6 @@ impl Names<'_> {
         self.row
             .and_then(|row| {
                 let (_, col) = self
-                    .bound
                     .columns
                     .iter()
                     .find(|(known, _)| known.eq_ignore_ascii_case(name))?;

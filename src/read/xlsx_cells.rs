@@ -15,6 +15,7 @@ use quick_xml::Reader;
 use crate::model::{CellRef, Value};
 
 use super::spreadsheet::{decimal_of_f64, iso_date};
+use super::xlsx_scan::attribute;
 
 /// Where calamine looks for the shared strings (it does not follow relationships).
 const SHARED_STRINGS_PART: &str = "xl/sharedStrings.xml";
@@ -149,7 +150,7 @@ impl<'s> CellReader<'s> {
                 b"r" if inline.is_none() => *inline = Some(String::new()),
                 b"rPh" if !empty => cell.phonetic = true,
                 b"t" if !cell.phonetic => {
-                    let preserve = attribute_of(inner, b"xml:space") == Some(b"preserve");
+                    let preserve = attribute(inner, b"xml:space") == Some(b"preserve");
                     self.capture = Capture::InlineText { preserve };
                     self.text.clear();
                     if empty {
@@ -169,10 +170,10 @@ impl<'s> CellReader<'s> {
                 }
             }
             b"f" => {
-                cell.shared = match attribute_of(inner, b"t") {
+                cell.shared = match attribute(inner, b"t") {
                     Some(b"shared") => {
-                        let index = digits(attribute_of(inner, b"si")?)?;
-                        let start = match attribute_of(inner, b"ref") {
+                        let index = digits(attribute(inner, b"si")?)?;
+                        let start = match attribute(inner, b"ref") {
                             Some(range) => Some(position(first_of_range(range))?),
                             None => None,
                         };
@@ -452,11 +453,6 @@ fn has_unicode_escape(text: &str) -> bool {
     text.as_bytes().windows(7).any(|w| {
         matches!(w, [b'_', b'x', a, b, c, d, b'_'] if [a, b, c, d].iter().all(|h| h.is_ascii_hexdigit()))
     })
-}
-
-/// The raw value of attribute `name` in a start tag's inside.
-fn attribute_of<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
-    super::xlsx_scan::attribute(inner, name)
 }
 
 /// The workbook's shared strings as calamine reads them (rich runs joined, phonetic runs

@@ -99,12 +99,20 @@ pub(crate) fn read_sheet(
 }
 
 /// Feeds the part to `scan` a chunk at a time.
-fn run(archive: &mut Package<'_>, part: &str, mut scan: Scan<'_>) -> Option<SheetScan> {
-    let mut file = archive.by_name(part).ok()?;
-    let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES * 2);
-    let mut chunk = vec![0u8; CHUNK_BYTES];
+fn run(archive: &mut Package<'_>, part: &str, scan: Scan<'_>) -> Option<SheetScan> {
+    scan_in_chunks(archive.by_name(part).ok()?, CHUNK_BYTES, scan)
+}
+
+/// Feeds `source` to `scan` `chunk_bytes` at a time (tests feed tiny pieces).
+fn scan_in_chunks(
+    mut source: impl Read,
+    chunk_bytes: usize,
+    mut scan: Scan<'_>,
+) -> Option<SheetScan> {
+    let mut buffer: Vec<u8> = Vec::with_capacity(chunk_bytes.saturating_mul(2));
+    let mut chunk = vec![0u8; chunk_bytes];
     loop {
-        let read = file.read(&mut chunk).ok()?;
+        let read = source.read(&mut chunk).ok()?;
         buffer.extend_from_slice(chunk.get(..read)?);
         let consumed = scan.feed(&buffer, read == 0)?;
         if scan.finished || read == 0 {
@@ -241,11 +249,10 @@ impl Scan<'_> {
                     b"c" => {
                         let [r, s, t] = attributes(inner, [b"r", b"s", b"t"]);
                         let at = match r {
-                            Some(r) if self.cells.is_some() => {
+                            Some(r) => {
                                 let (row, col) = position(r)?;
                                 CellRef::new(row, col)
                             }
-                            Some(r) => CellRef::parse(std::str::from_utf8(r).ok()?)?,
                             None => CellRef::new(self.row, self.col),
                         };
                         self.col = at.col.saturating_add(1);
@@ -435,30 +442,18 @@ mod tests {
 
     /// The scan fed `xml` in pieces of `chunk` bytes.
     fn scan_of(xml: &str, chunk: usize, with_styles: bool) -> Option<Found> {
-        let mut scan = Scan {
+        let scan = Scan {
             skip_cells: !with_styles,
             ..Scan::default()
         };
-        let mut buffer = Vec::new();
-        let bytes = xml.as_bytes();
-        for piece in bytes.chunks(chunk) {
-            buffer.extend_from_slice(piece);
-            let consumed = scan.feed(&buffer, false)?;
-            buffer.drain(..consumed);
-            if scan.finished {
-                break;
-            }
-        }
-        if !scan.finished {
-            scan.feed(&buffer, true)?;
-        }
+        let found = scan_in_chunks(xml.as_bytes(), chunk, scan)?;
         Some((
-            scan.found
+            found
                 .styles
                 .into_iter()
                 .map(|(at, style)| (at.to_string(), style))
                 .collect(),
-            scan.found
+            found
                 .merges
                 .into_iter()
                 .map(|range| format!("{}:{}", range.first, range.last))
@@ -468,24 +463,11 @@ mod tests {
 
     /// The cells read from `xml` fed in pieces of `chunk` bytes.
     fn cells_of(xml: &str, chunk: usize, strings: &[String]) -> Option<Vec<RawCell>> {
-        let mut scan = Scan {
+        let scan = Scan {
             cells: Some(CellReader::new(strings, u64::MAX)),
             ..Scan::default()
         };
-        let mut buffer = Vec::new();
-        for piece in xml.as_bytes().chunks(chunk) {
-            buffer.extend_from_slice(piece);
-            let consumed = scan.feed(&buffer, false)?;
-            buffer.drain(..consumed);
-            if scan.finished {
-                break;
-            }
-        }
-        if !scan.finished {
-            scan.feed(&buffer, true)?;
-        }
-        let reader = scan.cells?;
-        (!reader.in_cell()).then_some(reader.cells)
+        scan_in_chunks(xml.as_bytes(), chunk, scan).map(|found| found.cells)
     }
 
     #[test]
@@ -497,7 +479,7 @@ mod tests {
             r#"<c t="str"><f>"dài"</f><v>dài đồng</v></c></row></sheetData></worksheet>"#
         );
         let strings = vec!["không".to_string(), "Tổng cộng".to_string()];
-        let whole = cells_of(xml, usize::MAX, &strings).expect("follows");
+        let whole = cells_of(xml, xml.len(), &strings).expect("follows");
         assert_eq!(whole.len(), 6);
         assert_eq!(
             whole.get(1).map(|c| c.value.clone()),
