@@ -4,6 +4,25 @@ import init, * as core from './pkg/crossfoot.js';
 
 const ready = init();
 
+// After `init`, the worker checks a 200-row form a few times in the background, one check
+// a task so that a request waits at most one (about 50 ms): the browser optimises a
+// function only after it has run long enough, and the small sample `init` checks leaves
+// the row-by-row code cold. The page is told when the warming ends (`warm`).
+const WARM_STEPS = 8;
+let warmStepsLeft = 0;
+
+function warmStep() {
+  if (warmStepsLeft <= 0) return;
+  warmStepsLeft -= 1;
+  try {
+    core.warm_up_long();
+  } catch {
+    warmStepsLeft = 0; // a panic trapped the module: the next request reports it
+  }
+  if (warmStepsLeft > 0) setTimeout(warmStep, 0);
+  else self.postMessage({ warm: true });
+}
+
 // A JavaScript Error thrown by the core carries `kind` (read, template, output, …) and,
 // for templates, `line` and `column`. A RuntimeError is a panic that trapped the module:
 // the page then replaces this worker.
@@ -39,6 +58,8 @@ self.onmessage = async (event) => {
             form: typeof core.form === 'function',
           },
         };
+        warmStepsLeft = WARM_STEPS;
+        setTimeout(warmStep, 0);
         break;
       case 'check': {
         const { bytes, name, template, lang } = event.data;
