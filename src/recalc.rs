@@ -8,8 +8,11 @@
 
 use rust_decimal::Decimal;
 
+use smallvec::SmallVec;
+
 use crate::formula::{
-    evaluate, parse_formula, EvalValue, ExcelError, Operand, Reference, Resolver,
+    evaluate, parse_formula, references, EvalValue, ExcelError, Expr, FormulaError, Operand,
+    Reference, Resolver,
 };
 use crate::interval::{round_decimal, Interval, RoundMode};
 use crate::model::{
@@ -238,10 +241,10 @@ fn recompute_cell(
     workbook: &Workbook,
     sheet: &Sheet,
     cells: &RowIndex<'_>,
-    formula: &str,
+    parsed: Result<&Expr, &FormulaError>,
     cached: &Value,
 ) -> RecalcOutcome {
-    let expr = match parse_formula(formula) {
+    let expr = match parsed {
         Ok(expr) => expr,
         Err(error) => return RecalcOutcome::NotRecomputed(format!("parse error: {error}")),
     };
@@ -250,7 +253,7 @@ fn recompute_cell(
         current: sheet,
         current_cells: cells,
     };
-    let computed = evaluate(&expr, &resolver);
+    let computed = evaluate(expr, &resolver);
     if let EvalValue::Error(ExcelError::Unsupported(what)) = &computed {
         return RecalcOutcome::NotRecomputed(format!("unsupported: {what}"));
     }
@@ -303,24 +306,56 @@ fn recompute_cell(
 /// assert!(matches!(results[0].outcome, RecalcOutcome::Stale { .. })); // 2 + 3 is not 6
 /// ```
 pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
+    recompute_noting_reads(workbook).0
+}
+
+/// The cells each formula of a sheet reads on its own sheet (references to other sheets
+/// left out), noted while recomputing: the formula graph is built from them rather than
+/// parsing every formula of the sheet a second time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct FormulaReads(pub(crate) Vec<(CellRef, SmallVec<[CellRange; 4]>)>);
+
+/// [`recompute`], with each sheet's [`FormulaReads`] (one per sheet, in order).
+pub(crate) fn recompute_noting_reads(workbook: &Workbook) -> (Vec<Recomputed>, Vec<FormulaReads>) {
     let mut results = Vec::new();
+    let mut reads = Vec::with_capacity(workbook.sheets.len());
     for (index, sheet) in workbook.sheets.iter().enumerate() {
-        if sheet.cells.iter().all(|cell| cell.formula.is_none()) {
-            continue;
+        let mut sheet_reads = FormulaReads::default();
+        if sheet.cells.iter().any(|cell| cell.formula.is_some()) {
+            let cells = RowIndex::new(sheet);
+            for cell in &sheet.cells {
+                let Some(formula) = &cell.formula else {
+                    continue;
+                };
+                let parsed = parse_formula(formula);
+                if let Ok(expr) = &parsed {
+                    sheet_reads.0.push((cell.at, own_sheet_ranges(expr)));
+                }
+                results.push(Recomputed {
+                    sheet: index,
+                    cell: cell.at,
+                    outcome: recompute_cell(workbook, sheet, &cells, parsed.as_ref(), &cell.value),
+                });
+            }
         }
-        let cells = RowIndex::new(sheet);
-        for cell in &sheet.cells {
-            let Some(formula) = &cell.formula else {
-                continue;
-            };
-            results.push(Recomputed {
-                sheet: index,
-                cell: cell.at,
-                outcome: recompute_cell(workbook, sheet, &cells, formula, &cell.value),
-            });
-        }
+        reads.push(sheet_reads);
     }
-    results
+    (results, reads)
+}
+
+/// The cells and ranges a formula reads on its own sheet.
+fn own_sheet_ranges(expr: &Expr) -> SmallVec<[CellRange; 4]> {
+    references(expr)
+        .into_iter()
+        .filter_map(|reference| match reference {
+            Reference::Cell { sheet: None, at } => Some(CellRange {
+                first: at,
+                last: at,
+            }),
+            Reference::Range { sheet: None, range } => Some(range),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,10 +12,11 @@ use std::rc::Rc;
 
 use rust_decimal::Decimal;
 
-use crate::formula::{parse_formula, references, EvalValue, Expr, Reference};
+use crate::formula::{parse_formula, EvalValue, Expr, Reference};
 use crate::model::{visit_range_within, CellRange, CellRef, RangeVisit, Sheet};
 
 use super::relations::Evaluator;
+use crate::recalc::FormulaReads;
 
 /// Ranges of at most this many cells are kept as a dependent of each of their cells.
 const SMALL_RANGE_CELLS: u64 = 64;
@@ -57,27 +58,17 @@ pub(crate) struct FormulaGraph<'s> {
 }
 
 impl<'s> FormulaGraph<'s> {
-    pub(crate) fn build(sheet: &'s Sheet) -> FormulaGraph<'s> {
+    /// The graph of `sheet`'s formulas from what each reads (noted by the recalculation,
+    /// which parsed them already).
+    pub(crate) fn build(sheet: &'s Sheet, reads: &FormulaReads) -> FormulaGraph<'s> {
         let mut formula_cells = Vec::new();
         let mut points: HashMap<CellRef, Vec<CellRef>> = HashMap::new();
         let mut ranges: HashMap<u32, Vec<RangeDependency>> = HashMap::new();
         let (mut point_edges, mut range_entries) = (0usize, 0usize);
         let extent = std::cell::OnceCell::new();
-        for cell in &sheet.cells {
-            let Some(text) = &cell.formula else { continue };
-            let Ok(expr) = parse_formula(text) else {
-                continue;
-            };
-            formula_cells.push(cell.at);
-            for reference in references(&expr) {
-                let range = match reference {
-                    Reference::Cell { sheet: None, at } => CellRange {
-                        first: at,
-                        last: at,
-                    },
-                    Reference::Range { sheet: None, range } => range,
-                    _ => continue,
-                };
+        for (formula, read) in &reads.0 {
+            formula_cells.push(*formula);
+            for &range in read {
                 // Cells beyond the used area are empty and never edited.
                 let RangeVisit::Cells { range, .. } =
                     visit_range_within(range, || *extent.get_or_init(|| sheet.extent()))
@@ -87,7 +78,7 @@ impl<'s> FormulaGraph<'s> {
                 if range.area() <= SMALL_RANGE_CELLS {
                     for at in cells_of(range) {
                         if point_edges < MAX_POINT_EDGES {
-                            points.entry(at).or_default().push(cell.at);
+                            points.entry(at).or_default().push(*formula);
                             point_edges = point_edges.saturating_add(1);
                         }
                     }
@@ -97,7 +88,7 @@ impl<'s> FormulaGraph<'s> {
                             ranges.entry(col).or_default().push(RangeDependency {
                                 first_row: range.first.row,
                                 last_row: range.last.row,
-                                formula: cell.at,
+                                formula: *formula,
                             });
                             range_entries = range_entries.saturating_add(1);
                         }
@@ -285,6 +276,18 @@ mod tests {
         }
     }
 
+    /// What the sheet's formulas read, as the recalculation notes it for a check.
+    fn reads_of(sheet: &Sheet) -> FormulaReads {
+        let workbook = crate::model::Workbook {
+            format: crate::model::SourceFormat::Xlsx,
+            sheets: vec![sheet.clone()],
+            defined_names: Vec::new(),
+            convention: Default::default(),
+        };
+        let (_, mut reads) = crate::recalc::recompute_noting_reads(&workbook);
+        reads.pop().unwrap_or_default()
+    }
+
     /// A sheet with the numbers 1 to `rows` in C1:C{rows} and the given formulas.
     fn sheet_with(rows: u32, formulas: &[(&str, &str)]) -> Sheet {
         let mut cells: Vec<Cell> = (1..=rows)
@@ -338,7 +341,8 @@ mod tests {
             cells: Default::default(),
         };
         let evaluator = Evaluator::new(&sheet, &bound, &template.spec, &[]);
-        let graph = FormulaGraph::build(&sheet);
+        let reads = reads_of(&sheet);
+        let graph = FormulaGraph::build(&sheet, &reads);
         let at = |a: &str| CellRef::parse(a).unwrap();
         let edits = HashMap::from([(at("C120"), Decimal::from(1120)), (at("C5"), Decimal::ZERO)]);
         let values = graph.propagate(&evaluator, &edits);
@@ -378,7 +382,8 @@ mod tests {
                 ("E2", "not a formula ("),
             ],
         );
-        let graph = FormulaGraph::build(&sheet);
+        let reads = reads_of(&sheet);
+        let graph = FormulaGraph::build(&sheet, &reads);
         let of = |at: &str| {
             let mut found: Vec<String> = graph
                 .dependents(CellRef::parse(at).unwrap())

@@ -6,6 +6,7 @@ mod codes;
 mod graph;
 mod live;
 mod localize;
+mod plain;
 mod relations;
 mod shown;
 mod typo;
@@ -22,6 +23,7 @@ use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::Layout;
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::Convention;
+use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Scope, Template};
 pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
 use relations::{Evaluation, Evaluator, Outcome};
@@ -71,7 +73,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
 
-    let recomputed = crate::recalc::recompute(workbook);
+    let (recomputed, formula_reads) = crate::recalc::recompute_noting_reads(workbook);
     let mut findings = Vec::new();
     let checks = chosen
         .as_ref()
@@ -106,7 +108,15 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
             findings.extend(basics::dates_outside_period(sheet, layout));
         }
         if let (Some((template, _)), Some(bound)) = (&chosen, bound) {
-            findings.extend(rule_findings(template, sheet, bound, workbook.convention));
+            let no_reads = FormulaReads::default();
+            let reads = formula_reads.get(index).unwrap_or(&no_reads);
+            findings.extend(rule_findings(
+                template,
+                sheet,
+                bound,
+                reads,
+                workbook.convention,
+            ));
         }
     }
     if let Some((template, bound)) = &chosen {
@@ -245,6 +255,7 @@ fn rule_findings(
     template: &Template,
     sheet: &Sheet,
     bound: &Bound,
+    formula_reads: &FormulaReads,
     convention: Convention,
 ) -> Vec<Finding> {
     let parsed: Vec<ParsedRule> = template
@@ -273,7 +284,7 @@ fn rule_findings(
     });
     let (readers, explanations) = if failing {
         let readers = relations::Readers::new(&evaluations);
-        let graph = graph::FormulaGraph::build(sheet);
+        let graph = graph::FormulaGraph::build(sheet, formula_reads);
         let explanations =
             localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers)
                 .explain();

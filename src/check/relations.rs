@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use super::plain::{evaluate_plain, Plain, PlainCells, Reads};
 use crate::formula::{evaluate, parse_formula, EvalValue, ExcelError, Expr, Operand, Resolver};
 use crate::interval::Interval;
 use crate::model::{Cell, CellRange, CellRef, RangeVisit, RowIndex, Sheet, Value, MAX_RANGE_CELLS};
@@ -322,19 +323,48 @@ impl<'a> RelationResolver<'a> {
     }
 
     fn marker(&self, marker: Marker) -> EvalValue {
-        let meaning = match marker {
-            Marker::Blank => self.blanks.blank,
-            Marker::Dash => self.blanks.dash,
-            Marker::NotApplicable => self.blanks.x,
-            Marker::Ellipsis => self.blanks.ellipsis,
-        };
-        match meaning {
+        match self.blanks.meaning(marker) {
             BlankMeaning::Zero => EvalValue::Number(Interval::point(Decimal::ZERO)),
             BlankMeaning::Skip => {
                 *self.skip.borrow_mut() = true;
                 EvalValue::Blank
             }
         }
+    }
+}
+
+impl PlainCells for RelationResolver<'_> {
+    fn number(&self, at: CellRef) -> Option<Interval> {
+        if let Some(value) = self.overrides.get(&at) {
+            return Some(Interval::point(*value));
+        }
+        let cell = match self.row {
+            Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
+            _ => self.cells.cell(at),
+        };
+        let marker = match cell.map(|cell| (&cell.reading, &cell.value)) {
+            Some((Reading::Number(q), _)) => return Some(Interval::point(q.value)),
+            Some((Reading::Ambiguous { primary, .. }, _)) => {
+                return Some(Interval::point(primary.value))
+            }
+            Some((Reading::Marker(marker), _)) => *marker,
+            None | Some((Reading::NotNumber, Value::Empty)) => Marker::Blank,
+            Some((Reading::NotNumber, _)) => return None,
+        };
+        match self.blanks.meaning(marker) {
+            BlankMeaning::Zero => Some(Interval::point(Decimal::ZERO)),
+            BlankMeaning::Skip => None,
+        }
+    }
+
+    fn name(&self, name: &str) -> Option<CellRef> {
+        self.names
+            .get(name)
+            .or_else(|| self.names.get_ignore_case(name))
+    }
+
+    fn is_own_sheet(&self, sheet: &str) -> bool {
+        sheet == self.sheet.name
     }
 }
 
@@ -529,12 +559,7 @@ impl<'a> Evaluator<'a> {
         };
         let resolver = self.resolver(Some(relation), overrides);
         let finish = |outcome: Outcome, target: Option<CellRef>, resolver: &RelationResolver| {
-            let mut cells = resolver.read.borrow().clone();
-            // A section's sum reads its children in order: no sort for those.
-            if !cells.is_sorted() {
-                cells.sort_unstable();
-            }
-            cells.dedup();
+            let cells = cells_read(resolver.read.borrow().as_slice());
             let errors = resolver.errors.borrow().clone();
             let outcome = if !errors.is_empty() {
                 Outcome::ErrorValue(errors)
@@ -546,9 +571,14 @@ impl<'a> Evaluator<'a> {
             Evaluation {
                 outcome,
                 target,
-                cells: cells.into_boxed_slice(),
+                cells,
             }
         };
+        if let Some(evaluation) =
+            self.evaluate_plain(relation, rule_spec, parsed, &resolver, overrides)
+        {
+            return evaluation;
+        }
 
         if let Some(when) = &parsed.when {
             match evaluate(when, &resolver) {
@@ -628,43 +658,124 @@ impl<'a> Evaluator<'a> {
                 else {
                     return finish(Outcome::Skipped, target, &resolver);
                 };
-                let quantity = target.and_then(|at| self.quantity(at, overrides));
-                let reported = |rounding: Rounding| match (&quantity, rounding) {
-                    (Some(q), rounding) if rounding != Rounding::Exact && shows_all(q) => {
-                        q.interval(rounding)
-                    }
-                    _ => lhs_point,
-                };
-                let outcome = if op.holds(&reported(Rounding::Exact), &rhs_interval) {
-                    Outcome::Holds
-                } else if rule_spec.rounding == Rounding::Either {
-                    if op.holds(&reported(Rounding::Nearest), &rhs_interval) {
-                        Outcome::Holds
-                    } else if op.holds(&reported(Rounding::Truncate), &rhs_interval) {
-                        match quantity {
-                            Some(q) => Outcome::HoldsTruncated {
-                                lhs: q,
-                                rhs: Box::new(rhs_interval),
-                            },
-                            None => Outcome::Holds,
-                        }
-                    } else {
-                        Outcome::Fails {
-                            lhs: Some(Box::new((lhs_point, quantity))),
-                            rhs: Some(Box::new(rhs_interval)),
-                        }
-                    }
-                } else if op.holds(&reported(rule_spec.rounding), &rhs_interval) {
-                    Outcome::Holds
-                } else {
-                    Outcome::Fails {
-                        lhs: Some(Box::new((lhs_point, quantity))),
-                        rhs: Some(Box::new(rhs_interval)),
-                    }
-                };
+                let outcome =
+                    self.compared(rule_spec, *op, target, lhs_point, rhs_interval, overrides);
                 finish(outcome, target, &resolver)
             }
         }
+    }
+
+    /// How `lhs op rhs` comes out, the left side being the value reported at `target`
+    /// (which stands for the interval its shown precision allows, as the rule's rounding
+    /// says).
+    fn compared(
+        &self,
+        rule_spec: &RuleSpec,
+        op: Comparison,
+        target: Option<CellRef>,
+        lhs_point: Interval,
+        rhs_interval: Interval,
+        overrides: &HashMap<CellRef, Decimal>,
+    ) -> Outcome {
+        let quantity = target.and_then(|at| self.quantity(at, overrides));
+        let reported = |rounding: Rounding| match (&quantity, rounding) {
+            (Some(q), rounding) if rounding != Rounding::Exact && shows_all(q) => {
+                q.interval(rounding)
+            }
+            _ => lhs_point,
+        };
+        if op.holds(&reported(Rounding::Exact), &rhs_interval) {
+            Outcome::Holds
+        } else if rule_spec.rounding == Rounding::Either {
+            if op.holds(&reported(Rounding::Nearest), &rhs_interval) {
+                Outcome::Holds
+            } else if op.holds(&reported(Rounding::Truncate), &rhs_interval) {
+                match quantity {
+                    Some(q) => Outcome::HoldsTruncated {
+                        lhs: q,
+                        rhs: Box::new(rhs_interval),
+                    },
+                    None => Outcome::Holds,
+                }
+            } else {
+                Outcome::Fails {
+                    lhs: Some(Box::new((lhs_point, quantity))),
+                    rhs: Some(Box::new(rhs_interval)),
+                }
+            }
+        } else if op.holds(&reported(rule_spec.rounding), &rhs_interval) {
+            Outcome::Holds
+        } else {
+            Outcome::Fails {
+                lhs: Some(Box::new((lhs_point, quantity))),
+                rhs: Some(Box::new(rhs_interval)),
+            }
+        }
+    }
+
+    /// The relation evaluated over plain numbers ([`evaluate_plain`]), when every cell it
+    /// reads is one (an overridden cell is); `None` leaves it to the general evaluator.
+    /// Hierarchy sums add their cells directly and are not tried here.
+    fn evaluate_plain(
+        &self,
+        relation: &Relation,
+        rule_spec: &RuleSpec,
+        parsed: &ParsedRule,
+        resolver: &RelationResolver,
+        overrides: &HashMap<CellRef, Decimal>,
+    ) -> Option<Evaluation> {
+        let mut reads = Reads::new();
+        if let Some(when) = &parsed.when {
+            match evaluate_plain(when, resolver, &mut reads)? {
+                Plain::Bool(true) => {}
+                Plain::Number(n) if n.lo != Decimal::ZERO || n.hi != Decimal::ZERO => {}
+                Plain::Bool(false) | Plain::Number(_) => {
+                    return Some(Evaluation {
+                        outcome: Outcome::Skipped,
+                        target: None,
+                        cells: Box::default(),
+                    })
+                }
+            }
+        }
+        let (outcome, target) = match &parsed.body {
+            RuleBody::Sum => return None,
+            RuleBody::Whole(expr) => {
+                let outcome = match evaluate_plain(expr, resolver, &mut reads)? {
+                    Plain::Bool(true) => Outcome::Holds,
+                    Plain::Bool(false) => Outcome::Fails {
+                        lhs: None,
+                        rhs: None,
+                    },
+                    Plain::Number(_) => Outcome::Skipped,
+                };
+                let target = relation
+                    .row
+                    .zip(relation.column)
+                    .map(|(row, col)| CellRef::new(row, col));
+                (outcome, target)
+            }
+            RuleBody::Compare { lhs, op, rhs } => {
+                let target = parsed
+                    .lhs_name
+                    .as_deref()
+                    .and_then(|name| resolver.names.get(name).or_else(|| CellRef::parse(name)));
+                let Plain::Number(lhs_point) = evaluate_plain(lhs, resolver, &mut reads)? else {
+                    return None;
+                };
+                let Plain::Number(rhs_interval) = evaluate_plain(rhs, resolver, &mut reads)? else {
+                    return None;
+                };
+                let outcome =
+                    self.compared(rule_spec, *op, target, lhs_point, rhs_interval, overrides);
+                (outcome, target)
+            }
+        };
+        Some(Evaluation {
+            outcome,
+            target,
+            cells: cells_read(&reads),
+        })
     }
 
     /// How far a relation is from holding, as `left − right` with `overrides` in place: the
@@ -744,6 +855,17 @@ impl<'a> Evaluator<'a> {
 /// report standing for an interval (an unrounded formula result is exact).
 fn shows_all(quantity: &Quantity) -> bool {
     quantity.value.normalize().scale() <= quantity.decimals
+}
+
+/// The cells a relation read, sorted, each once.
+fn cells_read(reads: &[CellRef]) -> Box<[CellRef]> {
+    let mut cells = Reads::from_slice(reads);
+    // A section's sum reads its children in order: no sort for those.
+    if !cells.is_sorted() {
+        cells.sort_unstable();
+    }
+    cells.dedup();
+    Box::from(cells.as_slice())
 }
 
 /// `(cell, relation)` pairs in order. A sheet's relations read millions of cells over

@@ -211,7 +211,7 @@ fn to_bool(value: &EvalValue) -> Result<bool, ExcelError> {
 }
 
 /// Whether two numbers may stand in relation `op` (see the module documentation).
-fn compare_numbers(op: BinaryOp, a: &Interval, b: &Interval) -> bool {
+pub(crate) fn compare_numbers(op: BinaryOp, a: &Interval, b: &Interval) -> bool {
     match op {
         BinaryOp::Eq => a.meets(b),
         BinaryOp::Ne => !(a.is_point() && b.is_point() && a.lo == b.lo),

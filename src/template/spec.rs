@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use crate::error::TemplateError;
 use crate::finding::Severity;
-use crate::number::Rounding;
+use crate::number::{Marker, Rounding};
 
 /// A template file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -291,6 +291,18 @@ fn zero() -> BlankMeaning {
 
 fn skip() -> BlankMeaning {
     BlankMeaning::Skip
+}
+
+impl Blanks {
+    /// What a marker (or an empty cell, [`Marker::Blank`]) means to a rule.
+    pub(crate) fn meaning(&self, marker: Marker) -> BlankMeaning {
+        match marker {
+            Marker::Blank => self.blank,
+            Marker::Dash => self.dash,
+            Marker::NotApplicable => self.x,
+            Marker::Ellipsis => self.ellipsis,
+        }
+    }
 }
 
 impl Default for Blanks {
