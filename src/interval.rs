@@ -154,6 +154,14 @@ impl Interval {
         self.lo == self.hi
     }
 
+    /// Whether both bounds are the same decimal, written the same (`1.0` and `1.00` are
+    /// equal values but not the same decimal): an operation on such intervals computes
+    /// its result once, where the general formula computes it for each bound and gets the
+    /// same decimal each time. Nearly every number a check meets is one.
+    fn is_one_decimal(&self) -> bool {
+        self.lo.serialize() == self.hi.serialize()
+    }
+
     /// Whether `value` lies in the interval.
     pub fn contains(&self, value: Decimal) -> bool {
         self.lo <= value && value <= self.hi
@@ -182,6 +190,9 @@ impl Interval {
     /// assert_eq!(a.checked_add(&b), Some(Interval::new(Decimal::from(11), Decimal::from(12))));
     /// ```
     pub fn checked_add(&self, other: &Interval) -> Option<Interval> {
+        if self.is_one_decimal() && other.is_one_decimal() {
+            return Some(Interval::point(self.lo.checked_add(other.lo)?));
+        }
         Some(Interval {
             lo: self.lo.checked_add(other.lo)?,
             hi: self.hi.checked_add(other.hi)?,
@@ -193,6 +204,9 @@ impl Interval {
     /// # Errors
     /// `None` on overflow.
     pub fn checked_sub(&self, other: &Interval) -> Option<Interval> {
+        if self.is_one_decimal() && other.is_one_decimal() {
+            return Some(Interval::point(self.lo.checked_sub(other.lo)?));
+        }
         Some(Interval {
             lo: self.lo.checked_sub(other.hi)?,
             hi: self.hi.checked_sub(other.lo)?,
@@ -204,6 +218,9 @@ impl Interval {
     /// # Errors
     /// `None` on overflow.
     pub fn checked_mul(&self, other: &Interval) -> Option<Interval> {
+        if self.is_one_decimal() && other.is_one_decimal() {
+            return Some(Interval::point(self.lo.checked_mul(other.lo)?));
+        }
         Interval::hull(&[
             self.lo.checked_mul(other.lo)?,
             self.lo.checked_mul(other.hi)?,
@@ -229,6 +246,9 @@ impl Interval {
     pub fn checked_div(&self, other: &Interval) -> Option<Interval> {
         if other.contains(Decimal::ZERO) {
             return None;
+        }
+        if self.is_one_decimal() && other.is_one_decimal() {
+            return Some(Interval::point(self.lo.checked_div(other.lo)?));
         }
         Interval::hull(&[
             self.lo.checked_div(other.lo)?,
@@ -302,6 +322,9 @@ impl Interval {
     /// assert_eq!(rounded, Interval::new("70.3".parse().unwrap(), "70.3".parse().unwrap()));
     /// ```
     pub fn round(&self, digits: i64, mode: RoundMode) -> Option<Interval> {
+        if self.is_one_decimal() {
+            return Some(Interval::point(round_decimal(self.lo, digits, mode)?));
+        }
         Some(Interval {
             lo: round_decimal(self.lo, digits, mode)?,
             hi: round_decimal(self.hi, digits, mode)?,
@@ -335,6 +358,68 @@ mod tests {
 
     fn iv(lo: &str, hi: &str) -> Interval {
         Interval::new(d(lo), d(hi))
+    }
+
+    /// Both bounds as written (scale included), which `==` on decimals ignores.
+    fn written(interval: Option<Interval>) -> Option<(String, String)> {
+        interval.map(|i| (i.lo.to_string(), i.hi.to_string()))
+    }
+
+    #[test]
+    fn operations_on_single_decimals_give_what_the_bound_formulas_give() {
+        let values = [
+            "0",
+            "3",
+            "-2.50",
+            "1.0",
+            "0.001",
+            "96.1",
+            "-7",
+            "79228162514264337593543950335",
+        ];
+        for a in values {
+            for b in values {
+                let (x, y) = (Interval::point(d(a)), Interval::point(d(b)));
+                // The bound formulas, written out for two single values.
+                let both = |v: Option<Decimal>| v.map(|v| (v.to_string(), v.to_string()));
+                assert_eq!(
+                    written(x.checked_add(&y)),
+                    both(d(a).checked_add(d(b))),
+                    "{a} + {b}"
+                );
+                assert_eq!(
+                    written(x.checked_sub(&y)),
+                    both(d(a).checked_sub(d(b))),
+                    "{a} - {b}"
+                );
+                assert_eq!(
+                    written(x.checked_mul(&y)),
+                    both(d(a).checked_mul(d(b))),
+                    "{a} * {b}"
+                );
+                let quotient = if d(b).is_zero() {
+                    None
+                } else {
+                    d(a).checked_div(d(b))
+                };
+                assert_eq!(written(x.checked_div(&y)), both(quotient), "{a} / {b}");
+            }
+            let rounded = round_decimal(d(a), 1, RoundMode::HalfAwayFromZero);
+            assert_eq!(
+                written(Interval::point(d(a)).round(1, RoundMode::HalfAwayFromZero)),
+                rounded.map(|v| (v.to_string(), v.to_string()))
+            );
+        }
+        // Equal values written differently are two decimals: each bound keeps its own.
+        let apart = Interval {
+            lo: d("1.0"),
+            hi: d("1.00"),
+        };
+        let three = Interval::point(d("3"));
+        assert_eq!(
+            written(apart.checked_add(&three)),
+            Some(("4.0".into(), "4.00".into()))
+        );
     }
 
     fn pt(value: &str) -> Interval {

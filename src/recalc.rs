@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use smallvec::SmallVec;
 
+use crate::formula::plain::{evaluate_plain, Plain, PlainCells, Reads};
 use crate::formula::{
     evaluate, parse_formula, references, EvalValue, ExcelError, Expr, FormulaError, Operand,
     Reference, Resolver,
@@ -110,6 +111,25 @@ impl<'a> StoredValues<'a> {
         } else {
             sheet.row(row)
         }
+    }
+}
+
+/// The stored numbers of the formula's own sheet. An empty cell is not a plain number
+/// here: the general evaluator treats it as nothing (skipped by MIN and AND), not as 0.
+impl PlainCells for StoredValues<'_> {
+    fn number(&self, at: CellRef) -> Option<Interval> {
+        match &self.current_cells.cell(at)?.value {
+            Value::Number(n) => Some(Interval::point(*n)),
+            _ => None,
+        }
+    }
+
+    fn name(&self, _: &str) -> Option<CellRef> {
+        None
+    }
+
+    fn is_own_sheet(&self, sheet: &str) -> bool {
+        sheet == self.current.name
     }
 }
 
@@ -253,7 +273,11 @@ fn recompute_cell(
         current: sheet,
         current_cells: cells,
     };
-    let computed = evaluate(expr, &resolver);
+    let computed = match evaluate_plain(expr, &resolver, &mut Reads::new()) {
+        Some(Plain::Number(n)) => EvalValue::Number(n),
+        Some(Plain::Bool(b)) => EvalValue::Bool(b),
+        None => evaluate(expr, &resolver),
+    };
     if let EvalValue::Error(ExcelError::Unsupported(what)) = &computed {
         return RecalcOutcome::NotRecomputed(format!("unsupported: {what}"));
     }

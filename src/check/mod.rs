@@ -6,7 +6,6 @@ mod codes;
 mod graph;
 mod live;
 mod localize;
-mod plain;
 mod relations;
 mod shown;
 mod typo;

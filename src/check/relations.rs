@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::plain::{evaluate_plain, Plain, PlainCells, Reads};
+use crate::formula::plain::{evaluate_plain, Plain, PlainCells, Reads};
 use crate::formula::{evaluate, parse_formula, EvalValue, ExcelError, Expr, Operand, Resolver};
 use crate::interval::Interval;
 use crate::model::{Cell, CellRange, CellRef, RangeVisit, RowIndex, Sheet, Value, MAX_RANGE_CELLS};

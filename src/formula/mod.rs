@@ -5,6 +5,7 @@
 mod ast;
 mod eval;
 mod parse;
+pub(crate) mod plain;
 
 pub use ast::*;
 pub use eval::*;
