@@ -15,7 +15,7 @@ use crate::model::CellRef;
 use crate::number::Reading;
 
 use super::graph::FormulaGraph;
-use super::relations::{Evaluation, Evaluator, Outcome, Readers, Relation};
+use super::relations::{CellSetIter, Evaluation, Evaluator, Outcome, Readers, Relation};
 use super::typo::{diagnose, Typo};
 
 /// Most candidate cells considered for one group of violated relations.
@@ -185,11 +185,9 @@ impl<'a> Localizer<'a> {
     /// among them (a formula total is wrong because one of its inputs is), as many of
     /// those as localization considers.
     fn extended_cells(&self, i: usize) -> BTreeSet<CellRef> {
-        let direct = self.direct(i);
-        let mut cells: BTreeSet<CellRef> = direct.iter().copied().collect();
-        let mut stack: Vec<CellRef> = direct
-            .iter()
-            .copied()
+        let mut cells: BTreeSet<CellRef> = self.direct(i).collect();
+        let mut stack: Vec<CellRef> = self
+            .direct(i)
             .filter(|&at| self.graph.is_formula(at))
             .collect();
         let mut expanded = 0usize;
@@ -383,8 +381,11 @@ impl<'a> Localizer<'a> {
     }
 
     /// The cells a relation reads itself.
-    fn direct(&self, i: usize) -> &[CellRef] {
-        self.evaluations.get(i).map_or(&[], |e| &e.cells)
+    fn direct(&self, i: usize) -> CellSetIter<'_> {
+        match self.evaluations.get(i) {
+            Some(evaluation) => evaluation.cells.iter(),
+            None => CellSetIter::List([].iter()),
+        }
     }
 
     /// Every relation whose value depends on `cell`: those that read it, and those that
@@ -438,7 +439,10 @@ impl<'a> Localizer<'a> {
 
     /// The single changes that repair every relation of the group.
     fn complete_singles(&self, group: &[usize]) -> Vec<(Vec<Change>, Vec<usize>)> {
-        let Some(&smallest) = group.iter().min_by_key(|&&i| self.direct(i).len()) else {
+        let Some(&smallest) = group
+            .iter()
+            .min_by_key(|&&i| self.evaluations.get(i).map_or(0, |e| e.cells.len()))
+        else {
             return Vec::new();
         };
         let mut seen = HashSet::new();
@@ -465,7 +469,7 @@ impl<'a> Localizer<'a> {
         // group relations.)
         let mut candidates: BTreeSet<CellRef> = BTreeSet::new();
         for &i in group {
-            candidates.extend(self.direct(i).iter().copied());
+            candidates.extend(self.direct(i));
             if candidates.len() > MAX_CANDIDATES {
                 break;
             }

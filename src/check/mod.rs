@@ -337,7 +337,7 @@ fn rule_findings(
                     severity: Severity::Info,
                     sheet: sheet.name.clone(),
                     cell: target,
-                    cells: others(&evaluation.cells, target),
+                    cells: others(evaluation.cells.iter(), target),
                     message: Message::new(
                         format!("{actual} là giá trị cắt bớt chữ số; làm tròn sẽ là {rounded}"),
                         format!("{actual} is truncated; rounding gives {rounded}"),
@@ -351,7 +351,7 @@ fn rule_findings(
                 let (lhs, rhs) = (lhs.as_deref(), rhs.as_deref());
                 let target = evaluation
                     .target
-                    .or_else(|| evaluation.cells.first().copied())
+                    .or_else(|| evaluation.cells.first())
                     .unwrap_or(CellRef::new(0, 0));
                 let code = code_of(rule, parsed_rule);
                 let like = lhs.and_then(|(_, q)| *q);
@@ -395,7 +395,7 @@ fn rule_findings(
                     severity: rule.severity,
                     sheet: sheet.name.clone(),
                     cell: target,
-                    cells: others(&evaluation.cells, target),
+                    cells: others(evaluation.cells.iter(), target),
                     message,
                     expected,
                     actual,
@@ -493,7 +493,7 @@ fn explanation_findings(
     let mut related: Vec<CellRef> = repaired
         .iter()
         .filter_map(|&i| evaluations.get(i))
-        .flat_map(|e| e.cells.iter().copied())
+        .flat_map(|e| e.cells.iter())
         .collect();
     related.sort();
     related.dedup();
@@ -561,7 +561,7 @@ fn explanation_findings(
                     severity: Severity::Error,
                     sheet: sheet.name.clone(),
                     cell,
-                    cells: others(&related, cell),
+                    cells: others(related.iter().copied(), cell),
                     message: Message::new(
                         format!(
                             "{vi_from}{cell} có lẽ sai: ghi {actual}, đúng ra là {expected} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
@@ -602,7 +602,7 @@ fn explanation_findings(
             severity: Severity::Error,
             sheet: sheet.name.clone(),
             cell: first.cell,
-            cells: others(&related, first.cell),
+            cells: others(related.iter().copied(), first.cell),
             message: Message::new(
                 format!(
                     "{vi_from}Các quan hệ sau không thỏa: {}; sửa một trong các ô sau đều làm chúng thỏa, cần người kiểm tra: {}",
@@ -631,8 +631,8 @@ fn explanation_findings(
 }
 
 /// Every cell of a relation but the primary one.
-fn others(cells: &[CellRef], primary: CellRef) -> Vec<CellRef> {
-    cells.iter().copied().filter(|c| *c != primary).collect()
+fn others(cells: impl IntoIterator<Item = CellRef>, primary: CellRef) -> Vec<CellRef> {
+    cells.into_iter().filter(|c| *c != primary).collect()
 }
 
 /// The code a rule reports: the one the template names, or one chosen from its shape.
