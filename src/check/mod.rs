@@ -314,7 +314,10 @@ fn rule_findings(
     }
     let mut error_cells = Vec::new();
     for (index, (relation, evaluation)) in relations.iter().zip(&evaluations).enumerate() {
-        if explained.contains(&index) {
+        // Nearly every relation holds: those are passed over before the set is asked.
+        if matches!(evaluation.outcome, Outcome::Holds | Outcome::Skipped)
+            || explained.contains(&index)
+        {
             continue;
         }
         let Some(rule) = template.spec.rules.get(relation.rule) else {
