@@ -333,8 +333,8 @@ fn rule_findings(
                 let Some(target) = evaluation.target else {
                     continue;
                 };
-                let rounded = show_interval(rhs, Some(*lhs), convention);
-                let actual = show_number(lhs.value, Some(*lhs), convention);
+                let rounded = show_interval(rhs, Some(**lhs), convention);
+                let actual = show_number(lhs.value, Some(**lhs), convention);
                 findings.push(Finding {
                     code: codes::TRUNCATED,
                     severity: Severity::Info,
