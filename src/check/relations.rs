@@ -563,7 +563,7 @@ impl<'a> Evaluator<'a> {
         };
         let resolver = self.resolver(Some(relation), overrides);
         let finish = |outcome: Outcome, target: Option<CellRef>, resolver: &RelationResolver| {
-            let cells = cells_read(resolver.read.borrow().as_slice());
+            let cells = CellSet::of(resolver.read.borrow().as_slice());
             let errors = resolver.errors.borrow().clone();
             let outcome = if !errors.is_empty() {
                 Outcome::ErrorValue(errors.into_boxed_slice())
@@ -778,7 +778,7 @@ impl<'a> Evaluator<'a> {
         Some(Evaluation {
             outcome,
             target,
-            cells: cells_read(&reads),
+            cells: CellSet::of(&reads),
         })
     }
 
@@ -859,11 +859,6 @@ impl<'a> Evaluator<'a> {
 /// report standing for an interval (an unrounded formula result is exact).
 fn shows_all(quantity: &Quantity) -> bool {
     quantity.value.normalize().scale() <= quantity.decimals
-}
-
-/// The cells a relation read, sorted, each once.
-fn cells_read(reads: &[CellRef]) -> CellSet {
-    CellSet::of(reads)
 }
 
 /// The cells one relation read, sorted, each once. A rule reads a handful of cells of its
@@ -967,14 +962,14 @@ impl Iterator for CellSetIter<'_> {
 /// `(cell, relation)` pairs in order. A sheet's relations read millions of cells over
 /// rows that are few by comparison: the pairs are counted into their rows first, so only
 /// each row's few dozen pairs are sorted (one sort of them all was 5 % of a check).
-fn by_row(pairs: impl Iterator<Item = (CellRef, usize)> + Clone) -> Vec<(CellRef, usize)> {
+fn by_row(pairs: impl Iterator<Item = (CellRef, u32)> + Clone) -> Vec<(CellRef, u32)> {
     let (first, last, count) = pairs
         .clone()
         .fold((u32::MAX, 0, 0usize), |(lo, hi, n), (at, _)| {
             (lo.min(at.row), hi.max(at.row), n.saturating_add(1))
         });
     let span = last.checked_sub(first).map(|s| s as usize);
-    let mut sorted: Vec<(CellRef, usize)> = Vec::with_capacity(count);
+    let mut sorted: Vec<(CellRef, u32)> = Vec::with_capacity(count);
     // Rows far sparser than the pairs: a plain sort costs less than the counts.
     let Some(span) = span.filter(|s| *s <= count.saturating_mul(4)) else {
         sorted.extend(pairs);
@@ -1019,15 +1014,18 @@ fn by_row(pairs: impl Iterator<Item = (CellRef, usize)> + Clone) -> Vec<(CellRef
 
 /// Index: which relations read each cell. Every relation of a sheet reads a dozen cells
 /// or (a total) thousands: one sorted list of `(cell, relation)` pairs costs a sort, where
-/// a map of lists cost an allocation per cell (7 % of a 50k-row check under perf).
+/// a map of lists cost an allocation per cell (7 % of a 50k-row check under perf). A
+/// relation is a `u32` (12 bytes a pair, not 16: a 500k-row form has some forty million).
 #[derive(Default)]
-pub(crate) struct Readers(Vec<(CellRef, usize)>);
+pub(crate) struct Readers(Vec<(CellRef, u32)>);
 
 impl Readers {
     pub(crate) fn new(evaluations: &[Evaluation]) -> Readers {
+        // The limit on cells a sheet may have keeps its relations far below 2^32.
         let pairs = evaluations
             .iter()
             .enumerate()
+            .filter_map(|(i, evaluation)| Some((u32::try_from(i).ok()?, evaluation)))
             .flat_map(|(i, evaluation)| evaluation.cells.iter().map(move |cell| (cell, i)));
         let mut pairs = by_row(pairs);
         pairs.dedup();
@@ -1042,7 +1040,7 @@ impl Readers {
             .unwrap_or_default()
             .iter()
             .take_while(move |(at, _)| *at == cell)
-            .map(|(_, i)| *i)
+            .map(|(_, i)| *i as usize)
     }
 }
 
@@ -1083,7 +1081,7 @@ mod tests {
         // Dense rows (counted), then rows too sparse for counting (plain sort).
         for spread in [7u32, 1_000_000] {
             let mut state = 0x2545_f491_u64;
-            let pairs: Vec<(CellRef, usize)> = (0..500)
+            let pairs: Vec<(CellRef, u32)> = (0..500u32)
                 .map(|i| {
                     state ^= state << 13;
                     state ^= state >> 7;
