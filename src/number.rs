@@ -80,8 +80,9 @@ pub enum Reading {
     Ambiguous {
         /// Reading under the convention in force.
         primary: Quantity,
-        /// Reading under the other convention.
-        alternative: Quantity,
+        /// Reading under the other convention (boxed: the few ambiguous cells carry it,
+        /// and every other cell of a big sheet would pay its 24 bytes).
+        alternative: Box<Quantity>,
     },
 }
 
@@ -464,7 +465,7 @@ pub fn resolve_text(shape: &TextShape, convention: Convention) -> Reading {
             if *separator == decimal_mark {
                 Reading::Ambiguous {
                     primary,
-                    alternative,
+                    alternative: Box::new(alternative),
                 }
             } else {
                 Reading::Number(primary)
