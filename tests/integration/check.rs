@@ -422,3 +422,28 @@ fn live_totals_make_the_corrected_form_compute_itself() {
     assert_eq!(stale, 0, "every live formula carries its right value");
     assert_eq!(check(&again, &TemplateChoice::Auto).summary().errors, 0);
 }
+
+/// The page warms its workers on this form (`assets/`, written by the bench's generator):
+/// it must stay a 06 form whose injected slips the check finds, so that warming runs the
+/// row rules, the recalculation and localization a user's form will run.
+#[test]
+fn the_pages_warm_up_form_is_a_06_form_with_its_slips_found() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join("warm-up-06-200-rows.xlsx");
+    let bytes = std::fs::read(path).expect("the warm-up form exists");
+    let book = read_workbook(&bytes, "warm-up-06-200-rows.xlsx").expect("it reads");
+    let report = check(&book, &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("tthc-06"));
+    let summary = report.summary();
+    assert_eq!(
+        (summary.errors, summary.warnings),
+        (7, 4),
+        "{:#?}",
+        report.findings
+    );
+    let codes: BTreeSet<&str> = report.findings.iter().map(|f| f.code).collect();
+    for code in ["CF201", "CF103", "CF203"] {
+        assert!(codes.contains(code), "{code} missing: {codes:?}");
+    }
+}
