@@ -379,8 +379,13 @@ impl Parser {
         self.tokens.get(self.pos).map_or(self.end, |(_, at)| *at)
     }
 
+    /// Takes the next token (a parse never reads a token again once past it, so it is
+    /// moved out rather than cloned: a clone was an allocation per name in the formula).
     fn next(&mut self) -> Option<Token> {
-        let token = self.tokens.get(self.pos).map(|(token, _)| token.clone());
+        let token = self
+            .tokens
+            .get_mut(self.pos)
+            .map(|(token, _)| std::mem::replace(token, Token::Colon));
         if token.is_some() {
             self.advance();
         }
@@ -547,9 +552,11 @@ impl Parser {
                     return self.reference(None, &name, offset);
                 }
             }
-            _ => {
-                self.pos = self.pos.saturating_sub(1);
-                return Err(self.unexpected());
+            other => {
+                return Err(FormulaError::new(
+                    format!("unexpected {}", describe(&other)),
+                    offset,
+                ));
             }
         };
         Ok((expr, 1))
