@@ -63,6 +63,9 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     ]))
 }
 
+/// The size under which calamine reads a stream from the mini stream.
+const CALAMINE_MINI_CUTOFF: usize = 4096;
+
 /// The bytes of the `Workbook` (or BIFF5 `Book`) stream, following the container's sector
 /// chains with loop and bounds checks; `looped` is set when a chain calamine follows to
 /// its end or to a declared length loops (the directory, the mini FAT, the root's mini
@@ -73,7 +76,6 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
         return None;
     }
     let sector_size = 1usize << sector_shift;
-    let mini_cutoff = usize::try_from(u32_at(bytes, 0x38)?).ok()?;
     let sector = |id: u32| -> Option<&[u8]> {
         let start = usize::try_from(id)
             .ok()?
@@ -148,17 +150,36 @@ fn workbook_stream(bytes: &[u8], looped: &Cell<bool>) -> Option<Vec<u8>> {
         looped.set(true);
         return None;
     }
-    let stream = entries.iter().find(|entry| {
-        let name_len = usize::from(u16_at(entry, 0x40).unwrap_or(0));
-        let name: Vec<u16> = (0..name_len.saturating_sub(2) / 2)
-            .filter_map(|i| u16_at(entry, i.checked_mul(2)?))
+    // The stream calamine opens: the first entry named `Workbook`, else `Book`, compared
+    // as calamine reads names (the 64 name bytes as UTF-16 up to the first NUL, ASCII case
+    // ignored; the declared name length and the entry type unread). A fuzzed xls with a
+    // damaged name length hid its stream from a stricter look-up, and calamine then built a
+    // 17.7 GB grid from the cells this walk never measured.
+    let name_of = |entry: &[u8]| -> String {
+        let units: Vec<u16> = (0..32)
+            .filter_map(|i: usize| u16_at(entry, i.checked_mul(2)?))
             .collect();
-        let name = String::from_utf16_lossy(&name);
-        entry.get(0x42) == Some(&2) && (name == "Workbook" || name == "Book")
-    })?;
+        let name = String::from_utf16_lossy(&units);
+        name.split('\0').next().unwrap_or_default().to_string()
+    };
+    let named = |wanted: &str| {
+        entries
+            .iter()
+            .find(|entry| name_of(entry).eq_ignore_ascii_case(wanted))
+    };
+    let stream = named("Workbook").or_else(|| named("Book"))?;
     let start = u32_at(stream, 0x74)?;
-    let size = usize::try_from(u32_at(stream, 0x78)?).ok()?;
-    if size >= mini_cutoff {
+    // calamine reads 4 bytes of size for 512-byte sectors, 8 otherwise.
+    let size = if sector_size == 512 {
+        usize::try_from(u32_at(stream, 0x78)?).ok()?
+    } else {
+        let low = u64::from(u32_at(stream, 0x78)?);
+        let high = u64::from(u32_at(stream, 0x7C)?);
+        usize::try_from(high.checked_shl(32)? | low).ok()?
+    };
+    // calamine takes a stream under 4096 bytes from the mini stream, whatever the header's
+    // cutoff says.
+    if size >= CALAMINE_MINI_CUTOFF {
         if chain_loops(&fat, start) {
             looped.set(true);
             return None;
@@ -281,9 +302,96 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
                     extent.add(r, c, u32::from(last));
                 }
             }
+            // BOUNDSHEET: calamine reads the sheet from the offset it names, which need
+            // not fall where this walk's records begin.
+            0x0085 => {
+                if let Some(offset) = u32_at(data, 0).and_then(|at| usize::try_from(at).ok()) {
+                    check_sheet_at(stream.get(offset..).unwrap_or_default(), limit)?;
+                }
+            }
             _ => {}
         }
         rest = after;
+    }
+    over(extent.area(), limit)
+}
+
+/// Measures one sheet as calamine reads it: from its BOUNDSHEET offset to the EOF that
+/// closes it, skipping nested substreams (charts), with every record that makes a cell —
+/// a STRING record gives the cell of the FORMULA before it, or A1 when there is none. A
+/// fuzzed xls whose BOUNDSHEET pointed into the middle of other records had calamine
+/// build a 17.7 GB grid from cells the linear walk never saw.
+fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
+    let mut rest = sheet;
+    let mut extent = Extent::default();
+    let (mut seen_bof, mut depth) = (false, 0usize);
+    let mut formula_at = (0u32, 0u32);
+    while let (Some(kind), Some(len)) = (u16_at(rest, 0), u16_at(rest, 2)) {
+        let Some((data, after)) = rest
+            .get(4..)
+            .and_then(|body| body.split_at_checked(usize::from(len)))
+        else {
+            break;
+        };
+        rest = after;
+        let row = || u16_at(data, 0).map(u32::from);
+        let col = || u16_at(data, 2).map(u32::from);
+        if depth > 0 {
+            match kind {
+                0x0809 => depth = depth.saturating_add(1),
+                0x000A => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            continue;
+        }
+        match kind {
+            0x0809 if seen_bof => depth = 1,
+            0x0809 => seen_bof = true,
+            0x000A => break,
+            0x0200 => {
+                let (rf, rl, cf, cl) = if data.len() >= 12 {
+                    (
+                        u32_at(data, 0),
+                        u32_at(data, 4),
+                        u16_at(data, 8),
+                        u16_at(data, 10),
+                    )
+                } else {
+                    (
+                        row(),
+                        u16_at(data, 2).map(u32::from),
+                        u16_at(data, 4),
+                        u16_at(data, 6),
+                    )
+                };
+                if let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) {
+                    let rows = u64::from(rl.abs_diff(rf)) + 1;
+                    let cols = u64::from(cl.abs_diff(cf)) + 1;
+                    over(rows.saturating_mul(cols), limit)?;
+                }
+            }
+            0x0006 => {
+                if let (Some(r), Some(c)) = (row(), col()) {
+                    formula_at = (r, c);
+                    extent.add(r, c, c);
+                }
+            }
+            0x0207 => extent.add(formula_at.0, formula_at.1, formula_at.1),
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD => {
+                if let (Some(r), Some(c)) = (row(), col()) {
+                    extent.add(r, c, c);
+                }
+            }
+            0x00BD => {
+                let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
+                if let (Some(r), Some(c), Some(last)) = (row(), col(), last) {
+                    extent.add(r, c, u32::from(last));
+                }
+            }
+            _ => {}
+        }
+        // Every record is measured before calamine could build from it: stop early.
+        over(extent.area(), limit)?;
     }
     over(extent.area(), limit)
 }
@@ -304,6 +412,34 @@ mod tests {
         data.extend_from_slice(&col.to_le_bytes());
         data.extend_from_slice(&[0; 10]);
         record(0x0203, &data)
+    }
+
+    #[test]
+    fn a_sheet_is_measured_from_where_its_boundsheet_points() {
+        // A sheet hidden inside another record's data: the linear walk steps over it, and
+        // calamine reads it from the BOUNDSHEET offset.
+        let mut hidden = record(0x0809, &[0; 16]);
+        hidden.extend(number(0, 0));
+        hidden.extend(number(65_535, 16_383));
+        hidden.extend(record(0x000A, &[]));
+        let mut stream = record(0x0809, &[0; 16]);
+        let boundsheet_at = stream.len();
+        stream.extend(record(0x0085, &[0; 8]));
+        stream.extend(record(0x000A, &[]));
+        let hidden_at = stream.len() + 4;
+        stream.extend(record(0x00FF, &hidden));
+        stream[boundsheet_at + 4..boundsheet_at + 8]
+            .copy_from_slice(&u32::try_from(hidden_at).unwrap().to_le_bytes());
+        assert!(matches!(
+            check_records(&stream, 20_000_000),
+            Err(ReadError::LimitExceeded { .. })
+        ));
+        // A STRING record after no FORMULA is a cell at A1 for calamine.
+        let mut sheet = record(0x0809, &[0; 16]);
+        sheet.extend(number(65_535, 16_383));
+        sheet.extend(record(0x0207, &[0; 4]));
+        assert!(check_sheet_at(&sheet, 20_000_000).is_err());
+        assert!(check_sheet_at(&sheet, u64::MAX).is_ok());
     }
 
     #[test]

@@ -53,6 +53,10 @@ const CORPUS: &[(&str, Expected)] = &[
     // Found by the annotate fuzz target: an xls whose cells span a rectangle calamine
     // would allocate 137 GB for (and abort); measured and refused before calamine reads it.
     ("fuzz-xls-cells-span-137gb.xls", Expected::Limit),
+    // Found by the annotate fuzz target (session 7): the Workbook stream's directory entry
+    // has a damaged name length; calamine finds the stream by the name's characters and
+    // would allocate 17.7 GB for its cells. The measure now finds it as calamine does.
+    ("fuzz-xls-stream-name-17gb.xls", Expected::Limit),
 ];
 
 fn hostile(name: &str) -> PathBuf {
