@@ -246,62 +246,69 @@ fn over(area: u64, limit: u64) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// Walks the BIFF records: each sheet (between BOF and EOF) has its cells' rectangle and
-/// its DIMENSIONS claim measured.
-fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
+/// The BIFF records of `stream` in order, as `(kind, data)`, up to the first one cut short.
+fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     let mut rest = stream;
+    std::iter::from_fn(move || {
+        let (kind, len) = (u16_at(rest, 0)?, u16_at(rest, 2)?);
+        let (data, after) = rest.get(4..)?.split_at_checked(usize::from(len))?;
+        rest = after;
+        Some((kind, data))
+    })
+}
+
+/// The cells a DIMENSIONS record claims (BIFF8: first row, last row + 1 as u32; columns
+/// as u16; older BIFF: all u16): calamine reserves room for them.
+fn dimensions_area(data: &[u8]) -> Option<u64> {
+    let (rf, rl, cf, cl) = if data.len() >= 12 {
+        (
+            u32_at(data, 0)?,
+            u32_at(data, 4)?,
+            u16_at(data, 8)?,
+            u16_at(data, 10)?,
+        )
+    } else {
+        let row = u32::from(u16_at(data, 0)?);
+        (
+            row,
+            u32::from(u16_at(data, 2)?),
+            u16_at(data, 4)?,
+            u16_at(data, 6)?,
+        )
+    };
+    let rows = u64::from(rl.abs_diff(rf)) + 1;
+    let cols = u64::from(cl.abs_diff(cf)) + 1;
+    Some(rows.saturating_mul(cols))
+}
+
+/// The row and the first and last columns of the cells a record makes: NUMBER, LABEL,
+/// RSTRING, BOOLERR, RK, LABELSST and FORMULA one cell; MULRK a row of cells from the
+/// first column to the last (its last 2 bytes). `None` for any other record.
+fn cells_of(kind: u16, data: &[u8]) -> Option<(u32, u32, u32)> {
+    let (row, col) = (u32::from(u16_at(data, 0)?), u32::from(u16_at(data, 2)?));
+    match kind {
+        0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => Some((row, col, col)),
+        0x00BD => {
+            let last = u16_at(data, data.len().checked_sub(2)?)?;
+            Some((row, col, u32::from(last)))
+        }
+        _ => None,
+    }
+}
+
+/// Walks the BIFF records: each sheet (between BOF and EOF) has its cells' rectangle and
+/// its DIMENSIONS claim measured, and each sheet a BOUNDSHEET names is measured as
+/// calamine reads it ([`check_sheet_at`]).
+fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
     let mut extent = Extent::default();
-    while let (Some(kind), Some(len)) = (u16_at(rest, 0), u16_at(rest, 2)) {
-        let Some((data, after)) = rest
-            .get(4..)
-            .and_then(|body| body.split_at_checked(usize::from(len)))
-        else {
-            break;
-        };
-        let row = || u16_at(data, 0).map(u32::from);
-        let col = || u16_at(data, 2).map(u32::from);
+    for (kind, data) in records(stream) {
         match kind {
             // BOF starts a substream, EOF ends one: measure what the sheet held.
             0x0809 | 0x000A => {
                 over(extent.area(), limit)?;
                 extent = Extent::default();
             }
-            // DIMENSIONS (BIFF8: first row, last row + 1 as u32; columns as u16).
-            0x0200 => {
-                let (rf, rl, cf, cl) = if data.len() >= 12 {
-                    (
-                        u32_at(data, 0),
-                        u32_at(data, 4),
-                        u16_at(data, 8),
-                        u16_at(data, 10),
-                    )
-                } else {
-                    (
-                        row(),
-                        u16_at(data, 2).map(u32::from),
-                        u16_at(data, 4),
-                        u16_at(data, 6),
-                    )
-                };
-                if let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) {
-                    let rows = u64::from(rl.abs_diff(rf)) + 1;
-                    let cols = u64::from(cl.abs_diff(cf)) + 1;
-                    over(rows.saturating_mul(cols), limit)?;
-                }
-            }
-            // Single cells: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA.
-            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
-                if let (Some(r), Some(c)) = (row(), col()) {
-                    extent.add(r, c, c);
-                }
-            }
-            // MULRK: a row of cells from the first column to the last (the last 2 bytes).
-            0x00BD => {
-                let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
-                if let (Some(r), Some(c), Some(last)) = (row(), col(), last) {
-                    extent.add(r, c, u32::from(last));
-                }
-            }
+            0x0200 => over(dimensions_area(data).unwrap_or(0), limit)?,
             // BOUNDSHEET: calamine reads the sheet from the offset it names, which need
             // not fall where this walk's records begin.
             0x0085 => {
@@ -309,9 +316,12 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
                     check_sheet_at(stream.get(offset..).unwrap_or_default(), limit)?;
                 }
             }
-            _ => {}
+            _ => {
+                if let Some((row, first, last)) = cells_of(kind, data) {
+                    extent.add(row, first, last);
+                }
+            }
         }
-        rest = after;
     }
     over(extent.area(), limit)
 }
@@ -322,20 +332,10 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
 /// fuzzed xls whose BOUNDSHEET pointed into the middle of other records had calamine
 /// build a 17.7 GB grid from cells the linear walk never saw.
 fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
-    let mut rest = sheet;
     let mut extent = Extent::default();
     let (mut seen_bof, mut depth) = (false, 0usize);
     let mut formula_at = (0u32, 0u32);
-    while let (Some(kind), Some(len)) = (u16_at(rest, 0), u16_at(rest, 2)) {
-        let Some((data, after)) = rest
-            .get(4..)
-            .and_then(|body| body.split_at_checked(usize::from(len)))
-        else {
-            break;
-        };
-        rest = after;
-        let row = || u16_at(data, 0).map(u32::from);
-        let col = || u16_at(data, 2).map(u32::from);
+    for (kind, data) in records(sheet) {
         if depth > 0 {
             match kind {
                 0x0809 => depth = depth.saturating_add(1),
@@ -348,47 +348,16 @@ fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
             0x0809 if seen_bof => depth = 1,
             0x0809 => seen_bof = true,
             0x000A => break,
-            0x0200 => {
-                let (rf, rl, cf, cl) = if data.len() >= 12 {
-                    (
-                        u32_at(data, 0),
-                        u32_at(data, 4),
-                        u16_at(data, 8),
-                        u16_at(data, 10),
-                    )
-                } else {
-                    (
-                        row(),
-                        u16_at(data, 2).map(u32::from),
-                        u16_at(data, 4),
-                        u16_at(data, 6),
-                    )
-                };
-                if let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) {
-                    let rows = u64::from(rl.abs_diff(rf)) + 1;
-                    let cols = u64::from(cl.abs_diff(cf)) + 1;
-                    over(rows.saturating_mul(cols), limit)?;
-                }
-            }
-            0x0006 => {
-                if let (Some(r), Some(c)) = (row(), col()) {
-                    formula_at = (r, c);
-                    extent.add(r, c, c);
-                }
-            }
+            0x0200 => over(dimensions_area(data).unwrap_or(0), limit)?,
             0x0207 => extent.add(formula_at.0, formula_at.1, formula_at.1),
-            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD => {
-                if let (Some(r), Some(c)) = (row(), col()) {
-                    extent.add(r, c, c);
+            _ => {
+                if let Some((row, first, last)) = cells_of(kind, data) {
+                    if kind == 0x0006 {
+                        formula_at = (row, first);
+                    }
+                    extent.add(row, first, last);
                 }
             }
-            0x00BD => {
-                let last = data.len().checked_sub(2).and_then(|i| u16_at(data, i));
-                if let (Some(r), Some(c), Some(last)) = (row(), col(), last) {
-                    extent.add(r, c, u32::from(last));
-                }
-            }
-            _ => {}
         }
         // Every record is measured before calamine could build from it: stop early.
         over(extent.area(), limit)?;
