@@ -294,13 +294,18 @@ impl<'a> RelationResolver<'a> {
         if let Some(value) = self.overrides.get(&at) {
             return (EvalValue::Number(Interval::point(*value)), Source::Override);
         }
-        let cell = match self.row {
-            Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
-            _ => self.cells.cell(at),
-        };
-        match cell {
+        match self.cell_at(at) {
             Some(cell) => (self.value_of(at, cell), Source::Cell(cell)),
             None => (self.marker(Marker::Blank), Source::Missing),
+        }
+    }
+
+    /// The cell at `at`: looked for among the relation's row first (most reads are in it,
+    /// and a look among a dozen cells is cheaper than the row index).
+    fn cell_at(&self, at: CellRef) -> Option<&'a Cell> {
+        match self.row {
+            Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
+            _ => self.cells.cell(at),
         }
     }
 
@@ -342,11 +347,7 @@ impl PlainCells for RelationResolver<'_> {
         if let Some(value) = self.overrides.get(&at) {
             return Some(Interval::point(*value));
         }
-        let cell = match self.row {
-            Some((row, cells)) if row == at.row => cells.iter().find(|cell| cell.at == at),
-            _ => self.cells.cell(at),
-        };
-        let marker = match cell.map(|cell| (&cell.reading, &cell.value)) {
+        let marker = match self.cell_at(at).map(|cell| (&cell.reading, &cell.value)) {
             Some((Reading::Number(q), _)) => return Some(Interval::point(q.value)),
             Some((Reading::Ambiguous { primary, .. }, _)) => {
                 return Some(Interval::point(primary.value))

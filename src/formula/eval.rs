@@ -193,7 +193,7 @@ fn to_text(value: &EvalValue) -> Result<String, ExcelError> {
 }
 
 /// Whether a number may be non-zero (a condition holds unless the value is exactly 0).
-fn number_truth(n: &Interval) -> bool {
+pub(crate) fn number_truth(n: &Interval) -> bool {
     !(n.lo.is_zero() && n.hi.is_zero())
 }
 
@@ -316,17 +316,23 @@ fn apply_binary(op: BinaryOp, left: &EvalValue, right: &EvalValue) -> EvalValue 
 
 /// The integer a digits argument stands for (`ROUND(x, 1.7)` rounds to 1 digit).
 fn digits_argument(value: &EvalValue) -> Result<i64, ExcelError> {
-    let n = to_number(value)?;
+    digits_of(&to_number(value)?).ok_or(ExcelError::Value)
+}
+
+/// The integer a number stands for as a digits argument; `None` when its bounds truncate
+/// to different integers.
+pub(crate) fn digits_of(n: &Interval) -> Option<i64> {
     let lo = n.lo.trunc();
     if lo != n.hi.trunc() {
-        return Err(ExcelError::Value);
+        return None;
     }
     // Anything beyond ±1000 digits rounds the same as ±1000.
-    Ok(lo
-        .max(Decimal::from(-1000))
-        .min(Decimal::from(1000))
-        .to_i64()
-        .unwrap_or(0))
+    Some(
+        lo.max(Decimal::from(-1000))
+            .min(Decimal::from(1000))
+            .to_i64()
+            .unwrap_or(0),
+    )
 }
 
 /// A SUMIF criterion: an operator and what it compares with.

@@ -15,7 +15,7 @@
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use super::{compare_numbers, BinaryOp, Expr, Reference, UnaryOp};
+use super::{compare_numbers, digits_of, number_truth, BinaryOp, Expr, Reference, UnaryOp};
 use crate::interval::{Interval, RoundMode};
 use crate::model::CellRef;
 
@@ -148,7 +148,7 @@ impl PlainEvaluator<'_, '_> {
                 for arg in args {
                     let truth = match self.eval(arg, depth)? {
                         Plain::Bool(b) => b,
-                        Plain::Number(n) => !(n.lo.is_zero() && n.hi.is_zero()),
+                        Plain::Number(n) => number_truth(&n),
                     };
                     every &= truth;
                     any |= truth;
@@ -161,7 +161,7 @@ impl PlainEvaluator<'_, '_> {
                 }
                 let condition = match self.eval(args.first()?, depth)? {
                     Plain::Bool(b) => b,
-                    Plain::Number(n) => !(n.lo.is_zero() && n.hi.is_zero()),
+                    Plain::Number(n) => number_truth(&n),
                 };
                 match args.get(if condition { 1 } else { 2 }) {
                     // `IF(c,,x)`: an omitted branch gives 0.
@@ -187,7 +187,7 @@ impl PlainEvaluator<'_, '_> {
                 }
                 let value = self.number(args.first()?, depth)?;
                 let digits = match args.get(1) {
-                    Some(arg) => digits(self.number(arg, depth)?)?,
+                    Some(arg) => digits_of(&self.number(arg, depth)?)?,
                     None => 0,
                 };
                 Some(Plain::Number(value.round(digits, mode)?))
@@ -227,22 +227,6 @@ impl PlainEvaluator<'_, '_> {
             _ => None,
         }
     }
-}
-
-/// The integer a digits argument stands for, as the general evaluator reads it (`None`
-/// where it gives an error).
-fn digits(n: Interval) -> Option<i64> {
-    use rust_decimal::prelude::ToPrimitive;
-    let lo = n.lo.trunc();
-    if lo != n.hi.trunc() {
-        return None;
-    }
-    Some(
-        lo.max(Decimal::from(-1000))
-            .min(Decimal::from(1000))
-            .to_i64()
-            .unwrap_or(0),
-    )
 }
 
 /// An infix operator on two plain values; `None` where the general evaluator would give an
