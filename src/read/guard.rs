@@ -12,13 +12,22 @@ use std::io::{Cursor, Read};
 use crate::error::ReadError;
 use crate::limits::Limits;
 
-/// Validates every part of the zip package in `bytes` against `limits`.
+/// Validates every part of the zip package in `bytes` against `limits`, except that the
+/// parts `defer` names are checked only by what the central directory declares: their
+/// inflation is measured by whoever reads them first, through a [`PartMeter`] (the one-scan
+/// sheet reader, which inflates the sheet anyway: inflating and measuring it here as well
+/// was a tenth of checking a big sheet), or by [`Unmeasured::measure_rest`] before a reader
+/// that does not measure touches them; the caller leaves none unmeasured.
 ///
 /// # Errors
 /// [`ReadError::LimitExceeded`] for a size, ratio or depth over its limit,
 /// [`ReadError::Corrupt`] for an unreadable or ambiguous package (duplicate or unsafe part
 /// names, a part larger than it declares), [`ReadError::Encrypted`] for encrypted parts.
-pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+pub(crate) fn check_zip_deferring(
+    bytes: &[u8],
+    limits: &Limits,
+    defer: impl Fn(&str) -> bool,
+) -> Result<Unmeasured, ReadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
     if archive.has_duplicate_names() {
@@ -29,6 +38,7 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> 
     }
     // Declared sizes first: a bomb that tells the truth is refused before inflating a byte.
     let mut declared_total: u64 = 0;
+    let mut deferred = Vec::new();
     for index in 0..archive.len() {
         let part = archive
             .by_index_raw(index)
@@ -45,54 +55,216 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> 
         declared_total = declared_total.saturating_add(part.size());
         check_total(declared_total, limits)?;
         check_ratio(&name, part.size(), part.compressed_size(), limits)?;
+        if defer(&name) {
+            deferred.push(index);
+        }
     }
     // Then the real sizes: inflate each part through a bounded reader, never keeping more
     // than one buffer of it.
-    let mut actual_total: u64 = 0;
+    let mut unmeasured = Unmeasured {
+        parts: Vec::new(),
+        inflated_total: 0,
+    };
     // One buffer for every part: allocating (and zeroing) 64 KB per part was 2 % of
     // checking a form-sized workbook.
     let mut buffer = vec![0u8; 64 << 10];
     for index in 0..archive.len() {
-        let part = archive.by_index(index).map_err(|e| match e {
-            zip::result::ZipError::UnsupportedArchive(msg) if msg.contains("assword") => {
-                ReadError::Encrypted
-            }
-            other => ReadError::Corrupt(format!("zip: {other}")),
-        })?;
+        let part = archive.by_index(index).map_err(open_error)?;
+        if deferred.contains(&index) {
+            unmeasured
+                .parts
+                .push(part.name().map(|n| n.into_owned()).unwrap_or_default());
+            continue;
+        }
+        let mut meter = PartMeter::of(&part);
+        measure_whole(
+            part,
+            &mut meter,
+            &mut unmeasured.inflated_total,
+            &mut buffer,
+            limits,
+        )?;
+    }
+    Ok(unmeasured)
+}
+
+/// The parts [`check_zip_deferring`] left to their reader, and how much every part
+/// measured so far inflated to (the package's total is limited, not only each part).
+#[derive(Debug, Default)]
+pub(crate) struct Unmeasured {
+    parts: Vec<String>,
+    inflated_total: u64,
+}
+
+impl Unmeasured {
+    /// Whether `part` is left for its reader to measure.
+    pub(crate) fn holds(&self, part: &str) -> bool {
+        self.parts.iter().any(|name| name == part)
+    }
+
+    /// The reader measured the whole of `part` through `meter`: it leaves the list, and
+    /// its size counts into the package's total.
+    ///
+    /// # Errors
+    /// [`ReadError::LimitExceeded`] when the package's total passes its limit.
+    pub(crate) fn measured(
+        &mut self,
+        part: &str,
+        meter: &PartMeter,
+        limits: &Limits,
+    ) -> Result<(), ReadError> {
+        self.parts.retain(|name| name != part);
+        self.inflated_total = self.inflated_total.saturating_add(meter.inflated);
+        check_total(self.inflated_total, limits)
+    }
+
+    /// Measures every part still unmeasured, as [`check_zip_deferring`] measures the
+    /// others: before a reader that does not measure (calamine) opens a sheet, and before
+    /// the workbook leaves the reader (its outputs inflate parts again).
+    ///
+    /// # Errors
+    /// As [`check_zip_deferring`].
+    pub(crate) fn measure_rest(mut self, bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
+        if self.parts.is_empty() {
+            return Ok(());
+        }
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
+        let mut buffer = vec![0u8; 64 << 10];
+        for name in std::mem::take(&mut self.parts) {
+            let part = archive.by_name(&name).map_err(open_error)?;
+            let mut meter = PartMeter::of(&part);
+            measure_whole(
+                part,
+                &mut meter,
+                &mut self.inflated_total,
+                &mut buffer,
+                limits,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn open_error(error: zip::result::ZipError) -> ReadError {
+    match error {
+        zip::result::ZipError::UnsupportedArchive(msg) if msg.contains("assword") => {
+            ReadError::Encrypted
+        }
+        other => ReadError::Corrupt(format!("zip: {other}")),
+    }
+}
+
+/// Inflates one whole part through `meter`, counting it into `total`.
+fn measure_whole(
+    part: impl Read,
+    meter: &mut PartMeter,
+    total: &mut u64,
+    buffer: &mut [u8],
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let mut bounded = meter.bounded(part);
+    loop {
+        let read = bounded
+            .read(buffer)
+            .map_err(|e| ReadError::Corrupt(format!("zip part {}: {e}", meter.name)))?;
+        if read == 0 {
+            return Ok(());
+        }
+        let chunk = buffer.get(..read).unwrap_or_default();
+        meter.measure(chunk, limits)?;
+        *total = total.saturating_add(read as u64);
+        check_total(*total, limits)?;
+    }
+}
+
+/// Measures one part as it inflates: no more than it declares, within the compression
+/// ratio, and (an XML part) within the nesting depth. The one-scan sheet reader follows
+/// the tags itself and counts depth there ([`PartMeter::measure_size`] and
+/// [`PartMeter::enter`]); everything else goes through [`PartMeter::measure`].
+pub(crate) struct PartMeter {
+    name: String,
+    declared: u64,
+    compressed: u64,
+    inflated: u64,
+    is_xml: bool,
+    depth: XmlDepth,
+}
+
+impl PartMeter {
+    /// A meter for one part, opened by its reader.
+    pub(crate) fn of(part: &zip::read::ZipFile<'_, impl Read>) -> PartMeter {
         let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
-        let declared = part.size();
-        let compressed = part.compressed_size();
-        let is_xml = is_xml_part(&name);
-        // One byte past the declared size is enough to prove a lie.
-        let mut bounded = part.take(declared.saturating_add(1));
-        let mut depth = XmlDepth::default();
-        let mut inflated: u64 = 0;
-        loop {
-            let read = bounded
-                .read(&mut buffer)
-                .map_err(|e| ReadError::Corrupt(format!("zip part {name}: {e}")))?;
-            if read == 0 {
-                break;
-            }
-            let chunk = buffer.get(..read).unwrap_or_default();
-            inflated = inflated.saturating_add(read as u64);
-            actual_total = actual_total.saturating_add(read as u64);
-            if inflated > declared {
-                return Err(ReadError::Corrupt(format!(
-                    "phần {name} lớn hơn kích thước khai báo / part {name} is larger than it declares ({declared} bytes)"
-                )));
-            }
-            check_total(actual_total, limits)?;
-            check_ratio(&name, inflated, compressed, limits)?;
-            if is_xml {
-                depth.scan(chunk, limits.max_xml_depth, &name)?;
-            }
-            if inflated == read as u64 && name.eq_ignore_ascii_case("xl/sharedStrings.xml") {
-                check_string_count(chunk, declared)?;
-            }
+        PartMeter {
+            is_xml: is_xml_part(&name),
+            name,
+            declared: part.size(),
+            compressed: part.compressed_size(),
+            inflated: 0,
+            depth: XmlDepth::default(),
         }
     }
-    Ok(())
+
+    /// The part's reader, cut one byte past its declared size: enough to prove a lie.
+    pub(crate) fn bounded<R: Read>(&self, part: R) -> std::io::Take<R> {
+        part.take(self.declared.saturating_add(1))
+    }
+
+    /// Measures the next inflated chunk: its size, and its depth when it is XML.
+    ///
+    /// # Errors
+    /// As [`check_zip_deferring`].
+    pub(crate) fn measure(&mut self, chunk: &[u8], limits: &Limits) -> Result<(), ReadError> {
+        self.measure_size(chunk.len(), limits)?;
+        if self.is_xml {
+            self.depth.scan(chunk, limits.max_xml_depth, &self.name)?;
+        }
+        if self.inflated == chunk.len() as u64
+            && self.name.eq_ignore_ascii_case("xl/sharedStrings.xml")
+        {
+            check_string_count(chunk, self.declared)?;
+        }
+        Ok(())
+    }
+
+    /// Measures the size of the next inflated chunk only (its reader counts the depth).
+    ///
+    /// # Errors
+    /// [`ReadError::Corrupt`] past the declared size, [`ReadError::LimitExceeded`] past
+    /// the compression ratio.
+    pub(crate) fn measure_size(&mut self, len: usize, limits: &Limits) -> Result<(), ReadError> {
+        self.inflated = self.inflated.saturating_add(len as u64);
+        if self.inflated > self.declared {
+            return Err(ReadError::Corrupt(format!(
+                "phần {name} lớn hơn kích thước khai báo / part {name} is larger than it declares ({declared} bytes)",
+                name = self.name,
+                declared = self.declared
+            )));
+        }
+        check_ratio(&self.name, self.inflated, self.compressed, limits)
+    }
+
+    /// One element opened by a reader that follows the tags (and `close` one closed):
+    /// the depth [`XmlDepth`] would count.
+    ///
+    /// # Errors
+    /// [`ReadError::LimitExceeded`] past the nesting depth.
+    pub(crate) fn enter(&mut self, limits: &Limits) -> Result<(), ReadError> {
+        self.depth.open(limits.max_xml_depth, &self.name)
+    }
+
+    /// Measures the nesting depth of a chunk its reader does not follow (past the end of
+    /// what it reads), from the depth it reached.
+    ///
+    /// # Errors
+    /// [`ReadError::LimitExceeded`] past the nesting depth.
+    pub(crate) fn measure_depth(&mut self, chunk: &[u8], limits: &Limits) -> Result<(), ReadError> {
+        self.depth.scan(chunk, limits.max_xml_depth, &self.name)
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.depth.depth = self.depth.depth.saturating_sub(1);
+    }
 }
 
 fn check_total(total: u64, limits: &Limits) -> Result<(), ReadError> {
@@ -181,6 +353,17 @@ enum ScanState {
 }
 
 impl XmlDepth {
+    fn open(&mut self, max: u32, part: &str) -> Result<(), ReadError> {
+        self.depth = self.depth.saturating_add(1);
+        if self.depth > max {
+            return Err(ReadError::LimitExceeded {
+                what: format!("độ sâu XML / XML nesting depth in part {part}"),
+                limit: u64::from(max),
+            });
+        }
+        Ok(())
+    }
+
     fn scan(&mut self, chunk: &[u8], max: u32, part: &str) -> Result<(), ReadError> {
         for &byte in chunk {
             self.state = match self.state {
@@ -204,13 +387,7 @@ impl XmlDepth {
                         tail: 0,
                     },
                     _ => {
-                        self.depth = self.depth.saturating_add(1);
-                        if self.depth > max {
-                            return Err(ReadError::LimitExceeded {
-                                what: format!("độ sâu XML / XML nesting depth in part {part}"),
-                                limit: u64::from(max),
-                            });
-                        }
+                        self.open(max, part)?;
                         ScanState::StartTag {
                             slash: false,
                             quote: None,

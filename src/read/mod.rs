@@ -71,8 +71,11 @@ pub fn read_workbook_with(
     // wasm build aborts on panic instead; its panic hook reports it.)
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         Ok(if bytes.starts_with(b"PK\x03\x04") {
-            guard::check_zip(bytes, limits)?;
-            read_zip_package(bytes, file_name, limits)?
+            let mut unmeasured = guard::check_zip_deferring(bytes, limits, is_sheet_xml)?;
+            let book = read_zip_package(bytes, file_name, limits, &mut unmeasured)?;
+            // Nothing leaves the reader unmeasured: the outputs inflate parts again.
+            unmeasured.measure_rest(bytes, limits)?;
+            book
         } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
             if ole_holds_encrypted_package(bytes) {
                 return Err(ReadError::Encrypted);
@@ -100,18 +103,28 @@ pub fn read_workbook_with(
     Ok(finish(raw))
 }
 
+/// The parts the one-scan reader reads itself, and measures as it reads them (xlsx and
+/// xlsm worksheets); the package guard leaves them to it.
+fn is_sheet_xml(part: &str) -> bool {
+    part.strip_prefix("xl/worksheets/")
+        .is_some_and(|name| name.ends_with(".xml") && !name.contains('/'))
+}
+
 /// Tells the zip-based formats apart by the parts they hold.
 fn read_zip_package(
     bytes: &[u8],
     file_name: &str,
     limits: &Limits,
+    unmeasured: &mut guard::Unmeasured,
 ) -> Result<spreadsheet::RawBook, ReadError> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("xl/workbook.bin") {
+        std::mem::take(unmeasured).measure_rest(bytes, limits)?;
         spreadsheet::read_xlsb(bytes, limits)
     } else if has("content.xml") || has("mimetype") {
+        std::mem::take(unmeasured).measure_rest(bytes, limits)?;
         spreadsheet::read_ods(bytes, limits)
     } else if archive
         .file_names()
@@ -123,7 +136,7 @@ fn read_zip_package(
         } else {
             SourceFormat::Xlsx
         };
-        spreadsheet::read_xlsx(bytes, format, limits)
+        spreadsheet::read_xlsx(bytes, format, limits, unmeasured)
     } else {
         Err(ReadError::NotAWorkbook)
     }

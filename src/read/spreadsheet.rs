@@ -19,6 +19,7 @@ use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Sheet, SourceFormat, Value};
 use crate::number::Reading;
 
+use super::guard::Unmeasured;
 use super::{xlsx_cells, xlsx_scan};
 
 /// A raw sheet before numbers are read: cells carry their format code.
@@ -30,12 +31,15 @@ pub(crate) struct RawBook {
 }
 
 /// Reads a zipped Office Open XML workbook (xlsx or xlsm).
+/// The sheet parts the package guard left unmeasured (`unmeasured`) are measured by the
+/// one-scan reader as it reads them, or by the guard before calamine touches them.
 pub(crate) fn read_xlsx(
     bytes: &[u8],
     format: SourceFormat,
     limits: &Limits,
+    unmeasured: &mut Unmeasured,
 ) -> Result<RawBook, ReadError> {
-    read_xlsx_with(bytes, format, limits, true)
+    read_xlsx_with(bytes, format, limits, true, unmeasured)
 }
 
 /// [`read_xlsx`], with the one-scan reader or (`one_scan` false, for tests comparing the
@@ -45,6 +49,7 @@ fn read_xlsx_with(
     format: SourceFormat,
     limits: &Limits,
     one_scan: bool,
+    unmeasured: &mut Unmeasured,
 ) -> Result<RawBook, ReadError> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let is_1904 = book.has_1904_epoch();
@@ -60,7 +65,38 @@ fn read_xlsx_with(
     let mut palette: Option<Vec<Option<Arc<str>>>> = None;
     // The shared strings, read on the first sheet the one-scan reader takes.
     let mut strings: Option<Option<Vec<String>>> = None;
-    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+    let worksheets: Vec<&calamine::Sheet> = metadata
+        .iter()
+        .filter(|m| m.typ == SheetType::WorkSheet)
+        .collect();
+    let part_of = |meta: &calamine::Sheet| {
+        parts
+            .iter()
+            .find(|(name, _)| *name == meta.name)
+            .map(|(_, part)| part.as_str())
+    };
+    // Every sheet read in one byte scan first (values, formulas, styles, merges), each
+    // part measured as it is read; calamine's passes for those the scan cannot follow.
+    let mut scans = Vec::with_capacity(worksheets.len());
+    for meta in &worksheets {
+        let read_whole = match part_of(meta).filter(|_| one_scan).zip(package.as_mut()) {
+            Some((part, package)) => {
+                let strings = strings.get_or_insert_with(|| xlsx_cells::shared_strings(package));
+                match strings.as_deref() {
+                    Some(strings) => {
+                        xlsx_scan::read_sheet(package, part, strings, limits, unmeasured)?
+                    }
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        scans.push(read_whole);
+    }
+    // calamine measures nothing it inflates, and finds a sheet's part its own way: every
+    // part the scans did not measure is measured before calamine opens any sheet.
+    std::mem::take(unmeasured).measure_rest(bytes, limits)?;
+    for (meta, read_whole) in worksheets.into_iter().zip(scans) {
         // The styles are the workbook's: read them once, through the first sheet.
         if palette.is_none() {
             palette = Some(number_formats(&mut book, &meta.name)?);
@@ -68,25 +104,6 @@ fn read_xlsx_with(
         let palette = palette.as_deref().unwrap_or_default();
         // Without a single number format besides General, the styles have nothing to add.
         let with_styles = palette.iter().any(Option::is_some);
-        let part = parts
-            .iter()
-            .find(|(name, _)| *name == meta.name)
-            .map(|(_, part)| part.as_str());
-        // The sheet read in one byte scan (values, formulas, styles, merges); calamine's
-        // passes when the scan cannot follow it exactly.
-        let read_whole =
-            part.filter(|_| one_scan)
-                .zip(package.as_mut())
-                .and_then(|(part, package)| {
-                    let strings =
-                        strings.get_or_insert_with(|| xlsx_cells::shared_strings(package));
-                    xlsx_scan::read_sheet(
-                        package,
-                        part,
-                        strings.as_deref()?,
-                        limits.max_cells_per_sheet,
-                    )
-                });
         let (mut cells, scanned) = match read_whole {
             Some(mut scan) => {
                 let mut cells = Vec::with_capacity(scan.cells.len());
@@ -114,7 +131,7 @@ fn read_xlsx_with(
                 // (calamine offers values with formulas or values with style ids, never
                 // both in one pass); calamine's own passes are the fallback when the scan
                 // cannot follow the part.
-                let scanned = part
+                let scanned = part_of(meta)
                     .zip(package.as_mut())
                     .and_then(|(part, package)| xlsx_scan::scan_sheet(package, part, with_styles));
                 (cells, scanned)
@@ -578,8 +595,22 @@ mod tests {
     /// The workbook read by the one-scan reader and by calamine's passes alone.
     fn both_ways(bytes: &[u8]) -> (Vec<Sheet>, Vec<Sheet>) {
         let limits = Limits::default();
-        let fast = read_xlsx_with(bytes, SourceFormat::Xlsx, &limits, true).expect("one scan");
-        let slow = read_xlsx_with(bytes, SourceFormat::Xlsx, &limits, false).expect("calamine");
+        let fast = read_xlsx_with(
+            bytes,
+            SourceFormat::Xlsx,
+            &limits,
+            true,
+            &mut Unmeasured::default(),
+        )
+        .expect("one scan");
+        let slow = read_xlsx_with(
+            bytes,
+            SourceFormat::Xlsx,
+            &limits,
+            false,
+            &mut Unmeasured::default(),
+        )
+        .expect("calamine");
         (fast.sheets, slow.sheets)
     }
 
@@ -590,7 +621,19 @@ mod tests {
         let parts = xlsx_scan::sheet_parts(&mut package).expect("parts");
         strings.is_some_and(|strings| {
             parts.iter().all(|(_, part)| {
-                xlsx_scan::read_sheet(&mut package, part, &strings, u64::MAX).is_some()
+                xlsx_scan::read_sheet(
+                    &mut package,
+                    part,
+                    &strings,
+                    &Limits {
+                        max_cells_per_sheet: u64::MAX,
+                        ..Limits::default()
+                    },
+                    &mut Unmeasured::default(),
+                )
+                .ok()
+                .flatten()
+                .is_some()
             })
         })
     }
@@ -747,8 +790,20 @@ mod tests {
             let bytes = with_sheet_xml(&base, &sheet(odd));
             assert!(!read_in_one_scan(&bytes), "{odd}");
             let limits = Limits::default();
-            let fast = read_xlsx_with(&bytes, SourceFormat::Xlsx, &limits, true);
-            let slow = read_xlsx_with(&bytes, SourceFormat::Xlsx, &limits, false);
+            let fast = read_xlsx_with(
+                &bytes,
+                SourceFormat::Xlsx,
+                &limits,
+                true,
+                &mut Unmeasured::default(),
+            );
+            let slow = read_xlsx_with(
+                &bytes,
+                SourceFormat::Xlsx,
+                &limits,
+                false,
+                &mut Unmeasured::default(),
+            );
             match (fast, slow) {
                 (Ok(fast), Ok(slow)) => assert_eq!(fast.sheets, slow.sheets, "{odd}"),
                 (Err(fast), Err(slow)) => assert_eq!(fast.to_string(), slow.to_string()),

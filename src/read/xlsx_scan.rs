@@ -13,8 +13,12 @@ use std::io::{Cursor, Read};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+use crate::error::ReadError;
+use crate::limits::Limits;
 use crate::model::{CellRange, CellRef};
 use crate::part_name::resolve;
+
+use super::guard::{PartMeter, Unmeasured};
 
 use super::xlsx_cells::{position, CellReader, RawCell};
 
@@ -78,55 +82,99 @@ pub(crate) fn scan_sheet(
         skip_cells: !with_styles,
         ..Scan::default()
     };
-    run(archive, part, scan)
+    scan_in_chunks(archive.by_name(part).ok()?, CHUNK_BYTES, scan).ok()?
 }
 
 /// Reads one sheet part whole in one scan: every cell (value, formula, style id, read as
 /// calamine reads them, shared strings from `strings`) and the merged ranges; `None` when
 /// the part is missing or holds anything this reader does not follow exactly, and the
-/// sheet must be read through calamine.
+/// sheet must be read through calamine. A part the package guard left to its reader
+/// (`unmeasured`) is measured as it inflates (size, ratio, nesting depth, to its end) and
+/// then taken off the list; a part the scan gives up on stays on it.
+///
+/// # Errors
+/// What [`super::guard`] would have found in a part left to this reader.
 pub(crate) fn read_sheet(
     archive: &mut Package<'_>,
     part: &str,
     strings: &[String],
-    max_cells: u64,
-) -> Option<SheetScan> {
+    limits: &Limits,
+    unmeasured: &mut Unmeasured,
+) -> Result<Option<SheetScan>, ReadError> {
+    let Ok(file) = archive.by_name(part) else {
+        return Ok(None);
+    };
+    let cells = Some(CellReader::new(strings, limits.max_cells_per_sheet));
+    if !unmeasured.holds(part) {
+        let scan = Scan {
+            cells,
+            ..Scan::default()
+        };
+        return Ok(scan_in_chunks(file, CHUNK_BYTES, scan).ok().flatten());
+    }
+    let mut meter = PartMeter::of(&file);
+    let source = meter.bounded(file);
     let scan = Scan {
-        cells: Some(CellReader::new(strings, max_cells)),
+        cells,
+        meter: Some((&mut meter, limits)),
         ..Scan::default()
     };
-    run(archive, part, scan)
+    let found = scan_in_chunks(source, CHUNK_BYTES, scan)?;
+    if found.is_some() {
+        unmeasured.measured(part, &meter, limits)?;
+    }
+    Ok(found)
 }
 
-/// Feeds the part to `scan` a chunk at a time.
-fn run(archive: &mut Package<'_>, part: &str, scan: Scan<'_>) -> Option<SheetScan> {
-    scan_in_chunks(archive.by_name(part).ok()?, CHUNK_BYTES, scan)
-}
-
-/// Feeds `source` to `scan` `chunk_bytes` at a time (tests feed tiny pieces).
+/// Feeds `source` to `scan` `chunk_bytes` at a time (tests feed tiny pieces); `Ok(None)`
+/// when the scan gives up, an error when the scan's meter finds the part over a limit.
 fn scan_in_chunks(
     mut source: impl Read,
     chunk_bytes: usize,
     mut scan: Scan<'_>,
-) -> Option<SheetScan> {
+) -> Result<Option<SheetScan>, ReadError> {
     let mut buffer: Vec<u8> = Vec::with_capacity(chunk_bytes.saturating_mul(2));
     let mut chunk = vec![0u8; chunk_bytes];
     loop {
-        let read = source.read(&mut chunk).ok()?;
-        buffer.extend_from_slice(chunk.get(..read)?);
-        let consumed = scan.feed(&buffer, read == 0)?;
+        let Ok(read) = source.read(&mut chunk) else {
+            return Ok(None);
+        };
+        let bytes = chunk.get(..read).unwrap_or_default();
+        if let Some((meter, limits)) = scan.meter.as_mut() {
+            meter.measure_size(read, limits)?;
+            if scan.finished {
+                // Past `</worksheet>` the part is only measured, to its end.
+                meter.measure_depth(bytes, limits)?;
+                if read == 0 {
+                    return Ok(Some(std::mem::take(&mut scan.found)));
+                }
+                continue;
+            }
+        }
+        buffer.extend_from_slice(bytes);
+        let Some(consumed) = scan.feed(&buffer, read == 0) else {
+            return match scan.failure.take() {
+                Some(error) => Err(error),
+                None => Ok(None),
+            };
+        };
         if scan.finished || read == 0 {
-            if let Some(reader) = scan.cells {
+            if let Some(reader) = scan.cells.take() {
                 if reader.in_cell() {
-                    return None;
+                    return Ok(None);
                 }
                 scan.found.cells = reader.cells;
             }
-            return Some(scan.found);
+            match scan.meter.as_mut() {
+                Some((meter, limits)) if read > 0 => {
+                    meter.measure_depth(buffer.get(consumed..).unwrap_or_default(), limits)?;
+                }
+                _ => return Ok(Some(scan.found)),
+            }
         }
         buffer.drain(..consumed);
         if buffer.len() > MAX_CONSTRUCT_BYTES {
-            return None;
+            return Ok(None);
         }
     }
 }
@@ -145,6 +193,11 @@ struct Scan<'s> {
     past_cells: bool,
     /// `</worksheet>` was reached.
     finished: bool,
+    /// Measures the part as it is read, when the package guard left that to this reader:
+    /// the scan follows every tag, so it counts the nesting depth itself.
+    meter: Option<(&'s mut PartMeter, &'s Limits)>,
+    /// Why the meter stopped the scan.
+    failure: Option<ReadError>,
 }
 
 /// How many bytes at the end of a chunk the cell skip keeps for the next one, so that a
@@ -187,16 +240,31 @@ impl Scan<'_> {
                 reader.text(text.get(at..start)?);
             }
             self.tag(rest.get(..end)?)?;
-            if self.finished {
-                return Some(text.len());
-            }
             at = start.checked_add(end)?;
+            if self.finished {
+                return Some(at);
+            }
         }
     }
 
     /// One construct from its `<` to its `>` inclusive.
     fn tag(&mut self, tag: &[u8]) -> Option<()> {
         let inner = tag.get(1..tag.len().checked_sub(1)?)?;
+        if let Some((meter, limits)) = self.meter.as_mut() {
+            match inner.first() {
+                Some(b'!' | b'?') => {}
+                Some(b'/') => meter.close(),
+                _ => {
+                    if let Err(error) = meter.enter(limits) {
+                        self.failure = Some(error);
+                        return None;
+                    }
+                    if inner.last() == Some(&b'/') {
+                        meter.close();
+                    }
+                }
+            }
+        }
         if let Some(reader) = self.cells.as_mut().filter(|reader| reader.in_cell()) {
             return match inner.first() {
                 // A comment, CDATA or instruction inside a cell: left to calamine.
@@ -446,7 +514,7 @@ mod tests {
             skip_cells: !with_styles,
             ..Scan::default()
         };
-        let found = scan_in_chunks(xml.as_bytes(), chunk, scan)?;
+        let found = scan_in_chunks(xml.as_bytes(), chunk, scan).ok()??;
         Some((
             found
                 .styles
@@ -467,7 +535,9 @@ mod tests {
             cells: Some(CellReader::new(strings, u64::MAX)),
             ..Scan::default()
         };
-        scan_in_chunks(xml.as_bytes(), chunk, scan).map(|found| found.cells)
+        scan_in_chunks(xml.as_bytes(), chunk, scan)
+            .ok()?
+            .map(|found| found.cells)
     }
 
     #[test]
@@ -523,6 +593,56 @@ mod tests {
                 "chunk {chunk}"
             );
         }
+    }
+
+    /// A package of one sheet part, and what the guard leaves of it to the reader.
+    fn left_to_the_reader(xml: &str) -> (Vec<u8>, Unmeasured) {
+        use std::io::Write as _;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file(PART, options).expect("zip");
+        writer.write_all(xml.as_bytes()).expect("zip");
+        let bytes = writer.finish().expect("zip").into_inner();
+        let unmeasured =
+            super::super::guard::check_zip_deferring(&bytes, &Limits::default(), |n| n == PART)
+                .expect("declared sizes pass");
+        assert!(unmeasured.holds(PART));
+        (bytes, unmeasured)
+    }
+
+    const PART: &str = "xl/worksheets/sheet1.xml";
+
+    /// The scan measures a part the guard left to it (depth inside what it reads and past
+    /// `</worksheet>`), and leaves a part it gives up on for the guard to measure.
+    #[test]
+    fn a_part_left_to_the_scan_is_measured_by_it() {
+        let read = |xml: &str| {
+            let (bytes, mut unmeasured) = left_to_the_reader(xml);
+            let mut package = Package::new(Cursor::new(bytes.as_slice())).expect("zip");
+            let result = read_sheet(&mut package, PART, &[], &Limits::default(), &mut unmeasured);
+            (
+                result.map(|found| found.map(|f| f.cells.len())),
+                unmeasured.holds(PART),
+            )
+        };
+        let good = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>"#;
+        assert!(matches!(read(good), (Ok(Some(1)), false)));
+        let deep = "<x>".repeat(300);
+        let inside = format!("<worksheet><sheetData/><extLst>{deep}</extLst></worksheet>");
+        assert!(matches!(
+            read(&inside),
+            (Err(ReadError::LimitExceeded { .. }), true)
+        ));
+        let after = format!("{good}{deep}");
+        assert!(matches!(
+            read(&after),
+            (Err(ReadError::LimitExceeded { .. }), true)
+        ));
+        let flat_after = format!("{good}{}", "<x/>".repeat(300));
+        assert!(matches!(read(&flat_after), (Ok(Some(1)), false)));
+        let unfollowed = r#"<worksheet><sheetData><row r="1"><c r="A1"><!-- c --><v>1</v></c></row></sheetData></worksheet>"#;
+        assert!(matches!(read(unfollowed), (Ok(None), true)));
     }
 
     #[test]

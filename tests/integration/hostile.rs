@@ -208,6 +208,64 @@ fn a_zip_bomb_names_the_ratio_and_passes_when_the_limits_are_raised() {
     assert!(read_workbook_with(&bytes, "zip-bomb.xlsx", &generous).is_ok());
 }
 
+/// The package guard leaves the worksheet parts to the one-scan reader, which measures
+/// them as it reads them: what it reads, what follows `</worksheet>`, and a sheet part no
+/// sheet points to are all measured before the read returns, as the guard measured them.
+#[test]
+fn sheet_parts_left_to_their_reader_are_measured_to_their_end() {
+    let deep = "<x>".repeat(300);
+    let base_reads = read_workbook(&base_xlsx(), "base.xlsx").unwrap();
+    assert_eq!(base_reads.sheets[0].cells.len(), 2);
+    let cases = [
+        (
+            "nested inside the sheet the scan follows",
+            with_part(
+                SHEET,
+                sheet_xml(&format!("<sheetData/><extLst>{deep}</extLst>")),
+            ),
+            Expected::Limit,
+        ),
+        (
+            "nested after </worksheet>",
+            with_part(
+                SHEET,
+                [sheet_xml("<sheetData/>"), deep.clone().into_bytes()].concat(),
+            ),
+            Expected::Limit,
+        ),
+        (
+            "a sheet part no sheet points to",
+            zip_of(
+                &[
+                    zip_parts(&base_xlsx()),
+                    vec![(
+                        "xl/worksheets/sheet9.xml".to_string(),
+                        sheet_xml(&format!("<sheetData/>{deep}")),
+                    )],
+                ]
+                .concat(),
+            ),
+            Expected::Limit,
+        ),
+        (
+            "a sheet larger than it declares",
+            declare_size(
+                with_part(
+                    SHEET,
+                    sheet_xml(&format!("<sheetData>{}</sheetData>", " ".repeat(5_000))),
+                ),
+                SHEET,
+                1_000,
+            ),
+            Expected::Corrupt,
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let result = read_workbook(&bytes, "x.xlsx");
+        assert_eq!(outcome(&result), expected, "{what}: {result:?}");
+    }
+}
+
 #[test]
 fn a_template_with_a_10_mb_string_is_refused_quickly() {
     let text = format!("id = \"x\"\nname = \"{}\"\n", "a".repeat(10 << 20));
