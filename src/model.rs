@@ -284,13 +284,19 @@ impl Sheet {
 
     /// The cells of one row, left to right.
     pub fn row(&self, row: u32) -> &[Cell] {
-        let index = |found: Result<usize, usize>| found.unwrap_or_else(|i| i);
-        let start = index(self.search(CellRef::new(row, 0)));
-        let end = match row.checked_add(1) {
-            Some(next) => index(self.search(CellRef::new(next, 0))),
-            None => self.cells.len(),
-        };
-        self.cells.get(start..end).unwrap_or(&[])
+        let start = self
+            .search(CellRef::new(row, 0))
+            .unwrap_or_else(|insert_at| insert_at);
+        let rest = self.cells.get(start..).unwrap_or(&[]);
+        // The row's end is near its start: gallop to a window past it, then search that
+        // (a second search of the whole sheet was half of the layout's row look-ups).
+        let in_row = |cell: &Cell| cell.at.row == row;
+        let mut window = 1usize;
+        while window < rest.len() && rest.get(window.saturating_sub(1)).is_some_and(in_row) {
+            window = window.saturating_mul(2);
+        }
+        let window = rest.get(..window.min(rest.len())).unwrap_or(&[]);
+        rest.get(..window.partition_point(in_row)).unwrap_or(&[])
     }
 
     /// Where `at` is (or would be inserted) in `cells`. A plain binary search over a big
