@@ -191,6 +191,50 @@ pub(crate) struct Evaluator<'a> {
     /// The bound columns by name, scanned rather than searched in the bound map: a form has
     /// a dozen, and every name a rule reads is looked up.
     columns: Vec<(&'a str, u32)>,
+    /// Each rule's names, resolved once (by rule index).
+    rule_names: Vec<Vec<RuleName<'a>>>,
+}
+
+/// A name as written in a parsed rule, and what it can stand for: found by the address of
+/// its text in the rule (the evaluators hand back the rule's own `&str`), which spares the
+/// string comparisons against every bound column that a look-up by text costs, millions of
+/// times on a big sheet.
+#[derive(Clone, Copy)]
+struct RuleName<'a> {
+    text: &'a str,
+    /// `x`: the relation's cell, when it has one.
+    is_x: bool,
+    /// The bound column of that name (read in the relation's row).
+    column: Option<u32>,
+    /// The bound cell of that name.
+    cell: Option<CellRef>,
+}
+
+impl RuleName<'_> {
+    fn is(&self, name: &str) -> bool {
+        std::ptr::eq(self.text.as_ptr(), name.as_ptr()) && self.text.len() == name.len()
+    }
+}
+
+/// Every name a rule reads (and its reported cell's name), as the text the rule holds.
+fn names_in<'r>(rule: &'r ParsedRule) -> Vec<&'r str> {
+    let mut names: Vec<&str> = rule.lhs_name.iter().map(String::as_str).collect();
+    let mut pending: Vec<&Expr> = rule.when.iter().collect();
+    match &rule.body {
+        RuleBody::Sum => {}
+        RuleBody::Whole(expr) => pending.push(expr),
+        RuleBody::Compare { lhs, rhs, .. } => pending.extend([lhs, rhs]),
+    }
+    while let Some(next) = pending.pop() {
+        match next {
+            Expr::Reference(crate::formula::Reference::Name(name)) => names.push(name.as_str()),
+            Expr::Unary { operand, .. } => pending.push(operand),
+            Expr::Binary { left, right, .. } => pending.extend([left.as_ref(), right.as_ref()]),
+            Expr::Call { args, .. } => pending.extend(args.iter()),
+            _ => {}
+        }
+    }
+    names
 }
 
 /// The names one relation can read and the cells they stand for: `x` (the relation's
@@ -203,10 +247,23 @@ struct Names<'a> {
     columns: &'a [(&'a str, u32)],
     row: Option<u32>,
     x: Option<CellRef>,
+    /// The relation's rule's names, resolved once.
+    rule_names: &'a [RuleName<'a>],
 }
 
 impl Names<'_> {
     fn get(&self, name: &str) -> Option<CellRef> {
+        if let Some(known) = self.rule_names.iter().find(|known| known.is(name)) {
+            // The same precedence as below: `x`, then a column in the row, then a cell.
+            if let Some(x) = self.x.filter(|_| known.is_x) {
+                return Some(x);
+            }
+            return self
+                .row
+                .zip(known.column)
+                .map(|(row, col)| CellRef::new(row, col))
+                .or(known.cell);
+        }
         if name == "x" {
             if let Some(x) = self.x {
                 return Some(x);
@@ -432,17 +489,36 @@ impl<'a> Evaluator<'a> {
         spec: &'a TemplateSpec,
         rules: &'a [ParsedRule],
     ) -> Evaluator<'a> {
+        let columns: Vec<(&'a str, u32)> = bound
+            .columns
+            .iter()
+            .map(|(name, col)| (name.as_str(), *col))
+            .collect();
+        let rule_names = rules
+            .iter()
+            .map(|rule| {
+                names_in(rule)
+                    .into_iter()
+                    .map(|text| RuleName {
+                        text,
+                        is_x: text == "x",
+                        column: columns
+                            .iter()
+                            .find(|(known, _)| *known == text)
+                            .map(|(_, col)| *col),
+                        cell: bound.cells.get(text).copied(),
+                    })
+                    .collect()
+            })
+            .collect();
         Evaluator {
             sheet,
             bound,
             spec,
             rules,
             cells: RowIndex::new(sheet),
-            columns: bound
-                .columns
-                .iter()
-                .map(|(name, col)| (name.as_str(), *col))
-                .collect(),
+            columns,
+            rule_names,
         }
     }
 
@@ -525,6 +601,9 @@ impl<'a> Evaluator<'a> {
         let names = Names {
             bound: self.bound,
             columns: &self.columns,
+            rule_names: relation
+                .and_then(|r| self.rule_names.get(r.rule))
+                .map_or(&[], Vec::as_slice),
             row: row_number,
             x: row_number
                 .zip(relation.and_then(|r| r.column))
