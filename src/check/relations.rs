@@ -217,7 +217,7 @@ impl RuleName<'_> {
 }
 
 /// Every name a rule reads (and its reported cell's name), as the text the rule holds.
-fn names_in<'r>(rule: &'r ParsedRule) -> Vec<&'r str> {
+fn names_in(rule: &ParsedRule) -> Vec<&str> {
     let mut names: Vec<&str> = rule.lhs_name.iter().map(String::as_str).collect();
     let mut pending: Vec<&Expr> = rule.when.iter().collect();
     match &rule.body {
