@@ -52,7 +52,7 @@ pub(crate) struct Localizer<'a> {
     pub relations: &'a [Relation],
     pub evaluations: &'a [Evaluation],
     pub graph: &'a FormulaGraph<'a>,
-    readers: &'a Readers,
+    readers: &'a Readers<'a>,
 }
 
 impl<'a> Localizer<'a> {
@@ -61,7 +61,7 @@ impl<'a> Localizer<'a> {
         relations: &'a [Relation],
         evaluations: &'a [Evaluation],
         graph: &'a FormulaGraph<'a>,
-        readers: &'a Readers,
+        readers: &'a Readers<'a>,
     ) -> Self {
         Localizer {
             evaluator,

@@ -717,7 +717,7 @@ fn propose_fix(
     evaluator: &Evaluator<'_>,
     relations: &[relations::Relation],
     evaluations: &[Evaluation],
-    readers: &relations::Readers,
+    readers: &relations::Readers<'_>,
     target: CellRef,
     rhs: Option<&crate::interval::Interval>,
     parsed: &ParsedRule,

@@ -1011,6 +1011,19 @@ impl CellSet {
     pub(crate) fn first(&self) -> Option<CellRef> {
         self.iter().next()
     }
+
+    /// Whether `cell` is in the set.
+    pub(crate) fn contains(&self, cell: CellRef) -> bool {
+        match self {
+            CellSet::Row { row, columns } => {
+                *row == cell.row
+                    && 1u32
+                        .checked_shl(cell.col)
+                        .is_some_and(|bit| columns & bit != 0)
+            }
+            CellSet::List(cells) => cells.binary_search(&cell).is_ok(),
+        }
+    }
 }
 
 /// The cells of a [`CellSet`], in order.
@@ -1039,89 +1052,100 @@ impl Iterator for CellSetIter<'_> {
     }
 }
 
-/// `(cell, relation)` pairs in order. A sheet's relations read millions of cells over
-/// rows that are few by comparison: the pairs are counted into their rows first, so only
-/// each row's few dozen pairs are sorted (one sort of them all was 5 % of a check).
-fn by_row(pairs: impl Iterator<Item = (CellRef, u32)> + Clone) -> Vec<(CellRef, u32)> {
-    let (first, last, count) = pairs
-        .clone()
-        .fold((u32::MAX, 0, 0usize), |(lo, hi, n), (at, _)| {
-            (lo.min(at.row), hi.max(at.row), n.saturating_add(1))
-        });
-    let span = last.checked_sub(first).map(|s| s as usize);
-    let mut sorted: Vec<(CellRef, u32)> = Vec::with_capacity(count);
-    // Rows far sparser than the pairs: a plain sort costs less than the counts.
-    let Some(span) = span.filter(|s| *s <= count.saturating_mul(4)) else {
-        sorted.extend(pairs);
-        sorted.sort_unstable();
-        return sorted;
-    };
-    let row_of = |at: CellRef| at.row.saturating_sub(first) as usize;
-    let mut counts = vec![0usize; span.saturating_add(1)];
-    for (at, _) in pairs.clone() {
-        if let Some(n) = counts.get_mut(row_of(at)) {
-            *n = n.saturating_add(1);
-        }
-    }
-    // starts[r]: where row `first + r` begins in `sorted`, and one more for the end.
-    let mut starts = Vec::with_capacity(counts.len().saturating_add(1));
-    let mut total = 0usize;
-    for n in &counts {
-        starts.push(total);
-        total = total.saturating_add(*n);
-    }
-    starts.push(total);
-    let mut next = starts.clone();
-    sorted.resize(count, (CellRef::new(0, 0), 0));
-    for pair in pairs {
-        let Some(slot) = next.get_mut(row_of(pair.0)) else {
-            continue;
-        };
-        if let Some(place) = sorted.get_mut(*slot) {
-            *place = pair;
-        }
-        *slot = slot.saturating_add(1);
-    }
-    for bounds in starts.windows(2) {
-        if let [start, end] = bounds {
-            if let Some(row) = sorted.get_mut(*start..*end) {
-                row.sort_unstable();
-            }
-        }
-    }
-    sorted
+/// Index: which relations read each cell, kept as the relations that read anything in each
+/// row. A relation reads a dozen cells of its own row, or (a total) thousands down a
+/// column: listed once per row it reads, a 500k-row form's relations take some fifteen
+/// million entries of 4 bytes, where one `(cell, relation)` pair per cell read took forty
+/// million of 12 bytes (half a gigabyte) and a sort. A look-up tests the row's few dozen
+/// relations against their read cells.
+#[derive(Default)]
+pub(crate) struct Readers<'e> {
+    evaluations: &'e [Evaluation],
+    /// The first row listed.
+    first_row: u32,
+    /// Where each row's relations start in `relations` (row `first_row + r` at `r`), and
+    /// one more for the end.
+    starts: Vec<u32>,
+    /// Relation indices, by row, ascending within a row.
+    relations: Vec<u32>,
 }
 
-/// Index: which relations read each cell. Every relation of a sheet reads a dozen cells
-/// or (a total) thousands: one sorted list of `(cell, relation)` pairs costs a sort, where
-/// a map of lists cost an allocation per cell (7 % of a 50k-row check under perf). A
-/// relation is a `u32` (12 bytes a pair, not 16: a 500k-row form has some forty million).
-#[derive(Default)]
-pub(crate) struct Readers(Vec<(CellRef, u32)>);
-
-impl Readers {
-    pub(crate) fn new(evaluations: &[Evaluation]) -> Readers {
+impl<'e> Readers<'e> {
+    pub(crate) fn new(evaluations: &'e [Evaluation]) -> Readers<'e> {
         // The limit on cells a sheet may have keeps its relations far below 2^32.
-        let pairs = evaluations
-            .iter()
-            .enumerate()
-            .filter_map(|(i, evaluation)| Some((u32::try_from(i).ok()?, evaluation)))
-            .flat_map(|(i, evaluation)| evaluation.cells.iter().map(move |cell| (cell, i)));
-        let mut pairs = by_row(pairs);
-        pairs.dedup();
-        Readers(pairs)
+        let entries = || {
+            evaluations
+                .iter()
+                .enumerate()
+                .filter_map(|(i, evaluation)| Some((u32::try_from(i).ok()?, evaluation)))
+                .flat_map(|(i, evaluation)| rows_read(&evaluation.cells).map(move |row| (row, i)))
+        };
+        let (first, last) = entries().fold((u32::MAX, 0), |(lo, hi), (row, _)| {
+            (lo.min(row), hi.max(row))
+        });
+        let Some(span) = last.checked_sub(first).map(|s| s as usize) else {
+            return Readers {
+                evaluations,
+                ..Readers::default()
+            };
+        };
+        // Counted into rows, then placed: the relations come in order, so each row's list
+        // is in order too.
+        let mut counts = vec![0u32; span.saturating_add(1)];
+        for (row, _) in entries() {
+            if let Some(n) = counts.get_mut(row.saturating_sub(first) as usize) {
+                *n = n.saturating_add(1);
+            }
+        }
+        let mut starts = Vec::with_capacity(counts.len().saturating_add(1));
+        let mut total = 0u32;
+        for n in &counts {
+            starts.push(total);
+            total = total.saturating_add(*n);
+        }
+        starts.push(total);
+        let mut next = starts.clone();
+        let mut relations = vec![0u32; total as usize];
+        for (row, i) in entries() {
+            let Some(slot) = next.get_mut(row.saturating_sub(first) as usize) else {
+                continue;
+            };
+            if let Some(place) = relations.get_mut(*slot as usize) {
+                *place = i;
+            }
+            *slot = slot.saturating_add(1);
+        }
+        Readers {
+            evaluations,
+            first_row: first,
+            starts,
+            relations,
+        }
     }
 
-    /// The relations that read `cell`, in order.
+    /// The relations that read `cell`, in order, each once.
     pub(crate) fn of(&self, cell: CellRef) -> impl Iterator<Item = usize> + '_ {
-        let start = self.0.partition_point(|(at, _)| *at < cell);
-        self.0
-            .get(start..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(move |(at, _)| *at == cell)
-            .map(|(_, i)| *i as usize)
+        let row = cell.row.checked_sub(self.first_row).map(|r| r as usize);
+        let listed = row
+            .and_then(|r| Some((*self.starts.get(r)?, *self.starts.get(r.saturating_add(1))?)))
+            .and_then(|(start, end)| self.relations.get(start as usize..end as usize))
+            .unwrap_or_default();
+        listed.iter().map(|&i| i as usize).filter(move |&i| {
+            self.evaluations
+                .get(i)
+                .is_some_and(|evaluation| evaluation.cells.contains(cell))
+        })
     }
+}
+
+/// The rows a cell set reads, each once, in order.
+fn rows_read(cells: &CellSet) -> impl Iterator<Item = u32> + '_ {
+    let mut previous = None;
+    cells.iter().filter_map(move |at| {
+        let new = previous != Some(at.row);
+        previous = Some(at.row);
+        new.then_some(at.row)
+    })
 }
 
 #[cfg(test)]
@@ -1156,24 +1180,48 @@ mod tests {
         assert!(std::mem::size_of::<Evaluation>() <= 56);
     }
 
+    /// The index by rows answers what a plain list of every `(cell, relation)` pair
+    /// answers, for relations of one row, totals down a column, sparse rows and empty ones.
     #[test]
-    fn pairs_counted_into_rows_come_out_as_a_plain_sort_would() {
-        // Dense rows (counted), then rows too sparse for counting (plain sort).
-        for spread in [7u32, 1_000_000] {
-            let mut state = 0x2545_f491_u64;
-            let pairs: Vec<(CellRef, u32)> = (0..500u32)
+    fn readers_by_row_answer_as_a_list_of_every_pair_would() {
+        let at = |row: u32, col: u32| CellRef::new(row, col);
+        let mut state = 0x2545_f491_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for spread in [7u64, 1_000_000] {
+            let evaluations: Vec<Evaluation> = (0..300)
                 .map(|i| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    let row = 40 + (state % u64::from(spread)) as u32;
-                    (CellRef::new(row, (state >> 32) as u32 % 14), i % 37)
+                    let row = 40 + next(spread) as u32;
+                    let reads: Vec<CellRef> = if i % 5 == 0 {
+                        // A total: its own cell and a column below.
+                        (0..1 + next(9) as u32).map(|k| at(row + k, 3)).collect()
+                    } else {
+                        (0..next(6)).map(|_| at(row, next(40) as u32)).collect()
+                    };
+                    Evaluation {
+                        outcome: Outcome::Holds,
+                        target: None,
+                        cells: CellSet::of(&reads),
+                    }
                 })
                 .collect();
-            let mut expected = pairs.clone();
-            expected.sort_unstable();
-            assert_eq!(by_row(pairs.iter().copied()), expected, "spread {spread}");
+            let readers = Readers::new(&evaluations);
+            let mut asked: Vec<CellRef> = evaluations.iter().flat_map(|e| e.cells.iter()).collect();
+            asked.extend([at(0, 0), at(39, 3), at(u32::MAX, 1), at(45, 39)]);
+            for cell in asked {
+                let expected: Vec<usize> = evaluations
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.cells.iter().any(|c| c == cell))
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(readers.of(cell).collect::<Vec<_>>(), expected, "{cell}");
+            }
         }
-        assert!(by_row(std::iter::empty()).is_empty());
+        assert_eq!(Readers::new(&[]).of(at(1, 1)).count(), 0);
     }
 }
