@@ -100,12 +100,18 @@ pub(crate) fn rule_formulas<'a>(
     // Sums of rows first: a section row's received is its rows' sum, not its parts.
     let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
     let relations = evaluator.relations();
-    for relation in relations.iter().filter(|r| !r.children.is_empty()) {
-        if let Some((at, expr)) = sum_formula(relation) {
+    for relation in relations
+        .iter()
+        .filter(|r| !evaluator.children(r).is_empty())
+    {
+        if let Some((at, expr)) = sum_formula(relation, evaluator.children(relation)) {
             formulas.entry(at).or_insert(expr);
         }
     }
-    for relation in relations.iter().filter(|r| r.children.is_empty()) {
+    for relation in relations
+        .iter()
+        .filter(|r| evaluator.children(r).is_empty())
+    {
         if let Some((at, expr)) = defining_formula(template, bound, parsed, relation, sheet) {
             formulas.entry(at).or_insert(expr);
         }
@@ -114,12 +120,11 @@ pub(crate) fn rule_formulas<'a>(
 }
 
 /// `SUM(C11:C26)` for a contiguous block of rows, `C10+C27+C40` otherwise.
-fn sum_formula(relation: &Relation) -> Option<(CellRef, Expr)> {
+fn sum_formula(relation: &Relation, children: &[u32]) -> Option<(CellRef, Expr)> {
     let (row, col) = (relation.row?, relation.column?);
-    let first = *relation.children.first()?;
-    let last = *relation.children.last()?;
-    let contiguous = relation
-        .children
+    let first = *children.first()?;
+    let last = *children.last()?;
+    let contiguous = children
         .windows(2)
         .all(|w| matches!(w, [a, b] if a.checked_add(1) == Some(*b)));
     let letters = column_letters(col);
@@ -130,8 +135,7 @@ fn sum_formula(relation: &Relation) -> Option<(CellRef, Expr)> {
             u64::from(last) + 1
         )
     } else {
-        relation
-            .children
+        children
             .iter()
             .map(|&r| format!("{letters}{}", u64::from(r) + 1))
             .collect::<Vec<_>>()
@@ -152,8 +156,8 @@ fn defining_formula(
     relation: &Relation,
     sheet: &Sheet,
 ) -> Option<(CellRef, Expr)> {
-    let rule = template.spec.rules.get(relation.rule)?;
-    let parsed_rule = parsed.get(relation.rule)?;
+    let rule = template.spec.rules.get(relation.rule())?;
+    let parsed_rule = parsed.get(relation.rule())?;
     if rule.severity != Severity::Error || !rule.each.is_empty() || rule.scope == Scope::Hierarchy {
         return None;
     }

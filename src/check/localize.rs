@@ -75,7 +75,7 @@ impl<'a> Localizer<'a> {
     fn severity(&self, i: usize) -> Severity {
         self.relations
             .get(i)
-            .and_then(|r| self.evaluator.spec.rules.get(r.rule))
+            .and_then(|r| self.evaluator.spec.rules.get(r.rule()))
             .map_or(Severity::Error, |rule| rule.severity)
     }
 

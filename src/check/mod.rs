@@ -320,10 +320,10 @@ fn rule_findings(
         {
             continue;
         }
-        let Some(rule) = template.spec.rules.get(relation.rule) else {
+        let Some(rule) = template.spec.rules.get(relation.rule()) else {
             continue;
         };
-        let Some(parsed_rule) = parsed.get(relation.rule) else {
+        let Some(parsed_rule) = parsed.get(relation.rule()) else {
             continue;
         };
         match &evaluation.outcome {
@@ -438,7 +438,7 @@ fn describe(
     bound: &Bound,
     relation: &relations::Relation,
 ) -> (String, String) {
-    let rule = template.spec.rules.get(relation.rule);
+    let rule = template.spec.rules.get(relation.rule());
     let label = relation
         .row
         .and_then(|row| bound.layout.body_row(row))
@@ -508,8 +508,8 @@ fn explanation_findings(
     let single_relation_code = match repaired.as_slice() {
         [only] => relations.get(*only).and_then(|relation| {
             Some(code_of(
-                template.spec.rules.get(relation.rule)?,
-                parsed.get(relation.rule)?,
+                template.spec.rules.get(relation.rule())?,
+                parsed.get(relation.rule())?,
             ))
         }),
         _ => None,
@@ -527,13 +527,17 @@ fn explanation_findings(
             .iter()
             .filter_map(|&i| relations.get(i))
             .any(|relation| {
-                template.spec.rules.get(relation.rule).is_some_and(|rule| {
-                    rule.rounding != crate::number::Rounding::Exact
-                        && repaired
-                            .first()
-                            .and_then(|&first| evaluations.get(first))
-                            .is_some_and(|e| e.target == Some(at))
-                })
+                template
+                    .spec
+                    .rules
+                    .get(relation.rule())
+                    .is_some_and(|rule| {
+                        rule.rounding != crate::number::Rounding::Exact
+                            && repaired
+                                .first()
+                                .and_then(|&first| evaluations.get(first))
+                                .is_some_and(|e| e.target == Some(at))
+                    })
             })
     };
     // Findings from rules the engine inferred say so, as their own messages do.
@@ -760,7 +764,7 @@ fn propose_fix(
             || (evaluator
                 .spec
                 .rules
-                .get(relation.rule)
+                .get(relation.rule())
                 .is_some_and(|r| r.severity != Severity::Error)
                 && matches!(before.outcome, Outcome::Fails { .. }))
     });

@@ -144,18 +144,37 @@ impl ParsedRule {
     }
 }
 
-/// One rule applied at one place.
+/// One rule applied at one place: 24 bytes, as a big sheet has ten million (40 with the
+/// rule a `usize` and the child rows boxed in each relation, every column of a section
+/// repeating them).
 #[derive(Debug, Clone)]
 pub(crate) struct Relation {
     /// Index of the rule in the template.
-    pub rule: usize,
+    rule: u32,
+    /// For hierarchy relations: which of the evaluator's parent rows and their children it
+    /// sums ([`Evaluator::children`]); `u32::MAX` for the others.
+    sum_of: u32,
     /// The row it applies to (row scope and hierarchy parent), if any.
     pub row: Option<u32>,
     /// The column bound to `x` (rules with `each`), or the hierarchy column.
     pub column: Option<u32>,
-    /// For hierarchy relations: the child rows (a relation of a big sheet's ten million
-    /// is 40 bytes with them boxed, 48 in a `Vec`).
-    pub children: Box<[u32]>,
+}
+
+impl Relation {
+    fn new(rule: usize, row: Option<u32>, column: Option<u32>) -> Relation {
+        Relation {
+            // A template's rules are counted in dozens.
+            rule: u32::try_from(rule).unwrap_or(u32::MAX),
+            sum_of: u32::MAX,
+            row,
+            column,
+        }
+    }
+
+    /// Index of the rule in the template.
+    pub(crate) fn rule(&self) -> usize {
+        self.rule as usize
+    }
 }
 
 /// How a relation came out. A big sheet has millions of relations and nearly all hold:
@@ -193,6 +212,8 @@ pub(crate) struct Evaluator<'a> {
     columns: Vec<(&'a str, u32)>,
     /// Each rule's names, resolved once (by rule index).
     rule_names: Vec<Vec<RuleName<'a>>>,
+    /// The layout's parent rows and their children, which hierarchy relations sum.
+    hierarchy: Vec<(u32, Vec<u32>)>,
 }
 
 /// A name as written in a parsed rule, and what it can stand for: found by the address of
@@ -519,66 +540,55 @@ impl<'a> Evaluator<'a> {
             cells: RowIndex::new(sheet),
             columns,
             rule_names,
+            hierarchy: bound.layout.hierarchy(),
         }
+    }
+
+    /// The child rows a hierarchy relation sums (none for other relations).
+    pub(crate) fn children(&self, relation: &Relation) -> &[u32] {
+        self.hierarchy
+            .get(relation.sum_of as usize)
+            .map_or(&[], |(_, children)| children.as_slice())
     }
 
     /// Every relation instance of the template on this sheet.
     pub(crate) fn relations(&self) -> Vec<Relation> {
         let mut relations = Vec::new();
-        let hierarchy = self.bound.layout.hierarchy();
         for (index, rule) in self.spec.rules.iter().enumerate() {
             match rule.scope {
                 Scope::Row => {
                     for body_row in self.bound.layout.body.iter().filter(|r| r.has_numbers) {
                         if rule.each.is_empty() {
-                            relations.push(Relation {
-                                rule: index,
-                                row: Some(body_row.row),
-                                column: None,
-                                children: Box::default(),
-                            });
+                            relations.push(Relation::new(index, Some(body_row.row), None));
                         }
                         for name in &rule.each {
                             if let Some(col) = self.bound.columns.get(name) {
-                                relations.push(Relation {
-                                    rule: index,
-                                    row: Some(body_row.row),
-                                    column: Some(*col),
-                                    children: Box::default(),
-                                });
+                                relations.push(Relation::new(
+                                    index,
+                                    Some(body_row.row),
+                                    Some(*col),
+                                ));
                             }
                         }
                     }
                 }
                 Scope::Once => {
                     if rule.each.is_empty() {
-                        relations.push(Relation {
-                            rule: index,
-                            row: None,
-                            column: None,
-                            children: Box::default(),
-                        });
+                        relations.push(Relation::new(index, None, None));
                     }
                     for name in &rule.each {
                         if let Some(at) = self.bound.cells.get(name) {
-                            relations.push(Relation {
-                                rule: index,
-                                row: Some(at.row),
-                                column: Some(at.col),
-                                children: Box::default(),
-                            });
+                            relations.push(Relation::new(index, Some(at.row), Some(at.col)));
                         }
                     }
                 }
                 Scope::Hierarchy => {
-                    for (parent, children) in &hierarchy {
+                    for (sum_of, (parent, _)) in (0u32..).zip(&self.hierarchy) {
                         for name in &rule.columns {
                             if let Some(col) = self.bound.columns.get(name) {
                                 relations.push(Relation {
-                                    rule: index,
-                                    row: Some(*parent),
-                                    column: Some(*col),
-                                    children: children.as_slice().into(),
+                                    sum_of,
+                                    ..Relation::new(index, Some(*parent), Some(*col))
                                 });
                             }
                         }
@@ -602,7 +612,7 @@ impl<'a> Evaluator<'a> {
             bound: self.bound,
             columns: &self.columns,
             rule_names: relation
-                .and_then(|r| self.rule_names.get(r.rule))
+                .and_then(|r| self.rule_names.get(r.rule()))
                 .map_or(&[], Vec::as_slice),
             row: row_number,
             x: row_number
@@ -632,8 +642,8 @@ impl<'a> Evaluator<'a> {
         relation: &Relation,
         overrides: &HashMap<CellRef, Decimal>,
     ) -> Evaluation {
-        let rule_spec = self.spec.rules.get(relation.rule);
-        let parsed = self.rules.get(relation.rule);
+        let rule_spec = self.spec.rules.get(relation.rule());
+        let parsed = self.rules.get(relation.rule());
         let (Some(rule_spec), Some(parsed)) = (rule_spec, parsed) else {
             return Evaluation {
                 outcome: Outcome::Skipped,
@@ -687,7 +697,7 @@ impl<'a> Evaluator<'a> {
                 let (parent, source) = resolver.read_value(target);
                 let mut all_blank = source.is_blank();
                 let mut sum = Some(Decimal::ZERO);
-                for child in &relation.children {
+                for child in self.children(relation) {
                     let (value, source) = resolver.read_value(CellRef::new(*child, col));
                     all_blank &= source.is_blank();
                     match value {
@@ -870,7 +880,7 @@ impl<'a> Evaluator<'a> {
         relation: &Relation,
         overrides: &HashMap<CellRef, Decimal>,
     ) -> Option<Decimal> {
-        let parsed = self.rules.get(relation.rule)?;
+        let parsed = self.rules.get(relation.rule())?;
         let resolver = self.resolver(Some(relation), overrides);
         match &parsed.body {
             RuleBody::Sum => {
@@ -880,7 +890,7 @@ impl<'a> Evaluator<'a> {
                     _ => return None,
                 };
                 let mut sum = Decimal::ZERO;
-                for child in &relation.children {
+                for child in self.children(relation) {
                     if let EvalValue::Number(n) = resolver.value_at(CellRef::new(*child, col)) {
                         sum = sum.checked_add(n.lo)?;
                     }
@@ -1178,6 +1188,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<CellSet>(), 16);
         // A big sheet keeps ten million evaluations: every one of them costs this.
         assert!(std::mem::size_of::<Evaluation>() <= 56);
+        assert!(std::mem::size_of::<Relation>() <= 24);
     }
 
     /// The index by rows answers what a plain list of every `(cell, relation)` pair

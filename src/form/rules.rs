@@ -123,8 +123,8 @@ pub(crate) fn form_rules(
     let mut once: Vec<Highlight> = Vec::new();
     for relation in evaluator.relations() {
         let (Some(rule), Some(parsed_rule)) = (
-            template.spec.rules.get(relation.rule),
-            parsed.get(relation.rule),
+            template.spec.rules.get(relation.rule()),
+            parsed.get(relation.rule()),
         ) else {
             continue;
         };
@@ -147,7 +147,7 @@ pub(crate) fn form_rules(
             let key = match accepts(expr, at) {
                 Accepts::Count => "count".to_string(),
                 Accepts::NonNegative => "nonnegative".to_string(),
-                Accepts::Custom(_) => format!("custom {}", relation.rule),
+                Accepts::Custom(_) => format!("custom {}", relation.rule()),
             };
             validated.entry((col, key)).or_default().push(row);
             continue;
@@ -172,7 +172,7 @@ pub(crate) fn form_rules(
         }
         match relation.row {
             Some(row) if uses_only_columns(rule, bound) => failing
-                .entry((relation.rule, target.col))
+                .entry((relation.rule(), target.col))
                 .or_default()
                 .push(row),
             _ => {
@@ -182,7 +182,7 @@ pub(crate) fn form_rules(
                         last: target,
                         formula,
                         severity: rule.severity,
-                        rule: rule_id(rule, relation.rule),
+                        rule: rule_id(rule, relation.rule()),
                     });
                 }
             }
