@@ -83,7 +83,7 @@ impl<'a> Localizer<'a> {
         self.evaluations.get(i).is_some_and(|e| {
             matches!(
                 e.outcome,
-                Outcome::Holds | Outcome::HoldsTruncated { .. } | Outcome::Skipped
+                Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
             )
         })
     }
@@ -92,7 +92,7 @@ impl<'a> Localizer<'a> {
         self.relations.get(i).is_some_and(|relation| {
             matches!(
                 self.evaluator.evaluate(relation, values).outcome,
-                Outcome::Holds | Outcome::HoldsTruncated { .. } | Outcome::Skipped
+                Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
             )
         })
     }
@@ -104,7 +104,7 @@ impl<'a> Localizer<'a> {
             .filter(|&i| {
                 matches!(
                     self.evaluations.get(i).map(|e| &e.outcome),
-                    Some(Outcome::Fails { .. })
+                    Some(Outcome::Fails(_))
                 )
             })
             .collect();

@@ -278,7 +278,7 @@ fn rule_findings(
     let failing = evaluations.iter().any(|evaluation| {
         matches!(
             evaluation.outcome,
-            Outcome::Fails { .. } | Outcome::ErrorValue(_)
+            Outcome::Fails(_) | Outcome::ErrorValue(_)
         )
     });
     let (readers, explanations) = if failing {
@@ -329,12 +329,13 @@ fn rule_findings(
         match &evaluation.outcome {
             Outcome::Holds | Outcome::Skipped => {}
             Outcome::ErrorValue(cells) => error_cells.extend(cells.iter().copied()),
-            Outcome::HoldsTruncated { lhs, rhs } => {
+            Outcome::HoldsTruncated(sides) => {
                 let Some(target) = evaluation.target else {
                     continue;
                 };
-                let rounded = show_interval(rhs, Some(**lhs), convention);
-                let actual = show_number(lhs.value, Some(**lhs), convention);
+                let (lhs, rhs) = (sides.0, &sides.1);
+                let rounded = show_interval(rhs, Some(lhs), convention);
+                let actual = show_number(lhs.value, Some(lhs), convention);
                 findings.push(Finding {
                     code: codes::TRUNCATED,
                     severity: Severity::Info,
@@ -350,8 +351,8 @@ fn rule_findings(
                     fix: None,
                 });
             }
-            Outcome::Fails { lhs, rhs } => {
-                let (lhs, rhs) = (lhs.as_deref(), rhs.as_deref());
+            Outcome::Fails(sides) => {
+                let (lhs, rhs) = (sides.lhs.as_ref(), sides.rhs.as_ref());
                 let target = evaluation
                     .target
                     .or_else(|| evaluation.cells.first())
@@ -756,17 +757,15 @@ fn propose_fix(
             return false;
         };
         let after = evaluator.evaluate(relation, &overrides);
-        matches!(
-            after.outcome,
-            Outcome::Holds | Outcome::HoldsTruncated { .. }
-        ) || (matches!(after.outcome, Outcome::Skipped)
-            && matches!(before.outcome, Outcome::Skipped))
+        matches!(after.outcome, Outcome::Holds | Outcome::HoldsTruncated(_))
+            || (matches!(after.outcome, Outcome::Skipped)
+                && matches!(before.outcome, Outcome::Skipped))
             || (evaluator
                 .spec
                 .rules
                 .get(relation.rule())
                 .is_some_and(|r| r.severity != Severity::Error)
-                && matches!(before.outcome, Outcome::Fails { .. }))
+                && matches!(before.outcome, Outcome::Fails(_)))
     });
     if !all_hold {
         // Another relation disagrees: the wrong cell may be a part, not this one.
