@@ -594,23 +594,17 @@ mod tests {
 
     /// The workbook read by the one-scan reader and by calamine's passes alone.
     fn both_ways(bytes: &[u8]) -> (Vec<Sheet>, Vec<Sheet>) {
-        let limits = Limits::default();
-        let fast = read_xlsx_with(
-            bytes,
-            SourceFormat::Xlsx,
-            &limits,
-            true,
-            &mut Unmeasured::default(),
-        )
-        .expect("one scan");
-        let slow = read_xlsx_with(
-            bytes,
-            SourceFormat::Xlsx,
-            &limits,
-            false,
-            &mut Unmeasured::default(),
-        )
-        .expect("calamine");
+        let read = |one_scan| {
+            read_xlsx_with(
+                bytes,
+                SourceFormat::Xlsx,
+                &Limits::default(),
+                one_scan,
+                &mut Unmeasured::default(),
+            )
+        };
+        let fast = read(true).expect("one scan");
+        let slow = read(false).expect("calamine");
         (fast.sheets, slow.sheets)
     }
 
