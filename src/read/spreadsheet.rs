@@ -594,6 +594,15 @@ mod tests {
 
     /// The workbook read by the one-scan reader and by calamine's passes alone.
     fn both_ways(bytes: &[u8]) -> (Vec<Sheet>, Vec<Sheet>) {
+        let (fast, slow) = read_both(bytes);
+        (
+            fast.expect("one scan").sheets,
+            slow.expect("calamine").sheets,
+        )
+    }
+
+    /// What the one-scan reader and calamine's passes alone make of the workbook.
+    fn read_both(bytes: &[u8]) -> (Result<RawBook, ReadError>, Result<RawBook, ReadError>) {
         let read = |one_scan| {
             read_xlsx_with(
                 bytes,
@@ -603,9 +612,7 @@ mod tests {
                 &mut Unmeasured::default(),
             )
         };
-        let fast = read(true).expect("one scan");
-        let slow = read(false).expect("calamine");
-        (fast.sheets, slow.sheets)
+        (read(true), read(false))
     }
 
     /// Whether every sheet of `bytes` is read by the one scan (rather than by calamine).
@@ -783,22 +790,7 @@ mod tests {
         ] {
             let bytes = with_sheet_xml(&base, &sheet(odd));
             assert!(!read_in_one_scan(&bytes), "{odd}");
-            let limits = Limits::default();
-            let fast = read_xlsx_with(
-                &bytes,
-                SourceFormat::Xlsx,
-                &limits,
-                true,
-                &mut Unmeasured::default(),
-            );
-            let slow = read_xlsx_with(
-                &bytes,
-                SourceFormat::Xlsx,
-                &limits,
-                false,
-                &mut Unmeasured::default(),
-            );
-            match (fast, slow) {
+            match read_both(&bytes) {
                 (Ok(fast), Ok(slow)) => assert_eq!(fast.sheets, slow.sheets, "{odd}"),
                 (Err(fast), Err(slow)) => assert_eq!(fast.to_string(), slow.to_string()),
                 (fast, slow) => panic!("{odd}: {:?} vs {:?}", fast.is_ok(), slow.is_ok()),
