@@ -76,14 +76,7 @@ pub(crate) fn check_zip_deferring(
                 .push(part.name().map(|n| n.into_owned()).unwrap_or_default());
             continue;
         }
-        let mut meter = PartMeter::of(&part);
-        measure_whole(
-            part,
-            &mut meter,
-            &mut unmeasured.inflated_total,
-            &mut buffer,
-            limits,
-        )?;
+        measure_whole(part, &mut unmeasured.inflated_total, &mut buffer, limits)?;
     }
     Ok(unmeasured)
 }
@@ -133,14 +126,7 @@ impl Unmeasured {
         let mut buffer = vec![0u8; 64 << 10];
         for name in std::mem::take(&mut self.parts) {
             let part = archive.by_name(&name).map_err(open_error)?;
-            let mut meter = PartMeter::of(&part);
-            measure_whole(
-                part,
-                &mut meter,
-                &mut self.inflated_total,
-                &mut buffer,
-                limits,
-            )?;
+            measure_whole(part, &mut self.inflated_total, &mut buffer, limits)?;
         }
         Ok(())
     }
@@ -155,33 +141,24 @@ fn open_error(error: zip::result::ZipError) -> ReadError {
     }
 }
 
-/// Inflates one whole part through `meter`, counting it into `total`.
+/// Inflates one whole part through a meter, counting it into the package's `total`.
 fn measure_whole(
-    part: impl Read,
-    meter: &mut PartMeter,
+    part: zip::read::ZipFile<'_, impl Read>,
     total: &mut u64,
     buffer: &mut [u8],
     limits: &Limits,
 ) -> Result<(), ReadError> {
-    let mut bounded = meter.bounded(part);
-    loop {
-        let read = bounded
-            .read(buffer)
-            .map_err(|e| ReadError::Corrupt(format!("zip part {}: {e}", meter.name)))?;
-        if read == 0 {
-            return Ok(());
-        }
-        let chunk = buffer.get(..read).unwrap_or_default();
-        meter.measure(chunk, limits)?;
-        *total = total.saturating_add(read as u64);
-        check_total(*total, limits)?;
-    }
+    let mut meter = PartMeter::of(&part);
+    let mut source = meter.bounded(part);
+    meter.measure_to_end(&mut source, buffer, limits)?;
+    *total = total.saturating_add(meter.inflated);
+    check_total(*total, limits)
 }
 
 /// Measures one part as it inflates: no more than it declares, within the compression
 /// ratio, and (an XML part) within the nesting depth. The one-scan sheet reader follows
 /// the tags itself and counts depth there ([`PartMeter::measure_size`] and
-/// [`PartMeter::enter`]); everything else goes through [`PartMeter::measure`].
+/// [`PartMeter::enter`]); everything else goes through [`PartMeter::measure_to_end`].
 pub(crate) struct PartMeter {
     name: String,
     declared: u64,
@@ -210,11 +187,31 @@ impl PartMeter {
         part.take(self.declared.saturating_add(1))
     }
 
-    /// Measures the next inflated chunk: its size, and its depth when it is XML.
+    /// Inflates the rest of the part from `source` (its [`PartMeter::bounded`] reader),
+    /// measuring every chunk: the whole part for the guard, what follows `</worksheet>`
+    /// for the one-scan reader.
     ///
     /// # Errors
-    /// As [`check_zip_deferring`].
-    pub(crate) fn measure(&mut self, chunk: &[u8], limits: &Limits) -> Result<(), ReadError> {
+    /// As [`check_zip_deferring`]; an inflate error is damage.
+    pub(crate) fn measure_to_end(
+        &mut self,
+        source: &mut impl Read,
+        buffer: &mut [u8],
+        limits: &Limits,
+    ) -> Result<(), ReadError> {
+        loop {
+            let read = source
+                .read(buffer)
+                .map_err(|e| ReadError::Corrupt(format!("zip part {}: {e}", self.name)))?;
+            if read == 0 {
+                return Ok(());
+            }
+            self.measure(buffer.get(..read).unwrap_or_default(), limits)?;
+        }
+    }
+
+    /// Measures the next inflated chunk: its size, and its depth when it is XML.
+    fn measure(&mut self, chunk: &[u8], limits: &Limits) -> Result<(), ReadError> {
         self.measure_size(chunk.len(), limits)?;
         if self.is_xml {
             self.depth.scan(chunk, limits.max_xml_depth, &self.name)?;

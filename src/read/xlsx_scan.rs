@@ -142,14 +142,6 @@ fn scan_in_chunks(
         let bytes = chunk.get(..read).unwrap_or_default();
         if let Some((meter, limits)) = scan.meter.as_mut() {
             meter.measure_size(read, limits)?;
-            if scan.finished {
-                // Past `</worksheet>` the part is only measured, to its end.
-                meter.measure_depth(bytes, limits)?;
-                if read == 0 {
-                    return Ok(Some(std::mem::take(&mut scan.found)));
-                }
-                continue;
-            }
         }
         buffer.extend_from_slice(bytes);
         let Some(consumed) = scan.feed(&buffer, read == 0) else {
@@ -165,12 +157,12 @@ fn scan_in_chunks(
                 }
                 scan.found.cells = reader.cells;
             }
-            match scan.meter.as_mut() {
-                Some((meter, limits)) if read > 0 => {
-                    meter.measure_depth(buffer.get(consumed..).unwrap_or_default(), limits)?;
-                }
-                _ => return Ok(Some(scan.found)),
+            if let Some((meter, limits)) = scan.meter.take() {
+                // Past `</worksheet>` the part is only measured, to its end.
+                meter.measure_depth(buffer.get(consumed..).unwrap_or_default(), limits)?;
+                meter.measure_to_end(&mut source, &mut chunk, limits)?;
             }
+            return Ok(Some(scan.found));
         }
         buffer.drain(..consumed);
         if buffer.len() > MAX_CONSTRUCT_BYTES {
