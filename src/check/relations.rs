@@ -239,19 +239,48 @@ pub(crate) struct Evaluator<'a> {
     hierarchy: Vec<(u32, Vec<u32>)>,
 }
 
-/// A name as written in a parsed rule, and what it can stand for: found by the address of
-/// its text in the rule (the evaluators hand back the rule's own `&str`), which spares the
-/// string comparisons against every bound column that a look-up by text costs, millions of
-/// times on a big sheet.
+/// What a name can stand for in any relation, before its row and `x` are known.
 #[derive(Clone, Copy)]
-struct RuleName<'a> {
-    text: &'a str,
+struct NameMeaning {
     /// `x`: the relation's cell, when it has one.
     is_x: bool,
     /// The bound column of that name (read in the relation's row).
     column: Option<u32>,
     /// The bound cell of that name.
     cell: Option<CellRef>,
+}
+
+impl NameMeaning {
+    /// The meaning of `name`, names compared by `same`.
+    fn of(
+        columns: &[(&str, u32)],
+        bound: &Bound,
+        name: &str,
+        same: impl Fn(&str, &str) -> bool,
+    ) -> NameMeaning {
+        NameMeaning {
+            is_x: same(name, "x"),
+            column: columns
+                .iter()
+                .find(|(known, _)| same(known, name))
+                .map(|(_, col)| *col),
+            cell: bound
+                .cells
+                .iter()
+                .find(|(known, _)| same(known, name))
+                .map(|(_, at)| *at),
+        }
+    }
+}
+
+/// A name as written in a parsed rule and its meaning, resolved once per sheet: found by
+/// the address of its text in the rule (the evaluators hand back the rule's own `&str`),
+/// which spares the string comparisons against every bound column that a look-up by text
+/// costs, millions of times on a big sheet.
+#[derive(Clone, Copy)]
+struct RuleName<'a> {
+    text: &'a str,
+    meaning: NameMeaning,
 }
 
 impl RuleName<'_> {
@@ -297,51 +326,33 @@ struct Names<'a> {
 
 impl Names<'_> {
     fn get(&self, name: &str) -> Option<CellRef> {
-        if let Some(known) = self.rule_names.iter().find(|known| known.is(name)) {
-            // The same precedence as below: `x`, then a column in the row, then a cell.
-            if let Some(x) = self.x.filter(|_| known.is_x) {
-                return Some(x);
-            }
-            return self
-                .row
-                .zip(known.column)
-                .map(|(row, col)| CellRef::new(row, col))
-                .or(known.cell);
+        match self.rule_names.iter().find(|known| known.is(name)) {
+            Some(known) => self.place(&known.meaning),
+            None => self.place(&NameMeaning::of(self.columns, self.bound, name, |a, b| {
+                a == b
+            })),
         }
-        if name == "x" {
-            if let Some(x) = self.x {
-                return Some(x);
-            }
-        }
-        self.row
-            .and_then(|row| {
-                let (_, col) = self.columns.iter().find(|(known, _)| *known == name)?;
-                Some(CellRef::new(row, *col))
-            })
-            .or_else(|| self.bound.cells.get(name).copied())
     }
 
     fn get_ignore_case(&self, name: &str) -> Option<CellRef> {
-        if name.eq_ignore_ascii_case("x") {
-            if let Some(x) = self.x {
-                return Some(x);
-            }
+        self.place(&NameMeaning::of(
+            self.columns,
+            self.bound,
+            name,
+            str::eq_ignore_ascii_case,
+        ))
+    }
+
+    /// The cell a name stands for in this relation: `x`, then a column in the row, then a
+    /// bound cell.
+    fn place(&self, meaning: &NameMeaning) -> Option<CellRef> {
+        if let Some(x) = self.x.filter(|_| meaning.is_x) {
+            return Some(x);
         }
         self.row
-            .and_then(|row| {
-                let (_, col) = self
-                    .columns
-                    .iter()
-                    .find(|(known, _)| known.eq_ignore_ascii_case(name))?;
-                Some(CellRef::new(row, *col))
-            })
-            .or_else(|| {
-                self.bound
-                    .cells
-                    .iter()
-                    .find(|(known, _)| known.eq_ignore_ascii_case(name))
-                    .map(|(_, at)| *at)
-            })
+            .zip(meaning.column)
+            .map(|(row, col)| CellRef::new(row, col))
+            .or(meaning.cell)
     }
 }
 
@@ -545,12 +556,7 @@ impl<'a> Evaluator<'a> {
                     .into_iter()
                     .map(|text| RuleName {
                         text,
-                        is_x: text == "x",
-                        column: columns
-                            .iter()
-                            .find(|(known, _)| *known == text)
-                            .map(|(_, col)| *col),
-                        cell: bound.cells.get(text).copied(),
+                        meaning: NameMeaning::of(&columns, bound, text, |a, b| a == b),
                     })
                     .collect()
             })
