@@ -99,19 +99,16 @@ pub(crate) fn rule_formulas<'a>(
     let evaluator = Evaluator::new(sheet, bound, &template.spec, parsed);
     // Sums of rows first: a section row's received is its rows' sum, not its parts.
     let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
-    let relations = evaluator.relations();
-    for relation in relations
-        .iter()
-        .filter(|r| !evaluator.children(r).is_empty())
-    {
+    let (sums, others): (Vec<Relation>, Vec<Relation>) = evaluator
+        .relations()
+        .into_iter()
+        .partition(|r| !evaluator.children(r).is_empty());
+    for relation in &sums {
         if let Some((at, expr)) = sum_formula(relation, evaluator.children(relation)) {
             formulas.entry(at).or_insert(expr);
         }
     }
-    for relation in relations
-        .iter()
-        .filter(|r| evaluator.children(r).is_empty())
-    {
+    for relation in &others {
         if let Some((at, expr)) = defining_formula(template, bound, parsed, relation, sheet) {
             formulas.entry(at).or_insert(expr);
         }
