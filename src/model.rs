@@ -484,8 +484,6 @@ impl<'s> RowIndex<'s> {
 mod tests {
     use super::*;
 
-    /// The guessing search finds exactly what a plain binary search finds, on sheets with
-    /// uneven rows, gaps and a lone far-away cell.
     #[test]
     fn a_cell_stays_small() {
         // A 500k-row form holds seven million cells: every byte here is 7 MB there.
@@ -496,6 +494,8 @@ mod tests {
         );
     }
 
+    /// The guessing search finds exactly what a plain binary search finds, on sheets with
+    /// uneven rows, gaps and a lone far-away cell.
     #[test]
     fn cell_and_row_lookups_agree_with_a_plain_search() {
         let mut state = 7u64;
