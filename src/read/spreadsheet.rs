@@ -106,11 +106,17 @@ fn read_xlsx_with(
         let with_styles = palette.iter().any(Option::is_some);
         let (mut cells, scanned) = match read_whole {
             Some(mut scan) => {
-                let mut cells = Vec::with_capacity(scan.cells.len());
-                for raw in std::mem::take(&mut scan.cells) {
-                    let at = (raw.at.row, raw.at.col);
-                    push_cell(&mut cells, &meta.name, at, raw.value, raw.formula, limits)?;
+                // The scan kept no more cells than the limit, in order, each once: each
+                // cell's style is its own.
+                let mut cells = std::mem::take(&mut scan.cells);
+                if with_styles {
+                    for (cell, style) in cells.iter_mut().zip(&scan.cell_styles) {
+                        if let Some(Some(code)) = palette.get(*style as usize) {
+                            cell.number_format = Some(Arc::clone(code));
+                        }
+                    }
                 }
+                scan.cell_styles = Vec::new();
                 (cells, Some(scan))
             }
             None => {

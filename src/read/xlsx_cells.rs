@@ -12,24 +12,14 @@ use std::io::{Cursor, Read};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::model::{CellRef, Value};
+use crate::model::{Cell, CellRef, Value};
+use crate::number::Reading;
 
 use super::spreadsheet::{decimal_of_f64, iso_date};
 use super::xlsx_scan::attribute;
 
 /// Where calamine looks for the shared strings (it does not follow relationships).
 const SHARED_STRINGS_PART: &str = "xl/sharedStrings.xml";
-
-/// One cell as calamine's value-and-formula pass gives it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RawCell {
-    pub at: CellRef,
-    /// The style id (`s`), 0 when absent or unreadable.
-    pub style: usize,
-    pub value: Value,
-    /// The formula text, empty ones left out.
-    pub formula: Option<String>,
-}
 
 /// The cell types (`t`) calamine reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,8 +72,12 @@ pub(crate) struct CellReader<'s> {
     open: Option<OpenCell>,
     capture: Capture,
     text: Vec<u8>,
-    /// Cells read so far, in the sheet's order.
-    pub cells: Vec<RawCell>,
+    /// Cells read so far, in the sheet's order, as calamine's value-and-formula pass gives
+    /// them (the model's cells directly: a copy of a big sheet's cells in another shape
+    /// would double its memory while it is read).
+    pub cells: Vec<Cell>,
+    /// The style id (`s`) of each cell in `cells`, 0 when absent or unreadable.
+    pub styles: Vec<u32>,
     /// More cells than this and the reader gives up (calamine's path reports the limit).
     max_cells: u64,
 }
@@ -97,6 +91,7 @@ impl<'s> CellReader<'s> {
             capture: Capture::Nothing,
             text: Vec::new(),
             cells: Vec::new(),
+            styles: Vec::new(),
             max_cells,
         }
     }
@@ -263,12 +258,16 @@ impl<'s> CellReader<'s> {
         if cell.value == Value::Empty && formula.is_none() {
             return Some(());
         }
-        self.cells.push(RawCell {
+        self.cells.push(Cell {
             at: cell.at,
-            style: cell.style,
             value: cell.value,
             formula,
+            number_format: None,
+            reading: Reading::default(),
         });
+        // A style id past `u32` names no style a workbook has.
+        self.styles
+            .push(u32::try_from(cell.style).unwrap_or(u32::MAX));
         Some(())
     }
 }

@@ -15,12 +15,12 @@ use quick_xml::Reader;
 
 use crate::error::ReadError;
 use crate::limits::Limits;
-use crate::model::{CellRange, CellRef};
+use crate::model::{Cell, CellRange, CellRef};
 use crate::part_name::resolve;
 
 use super::guard::{PartMeter, Unmeasured};
 
-use super::xlsx_cells::{position, CellReader, RawCell};
+use super::xlsx_cells::{position, CellReader};
 
 /// Where the reader looks for the workbook part (others are left to calamine).
 const WORKBOOK_PART: &str = "xl/workbook.xml";
@@ -67,8 +67,11 @@ pub(crate) struct SheetScan {
     pub styles: Vec<(CellRef, usize)>,
     /// The merged ranges, in the order the sheet lists them.
     pub merges: Vec<CellRange>,
-    /// Every cell with its value, formula and style, when the cells were asked for.
-    pub cells: Vec<RawCell>,
+    /// Every cell with its value and formula, when the cells were asked for (their number
+    /// formats are left to the caller, which knows the styles).
+    pub cells: Vec<Cell>,
+    /// The style id of each of `cells` (the cells' styles are not in `styles` then).
+    pub cell_styles: Vec<u32>,
 }
 
 /// Scans one sheet part for its merged ranges and, when `with_styles`, its cells' style
@@ -156,6 +159,7 @@ fn scan_in_chunks(
                     return Ok(None);
                 }
                 scan.found.cells = reader.cells;
+                scan.found.cell_styles = reader.styles;
             }
             if let Some((meter, limits)) = scan.meter.take() {
                 // Past `</worksheet>` the part is only measured, to its end.
@@ -185,6 +189,8 @@ struct Scan<'s> {
     past_cells: bool,
     /// `</worksheet>` was reached.
     finished: bool,
+    /// The position of the last `<c>`: cells read whole must come in order, each once.
+    last_cell: Option<CellRef>,
     /// Measures the part as it is read, when the package guard left that to this reader:
     /// the scan follows every tag, so it counts the nesting depth itself.
     meter: Option<(&'s mut PartMeter, &'s Limits)>,
@@ -319,14 +325,22 @@ impl Scan<'_> {
                         let style = s
                             .and_then(|s| std::str::from_utf8(s).ok()?.trim().parse().ok())
                             .unwrap_or(0usize);
-                        if let Some(reader) = self.cells.as_mut() {
-                            reader.start_cell(at, style, t)?;
-                            if empty {
-                                reader.close_cell()?;
+                        match self.cells.as_mut() {
+                            Some(reader) => {
+                                // A cell out of order or repeated (a damaged file) is left
+                                // to calamine's reading, whose order the model keeps; in
+                                // order, each cell's style is simply its own.
+                                if self.last_cell.is_some_and(|last| last >= at) {
+                                    return None;
+                                }
+                                self.last_cell = Some(at);
+                                reader.start_cell(at, style, t)?;
+                                if empty {
+                                    reader.close_cell()?;
+                                }
                             }
-                        }
-                        if style > 0 {
-                            self.found.styles.push((at, style));
+                            None if style > 0 => self.found.styles.push((at, style)),
+                            None => {}
                         }
                     }
                     _ => {}
@@ -522,14 +536,14 @@ mod tests {
     }
 
     /// The cells read from `xml` fed in pieces of `chunk` bytes.
-    fn cells_of(xml: &str, chunk: usize, strings: &[String]) -> Option<Vec<RawCell>> {
+    fn cells_of(xml: &str, chunk: usize, strings: &[String]) -> Option<Vec<(Cell, u32)>> {
         let scan = Scan {
             cells: Some(CellReader::new(strings, u64::MAX)),
             ..Scan::default()
         };
         scan_in_chunks(xml.as_bytes(), chunk, scan)
             .ok()?
-            .map(|found| found.cells)
+            .map(|found| found.cells.into_iter().zip(found.cell_styles).collect())
     }
 
     #[test]
@@ -544,15 +558,19 @@ mod tests {
         let whole = cells_of(xml, xml.len(), &strings).expect("follows");
         assert_eq!(whole.len(), 6);
         assert_eq!(
-            whole.get(1).map(|c| c.value.clone()),
+            whole.iter().map(|(_, style)| *style).collect::<Vec<_>>(),
+            [2, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            whole.get(1).map(|(c, _)| c.value.clone()),
             Some(crate::model::Value::Text("Tổng cộng".into()))
         );
         assert_eq!(
-            whole.get(2).map(|c| c.value.clone()),
+            whole.get(2).map(|(c, _)| c.value.clone()),
             Some(crate::model::Value::Text(" a & b c".into()))
         );
         assert_eq!(
-            whole.get(3).and_then(|c| c.formula.clone()).as_deref(),
+            whole.get(3).and_then(|(c, _)| c.formula.clone()).as_deref(),
             Some(r#"SUM(A1:A9)&"<x>""#)
         );
         for chunk in [1, 2, 3, 5, 7, 11, 64] {
@@ -561,6 +579,17 @@ mod tests {
                 Some(&whole),
                 "chunk {chunk}"
             );
+        }
+    }
+
+    #[test]
+    fn cells_out_of_order_are_left_to_calamine() {
+        for xml in [
+            r#"<worksheet><sheetData><row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>2</v></c></row></sheetData></worksheet>"#,
+            r#"<worksheet><sheetData><row r="2"><c r="A2"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c></row></sheetData></worksheet>"#,
+            r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="A1" s="3"/></row></sheetData></worksheet>"#,
+        ] {
+            assert_eq!(cells_of(xml, 64, &[]), None, "{xml}");
         }
     }
 
