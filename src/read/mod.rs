@@ -240,12 +240,14 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
     // (sheet, column)?
     let mut book_votes = [0usize; 2];
     let mut column_votes: HashMap<(usize, u32), [usize; 2]> = HashMap::new();
-    let mut shapes: Vec<Vec<Option<TextShape>>> = Vec::with_capacity(sheets.len());
+    // The shape of each text cell, by its place in its sheet (a big sheet's cells are nearly
+    // all numbers: one entry a cell took a third of the memory of the cells themselves).
+    let mut shapes: Vec<Vec<(usize, TextShape)>> = Vec::with_capacity(sheets.len());
     // Neighbouring cells share their format: parse a format code once per run of cells.
     let mut last_format: Option<(String, crate::number::FormatInfo)> = None;
     for (s, sheet) in sheets.iter_mut().enumerate() {
-        let mut sheet_shapes = Vec::with_capacity(sheet.cells.len());
-        for cell in &mut sheet.cells {
+        let mut sheet_shapes = Vec::new();
+        for (place, cell) in sheet.cells.iter_mut().enumerate() {
             let format = cell
                 .number_format
                 .as_deref()
@@ -264,10 +266,9 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
                     }
                 }
             }
-            let shape = match &cell.value {
+            match &cell.value {
                 Value::Number(n) => {
                     cell.reading = Reading::Number(numeric_reading(*n, format.as_ref()));
-                    None
                 }
                 Value::Text(text) => {
                     let shape = classify_text(text);
@@ -286,23 +287,23 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
                             *v = v.saturating_add(1);
                         }
                     }
-                    Some(shape)
+                    sheet_shapes.push((place, shape));
                 }
                 Value::Empty if cell.formula.is_none() => {
                     cell.reading = Reading::Marker(crate::number::Marker::Blank);
-                    None
                 }
-                _ => None,
-            };
-            sheet_shapes.push(shape);
+                _ => {}
+            }
         }
         shapes.push(sheet_shapes);
     }
 
     let convention = decide(book_votes, Convention::Vietnamese);
     for (s, (sheet, sheet_shapes)) in sheets.iter_mut().zip(shapes).enumerate() {
-        for (cell, shape) in sheet.cells.iter_mut().zip(sheet_shapes) {
-            let Some(shape) = shape else { continue };
+        for (place, shape) in sheet_shapes {
+            let Some(cell) = sheet.cells.get_mut(place) else {
+                continue;
+            };
             let column = column_votes
                 .get(&(s, cell.at.col))
                 .map_or(convention, |votes| decide(*votes, convention));
