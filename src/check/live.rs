@@ -101,7 +101,7 @@ pub(crate) fn rule_formulas<'a>(
     let mut formulas: BTreeMap<CellRef, Expr> = BTreeMap::new();
     let (sums, others): (Vec<Relation>, Vec<Relation>) = evaluator
         .relations()
-        .into_iter()
+        .iter()
         .partition(|r| !evaluator.children(r).is_empty());
     for relation in &sums {
         if let Some((at, expr)) = sum_formula(relation, evaluator.children(relation)) {

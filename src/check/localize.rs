@@ -15,7 +15,7 @@ use crate::model::CellRef;
 use crate::number::Reading;
 
 use super::graph::FormulaGraph;
-use super::relations::{CellSetIter, Evaluation, Evaluator, Outcome, Readers, Relation};
+use super::relations::{CellSetIter, Evaluations, Evaluator, Outcome, Readers, Relations};
 use super::typo::{diagnose, Typo};
 
 /// Most candidate cells considered for one group of violated relations.
@@ -49,8 +49,8 @@ pub(crate) enum Explanation {
 /// Everything localization reads, gathered once per sheet.
 pub(crate) struct Localizer<'a> {
     pub evaluator: &'a Evaluator<'a>,
-    pub relations: &'a [Relation],
-    pub evaluations: &'a [Evaluation],
+    pub relations: &'a Relations,
+    pub evaluations: &'a Evaluations,
     pub graph: &'a FormulaGraph<'a>,
     readers: &'a Readers<'a>,
 }
@@ -58,8 +58,8 @@ pub(crate) struct Localizer<'a> {
 impl<'a> Localizer<'a> {
     pub(crate) fn new(
         evaluator: &'a Evaluator<'a>,
-        relations: &'a [Relation],
-        evaluations: &'a [Evaluation],
+        relations: &'a Relations,
+        evaluations: &'a Evaluations,
         graph: &'a FormulaGraph<'a>,
         readers: &'a Readers<'a>,
     ) -> Self {
@@ -91,7 +91,7 @@ impl<'a> Localizer<'a> {
     fn holds(&self, i: usize, values: &HashMap<CellRef, Decimal>) -> bool {
         self.relations.get(i).is_some_and(|relation| {
             matches!(
-                self.evaluator.evaluate(relation, values).outcome,
+                self.evaluator.evaluate(&relation, values).outcome,
                 Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
             )
         })
@@ -99,14 +99,13 @@ impl<'a> Localizer<'a> {
 
     /// Explains the violated error relations, group by group.
     pub(crate) fn explain(&self) -> Vec<Explanation> {
-        let violated: Vec<usize> = (0..self.evaluations.len())
-            .filter(|&i| !self.held_before(i) && self.severity(i) == Severity::Error)
-            .filter(|&i| {
-                matches!(
-                    self.evaluations.get(i).map(|e| &e.outcome),
-                    Some(Outcome::Fails(_))
-                )
-            })
+        // Only evaluations kept whole can fail.
+        let violated: Vec<usize> = self
+            .evaluations
+            .whole()
+            .filter(|(_, e)| matches!(e.outcome, Outcome::Fails(_)))
+            .map(|(i, _)| i)
+            .filter(|&i| self.severity(i) == Severity::Error)
             .collect();
         let extended: HashMap<usize, BTreeSet<CellRef>> = violated
             .iter()
@@ -290,7 +289,7 @@ impl<'a> Localizer<'a> {
             let values = self
                 .graph
                 .propagate(self.evaluator, &HashMap::from([(cell, x)]));
-            self.evaluator.residual(relation, &values)
+            self.evaluator.residual(&relation, &values)
         };
         let g0 = at(current)?;
         let g1 = at(current.checked_add(Decimal::ONE)?)?;
@@ -382,10 +381,7 @@ impl<'a> Localizer<'a> {
 
     /// The cells a relation reads itself.
     fn direct(&self, i: usize) -> CellSetIter<'_> {
-        match self.evaluations.get(i) {
-            Some(evaluation) => evaluation.cells.iter(),
-            None => CellSetIter::List([].iter()),
-        }
+        self.evaluations.cells(i)
     }
 
     /// Every relation whose value depends on `cell`: those that read it, and those that
@@ -441,7 +437,7 @@ impl<'a> Localizer<'a> {
     fn complete_singles(&self, group: &[usize]) -> Vec<(Vec<Change>, Vec<usize>)> {
         let Some(&smallest) = group
             .iter()
-            .min_by_key(|&&i| self.evaluations.get(i).map_or(0, |e| e.cells.len()))
+            .min_by_key(|&&i| self.evaluations.cells(i).count())
         else {
             return Vec::new();
         };

@@ -25,7 +25,7 @@ use crate::number::Convention;
 use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Scope, Template};
 pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
-use relations::{Evaluation, Evaluator, Outcome};
+use relations::{Evaluations, Evaluator, Outcome};
 use shown::{show_interval, show_number};
 
 /// Which template to check with.
@@ -269,13 +269,13 @@ fn rule_findings(
     let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
     let relations = evaluator.relations();
     let no_overrides = HashMap::new();
-    let evaluations: Vec<Evaluation> = relations
+    let evaluations: Evaluations = relations
         .iter()
-        .map(|relation| evaluator.evaluate(relation, &no_overrides))
+        .map(|relation| evaluator.evaluate(&relation, &no_overrides))
         .collect();
     // The readers index and the formula graph serve only failing relations (localization
     // and fixes): a clean sheet, the common case in a batch, skips building them.
-    let failing = evaluations.iter().any(|evaluation| {
+    let failing = evaluations.whole().any(|(_, evaluation)| {
         matches!(
             evaluation.outcome,
             Outcome::Fails(_) | Outcome::ErrorValue(_)
@@ -313,13 +313,16 @@ fn rule_findings(
         ));
     }
     let mut error_cells = Vec::new();
-    for (index, (relation, evaluation)) in relations.iter().zip(&evaluations).enumerate() {
-        // Nearly every relation holds: those are passed over before the set is asked.
+    // Nearly every relation holds or is skipped: only those kept whole can say more.
+    for (index, evaluation) in evaluations.whole() {
         if matches!(evaluation.outcome, Outcome::Holds | Outcome::Skipped)
             || explained.contains(&index)
         {
             continue;
         }
+        let Some(relation) = relations.get(index) else {
+            continue;
+        };
         let Some(rule) = template.spec.rules.get(relation.rule()) else {
             continue;
         };
@@ -483,8 +486,8 @@ fn explanation_findings(
     parsed: &[ParsedRule],
     sheet: &Sheet,
     bound: &Bound,
-    relations: &[relations::Relation],
-    evaluations: &[Evaluation],
+    relations: &relations::Relations,
+    evaluations: &Evaluations,
     convention: Convention,
 ) -> Vec<Finding> {
     let (repaired, changes, confident) = match explanation {
@@ -496,15 +499,14 @@ fn explanation_findings(
     };
     let mut related: Vec<CellRef> = repaired
         .iter()
-        .filter_map(|&i| evaluations.get(i))
-        .flat_map(|e| e.cells.iter())
+        .flat_map(|&i| evaluations.cells(i))
         .collect();
     related.sort();
     related.dedup();
     let (vi_list, en_list): (Vec<String>, Vec<String>) = repaired
         .iter()
         .filter_map(|&i| relations.get(i))
-        .map(|r| describe(template, bound, r))
+        .map(|r| describe(template, bound, &r))
         .unzip();
     let single_relation_code = match repaired.as_slice() {
         [only] => relations.get(*only).and_then(|relation| {
@@ -720,8 +722,8 @@ fn message_for(
 #[allow(clippy::too_many_arguments)]
 fn propose_fix(
     evaluator: &Evaluator<'_>,
-    relations: &[relations::Relation],
-    evaluations: &[Evaluation],
+    relations: &relations::Relations,
+    evaluations: &Evaluations,
     readers: &relations::Readers<'_>,
     target: CellRef,
     rhs: Option<&crate::interval::Interval>,
@@ -756,7 +758,7 @@ fn propose_fix(
         let (Some(relation), Some(before)) = (relations.get(i), evaluations.get(i)) else {
             return false;
         };
-        let after = evaluator.evaluate(relation, &overrides);
+        let after = evaluator.evaluate(&relation, &overrides);
         matches!(after.outcome, Outcome::Holds | Outcome::HoldsTruncated(_))
             || (matches!(after.outcome, Outcome::Skipped)
                 && matches!(before.outcome, Outcome::Skipped))

@@ -2,6 +2,7 @@
 //! each column's hierarchy), evaluated exactly over the cells' values, with the reported side
 //! standing for the interval its shown precision allows.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -147,7 +148,7 @@ impl ParsedRule {
 /// One rule applied at one place: 24 bytes, as a big sheet has ten million (40 with the
 /// rule a `usize` and the child rows boxed in each relation, every column of a section
 /// repeating them).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Relation {
     /// Index of the rule in the template.
     rule: u32,
@@ -174,6 +175,83 @@ impl Relation {
     /// Index of the rule in the template.
     pub(crate) fn rule(&self) -> usize {
         self.rule as usize
+    }
+}
+
+/// Every relation instance of a template on a sheet, by index, in the template's rule
+/// order. A row rule's relations (each numeric body row, each of the rule's columns) are
+/// worked out from their index rather than kept: a 500k-row form has ten million, which
+/// took 240 MB kept.
+#[derive(Default)]
+pub(crate) struct Relations {
+    /// The numeric body rows, which row rules apply to, in order.
+    rows: Vec<u32>,
+    /// Each rule's relations, with the index of its first.
+    blocks: Vec<(usize, Block)>,
+    len: usize,
+}
+
+/// One rule's relations.
+enum Block {
+    /// A row rule: for each numeric body row, one relation a column (`None`: one for the
+    /// row, with no `x`).
+    Rows {
+        rule: usize,
+        columns: Vec<Option<u32>>,
+    },
+    /// Relations listed one by one (rules applied once, hierarchy sums).
+    Listed(Vec<Relation>),
+}
+
+impl Relations {
+    fn block_len(&self, block: &Block) -> usize {
+        match block {
+            Block::Rows { columns, .. } => self.rows.len().saturating_mul(columns.len()),
+            Block::Listed(listed) => listed.len(),
+        }
+    }
+
+    fn push_block(&mut self, block: Block) {
+        let len = self.block_len(&block);
+        self.blocks.push((self.len, block));
+        self.len = self.len.saturating_add(len);
+    }
+
+    /// Relation `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<Relation> {
+        let after = self.blocks.partition_point(|(start, _)| *start <= i);
+        let (start, block) = self.blocks.get(after.checked_sub(1)?)?;
+        let offset = i.checked_sub(*start)?;
+        match block {
+            Block::Rows { rule, columns } => {
+                let row = self.rows.get(offset.checked_div(columns.len())?)?;
+                let column = columns.get(offset.checked_rem(columns.len())?)?;
+                Some(Relation::new(*rule, Some(*row), *column))
+            }
+            Block::Listed(listed) => listed.get(offset).copied(),
+        }
+    }
+
+    /// Every relation, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Relation> + '_ {
+        self.blocks.iter().flat_map(move |(_, block)| {
+            let (rule, columns, listed) = match block {
+                Block::Rows { rule, columns } => (*rule, columns.as_slice(), &[][..]),
+                Block::Listed(listed) => (0, &[][..], listed.as_slice()),
+            };
+            let rows = if columns.is_empty() {
+                &[][..]
+            } else {
+                self.rows.as_slice()
+            };
+            rows.iter()
+                .flat_map(move |row| {
+                    columns
+                        .iter()
+                        .map(move |column| Relation::new(rule, Some(*row), *column))
+                })
+                .chain(listed.iter().copied())
+        })
     }
 }
 
@@ -529,6 +607,7 @@ impl Resolver for RelationResolver<'_> {
 }
 
 /// What one evaluation read.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Evaluation {
     pub outcome: Outcome,
     /// The reported cell (left side), if it is one cell.
@@ -581,51 +660,64 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Every relation instance of the template on this sheet.
-    pub(crate) fn relations(&self) -> Vec<Relation> {
-        let mut relations = Vec::new();
+    pub(crate) fn relations(&self) -> Relations {
+        let mut relations = Relations {
+            rows: self
+                .bound
+                .layout
+                .body
+                .iter()
+                .filter(|r| r.has_numbers)
+                .map(|r| r.row)
+                .collect(),
+            ..Relations::default()
+        };
         for (index, rule) in self.spec.rules.iter().enumerate() {
-            match rule.scope {
+            let listed = match rule.scope {
                 Scope::Row => {
-                    for body_row in self.bound.layout.body.iter().filter(|r| r.has_numbers) {
-                        if rule.each.is_empty() {
-                            relations.push(Relation::new(index, Some(body_row.row), None));
-                        }
-                        for name in &rule.each {
-                            if let Some(col) = self.bound.columns.get(name) {
-                                relations.push(Relation::new(
-                                    index,
-                                    Some(body_row.row),
-                                    Some(*col),
-                                ));
-                            }
-                        }
-                    }
+                    let columns = if rule.each.is_empty() {
+                        vec![None]
+                    } else {
+                        rule.each
+                            .iter()
+                            .filter_map(|name| self.bound.columns.get(name).map(|c| Some(*c)))
+                            .collect()
+                    };
+                    relations.push_block(Block::Rows {
+                        rule: index,
+                        columns,
+                    });
+                    continue;
                 }
                 Scope::Once => {
+                    let mut listed = Vec::new();
                     if rule.each.is_empty() {
-                        relations.push(Relation::new(index, None, None));
+                        listed.push(Relation::new(index, None, None));
                     }
                     for name in &rule.each {
                         if let Some(at) = self.bound.cells.get(name) {
-                            relations.push(Relation::new(index, Some(at.row), Some(at.col)));
+                            listed.push(Relation::new(index, Some(at.row), Some(at.col)));
                         }
                     }
+                    listed
                 }
                 Scope::Hierarchy => {
+                    let mut listed = Vec::new();
                     for (sum_of, (parent, _)) in (0u32..).zip(&self.hierarchy) {
                         for name in &rule.columns {
                             if let Some(col) = self.bound.columns.get(name) {
-                                relations.push(Relation {
+                                listed.push(Relation {
                                     sum_of,
                                     ..Relation::new(index, Some(*parent), Some(*col))
                                 });
                             }
                         }
                     }
+                    listed
                 }
-            }
+            };
+            relations.push_block(Block::Listed(listed));
         }
-        relations.shrink_to_fit();
         relations
     }
 
@@ -1020,14 +1112,6 @@ impl CellSet {
         }
     }
 
-    /// How many cells.
-    pub(crate) fn len(&self) -> usize {
-        match self {
-            CellSet::Row { columns, .. } => columns.count_ones() as usize,
-            CellSet::List(cells) => cells.len(),
-        }
-    }
-
     /// The first cell in order.
     pub(crate) fn first(&self) -> Option<CellRef> {
         self.iter().next()
@@ -1073,6 +1157,162 @@ impl Iterator for CellSetIter<'_> {
     }
 }
 
+/// The evaluations of every relation of a sheet, by relation index. A big sheet has ten
+/// million, nearly all holding after reading a handful of cells of one row: each of those
+/// is kept as that row, the columns read and the target's column (12 bytes, where an
+/// [`Evaluation`] is 48: a 500k-row form's evaluations took 480 MB); any other is kept
+/// whole.
+#[derive(Default)]
+pub(crate) struct Evaluations {
+    entries: Vec<Entry>,
+    /// The evaluations kept whole, in relation order.
+    whole: Vec<(u32, Evaluation)>,
+}
+
+/// One relation's evaluation: held or skipped after reading `columns` of `row`, or kept
+/// whole (`columns` is then its place in `whole`).
+#[derive(Clone, Copy)]
+struct Entry {
+    row: u32,
+    columns: u32,
+    kind: EntryKind,
+    /// The target's column in `row`, or [`Entry::NO_TARGET`].
+    target: u8,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum EntryKind {
+    Holds,
+    Skipped,
+    Whole,
+}
+
+impl Entry {
+    const NO_TARGET: u8 = u8::MAX;
+
+    /// The entry of an evaluation that holds or was skipped after reading cells of one row
+    /// (its target, if any, in that row), `None` for any other.
+    fn compact(evaluation: &Evaluation) -> Option<Entry> {
+        let kind = match evaluation.outcome {
+            Outcome::Holds => EntryKind::Holds,
+            Outcome::Skipped => EntryKind::Skipped,
+            _ => return None,
+        };
+        let CellSet::Row { row, columns } = evaluation.cells else {
+            return None;
+        };
+        let target = match evaluation.target {
+            None => Entry::NO_TARGET,
+            Some(at) if at.row == row => u8::try_from(at.col)
+                .ok()
+                .filter(|&col| col != Entry::NO_TARGET)?,
+            Some(_) => return None,
+        };
+        Some(Entry {
+            row,
+            columns,
+            kind,
+            target,
+        })
+    }
+}
+
+impl Evaluations {
+    /// Adds the evaluation of the next relation.
+    pub(crate) fn push(&mut self, evaluation: Evaluation) {
+        let entry = Entry::compact(&evaluation).unwrap_or_else(|| {
+            // The limit on cells a sheet may have keeps its relations far below 2^32.
+            let index = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+            let place = u32::try_from(self.whole.len()).unwrap_or(u32::MAX);
+            self.whole.push((index, evaluation));
+            Entry {
+                row: 0,
+                columns: place,
+                kind: EntryKind::Whole,
+                target: Entry::NO_TARGET,
+            }
+        });
+        self.entries.push(entry);
+    }
+
+    /// How many relations were evaluated.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The evaluation of relation `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<Cow<'_, Evaluation>> {
+        let entry = self.entries.get(i)?;
+        let outcome = match entry.kind {
+            EntryKind::Holds => Outcome::Holds,
+            EntryKind::Skipped => Outcome::Skipped,
+            EntryKind::Whole => {
+                return self
+                    .whole
+                    .get(entry.columns as usize)
+                    .map(|(_, evaluation)| Cow::Borrowed(evaluation))
+            }
+        };
+        Some(Cow::Owned(Evaluation {
+            outcome,
+            target: (entry.target != Entry::NO_TARGET)
+                .then(|| CellRef::new(entry.row, u32::from(entry.target))),
+            cells: CellSet::Row {
+                row: entry.row,
+                columns: entry.columns,
+            },
+        }))
+    }
+
+    /// The cells relation `i` read, in order.
+    pub(crate) fn cells(&self, i: usize) -> CellSetIter<'_> {
+        match self.entries.get(i) {
+            Some(entry) if entry.kind != EntryKind::Whole => CellSetIter::Row {
+                row: entry.row,
+                columns: entry.columns,
+            },
+            Some(entry) => self
+                .whole
+                .get(entry.columns as usize)
+                .map_or(CellSetIter::List([].iter()), |(_, e)| e.cells.iter()),
+            None => CellSetIter::List([].iter()),
+        }
+    }
+
+    /// Whether relation `i` read `cell`.
+    pub(crate) fn read(&self, i: usize, cell: CellRef) -> bool {
+        match self.entries.get(i) {
+            Some(entry) if entry.kind != EntryKind::Whole => CellSet::Row {
+                row: entry.row,
+                columns: entry.columns,
+            }
+            .contains(cell),
+            Some(entry) => self
+                .whole
+                .get(entry.columns as usize)
+                .is_some_and(|(_, e)| e.cells.contains(cell)),
+            None => false,
+        }
+    }
+
+    /// The evaluations kept whole, with their relation's index: among them every one that
+    /// did not simply hold or was not simply skipped.
+    pub(crate) fn whole(&self) -> impl Iterator<Item = (usize, &Evaluation)> {
+        self.whole.iter().map(|(i, e)| (*i as usize, e))
+    }
+}
+
+impl FromIterator<Evaluation> for Evaluations {
+    fn from_iter<T: IntoIterator<Item = Evaluation>>(iter: T) -> Self {
+        let mut evaluations = Evaluations::default();
+        for evaluation in iter {
+            evaluations.push(evaluation);
+        }
+        evaluations.entries.shrink_to_fit();
+        evaluations
+    }
+}
+
 /// Index: which relations read each cell, kept as the relations that read anything in each
 /// row. A relation reads a dozen cells of its own row, or (a total) thousands down a
 /// column: listed once per row it reads, a 500k-row form's relations take some fifteen
@@ -1081,7 +1321,7 @@ impl Iterator for CellSetIter<'_> {
 /// relations against their read cells.
 #[derive(Default)]
 pub(crate) struct Readers<'e> {
-    evaluations: &'e [Evaluation],
+    evaluations: Option<&'e Evaluations>,
     /// The first row listed.
     first_row: u32,
     /// Where each row's relations start in `relations` (row `first_row + r` at `r`), and
@@ -1092,21 +1332,19 @@ pub(crate) struct Readers<'e> {
 }
 
 impl<'e> Readers<'e> {
-    pub(crate) fn new(evaluations: &'e [Evaluation]) -> Readers<'e> {
+    pub(crate) fn new(evaluations: &'e Evaluations) -> Readers<'e> {
         // The limit on cells a sheet may have keeps its relations far below 2^32.
         let entries = || {
-            evaluations
-                .iter()
-                .enumerate()
-                .filter_map(|(i, evaluation)| Some((u32::try_from(i).ok()?, evaluation)))
-                .flat_map(|(i, evaluation)| rows_read(&evaluation.cells).map(move |row| (row, i)))
+            (0..evaluations.len())
+                .filter_map(|i| Some((i, u32::try_from(i).ok()?)))
+                .flat_map(|(i, index)| rows_read(evaluations.cells(i)).map(move |row| (row, index)))
         };
         let (first, last) = entries().fold((u32::MAX, 0), |(lo, hi), (row, _)| {
             (lo.min(row), hi.max(row))
         });
         let Some(span) = last.checked_sub(first).map(|s| s as usize) else {
             return Readers {
-                evaluations,
+                evaluations: Some(evaluations),
                 ..Readers::default()
             };
         };
@@ -1137,7 +1375,7 @@ impl<'e> Readers<'e> {
             *slot = slot.saturating_add(1);
         }
         Readers {
-            evaluations,
+            evaluations: Some(evaluations),
             first_row: first,
             starts,
             relations,
@@ -1151,18 +1389,17 @@ impl<'e> Readers<'e> {
             .and_then(|r| Some((*self.starts.get(r)?, *self.starts.get(r.saturating_add(1))?)))
             .and_then(|(start, end)| self.relations.get(start as usize..end as usize))
             .unwrap_or_default();
-        listed.iter().map(|&i| i as usize).filter(move |&i| {
-            self.evaluations
-                .get(i)
-                .is_some_and(|evaluation| evaluation.cells.contains(cell))
-        })
+        listed
+            .iter()
+            .map(|&i| i as usize)
+            .filter(move |&i| self.evaluations.is_some_and(|e| e.read(i, cell)))
     }
 }
 
 /// The rows a cell set reads, each once, in order.
-fn rows_read(cells: &CellSet) -> impl Iterator<Item = u32> + '_ {
+fn rows_read(cells: CellSetIter<'_>) -> impl Iterator<Item = u32> + '_ {
     let mut previous = None;
-    cells.iter().filter_map(move |at| {
+    cells.filter_map(move |at| {
         let new = previous != Some(at.row);
         previous = Some(at.row);
         new.then_some(at.row)
@@ -1189,7 +1426,7 @@ mod tests {
             sorted.sort_unstable();
             sorted.dedup();
             assert_eq!(set.iter().collect::<Vec<_>>(), sorted, "{reads:?}");
-            assert_eq!(set.len(), sorted.len(), "{reads:?}");
+            assert_eq!(set.iter().count(), sorted.len(), "{reads:?}");
             assert_eq!(set.first(), sorted.first().copied(), "{reads:?}");
             // One row's cells below column 32 take no allocation.
             let inline = sorted.windows(2).all(|w| w[0].row == w[1].row)
@@ -1201,12 +1438,15 @@ mod tests {
         assert_eq!(std::mem::size_of::<Outcome>(), 16);
         assert!(std::mem::size_of::<Evaluation>() <= 48);
         assert!(std::mem::size_of::<Relation>() <= 24);
+        // What is kept of each of them, nearly all holding.
+        assert_eq!(std::mem::size_of::<Entry>(), 12);
     }
 
-    /// The index by rows answers what a plain list of every `(cell, relation)` pair
-    /// answers, for relations of one row, totals down a column, sparse rows and empty ones.
+    /// The evaluations kept compact give back what was kept, and the index by rows answers
+    /// what a plain list of every `(cell, relation)` pair answers, for relations of one
+    /// row, totals down a column, sparse rows and empty ones.
     #[test]
-    fn readers_by_row_answer_as_a_list_of_every_pair_would() {
+    fn kept_evaluations_and_readers_answer_as_plain_lists_would() {
         let at = |row: u32, col: u32| CellRef::new(row, col);
         let mut state = 0x2545_f491_u64;
         let mut next = move |n: u64| {
@@ -1225,14 +1465,33 @@ mod tests {
                     } else {
                         (0..next(6)).map(|_| at(row, next(40) as u32)).collect()
                     };
+                    let outcome = match next(4) {
+                        0 => Outcome::Skipped,
+                        1 => Outcome::fails_unsided(),
+                        _ => Outcome::Holds,
+                    };
+                    let target = match next(3) {
+                        0 => None,
+                        1 => reads.first().copied(),
+                        _ => Some(at(row.saturating_sub(1), next(300) as u32)),
+                    };
                     Evaluation {
-                        outcome: Outcome::Holds,
-                        target: None,
+                        outcome,
+                        target,
                         cells: CellSet::of(&reads),
                     }
                 })
                 .collect();
-            let readers = Readers::new(&evaluations);
+            let kept: Evaluations = evaluations.iter().cloned().collect();
+            assert_eq!(kept.len(), evaluations.len());
+            for (i, evaluation) in evaluations.iter().enumerate() {
+                assert_eq!(kept.get(i).as_deref(), Some(evaluation), "{i}");
+                assert!(kept.cells(i).eq(evaluation.cells.iter()), "{i}");
+            }
+            assert!(kept
+                .whole()
+                .all(|(i, e)| Some(e) == evaluations.get(i) && Entry::compact(e).is_none()));
+            let readers = Readers::new(&kept);
             let mut asked: Vec<CellRef> = evaluations.iter().flat_map(|e| e.cells.iter()).collect();
             asked.extend([at(0, 0), at(39, 3), at(u32::MAX, 1), at(45, 39)]);
             for cell in asked {
@@ -1245,6 +1504,58 @@ mod tests {
                 assert_eq!(readers.of(cell).collect::<Vec<_>>(), expected, "{cell}");
             }
         }
-        assert_eq!(Readers::new(&[]).of(at(1, 1)).count(), 0);
+        assert_eq!(
+            Readers::new(&Evaluations::default()).of(at(1, 1)).count(),
+            0
+        );
+    }
+
+    /// The relations worked out from their index are those listed in order, for a real
+    /// form's rules of every scope.
+    #[test]
+    fn relations_by_index_are_the_relations_in_order() {
+        let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").expect("fixture");
+        let book = crate::read_workbook(&bytes, "tthc-06-q3-2022.xlsx").expect("reads");
+        let template = crate::template::Template::builtin("tthc-06").expect("built in");
+        let sheet = book.sheets.first().expect("a sheet");
+        let bound = crate::bind(&template, sheet).expect("binds");
+        let parsed: Vec<ParsedRule> = template
+            .spec
+            .rules
+            .iter()
+            .map(|rule| ParsedRule::parse(rule).expect("parses"))
+            .collect();
+        let evaluator = Evaluator::new(sheet, &bound, &template.spec, &parsed);
+        let relations = evaluator.relations();
+        let listed: Vec<Relation> = relations.iter().collect();
+        let scopes = |scope: Scope| {
+            listed
+                .iter()
+                .filter(|r| {
+                    template
+                        .spec
+                        .rules
+                        .get(r.rule())
+                        .is_some_and(|rule| rule.scope == scope)
+                })
+                .count()
+        };
+        assert!(scopes(Scope::Row) > 100, "{}", scopes(Scope::Row));
+        assert!(scopes(Scope::Hierarchy) > 0);
+        assert_eq!(relations.len, listed.len());
+        for (i, relation) in listed.iter().enumerate() {
+            let got = relations.get(i).expect("in range");
+            assert_eq!(
+                (got.rule(), got.sum_of, got.row, got.column),
+                (
+                    relation.rule(),
+                    relation.sum_of,
+                    relation.row,
+                    relation.column
+                ),
+                "{i}"
+            );
+        }
+        assert!(relations.get(listed.len()).is_none());
     }
 }

@@ -121,7 +121,7 @@ pub(crate) fn form_rules(
     let mut validated: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
     let mut failing: BTreeMap<(usize, u32), Vec<u32>> = BTreeMap::new();
     let mut once: Vec<Highlight> = Vec::new();
-    for relation in evaluator.relations() {
+    for relation in evaluator.relations().iter() {
         let (Some(rule), Some(parsed_rule)) = (
             template.spec.rules.get(relation.rule()),
             parsed.get(relation.rule()),
