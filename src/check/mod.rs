@@ -268,11 +268,7 @@ fn rule_findings(
     }
     let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
     let relations = evaluator.relations();
-    let no_overrides = HashMap::new();
-    let evaluations: Evaluations = relations
-        .iter()
-        .map(|relation| evaluator.evaluate(&relation, &no_overrides))
-        .collect();
+    let evaluations = Evaluations::of(&evaluator, &relations);
     // The readers index and the formula graph serve only failing relations (localization
     // and fixes): a clean sheet, the common case in a batch, skips building them.
     let failing = evaluations.whole().any(|(_, evaluation)| {
