@@ -78,10 +78,10 @@ pub enum Reading {
     /// Text whose value depends on the convention; `primary` is the reading under the
     /// convention in force, `alternative` the other one.
     Ambiguous {
-        /// Reading under the convention in force.
-        primary: Quantity,
-        /// Reading under the other convention (boxed: the few ambiguous cells carry it,
-        /// and every other cell of a big sheet would pay its 24 bytes).
+        /// Reading under the convention in force (both readings boxed: the few ambiguous
+        /// cells carry them, and every other cell of a big sheet would pay their bytes).
+        primary: Box<Quantity>,
+        /// Reading under the other convention.
         alternative: Box<Quantity>,
     },
 }
@@ -464,7 +464,7 @@ pub fn resolve_text(shape: &TextShape, convention: Convention) -> Reading {
             };
             if *separator == decimal_mark {
                 Reading::Ambiguous {
-                    primary,
+                    primary: Box::new(primary),
                     alternative: Box::new(alternative),
                 }
             } else {
@@ -1125,7 +1125,7 @@ mod tests {
             let text = format_number(value, decimals, convention);
             let read = match resolve_text(&classify_text(&text), convention) {
                 Reading::Number(quantity) => quantity,
-                Reading::Ambiguous { primary, .. } => primary,
+                Reading::Ambiguous { primary, .. } => *primary,
                 other => return Err(TestCaseError::fail(format!("{text:?} read as {other:?}"))),
             };
             prop_assert_eq!(read.value, rounded, "{}", text);

@@ -311,7 +311,7 @@ fn recompute_cell(
 /// let number = |row, value: i64, formula: Option<&str>| Cell {
 ///     at: CellRef::new(row, 0),
 ///     value: Value::Number(Decimal::from(value)),
-///     formula: formula.map(str::to_string),
+///     formula: formula.map(Box::from),
 ///     number_format: None,
 ///     reading: Default::default(),
 /// };
@@ -395,7 +395,7 @@ mod tests {
         Cell {
             at: CellRef::parse(address).unwrap_or(CellRef::new(0, 0)),
             value,
-            formula: formula.map(str::to_string),
+            formula: formula.map(Box::from),
             number_format: None,
             reading: Default::default(),
         }

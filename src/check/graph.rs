@@ -270,7 +270,7 @@ mod tests {
         Cell {
             at: CellRef::parse(at).unwrap(),
             value: Value::Empty,
-            formula: Some(formula.to_string()),
+            formula: Some(formula.into()),
             number_format: None,
             reading: Reading::NotNumber,
         }

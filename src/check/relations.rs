@@ -1066,7 +1066,7 @@ impl<'a> Evaluator<'a> {
     fn quantity(&self, at: CellRef, overrides: &HashMap<CellRef, Decimal>) -> Option<Quantity> {
         let cell_quantity = self.cells.cell(at).and_then(|cell| match &cell.reading {
             Reading::Number(q) => Some(*q),
-            Reading::Ambiguous { primary, .. } => Some(*primary),
+            Reading::Ambiguous { primary, .. } => Some(**primary),
             _ => None,
         });
         match overrides.get(&at) {

@@ -73,7 +73,7 @@ pub(crate) fn show_interval(
 pub(crate) fn quantity_of(cell: &Cell) -> Option<Quantity> {
     match &cell.reading {
         Reading::Number(q) => Some(*q),
-        Reading::Ambiguous { primary, .. } => Some(*primary),
+        Reading::Ambiguous { primary, .. } => Some(**primary),
         _ => None,
     }
 }

@@ -98,7 +98,7 @@ impl<'a> Table<'a> {
         let at = CellRef::new(*self.rows.get(r)?, *self.cols.get(c)?);
         match &self.sheet.cell(at)?.reading {
             Reading::Number(q) => Some(*q),
-            Reading::Ambiguous { primary, .. } => Some(*primary),
+            Reading::Ambiguous { primary, .. } => Some(**primary),
             _ => None,
         }
     }

@@ -374,7 +374,7 @@ fn write_cell(
         let text = if kind == SheetKind::Ods {
             comma_separators(text)
         } else {
-            text.clone()
+            text.to_string()
         };
         let formula = Formula::new(text).set_result(formula_result(&cell.value));
         worksheet

@@ -306,7 +306,7 @@ pub(crate) fn read_ods(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadErr
         let mut cells = cells_of_ranges(&meta.name, &range, &formulas, limits)?;
         for cell in &mut cells {
             if let Some(formula) = &cell.formula {
-                cell.formula = Some(excel_formula_of_ods(formula));
+                cell.formula = Some(excel_formula_of_ods(formula).into());
             }
         }
         let merges = merges_by_sheet
@@ -443,7 +443,7 @@ fn push_cell(
     cells.push(Cell {
         at: CellRef::new(row, col),
         value,
-        formula,
+        formula: formula.map(String::into_boxed_str),
         number_format: None,
         reading: Reading::default(),
     });
@@ -467,7 +467,7 @@ fn attach_formula(cells: &mut Vec<Cell>, (row, col): (u32, u32), formula: &str) 
     match cells.binary_search_by(|cell| cell.at.cmp(&at)) {
         Ok(i) => {
             if let Some(cell) = cells.get_mut(i) {
-                cell.formula = Some(formula.to_string());
+                cell.formula = Some(formula.into());
             }
         }
         Err(i) => cells.insert(
@@ -475,7 +475,7 @@ fn attach_formula(cells: &mut Vec<Cell>, (row, col): (u32, u32), formula: &str) 
             Cell {
                 at,
                 value: Value::Empty,
-                formula: Some(formula.to_string()),
+                formula: Some(formula.into()),
                 number_format: None,
                 reading: Reading::default(),
             },

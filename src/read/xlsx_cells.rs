@@ -261,7 +261,7 @@ impl<'s> CellReader<'s> {
         self.cells.push(Cell {
             at: cell.at,
             value: cell.value,
-            formula,
+            formula: formula.map(String::into_boxed_str),
             number_format: None,
             reading: Reading::default(),
         });

@@ -408,7 +408,7 @@ fn live_totals_make_the_corrected_form_compute_itself() {
         sheet
             .cell(crossfoot::CellRef::new(unit, 2))
             .and_then(|c| c.formula.clone()),
-        Some(format!("D{r}+E{r}+F{r}", r = unit + 1))
+        Some(format!("D{r}+E{r}+F{r}", r = unit + 1).into())
     );
     assert!(sheet
         .cell(crossfoot::CellRef::new(unit, 13))
