@@ -218,11 +218,11 @@ pub enum Value {
     /// A number too large or too small for exact decimal arithmetic; never used by rules.
     Float(f64),
     /// Text, as stored.
-    Text(String),
+    Text(Box<str>),
     /// TRUE or FALSE.
     Bool(bool),
     /// An Excel error value such as `#DIV/0!`.
-    Error(String),
+    Error(Box<str>),
     /// A date: a serial number under a date format, or an ISO date from ods.
     Date(Date),
 }
@@ -489,7 +489,7 @@ mod tests {
         assert!(std::mem::size_of::<crate::number::Reading>() <= 24);
         // A 500k-row form holds seven million cells: every byte here is 7 MB there.
         assert!(
-            std::mem::size_of::<Cell>() <= 96,
+            std::mem::size_of::<Cell>() <= 88,
             "{}",
             std::mem::size_of::<Cell>()
         );

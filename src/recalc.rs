@@ -69,7 +69,7 @@ fn eval_value(value: &Value) -> EvalValue {
         Value::Float(_) => EvalValue::Error(ExcelError::Unsupported(
             "a number beyond exact decimal range".to_string(),
         )),
-        Value::Text(text) => EvalValue::Text(text.clone()),
+        Value::Text(text) => EvalValue::Text(text.to_string()),
         Value::Bool(b) => EvalValue::Bool(*b),
         Value::Error(code) => EvalValue::Error(
             ExcelError::from_code(code)
@@ -242,7 +242,7 @@ fn value_matches(computed: &EvalValue, cached: &Value) -> bool {
                     .to_f64()
                     .is_some_and(|x| format!("{x:.14e}") == format!("{cached:.14e}"))
         }
-        (EvalValue::Text(text), Value::Text(cached)) => text == cached,
+        (EvalValue::Text(text), Value::Text(cached)) => text.as_str() == &**cached,
         (EvalValue::Text(text), Value::Empty) => text.is_empty(),
         (EvalValue::Bool(b), Value::Bool(cached)) => b == cached,
         (EvalValue::Error(error), Value::Error(code)) => {

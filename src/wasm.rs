@@ -159,9 +159,9 @@ fn shown(value: &Value, reading: &Reading, convention: Convention) -> String {
             Reading::Ambiguous { primary, .. } => format_quantity(primary, convention),
             _ => format_number(*number, number.normalize().scale(), convention),
         },
-        Value::Text(text) => text.clone(),
+        Value::Text(text) => text.to_string(),
         Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Value::Error(error) => error.clone(),
+        Value::Error(error) => error.to_string(),
         Value::Date(date) => date.to_string(),
         Value::Float(float) => float.to_string(),
     }

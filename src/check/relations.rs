@@ -511,7 +511,7 @@ impl<'a> RelationResolver<'a> {
                     EvalValue::Error(ExcelError::Value)
                 }
                 Value::Empty => self.marker(Marker::Blank),
-                Value::Text(text) => EvalValue::Text(text.clone()),
+                Value::Text(text) => EvalValue::Text(text.to_string()),
                 Value::Bool(b) => EvalValue::Bool(*b),
                 _ => {
                     *self.skip.borrow_mut() = true;

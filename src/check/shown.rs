@@ -14,7 +14,7 @@ pub(crate) fn show_value(value: &Value, cell: Option<&Cell>, convention: Convent
         Value::Number(n) => show_number(*n, cell.and_then(quantity_of), convention),
         Value::Text(t) => t.trim().to_string(),
         Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Value::Error(e) => e.clone(),
+        Value::Error(e) => e.to_string(),
         Value::Date(d) => d.to_string(),
         Value::Float(f) => f.to_string(),
         Value::Empty => String::new(),

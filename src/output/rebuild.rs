@@ -501,16 +501,16 @@ fn formula_result(value: &Value) -> String {
         Value::Float(_) => String::new(),
         Value::Text(text) => {
             let looks_numeric = text.parse::<f64>().is_ok();
-            let looks_bool = text == "TRUE" || text == "FALSE";
+            let looks_bool = &**text == "TRUE" || &**text == "FALSE";
             if looks_numeric || looks_bool {
                 String::new()
             } else {
-                text.clone()
+                text.to_string()
             }
         }
         Value::Bool(true) => "TRUE".to_string(),
         Value::Bool(false) => "FALSE".to_string(),
-        Value::Error(text) => text.clone(),
+        Value::Error(text) => text.to_string(),
         Value::Date(date) => {
             date_serial(*date).map_or_else(String::new, |serial| serial.to_string())
         }
@@ -626,7 +626,7 @@ mod tests {
         let mut sheet = sheet("Long");
         sheet.cells = vec![crate::model::Cell {
             at: CellRef::new(0, 0),
-            value: Value::Text(long),
+            value: Value::Text(long.into()),
             formula: None,
             number_format: None,
             reading: crate::number::Reading::NotNumber,
@@ -677,7 +677,7 @@ mod tests {
             },
             crate::model::Cell {
                 at: CellRef::new(0, 1),
-                value: Value::Text("=1+1".to_string()),
+                value: Value::Text("=1+1".into()),
                 formula: None,
                 number_format: None,
                 reading: crate::number::Reading::NotNumber,

@@ -710,7 +710,7 @@ fn cell_value(table_cell: ElementRef<'_>) -> Option<Value> {
             return Some(value);
         }
     }
-    (!text.is_empty()).then_some(Value::Text(text))
+    (!text.is_empty()).then_some(Value::Text(text.into()))
 }
 
 /// An Excel-written number (`203566`, `0.986`, `1.5E-05`): exact when it fits a decimal,
@@ -1145,7 +1145,7 @@ mod tests {
         );
         assert_eq!(value(2), Some(Value::Number(Decimal::new(42, 0))));
         assert_eq!(value(3), Some(Value::Number(Decimal::new(15, 4))));
-        assert_eq!(value(4), Some(Value::Text("text".to_string())));
+        assert_eq!(value(4), Some(Value::Text("text".into())));
         assert_eq!(value(5), Some(Value::Float(1e300)));
         assert!(sheet.cells.iter().all(|cell| cell.formula.is_none()));
     }

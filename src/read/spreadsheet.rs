@@ -515,13 +515,13 @@ fn value_of_ref(data: &DataRef<'_>) -> Value {
     match data {
         DataRef::Int(i) => Value::Number(Decimal::from(*i)),
         DataRef::Float(f) => decimal_of_f64(*f),
-        DataRef::String(s) => Value::Text(s.clone()),
-        DataRef::SharedString(s) => Value::Text((*s).to_string()),
+        DataRef::String(s) => Value::Text(s.as_str().into()),
+        DataRef::SharedString(s) => Value::Text((*s).into()),
         DataRef::Bool(b) => Value::Bool(*b),
         // Kept as the serial number; the number format (read later) says it is a date.
         DataRef::DateTime(dt) => decimal_of_f64(dt.as_f64()),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => iso_date(s),
-        DataRef::Error(e) => Value::Error(e.to_string()),
+        DataRef::Error(e) => Value::Error(e.to_string().into()),
         DataRef::Empty => Value::Empty,
     }
 }
@@ -530,11 +530,11 @@ fn value_of_data(data: &Data) -> Value {
     match data {
         Data::Int(i) => Value::Number(Decimal::from(*i)),
         Data::Float(f) => decimal_of_f64(*f),
-        Data::String(s) => Value::Text(s.clone()),
+        Data::String(s) => Value::Text(s.as_str().into()),
         Data::Bool(b) => Value::Bool(*b),
         Data::DateTime(dt) => decimal_of_f64(dt.as_f64()),
         Data::DateTimeIso(s) | Data::DurationIso(s) => iso_date(s),
-        Data::Error(e) => Value::Error(e.to_string()),
+        Data::Error(e) => Value::Error(e.to_string().into()),
         Data::Empty => Value::Empty,
     }
 }
@@ -553,7 +553,7 @@ pub(crate) fn iso_date(text: &str) -> Value {
             day,
         })
     })();
-    parsed.map_or_else(|| Value::Text(text.to_string()), Value::Date)
+    parsed.map_or_else(|| Value::Text(text.into()), Value::Date)
 }
 
 fn xlsx_error(error: XlsxError) -> ReadError {

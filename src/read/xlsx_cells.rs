@@ -235,7 +235,7 @@ impl<'s> CellReader<'s> {
             (Capture::Nothing, b"rPh") if cell.inline.is_some() => cell.phonetic = false,
             (Capture::Nothing, b"is") => {
                 let text = cell.inline.take()?.unwrap_or_default();
-                cell.value = Value::Text(text);
+                cell.value = Value::Text(text.into());
             }
             (Capture::Nothing, b"c") => return self.close_cell(),
             // The end tags of what an inline string holds besides its text.
@@ -278,7 +278,7 @@ fn value_of(kind: Kind, raw: &[u8], strings: &[String]) -> Option<Value> {
         Kind::Inline => return Some(Value::Empty),
         Kind::FormulaText => {
             let text = decode(raw)?;
-            return (!has_unicode_escape(&text)).then_some(Value::Text(text));
+            return (!has_unicode_escape(&text)).then_some(Value::Text(text.into()));
         }
         Kind::Date => return Some(iso_date(&decode(raw)?)),
         _ => {}
@@ -296,7 +296,9 @@ fn value_of(kind: Kind, raw: &[u8], strings: &[String]) -> Option<Value> {
     }
     let text = std::str::from_utf8(raw).ok()?;
     match kind {
-        Kind::SharedString => strings.get(digits(raw)?).cloned().map(Value::Text),
+        Kind::SharedString => strings
+            .get(digits(raw)?)
+            .map(|s| Value::Text(s.as_str().into())),
         Kind::Bool => match text.trim() {
             "" => Some(Value::Empty),
             "1" => Some(Value::Bool(true)),
@@ -309,7 +311,7 @@ fn value_of(kind: Kind, raw: &[u8], strings: &[String]) -> Option<Value> {
             text,
             "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!" | "#VALUE!"
         )
-        .then(|| Value::Error(text.to_string())),
+        .then(|| Value::Error(text.into())),
         _ => plain_decimal(raw)
             .then(|| text.parse::<f64>().ok())
             .flatten()

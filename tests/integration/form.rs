@@ -250,7 +250,7 @@ fn blank_forms_open_in_libreoffice_with_their_formulas_computed() {
         for cell in &sheet.cells {
             if let Value::Text(text) = &cell.value {
                 if sheet.merge_at(cell.at).is_none_or(|m| m.first == cell.at) {
-                    assert_eq!(csv_at(&rows, cell.at), text.as_str(), "{id} {}", cell.at);
+                    assert_eq!(csv_at(&rows, cell.at), &**text, "{id} {}", cell.at);
                 }
             }
         }

@@ -114,7 +114,7 @@ fn inject(book: &Workbook, at: CellRef, value: Decimal) -> Workbook {
                 }
                 // A rate over a resolved count typed as 0: the form's IF shows "".
                 crossfoot::EvalValue::Text(text) => {
-                    cell.value = Value::Text(text);
+                    cell.value = Value::Text(text.into());
                     cell.reading = Reading::NotNumber;
                 }
                 _ => {}

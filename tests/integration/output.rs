@@ -42,12 +42,15 @@ fn cells_as_rebuilt(book: &Workbook, sheet: usize, html: bool) -> Vec<CellView> 
         .map(|cell| {
             let value = match (&cell.value, &cell.reading) {
                 (Value::Error(text), _) if cell.formula.is_none() => Value::Text(text.clone()),
-                (_, Reading::Number(q)) if html => Value::Text(format!(
-                    "number {} shown with {} decimals, percent {}",
-                    q.value.normalize(),
-                    q.decimals,
-                    q.percent
-                )),
+                (_, Reading::Number(q)) if html => Value::Text(
+                    format!(
+                        "number {} shown with {} decimals, percent {}",
+                        q.value.normalize(),
+                        q.decimals,
+                        q.percent
+                    )
+                    .into(),
+                ),
                 (other, _) => other.clone(),
             };
             let number_format = if html {
@@ -184,7 +187,7 @@ fn summary_rows_equal_the_outcomes() {
         );
         // Text that looks like a formula stays text.
         let bad = book.sheets[0].cell(CellRef::new(2, 0)).expect("path cell");
-        assert_eq!(bad.value, Value::Text("=bad.xls".to_string()));
+        assert_eq!(bad.value, Value::Text("=bad.xls".into()));
         assert_eq!(bad.formula, None);
         assert_eq!(text_at(&book, 0, 2, 5), "-damaged: not a workbook");
 
@@ -352,7 +355,7 @@ fn libreoffice_opens_the_rebuilt_workbook_and_the_summary() {
         }
         let shown = csv_at(&rows, cell.at);
         match &cell.value {
-            Value::Text(text) => assert_eq!(shown, text.as_str(), "{}", cell.at),
+            Value::Text(text) => assert_eq!(shown, &**text, "{}", cell.at),
             Value::Number(number) if cell.number_format.is_none() => {
                 let value: rust_decimal::Decimal = shown
                     .parse()

@@ -180,7 +180,7 @@ fn assert_same_cells(original: &Workbook, annotated: &Workbook) {
 
 fn text_at(sheet: &crossfoot::Sheet, row: u32, col: u32) -> String {
     match sheet.cell(CellRef::new(row, col)).map(|c| &c.value) {
-        Some(Value::Text(t)) => t.clone(),
+        Some(Value::Text(t)) => t.to_string(),
         Some(other) => format!("{other:?}"),
         None => String::new(),
     }
