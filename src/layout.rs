@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{CellRange, CellRef, Sheet, Value};
+use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::Reading;
 use crate::text::{is_roman_numeral, label_is, normalize_label};
 
@@ -108,7 +108,7 @@ impl Layout {
                 number_row = Some(row);
                 break;
             }
-            if numbers_in_row(sheet, row, None) > 0 {
+            if numbers_in(sheet.row(row), None) > 0 {
                 break;
             }
             let covered = covered_columns(sheet, row).len();
@@ -139,7 +139,7 @@ impl Layout {
             matches!(leaf.as_str(), "stt" | "tt" | "so tt" | "no" | "#" | "ma so").then_some(*col)
         });
 
-        let footer_first = (body_first..=last_row).find(|&row| is_footer_row(sheet, row));
+        let footer_first = (body_first..=last_row).find(|&row| is_footer_row(sheet.row(row)));
         // Exclusive end; at u32::MAX (beyond any real grid) the last row is left out.
         let body_end = footer_first.unwrap_or(last_row.saturating_add(1));
         let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
@@ -150,11 +150,13 @@ impl Layout {
             if cells.iter().all(|c| c.value.is_blank()) {
                 continue;
             }
-            let label = sheet.label(CellRef::new(row, label_col));
+            // The row's cells, found once: a 500k-row sheet's rows were each searched for
+            // five times.
+            let label = row_label(sheet, cells, CellRef::new(row, label_col));
             let stt = stt_col
-                .map(|c| sheet.label(CellRef::new(row, c)))
+                .map(|c| row_label(sheet, cells, CellRef::new(row, c)))
                 .unwrap_or_default();
-            let has_numbers = numbers_in_row(sheet, row, Some((label_col, stt_col))) > 0;
+            let has_numbers = numbers_in(cells, Some((label_col, stt_col))) > 0;
             let kind = classify_row(&label, &stt);
             body.push(BodyRow {
                 row,
@@ -365,10 +367,21 @@ fn is_column_number_row(sheet: &Sheet, row: u32) -> bool {
         })
 }
 
+/// [`Sheet::label`] of a cell in the row `cells`, found among them unless a merged range
+/// covers it.
+fn row_label(sheet: &Sheet, cells: &[Cell], at: CellRef) -> String {
+    if sheet.merge_at(at).is_some() {
+        return sheet.label(at);
+    }
+    cells
+        .iter()
+        .find(|cell| cell.at == at)
+        .map_or_else(String::new, |cell| cell.value.label())
+}
+
 /// How many numbers a row holds, leaving out the label and STT columns when given.
-fn numbers_in_row(sheet: &Sheet, row: u32, skip: Option<(u32, Option<u32>)>) -> usize {
-    sheet
-        .row(row)
+fn numbers_in(cells: &[Cell], skip: Option<(u32, Option<u32>)>) -> usize {
+    cells
         .iter()
         .filter(|c| match skip {
             Some((label, stt)) => c.at.col != label && Some(c.at.col) != stt,
@@ -376,20 +389,19 @@ fn numbers_in_row(sheet: &Sheet, row: u32, skip: Option<(u32, Option<u32>)>) -> 
         })
         .filter(|c| matches!(c.reading, Reading::Number(_) | Reading::Ambiguous { .. }))
         .count()
-        .saturating_sub(usize::from(skip.is_none() && first_is_ordinal(sheet, row)))
+        .saturating_sub(usize::from(skip.is_none() && first_is_ordinal(cells)))
 }
 
 /// Whether the row starts with a small ordinal (`1`, `2`), which alone is not data.
-fn first_is_ordinal(sheet: &Sheet, row: u32) -> bool {
-    sheet.row(row).iter().find(|c| !c.value.is_blank()).is_some_and(|c| {
+fn first_is_ordinal(cells: &[Cell]) -> bool {
+    cells.iter().find(|c| !c.value.is_blank()).is_some_and(|c| {
         matches!(&c.reading, Reading::Number(q) if q.value.is_integer() && q.value < rust_decimal::Decimal::from(1000) && q.value > rust_decimal::Decimal::ZERO)
     })
 }
 
 /// Notes and signature lines under a table: no numbers, and a line that opens a signature
 /// block, a note, or a dated place line.
-fn is_footer_row(sheet: &Sheet, row: u32) -> bool {
-    let cells = sheet.row(row);
+fn is_footer_row(cells: &[Cell]) -> bool {
     if cells
         .iter()
         .any(|c| matches!(c.reading, Reading::Number(_)))

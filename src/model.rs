@@ -228,6 +228,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as a label shows it ([`Sheet::label`]): text trimmed, numbers as
+    /// written, booleans in capitals; empty for anything else.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Value::Text(text) => text.trim().to_string(),
+            Value::Number(number) => number.normalize().to_string(),
+            Value::Bool(b) => b.to_string().to_uppercase(),
+            _ => String::new(),
+        }
+    }
+
     /// The text of a text cell.
     pub fn as_text(&self) -> Option<&str> {
         match self {
@@ -364,12 +375,8 @@ impl Sheet {
     /// Numbers are shown as written; empty when nothing is there.
     pub fn label(&self, at: CellRef) -> String {
         let origin = self.merge_at(at).map_or(at, |range| range.first);
-        match self.cell(origin).map(|cell| &cell.value) {
-            Some(Value::Text(text)) => text.trim().to_string(),
-            Some(Value::Number(number)) => number.normalize().to_string(),
-            Some(Value::Bool(b)) => b.to_string().to_uppercase(),
-            _ => String::new(),
-        }
+        self.cell(origin)
+            .map_or_else(String::new, |cell| cell.value.label())
     }
 }
 
