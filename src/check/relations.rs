@@ -1403,6 +1403,18 @@ impl Evaluations {
         }
     }
 
+    /// The rows relation `i` read, each once, in order (one for nearly all: the readers
+    /// index asks three times for every relation).
+    pub(crate) fn rows(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
+        let (one, many) = match self.entries.get(i) {
+            Some(entry) if entry.kind != EntryKind::Whole => {
+                ((entry.columns != 0).then_some(entry.row), None)
+            }
+            _ => (None, Some(rows_read(self.cells(i)))),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
     /// Whether relation `i` read `cell`.
     pub(crate) fn read(&self, i: usize, cell: CellRef) -> bool {
         match self.entries.get(i) {
@@ -1461,7 +1473,7 @@ impl<'e> Readers<'e> {
         let entries = || {
             (0..evaluations.len())
                 .filter_map(|i| Some((i, u32::try_from(i).ok()?)))
-                .flat_map(|(i, index)| rows_read(evaluations.cells(i)).map(move |row| (row, index)))
+                .flat_map(|(i, index)| evaluations.rows(i).map(move |row| (row, index)))
         };
         let (first, last) = entries().fold((u32::MAX, 0), |(lo, hi), (row, _)| {
             (lo.min(row), hi.max(row))
@@ -1611,6 +1623,7 @@ mod tests {
             for (i, evaluation) in evaluations.iter().enumerate() {
                 assert_eq!(kept.get(i).as_deref(), Some(evaluation), "{i}");
                 assert!(kept.cells(i).eq(evaluation.cells.iter()), "{i}");
+                assert!(kept.rows(i).eq(rows_read(evaluation.cells.iter())), "{i}");
             }
             assert!(kept
                 .whole()
