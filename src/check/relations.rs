@@ -232,6 +232,12 @@ impl Relations {
         }
     }
 
+    /// The relations `range`, in order.
+    #[cfg(feature = "parallel")]
+    fn range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = Relation> + '_ {
+        range.filter_map(|i| self.get(i))
+    }
+
     /// Every relation, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Relation> + '_ {
         self.blocks.iter().flat_map(move |(_, block)| {
@@ -1250,6 +1256,12 @@ impl ChildSum {
     }
 }
 
+/// How many relations one thread evaluates at a time, when a sheet has more (the
+/// `parallel` feature): a few milliseconds of work, so that the cores share a big sheet
+/// evenly.
+#[cfg(feature = "parallel")]
+const PARALLEL_CHUNK: usize = 1 << 15;
+
 /// The evaluations of every relation of a sheet, by relation index. A big sheet has ten
 /// million, nearly all holding after reading a handful of cells of one row: each of those
 /// is kept as that row, the columns read and the target's column (12 bytes, where an
@@ -1314,10 +1326,19 @@ impl Evaluations {
     /// Every relation of `relations` evaluated, with no overrides; the hierarchy sums of one
     /// parent together ([`Evaluator::evaluate_sums`]).
     pub(crate) fn of(evaluator: &Evaluator, relations: &Relations) -> Evaluations {
+        #[cfg(feature = "parallel")]
+        if relations.len > PARALLEL_CHUNK {
+            return Evaluations::of_in_parallel(evaluator, relations, PARALLEL_CHUNK);
+        }
+        Evaluations::of_each(evaluator, relations.iter())
+    }
+
+    /// The evaluations of `relations`, in order (see [`Evaluations::of`]).
+    fn of_each(evaluator: &Evaluator, relations: impl Iterator<Item = Relation>) -> Evaluations {
         let no_overrides = HashMap::new();
         let mut evaluations = Evaluations::default();
         let mut run: Vec<Relation> = Vec::new();
-        for relation in relations.iter() {
+        for relation in relations {
             if run
                 .last()
                 .is_some_and(|last| !evaluator.sum_together(last, &relation))
@@ -1339,6 +1360,50 @@ impl Evaluations {
             .into_iter()
             .for_each(|e| evaluations.push(e));
         evaluations.entries.shrink_to_fit();
+        evaluations
+    }
+
+    /// [`Evaluations::of`] on every core, a chunk of relations at a time, each writing its
+    /// entries into place (a big sheet's entries are not held twice).
+    #[cfg(feature = "parallel")]
+    fn of_in_parallel(evaluator: &Evaluator, relations: &Relations, chunk: usize) -> Evaluations {
+        use rayon::prelude::*;
+        let placeholder = Entry {
+            row: 0,
+            columns: 0,
+            kind: EntryKind::Skipped,
+            target: Entry::NO_TARGET,
+        };
+        let mut entries = vec![placeholder; relations.len];
+        let wholes: Vec<(usize, Vec<(u32, Evaluation)>)> = entries
+            .par_chunks_mut(chunk.max(1))
+            .enumerate()
+            .map(|(k, places)| {
+                let start = k.saturating_mul(chunk.max(1));
+                let end = start.saturating_add(places.len());
+                let part = Evaluations::of_each(evaluator, relations.range(start..end));
+                for (place, entry) in places.iter_mut().zip(part.entries) {
+                    *place = entry;
+                }
+                (start, part.whole)
+            })
+            .collect();
+        // Each chunk numbered its relations and whole evaluations from 0.
+        let mut evaluations = Evaluations {
+            entries,
+            whole: Vec::new(),
+        };
+        for (start, whole) in wholes {
+            let places = u32::try_from(evaluations.whole.len()).unwrap_or(u32::MAX);
+            let offset = u32::try_from(start).unwrap_or(u32::MAX);
+            for (i, evaluation) in whole {
+                let i = i.saturating_add(offset);
+                if let Some(entry) = evaluations.entries.get_mut(i as usize) {
+                    entry.columns = entry.columns.saturating_add(places);
+                }
+                evaluations.whole.push((i, evaluation));
+            }
+        }
         evaluations
     }
 
@@ -1708,5 +1773,16 @@ mod tests {
         }
         let sums = listed.iter().filter(|r| evaluator.is_plain_sum(r)).count();
         assert!(sums > 10, "{sums}");
+        assert!(together.whole().count() > 0);
+        // And so do they evaluated on every core, in chunks that split the sums' runs.
+        #[cfg(feature = "parallel")]
+        for chunk in [1, 7, 64] {
+            let parallel = Evaluations::of_in_parallel(&evaluator, &relations, chunk);
+            assert_eq!(parallel.len(), alone.len());
+            for (i, evaluation) in alone.iter().enumerate() {
+                assert_eq!(parallel.get(i).as_deref(), Some(evaluation), "{chunk} {i}");
+            }
+            assert!(parallel.whole().eq(together.whole()), "{chunk}");
+        }
     }
 }
