@@ -14,8 +14,9 @@ use crate::layout::RowKind;
 use crate::model::CellRef;
 use crate::number::Reading;
 
+use super::evaluations::{Evaluations, Readers};
 use super::graph::FormulaGraph;
-use super::relations::{CellSetIter, Evaluations, Evaluator, Outcome, Readers, Relations};
+use super::relations::{CellSetIter, Evaluator, Outcome, Relations};
 use super::typo::{diagnose, Typo};
 
 /// Most candidate cells considered for one group of violated relations.

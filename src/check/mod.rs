@@ -3,6 +3,7 @@
 
 mod basics;
 mod codes;
+mod evaluations;
 mod graph;
 mod live;
 mod localize;
@@ -24,8 +25,9 @@ use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::Convention;
 use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Scope, Template};
+use evaluations::{Evaluations, Readers};
 pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
-use relations::{Evaluations, Evaluator, Outcome};
+use relations::{Evaluator, Outcome};
 use shown::{show_interval, show_number};
 
 /// Which template to check with.
@@ -278,14 +280,14 @@ fn rule_findings(
         )
     });
     let (readers, explanations) = if failing {
-        let readers = relations::Readers::new(&evaluations);
+        let readers = Readers::new(&evaluations);
         let graph = graph::FormulaGraph::build(sheet, formula_reads);
         let explanations =
             localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers)
                 .explain();
         (readers, explanations)
     } else {
-        (relations::Readers::default(), Vec::new())
+        (Readers::default(), Vec::new())
     };
     let explained: std::collections::HashSet<usize> = explanations
         .iter()
@@ -720,7 +722,7 @@ fn propose_fix(
     evaluator: &Evaluator<'_>,
     relations: &relations::Relations,
     evaluations: &Evaluations,
-    readers: &relations::Readers<'_>,
+    readers: &Readers<'_>,
     target: CellRef,
     rhs: Option<&crate::interval::Interval>,
     parsed: &ParsedRule,
