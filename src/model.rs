@@ -458,6 +458,11 @@ impl<'s> RowIndex<'s> {
         index
     }
 
+    /// The row of the sheet's last cell, if it has any.
+    pub(crate) fn last_row(&self) -> Option<u32> {
+        self.sheet.cells.last().map(|cell| cell.at.row)
+    }
+
     /// The cells of one row, left to right.
     pub(crate) fn row(&self, row: u32) -> &'s [Cell] {
         if self.starts.is_empty() {
