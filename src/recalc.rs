@@ -433,19 +433,12 @@ fn column_sums(
         }
     }
     let mut sums = HashMap::new();
-    for ((first, last), mut formulas) in by_rows {
-        formulas.sort_unstable();
+    for ((first, last), formulas) in by_rows {
         let mut totals: Vec<Option<Decimal>> = vec![Some(Decimal::ZERO); formulas.len()];
         for row in first..=last.min(cells.last_row().unwrap_or(0)) {
-            let row_cells = cells.row(row);
             for ((col, _), total) in formulas.iter().zip(totals.iter_mut()) {
                 let Some(sum) = total else { continue };
-                let at = row_cells.partition_point(|cell| cell.at.col < *col);
-                let value = row_cells
-                    .get(at)
-                    .filter(|cell| cell.at.col == *col)
-                    .map(|c| &c.value);
-                *total = match value {
+                *total = match cells.cell(CellRef::new(row, *col)).map(|c| &c.value) {
                     Some(Value::Number(n)) => sum.checked_add(*n),
                     None | Some(Value::Empty | Value::Text(_) | Value::Bool(_)) => Some(*sum),
                     Some(_) => None,
