@@ -47,8 +47,22 @@ enum EntryKind {
     Whole,
 }
 
+/// What is kept of one relation's evaluation.
+enum Kept<'a> {
+    Compact(Entry),
+    Whole(&'a Evaluation),
+}
+
 impl Entry {
     const NO_TARGET: u8 = u8::MAX;
+
+    /// The cells a compact entry's relation read.
+    fn cells(&self) -> CellSet {
+        CellSet::Row {
+            row: self.row,
+            columns: self.columns,
+        }
+    }
 
     /// The entry of an evaluation that holds or was skipped after reading cells of one row
     /// (its target, if any, in that row), `None` for any other.
@@ -191,41 +205,43 @@ impl Evaluations {
         self.entries.len()
     }
 
+    /// What is kept of relation `i`'s evaluation.
+    fn kept(&self, i: usize) -> Option<Kept<'_>> {
+        let entry = *self.entries.get(i)?;
+        match entry.kind {
+            EntryKind::Whole => self
+                .whole
+                .get(entry.columns as usize)
+                .map(|(_, evaluation)| Kept::Whole(evaluation)),
+            EntryKind::Holds | EntryKind::Skipped => Some(Kept::Compact(entry)),
+        }
+    }
+
     /// The evaluation of relation `i`.
     pub(crate) fn get(&self, i: usize) -> Option<Cow<'_, Evaluation>> {
-        let entry = self.entries.get(i)?;
-        let outcome = match entry.kind {
-            EntryKind::Holds => Outcome::Holds,
-            EntryKind::Skipped => Outcome::Skipped,
-            EntryKind::Whole => {
-                return self
-                    .whole
-                    .get(entry.columns as usize)
-                    .map(|(_, evaluation)| Cow::Borrowed(evaluation))
-            }
+        let entry = match self.kept(i)? {
+            Kept::Whole(evaluation) => return Some(Cow::Borrowed(evaluation)),
+            Kept::Compact(entry) => entry,
         };
         Some(Cow::Owned(Evaluation {
-            outcome,
+            outcome: match entry.kind {
+                EntryKind::Skipped => Outcome::Skipped,
+                _ => Outcome::Holds,
+            },
             target: (entry.target != Entry::NO_TARGET)
                 .then(|| CellRef::new(entry.row, u32::from(entry.target))),
-            cells: CellSet::Row {
-                row: entry.row,
-                columns: entry.columns,
-            },
+            cells: entry.cells(),
         }))
     }
 
     /// The cells relation `i` read, in order.
     pub(crate) fn cells(&self, i: usize) -> CellSetIter<'_> {
-        match self.entries.get(i) {
-            Some(entry) if entry.kind != EntryKind::Whole => CellSetIter::Row {
+        match self.kept(i) {
+            Some(Kept::Compact(entry)) => CellSetIter::Row {
                 row: entry.row,
                 columns: entry.columns,
             },
-            Some(entry) => self
-                .whole
-                .get(entry.columns as usize)
-                .map_or(CellSetIter::List([].iter()), |(_, e)| e.cells.iter()),
+            Some(Kept::Whole(evaluation)) => evaluation.cells.iter(),
             None => CellSetIter::List([].iter()),
         }
     }
@@ -233,27 +249,19 @@ impl Evaluations {
     /// The rows relation `i` read, each once, in order (one for nearly all: the readers
     /// index asks three times for every relation).
     pub(crate) fn rows(&self, i: usize) -> impl Iterator<Item = u32> + '_ {
-        let (one, many) = match self.entries.get(i) {
-            Some(entry) if entry.kind != EntryKind::Whole => {
-                ((entry.columns != 0).then_some(entry.row), None)
-            }
-            _ => (None, Some(rows_read(self.cells(i)))),
+        let (one, many) = match self.kept(i) {
+            Some(Kept::Compact(entry)) => ((entry.columns != 0).then_some(entry.row), None),
+            Some(Kept::Whole(evaluation)) => (None, Some(rows_read(evaluation.cells.iter()))),
+            None => (None, None),
         };
         one.into_iter().chain(many.into_iter().flatten())
     }
 
     /// Whether relation `i` read `cell`.
     pub(crate) fn read(&self, i: usize, cell: CellRef) -> bool {
-        match self.entries.get(i) {
-            Some(entry) if entry.kind != EntryKind::Whole => CellSet::Row {
-                row: entry.row,
-                columns: entry.columns,
-            }
-            .contains(cell),
-            Some(entry) => self
-                .whole
-                .get(entry.columns as usize)
-                .is_some_and(|(_, e)| e.cells.contains(cell)),
+        match self.kept(i) {
+            Some(Kept::Compact(entry)) => entry.cells().contains(cell),
+            Some(Kept::Whole(evaluation)) => evaluation.cells.contains(cell),
             None => false,
         }
     }
