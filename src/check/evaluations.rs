@@ -113,17 +113,20 @@ impl Evaluations {
             entries: Vec::with_capacity(count),
             whole: Vec::new(),
         };
+        // The hierarchy sums of one parent waiting to be evaluated together.
         let mut run: Vec<Relation> = Vec::new();
+        let flush = |run: &mut Vec<Relation>, evaluations: &mut Evaluations| {
+            for evaluation in evaluator.evaluate_sums(run) {
+                evaluations.push(evaluation);
+            }
+            run.clear();
+        };
         for relation in relations {
             if run
                 .last()
                 .is_some_and(|last| !evaluator.sum_together(last, &relation))
             {
-                evaluator
-                    .evaluate_sums(&run)
-                    .into_iter()
-                    .for_each(|e| evaluations.push(e));
-                run.clear();
+                flush(&mut run, &mut evaluations);
             }
             if evaluator.is_plain_sum(&relation) {
                 run.push(relation);
@@ -131,10 +134,7 @@ impl Evaluations {
                 evaluations.push(evaluator.evaluate(&relation, &no_overrides));
             }
         }
-        evaluator
-            .evaluate_sums(&run)
-            .into_iter()
-            .for_each(|e| evaluations.push(e));
+        flush(&mut run, &mut evaluations);
         evaluations
     }
 
