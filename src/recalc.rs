@@ -149,7 +149,12 @@ impl Resolver for StoredValues<'_> {
         let Some(sheet) = self.sheet(sheet) else {
             return vec![EvalValue::Error(ExcelError::Ref)];
         };
-        let range = match sheet.visit_range(range) {
+        let visit = if std::ptr::eq(sheet, self.current) {
+            self.current_cells.visit_range(range)
+        } else {
+            sheet.visit_range(range)
+        };
+        let range = match visit {
             RangeVisit::Cells { range, .. } => range,
             RangeVisit::Empty => return Vec::new(),
             RangeVisit::TooLarge => {
