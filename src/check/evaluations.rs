@@ -9,7 +9,9 @@ use std::collections::HashMap;
 
 use crate::model::CellRef;
 
-use super::relations::{CellSet, CellSetIter, Evaluation, Evaluator, Outcome, Relation, Relations};
+use super::relations::{
+    CellSet, CellSetIter, ChildSum, Evaluation, Evaluator, Outcome, Relation, Relations,
+};
 
 /// How many relations one thread evaluates at a time, when a sheet has more (the
 /// `parallel` feature): a few milliseconds of work, so that the cores share a big sheet
@@ -27,6 +29,9 @@ pub(crate) struct Evaluations {
     entries: Vec<Entry>,
     /// The evaluations kept whole, in relation order.
     whole: Vec<(u32, Evaluation)>,
+    /// The long hierarchy sums as added up, in relation order, for localization to move
+    /// ([`Evaluator::moved_sum_holds`]) rather than add up again.
+    sums: Vec<(u32, ChildSum)>,
 }
 
 /// One relation's evaluation: held or skipped after reading `columns` of `row`, or kept
@@ -111,12 +116,16 @@ impl Evaluations {
         let no_overrides = HashMap::new();
         let mut evaluations = Evaluations {
             entries: Vec::with_capacity(count),
-            whole: Vec::new(),
+            ..Evaluations::default()
         };
         // The hierarchy sums of one parent waiting to be evaluated together.
         let mut run: Vec<Relation> = Vec::new();
         let flush = |run: &mut Vec<Relation>, evaluations: &mut Evaluations| {
-            for evaluation in evaluator.evaluate_sums(run) {
+            for (evaluation, sum) in evaluator.evaluate_sums(run) {
+                if let Some(sum) = sum {
+                    let index = u32::try_from(evaluations.entries.len()).unwrap_or(u32::MAX);
+                    evaluations.sums.push((index, sum));
+                }
                 evaluations.push(evaluation);
             }
             run.clear();
@@ -150,7 +159,8 @@ impl Evaluations {
             target: Entry::NO_TARGET,
         };
         let mut entries = vec![placeholder; relations.len()];
-        let wholes: Vec<(usize, Vec<(u32, Evaluation)>)> = entries
+        type Kept = (usize, Vec<(u32, Evaluation)>, Vec<(u32, ChildSum)>);
+        let parts: Vec<Kept> = entries
             .par_chunks_mut(chunk.max(1))
             .enumerate()
             .map(|(k, places)| {
@@ -161,17 +171,20 @@ impl Evaluations {
                 for (place, entry) in places.iter_mut().zip(part.entries) {
                     *place = entry;
                 }
-                (start, part.whole)
+                (start, part.whole, part.sums)
             })
             .collect();
         // Each chunk numbered its relations and whole evaluations from 0.
         let mut evaluations = Evaluations {
             entries,
-            whole: Vec::new(),
+            ..Evaluations::default()
         };
-        for (start, whole) in wholes {
+        for (start, whole, sums) in parts {
             let places = u32::try_from(evaluations.whole.len()).unwrap_or(u32::MAX);
             let offset = u32::try_from(start).unwrap_or(u32::MAX);
+            for (i, sum) in sums {
+                evaluations.sums.push((i.saturating_add(offset), sum));
+            }
             for (i, evaluation) in whole {
                 let i = i.saturating_add(offset);
                 if let Some(entry) = evaluations.entries.get_mut(i as usize) {
@@ -264,6 +277,16 @@ impl Evaluations {
             Some(Kept::Whole(evaluation)) => evaluation.cells.contains(cell),
             None => false,
         }
+    }
+
+    /// Relation `i`'s sum as added up, when it is a long hierarchy sum.
+    pub(crate) fn sum(&self, i: usize) -> Option<&ChildSum> {
+        let i = u32::try_from(i).ok()?;
+        let place = self
+            .sums
+            .binary_search_by_key(&i, |(index, _)| *index)
+            .ok()?;
+        self.sums.get(place).map(|(_, sum)| sum)
     }
 
     /// The evaluations kept whole, with their relation's index: among them every one that

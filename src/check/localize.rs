@@ -4,6 +4,7 @@
 //! tried first, then pairs, each verified against every relation that reads the changed
 //! cells (and, through the sheet's own formulas, the totals computed from them).
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -16,7 +17,7 @@ use crate::number::Reading;
 
 use super::evaluations::{Evaluations, Readers};
 use super::graph::FormulaGraph;
-use super::relations::{CellSetIter, Evaluator, Outcome, Relations};
+use super::relations::{CellSetIter, ChildSum, Evaluator, Outcome, Relations};
 use super::typo::{diagnose, Typo};
 
 /// Most candidate cells considered for one group of violated relations.
@@ -54,6 +55,9 @@ pub(crate) struct Localizer<'a> {
     pub evaluations: &'a Evaluations,
     pub graph: &'a FormulaGraph<'a>,
     readers: &'a Readers<'a>,
+    /// Hierarchy sums added up once as the sheet stands, by relation: a tried change
+    /// moves them ([`Evaluator::moved_sum_holds`]).
+    tallies: RefCell<HashMap<usize, Option<ChildSum>>>,
 }
 
 impl<'a> Localizer<'a> {
@@ -70,6 +74,7 @@ impl<'a> Localizer<'a> {
             evaluations,
             graph,
             readers,
+            tallies: RefCell::new(HashMap::new()),
         }
     }
 
@@ -91,6 +96,21 @@ impl<'a> Localizer<'a> {
 
     fn holds(&self, i: usize, values: &HashMap<CellRef, Decimal>) -> bool {
         self.relations.get(i).is_some_and(|relation| {
+            if self.evaluator.is_plain_sum(&relation) {
+                let moved = match self.evaluations.sum(i) {
+                    Some(tally) => self.evaluator.moved_sum_holds(&relation, tally, values),
+                    None => self
+                        .tallies
+                        .borrow_mut()
+                        .entry(i)
+                        .or_insert_with(|| self.evaluator.sum_tally(&relation))
+                        .as_ref()
+                        .and_then(|tally| self.evaluator.moved_sum_holds(&relation, tally, values)),
+                };
+                if let Some(holds) = moved {
+                    return holds;
+                }
+            }
             matches!(
                 self.evaluator.evaluate(&relation, values).outcome,
                 Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
