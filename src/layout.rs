@@ -139,14 +139,21 @@ impl Layout {
             matches!(leaf.as_str(), "stt" | "tt" | "so tt" | "no" | "#" | "ma so").then_some(*col)
         });
 
-        let footer_first = (body_first..=last_row).find(|&row| is_footer_row(sheet.row(row)));
+        // A row with no cells is no footer.
+        let footer_first = sheet
+            .rows_from(body_first)
+            .find(|(_, cells)| is_footer_row(cells))
+            .map(|(row, _)| row);
         // Exclusive end; at u32::MAX (beyond any real grid) the last row is left out.
         let body_end = footer_first.unwrap_or(last_row.saturating_add(1));
         let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
 
         let mut body = Vec::new();
-        for row in body_first..body_end {
-            let cells = sheet.row(row);
+        // A row with no cells is blank: only those with cells are visited.
+        for (row, cells) in sheet.rows_from(body_first) {
+            if row >= body_end {
+                break;
+            }
             if cells.iter().all(|c| c.value.is_blank()) {
                 continue;
             }
@@ -184,11 +191,27 @@ impl Layout {
         })
     }
 
+    /// Each body row with its cells, in order: the sheet's rows walked once alongside the
+    /// body rather than searched for each (a big sheet has hundreds of thousands).
+    pub(crate) fn body_cells<'s>(
+        &'s self,
+        sheet: &'s Sheet,
+    ) -> impl Iterator<Item = (&'s BodyRow, &'s [Cell])> + 's {
+        let first = self.body.first().map_or(u32::MAX, |body_row| body_row.row);
+        let mut body = self.body.iter().peekable();
+        sheet.rows_from(first).filter_map(move |(row, cells)| {
+            // Body rows are in order; one without cells is passed over.
+            while body.next_if(|body_row| body_row.row < row).is_some() {}
+            body.next_if(|body_row| body_row.row == row)
+                .map(|body_row| (body_row, cells))
+        })
+    }
+
     /// The columns that hold numbers in the body, left to right.
     pub fn number_columns(&self, sheet: &Sheet) -> Vec<u32> {
         let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
-        for body_row in &self.body {
-            for cell in sheet.row(body_row.row) {
+        for (_, cells) in self.body_cells(sheet) {
+            for cell in cells {
                 if Some(cell.at.col) == self.stt_col || cell.at.col == self.label_col {
                     continue;
                 }
@@ -458,8 +481,11 @@ fn find_label_column(
         return by_header;
     }
     let mut text_counts: BTreeMap<u32, usize> = BTreeMap::new();
-    for row in body_first..body_end {
-        for cell in sheet.row(row) {
+    for (_, cells) in sheet
+        .rows_from(body_first)
+        .take_while(|(row, _)| *row < body_end)
+    {
+        for cell in cells {
             if Some(cell.at.col) != stt_col
                 && matches!(cell.reading, Reading::NotNumber)
                 && matches!(cell.value, Value::Text(_))

@@ -310,6 +310,20 @@ impl Sheet {
         rest.get(..window.partition_point(in_row)).unwrap_or(&[])
     }
 
+    /// The rows from `first` that hold cells, in order, each with its cells: one search,
+    /// then a walk (a layout visits a 500k-row sheet's rows one after another, and a search
+    /// for each was most of its time).
+    pub(crate) fn rows_from(&self, first: u32) -> impl Iterator<Item = (u32, &[Cell])> {
+        let start = self
+            .search(CellRef::new(first, 0))
+            .unwrap_or_else(|insert_at| insert_at);
+        self.cells
+            .get(start..)
+            .unwrap_or(&[])
+            .chunk_by(|a, b| a.at.row == b.at.row)
+            .filter_map(|cells| Some((cells.first()?.at.row, cells)))
+    }
+
     /// Where `at` is (or would be inserted) in `cells`. A plain binary search over a big
     /// sheet misses the cache at nearly every step, and the engine looks up millions of
     /// cells: guess the index from the row (report rows are evenly filled), widen a window
@@ -584,8 +598,21 @@ mod tests {
                     .collect();
                 let fast: Vec<CellRef> = sheet.row(row).iter().map(|c| c.at).collect();
                 assert_eq!(fast, plain, "row {row}");
+                // The walk from a row gives every row with cells from there, as searched.
+                let walked: Vec<(u32, Vec<CellRef>)> = sheet
+                    .rows_from(row)
+                    .map(|(r, cells)| (r, cells.iter().map(|c| c.at).collect()))
+                    .collect();
+                let rows_with_cells: std::collections::BTreeSet<u32> =
+                    sheet.cells.iter().map(|c| c.at.row).collect();
+                let searched: Vec<(u32, Vec<CellRef>)> = rows_with_cells
+                    .range(row..)
+                    .map(|&r| (r, sheet.row(r).iter().map(|c| c.at).collect()))
+                    .collect();
+                assert_eq!(walked, searched, "from row {row}");
             }
             assert_eq!(sheet.row(u32::MAX).len(), 0);
+            assert_eq!(sheet.rows_from(u32::MAX).count(), 0);
         }
     }
 

@@ -18,8 +18,8 @@ fn data_cells<'s>(
     layout: Option<&'s Layout>,
 ) -> Box<dyn Iterator<Item = &'s Cell> + 's> {
     match layout {
-        Some(layout) => Box::new(layout.body.iter().flat_map(move |body_row| {
-            sheet.row(body_row.row).iter().filter(move |cell| {
+        Some(layout) => Box::new(layout.body_cells(sheet).flat_map(move |(_, cells)| {
+            cells.iter().filter(move |cell| {
                 cell.at.col != layout.label_col && Some(cell.at.col) != layout.stt_col
             })
         })),
