@@ -7,6 +7,8 @@ mod html;
 mod ods_merges;
 mod spreadsheet;
 mod xls_extent;
+#[cfg(feature = "parallel")]
+mod xlsx_blocks;
 mod xlsx_cells;
 mod xlsx_scan;
 
@@ -237,63 +239,25 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
     let text_is_normal = raw.format == SourceFormat::Html;
 
     // Votes: which convention do the unambiguous text numbers prove, per workbook and per
-    // (sheet, column)?
+    // (sheet, column)? And the shape of each text cell, by its place in its sheet (a big
+    // sheet's cells are nearly all numbers: one entry a cell took a third of the memory of
+    // the cells themselves).
     let mut book_votes = [0usize; 2];
     let mut column_votes: HashMap<(usize, u32), [usize; 2]> = HashMap::new();
-    // The shape of each text cell, by its place in its sheet (a big sheet's cells are nearly
-    // all numbers: one entry a cell took a third of the memory of the cells themselves).
     let mut shapes: Vec<Vec<(usize, TextShape)>> = Vec::with_capacity(sheets.len());
-    // Neighbouring cells share their format: parse a format code once per run of cells.
-    let mut last_format: Option<(String, crate::number::FormatInfo)> = None;
     for (s, sheet) in sheets.iter_mut().enumerate() {
         let mut sheet_shapes = Vec::new();
-        for (place, cell) in sheet.cells.iter_mut().enumerate() {
-            let format = cell
-                .number_format
-                .as_deref()
-                .map(|code| match &last_format {
-                    Some((last, info)) if last == code => *info,
-                    _ => {
-                        let info = format_info(code);
-                        last_format = Some((code.to_string(), info));
-                        info
-                    }
-                });
-            if let (Value::Number(serial), Some(info)) = (&cell.value, &format) {
-                if info.date {
-                    if let Some(date) = crate::period::date_from_serial(*serial, raw.is_1904) {
-                        cell.value = Value::Date(date);
-                    }
+        for part in read_cells_of(&mut sheet.cells, raw.is_1904) {
+            for (total, votes) in book_votes.iter_mut().zip(part.book) {
+                *total = total.saturating_add(votes);
+            }
+            for (col, votes) in part.columns {
+                let total = column_votes.entry((s, col)).or_default();
+                for (total, votes) in total.iter_mut().zip(votes) {
+                    *total = total.saturating_add(votes);
                 }
             }
-            match &cell.value {
-                Value::Number(n) => {
-                    cell.reading = Reading::Number(numeric_reading(*n, format.as_ref()));
-                }
-                Value::Text(text) => {
-                    let shape = classify_text(text);
-                    if let TextShape::Number {
-                        proves: Some(convention),
-                        ..
-                    } = &shape
-                    {
-                        let i = vote_index(*convention);
-                        if let Some(v) = book_votes.get_mut(i) {
-                            *v = v.saturating_add(1);
-                        }
-                        if let Some(v) =
-                            column_votes.entry((s, cell.at.col)).or_default().get_mut(i)
-                        {
-                            *v = v.saturating_add(1);
-                        }
-                    }
-                    sheet_shapes.push((place, shape));
-                }
-                Value::Empty if cell.formula.is_none() => {
-                    cell.reading = Reading::Marker(crate::number::Marker::Blank);
-                }
-                _ => {}
-            }
+            sheet_shapes.extend(part.shapes);
         }
         shapes.push(sheet_shapes);
     }
@@ -321,6 +285,91 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
         defined_names: raw.defined_names,
         convention,
     }
+}
+
+/// What reading a run of a sheet's cells found: the conventions their text numbers
+/// prove (for the workbook, and by column), and each text cell's shape by its place in
+/// the sheet.
+#[derive(Default)]
+struct CellsRead {
+    book: [usize; 2],
+    columns: HashMap<u32, [usize; 2]>,
+    shapes: Vec<(usize, TextShape)>,
+}
+
+/// How many cells one thread reads at a time in a big sheet (feature `parallel`).
+#[cfg(feature = "parallel")]
+const CELLS_PER_TASK: usize = 1 << 16;
+
+/// Reads a sheet's cells ([`read_cells`]); a big sheet's in runs on every core (feature
+/// `parallel`), the runs in order.
+fn read_cells_of(cells: &mut [crate::model::Cell], is_1904: bool) -> Vec<CellsRead> {
+    #[cfg(feature = "parallel")]
+    if cells.len() > CELLS_PER_TASK {
+        use rayon::prelude::*;
+        return cells
+            .par_chunks_mut(CELLS_PER_TASK)
+            .enumerate()
+            .map(|(k, run)| read_cells(run, k.saturating_mul(CELLS_PER_TASK), is_1904))
+            .collect();
+    }
+    vec![read_cells(cells, 0, is_1904)]
+}
+
+/// Dates under date formats, and the reading of every number and blank, of a run of a
+/// sheet's cells starting at place `first` in the sheet; text cells are classified, their
+/// reading waiting for the convention the votes decide.
+fn read_cells(cells: &mut [crate::model::Cell], first: usize, is_1904: bool) -> CellsRead {
+    let mut read = CellsRead::default();
+    // Neighbouring cells share their format: parse a format code once per run of cells.
+    let mut last_format: Option<(String, crate::number::FormatInfo)> = None;
+    for (place, cell) in (first..).zip(cells.iter_mut()) {
+        let format = cell
+            .number_format
+            .as_deref()
+            .map(|code| match &last_format {
+                Some((last, info)) if last == code => *info,
+                _ => {
+                    let info = format_info(code);
+                    last_format = Some((code.to_string(), info));
+                    info
+                }
+            });
+        if let (Value::Number(serial), Some(info)) = (&cell.value, &format) {
+            if info.date {
+                if let Some(date) = crate::period::date_from_serial(*serial, is_1904) {
+                    cell.value = Value::Date(date);
+                }
+            }
+        }
+        match &cell.value {
+            Value::Number(n) => {
+                cell.reading = Reading::Number(numeric_reading(*n, format.as_ref()));
+            }
+            Value::Text(text) => {
+                let shape = classify_text(text);
+                if let TextShape::Number {
+                    proves: Some(convention),
+                    ..
+                } = &shape
+                {
+                    let i = vote_index(*convention);
+                    if let Some(v) = read.book.get_mut(i) {
+                        *v = v.saturating_add(1);
+                    }
+                    if let Some(v) = read.columns.entry(cell.at.col).or_default().get_mut(i) {
+                        *v = v.saturating_add(1);
+                    }
+                }
+                read.shapes.push((place, shape));
+            }
+            Value::Empty if cell.formula.is_none() => {
+                cell.reading = Reading::Marker(crate::number::Marker::Blank);
+            }
+            _ => {}
+        }
+    }
+    read
 }
 
 fn vote_index(convention: Convention) -> usize {
