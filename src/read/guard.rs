@@ -182,6 +182,25 @@ impl PartMeter {
         }
     }
 
+    /// A meter for an XML part of `declared` bytes stored as they are, without a package.
+    #[cfg(test)]
+    pub(crate) fn measuring(name: &str, declared: u64) -> PartMeter {
+        PartMeter {
+            is_xml: true,
+            name: name.to_string(),
+            declared,
+            compressed: declared,
+            inflated: 0,
+            depth: XmlDepth::default(),
+        }
+    }
+
+    /// The size the part declares (which it may not exceed).
+    #[cfg(feature = "parallel")]
+    pub(crate) fn declared(&self) -> u64 {
+        self.declared
+    }
+
     /// The part's reader, cut one byte past its declared size: enough to prove a lie.
     pub(crate) fn bounded<R: Read>(&self, part: R) -> std::io::Take<R> {
         part.take(self.declared.saturating_add(1))
@@ -257,6 +276,34 @@ impl PartMeter {
     /// [`ReadError::LimitExceeded`] past the nesting depth.
     pub(crate) fn measure_depth(&mut self, chunk: &[u8], limits: &Limits) -> Result<(), ReadError> {
         self.depth.scan(chunk, limits.max_xml_depth, &self.name)
+    }
+
+    /// The depth a reader reached by following the tags of a stretch it read apart (a
+    /// block of a sheet read on another core): from the depth so far, `walk` goes as low
+    /// as `lowest` and as high as `highest` and ends at `end`, each relative to it.
+    /// `Ok(false)` when the walk would go below the top, where [`PartMeter::close`]
+    /// stops: only a reader following each tag counts that exactly.
+    ///
+    /// # Errors
+    /// [`ReadError::LimitExceeded`] past the nesting depth, as [`PartMeter::enter`].
+    #[cfg(feature = "parallel")]
+    pub(crate) fn walk(
+        &mut self,
+        lowest: i64,
+        highest: i64,
+        end: i64,
+        limits: &Limits,
+    ) -> Result<bool, ReadError> {
+        let now = i64::from(self.depth.depth);
+        if now.saturating_add(lowest) < 0 {
+            return Ok(false);
+        }
+        if now.saturating_add(highest) > i64::from(limits.max_xml_depth) {
+            self.depth.depth = limits.max_xml_depth;
+            return self.enter(limits).map(|()| false);
+        }
+        self.depth.depth = u32::try_from(now.saturating_add(end)).unwrap_or(u32::MAX);
+        Ok(true)
     }
 
     pub(crate) fn close(&mut self) {

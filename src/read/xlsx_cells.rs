@@ -62,13 +62,20 @@ struct OpenCell {
     inline: Option<Option<String>>,
     /// Inside `<rPh>` (phonetic text, left out).
     phonetic: bool,
+    /// A shared formula whose template this reader has not seen, by index (a block of a
+    /// sheet read on its own: the template may be in an earlier block).
+    deferred: Option<usize>,
 }
 
 /// Reads the cells of one sheet from the tags and text `xlsx_scan` hands it.
 pub(crate) struct CellReader<'s> {
     strings: &'s [String],
     /// Shared formula templates by index: the text and the start of its `ref`.
-    templates: Vec<Option<(String, (u32, u32))>>,
+    pub templates: Vec<Option<(String, (u32, u32))>>,
+    /// When reading one block of a sheet: the cells (by place in `cells`) whose shared
+    /// formula's template was not in the block before them, with its index. Such a cell
+    /// is kept even with no value, for the caller to expand or drop.
+    pub deferred: Option<Vec<(usize, usize)>>,
     open: Option<OpenCell>,
     capture: Capture,
     text: Vec<u8>,
@@ -87,6 +94,7 @@ impl<'s> CellReader<'s> {
         CellReader {
             strings,
             templates: Vec::new(),
+            deferred: None,
             open: None,
             capture: Capture::Nothing,
             text: Vec::new(),
@@ -122,6 +130,7 @@ impl<'s> CellReader<'s> {
             shared: None,
             inline: None,
             phonetic: false,
+            deferred: None,
         });
         Some(())
     }
@@ -225,6 +234,10 @@ impl<'s> CellReader<'s> {
                             )
                             .ok()?,
                         ),
+                        _ if self.deferred.is_some() => {
+                            cell.deferred = Some(index);
+                            None
+                        }
                         _ => None,
                     },
                 };
@@ -255,7 +268,9 @@ impl<'s> CellReader<'s> {
             return None;
         }
         let formula = cell.formula.filter(|f| !f.is_empty());
-        if cell.value == Value::Empty && formula.is_none() {
+        if let (Some(index), Some(deferred)) = (cell.deferred, self.deferred.as_mut()) {
+            deferred.push((self.cells.len(), index));
+        } else if cell.value == Value::Empty && formula.is_none() {
             return Some(());
         }
         self.cells.push(Cell {

@@ -104,6 +104,11 @@ pub(crate) fn read_sheet(
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {
+    #[cfg(feature = "parallel")]
+    if let Some(found) = super::xlsx_blocks::read_sheet(archive, part, strings, limits, unmeasured)?
+    {
+        return Ok(Some(found));
+    }
     let Ok(file) = archive.by_name(part) else {
         return Ok(None);
     };
@@ -127,6 +132,17 @@ pub(crate) fn read_sheet(
         unmeasured.measured(part, &meter, limits)?;
     }
     Ok(found)
+}
+
+/// A sheet part's XML read whole in one scan, as [`read_sheet`] reads it (for tests that
+/// compare other readings with it).
+#[cfg(test)]
+pub(crate) fn read_xml(xml: &[u8], strings: &[String]) -> Option<SheetScan> {
+    let scan = Scan {
+        cells: Some(CellReader::new(strings, u64::MAX)),
+        ..Scan::default()
+    };
+    scan_in_chunks(xml, CHUNK_BYTES, scan).ok().flatten()
 }
 
 /// Feeds `source` to `scan` `chunk_bytes` at a time (tests feed tiny pieces); `Ok(None)`
@@ -175,6 +191,82 @@ fn scan_in_chunks(
     }
 }
 
+/// One block of a sheet's XML read on its own ([`super::xlsx_blocks`]).
+#[cfg(feature = "parallel")]
+pub(crate) struct ScannedBlock {
+    pub cells: Vec<Cell>,
+    pub cell_styles: Vec<u32>,
+    pub merges: Vec<CellRange>,
+    /// The shared formula templates the block defines, by index.
+    pub templates: Vec<Option<(String, (u32, u32))>>,
+    /// Cells whose shared formula's template is not in the block (see
+    /// [`CellReader::deferred`]).
+    pub deferred: Vec<(usize, usize)>,
+    /// The first and last `<c>` positions (cells with nothing in them included).
+    pub first_cell: Option<CellRef>,
+    pub last_cell: Option<CellRef>,
+    /// The nesting depth through the block, up to `</worksheet>`.
+    pub depth: DepthWalk,
+    /// What follows `</worksheet>`, which the scan does not follow (only measured).
+    pub tail: Vec<u8>,
+    /// How many bytes of XML the block was.
+    pub bytes: usize,
+}
+
+/// Reads one block of a sheet's XML whole, as [`read_sheet`] reads the sheet: the block
+/// starts at the part's start or at a `<row>` start tag with its `r`, and ends before one
+/// or at the part's end. `None` where [`read_sheet`] would give up, or when a cell is
+/// left open.
+#[cfg(feature = "parallel")]
+pub(crate) fn scan_block(bytes: &[u8], strings: &[String], max_cells: u64) -> Option<ScannedBlock> {
+    let mut reader = CellReader::new(strings, max_cells);
+    reader.deferred = Some(Vec::new());
+    let mut scan = Scan {
+        cells: Some(reader),
+        depth: Some(DepthWalk::default()),
+        ..Scan::default()
+    };
+    let consumed = scan.feed(bytes, true)?;
+    let tail = if scan.finished {
+        bytes.get(consumed..).unwrap_or_default().to_vec()
+    } else {
+        Vec::new()
+    };
+    let reader = scan.cells.take()?;
+    if reader.in_cell() {
+        return None;
+    }
+    Some(ScannedBlock {
+        cells: reader.cells,
+        cell_styles: reader.styles,
+        merges: scan.found.merges,
+        templates: reader.templates,
+        deferred: reader.deferred.unwrap_or_default(),
+        first_cell: scan.first_cell,
+        last_cell: scan.last_cell,
+        depth: scan.depth.unwrap_or_default(),
+        tail,
+        bytes: bytes.len(),
+    })
+}
+
+/// The nesting depth through a block, relative to its start: the lowest and highest it
+/// went and where it ended. A block read on its own does not know the depth it starts at.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct DepthWalk {
+    pub depth: i64,
+    pub lowest: i64,
+    pub highest: i64,
+}
+
+impl DepthWalk {
+    fn step(&mut self, by: i64) {
+        self.depth = self.depth.saturating_add(by);
+        self.lowest = self.lowest.min(self.depth);
+        self.highest = self.highest.max(self.depth);
+    }
+}
+
 /// The scan's position in the sheet, as calamine keeps it.
 #[derive(Default)]
 struct Scan<'s> {
@@ -191,9 +283,14 @@ struct Scan<'s> {
     finished: bool,
     /// The position of the last `<c>`: cells read whole must come in order, each once.
     last_cell: Option<CellRef>,
+    /// The position of the first `<c>`, for a block read on its own to be put in order.
+    first_cell: Option<CellRef>,
     /// Measures the part as it is read, when the package guard left that to this reader:
     /// the scan follows every tag, so it counts the nesting depth itself.
     meter: Option<(&'s mut PartMeter, &'s Limits)>,
+    /// The nesting depth followed from the block's start, when a block is read on its own
+    /// (the meter then counts it when the blocks are put together).
+    depth: Option<DepthWalk>,
     /// Why the meter stopped the scan.
     failure: Option<ReadError>,
 }
@@ -261,6 +358,17 @@ impl Scan<'_> {
                         meter.close();
                     }
                 }
+            }
+        }
+        if let Some(depth) = self.depth.as_mut() {
+            match inner.first() {
+                Some(b'!' | b'?') => {}
+                Some(b'/') => depth.step(-1),
+                _ if inner.last() == Some(&b'/') => {
+                    depth.step(1);
+                    depth.step(-1);
+                }
+                _ => depth.step(1),
             }
         }
         if let Some(reader) = self.cells.as_mut().filter(|reader| reader.in_cell()) {
@@ -334,6 +442,7 @@ impl Scan<'_> {
                                     return None;
                                 }
                                 self.last_cell = Some(at);
+                                self.first_cell.get_or_insert(at);
                                 reader.start_cell(at, style, t)?;
                                 if empty {
                                     reader.close_cell()?;
@@ -354,7 +463,7 @@ impl Scan<'_> {
 /// Where the construct starting at `text[0] == b'<'` ends (one past its `>`): a comment at
 /// `-->`, CDATA at `]]>`, a tag at the first `>` outside quoted attribute values. `None`
 /// when `text` holds only its beginning.
-fn construct_end(text: &[u8]) -> Option<usize> {
+pub(crate) fn construct_end(text: &[u8]) -> Option<usize> {
     let find = |pattern: &[u8]| {
         text.windows(pattern.len())
             .position(|window| window == pattern)
