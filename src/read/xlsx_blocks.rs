@@ -45,7 +45,8 @@ pub(crate) fn read_sheet(
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    // As many as rayon's pool has: `RAYON_NUM_THREADS=1` keeps the whole check on one core.
+    let threads = rayon::current_num_threads();
     if threads < 2 {
         return Ok(None);
     }
