@@ -16,7 +16,9 @@ use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Value};
 
 use super::guard::{PartMeter, Unmeasured};
-use super::xlsx_scan::{attribute, construct_end, scan_block, Package, ScannedBlock, SheetScan};
+use super::xlsx_scan::{
+    attribute, construct_end, inflate_into, scan_block, Package, ScannedBlock, SheetScan,
+};
 
 /// Parts smaller than this are read in one scan: a form-sized sheet gains nothing, and a
 /// batch already keeps every core busy with whole files.
@@ -31,8 +33,8 @@ const MAX_UNCUT_BYTES: usize = 64 << 20;
 /// A shared formula template: its text and the start of its `ref`.
 type Template = Option<(String, (u32, u32))>;
 
-/// Reads one sheet part in blocks on every core; `Ok(None)` when the part is small, the
-/// machine has one core, or the blocks cannot be read exactly as one scan reads the
+/// Reads one sheet part in blocks on every core; `Ok(None)` when the part is small,
+/// rayon's pool has one thread, or the blocks cannot be read exactly as one scan reads the
 /// sheet: then [`super::xlsx_scan::read_sheet`] reads it. A part the package guard left
 /// to its reader (`unmeasured`) is measured as it inflates, to its end.
 ///
@@ -141,15 +143,11 @@ fn cut_into_blocks(
     let mut sent = 0usize;
     let mut past_rows = false;
     loop {
-        let Ok(count) = source.read(&mut chunk) else {
+        // The depth is counted by the blocks' readers, following the tags.
+        let meter = assembly.meter.as_mut();
+        let Some(count) = inflate_into(&mut source, &mut chunk, &mut buffer, meter)? else {
             return Ok(None);
         };
-        let bytes = chunk.get(..count).unwrap_or_default();
-        // The depth is counted by the blocks' readers, following the tags.
-        if let Some((meter, limits)) = assembly.meter.as_mut() {
-            meter.measure_size(count, limits)?;
-        }
-        buffer.extend_from_slice(bytes);
         if count == 0 {
             let last = std::mem::take(&mut buffer);
             if blocks.send((sent, last)).is_err() {

@@ -155,14 +155,10 @@ fn scan_in_chunks(
     let mut buffer: Vec<u8> = Vec::with_capacity(chunk_bytes.saturating_mul(2));
     let mut chunk = vec![0u8; chunk_bytes];
     loop {
-        let Ok(read) = source.read(&mut chunk) else {
+        let Some(read) = inflate_into(&mut source, &mut chunk, &mut buffer, scan.meter.as_mut())?
+        else {
             return Ok(None);
         };
-        let bytes = chunk.get(..read).unwrap_or_default();
-        if let Some((meter, limits)) = scan.meter.as_mut() {
-            meter.measure_size(read, limits)?;
-        }
-        buffer.extend_from_slice(bytes);
         let Some(consumed) = scan.feed(&buffer, read == 0) else {
             return match scan.failure.take() {
                 Some(error) => Err(error),
@@ -265,6 +261,29 @@ impl DepthWalk {
         self.lowest = self.lowest.min(self.depth);
         self.highest = self.highest.max(self.depth);
     }
+}
+
+/// Inflates the next chunk of a part from `source` through `chunk` onto the end of
+/// `buffer`, measuring its size with `meter` when given; how many bytes came (0 at the
+/// part's end), `None` when the part cannot be inflated (the reader gives up; the guard
+/// reports the damage).
+///
+/// # Errors
+/// The part over its declared size or compression ratio.
+pub(crate) fn inflate_into(
+    source: &mut impl Read,
+    chunk: &mut [u8],
+    buffer: &mut Vec<u8>,
+    meter: Option<&mut (&mut PartMeter, &Limits)>,
+) -> Result<Option<usize>, ReadError> {
+    let Ok(read) = source.read(chunk) else {
+        return Ok(None);
+    };
+    if let Some((meter, limits)) = meter {
+        meter.measure_size(read, limits)?;
+    }
+    buffer.extend_from_slice(chunk.get(..read).unwrap_or_default());
+    Ok(Some(read))
 }
 
 /// The scan's position in the sheet, as calamine keeps it.
