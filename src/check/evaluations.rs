@@ -261,8 +261,8 @@ impl Evaluations {
     }
 
     /// Calls `visit(row, relation)` for every row each relation read, relations in order,
-    /// rows in order and each once: what [`Evaluations::rows`] gives for each relation,
-    /// walked without looking each up (the readers index walks ten million three times).
+    /// rows in order and each once, walking the entries without looking each relation up
+    /// (the readers index walks a big sheet's ten million three times).
     fn for_each_row_read(&self, mut visit: impl FnMut(u32, u32)) {
         for (i, entry) in (0u32..).zip(&self.entries) {
             match entry.kind {

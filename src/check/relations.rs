@@ -874,7 +874,8 @@ impl<'a> Evaluator<'a> {
             }
         }
         // Localization moves a long sum rather than add it up again (`moved_sum_holds`).
-        let keep = children.len() >= KEPT_SUM_CHILDREN && children.is_sorted();
+        let keep = children.len() >= KEPT_SUM_CHILDREN
+            && run.first().is_some_and(|first| movable(first, children));
         sums.into_iter()
             .zip(&resolvers)
             .map(|(sum, resolver)| match sum {
@@ -888,11 +889,11 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A plain hierarchy sum ([`Evaluator::is_plain_sum`]) added up as the sheet stands,
-    /// for [`Evaluator::moved_sum_holds`]; `None` for any other relation, or one whose
-    /// children are not in order.
+    /// for [`Evaluator::moved_sum_holds`]; `None` for any other relation, or one
+    /// [`movable`] does not take.
     pub(crate) fn sum_tally(&self, relation: &Relation) -> Option<ChildSum> {
         let children = self.children(relation);
-        if !self.is_plain_sum(relation) || !children.is_sorted() {
+        if !self.is_plain_sum(relation) || !movable(relation, children) {
             return None;
         }
         let no_overrides = HashMap::new();
@@ -934,7 +935,7 @@ impl<'a> Evaluator<'a> {
             if at.col != sum.col {
                 continue;
             }
-            // Children are in order (`sum_tally`); a row listed twice is added twice.
+            // Children are in order (`movable`); a row listed twice is added twice.
             let first = children.partition_point(|&row| row < at.row);
             let past = children.partition_point(|&row| row <= at.row);
             let times = i64::try_from(past.saturating_sub(first)).ok()?;
@@ -1321,6 +1322,16 @@ pub(crate) struct ChildSum {
     errors: i64,
     /// The children's numbers added up; `None` past `Decimal`'s range.
     sum: Option<Decimal>,
+}
+
+/// Whether a change can move a hierarchy sum's tally ([`Evaluator::moved_sum_holds`]):
+/// its children in order (found by a binary search), its parent not among them (a cell
+/// changed is either the parent or a child).
+fn movable(relation: &Relation, children: &[u32]) -> bool {
+    children.is_sorted()
+        && relation
+            .row
+            .is_none_or(|row| children.binary_search(&row).is_err())
 }
 
 /// What one read adds to a [`ChildSum`]'s counts.
