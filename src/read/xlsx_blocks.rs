@@ -575,4 +575,56 @@ mod tests {
         let read = read_in_blocks(xml.as_bytes(), 500, 2, &strings(), &fine, Some(&mut meter));
         assert!(read.expect("within limits").is_some());
     }
+
+    /// A workbook as a spreadsheet program writes it (shared strings, numbers, formulas,
+    /// merged ranges), its sheet part inflated from the package and measured: read in
+    /// blocks of 16 KB, it gives the one scan's cells, styles and merges.
+    #[test]
+    fn a_written_workbook_reads_in_blocks_as_in_one_scan() {
+        use std::io::Cursor;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for row in 0..3_000u32 {
+            sheet
+                .write_string(row, 0, format!("đơn vị {row}"))
+                .expect("writes");
+            for col in 1..11u16 {
+                let value = f64::from(row) * f64::from(col) / 4.0;
+                sheet
+                    .write_number_with_format(row, col, value, &bold)
+                    .expect("writes");
+            }
+            let total = format!("=SUM(B{r}:K{r})", r = row + 1);
+            sheet
+                .write_formula(row, 11, rust_xlsxwriter::Formula::new(total))
+                .expect("writes");
+        }
+        sheet
+            .merge_range(3_001, 0, 3_002, 3, "Người lập biểu", &bold)
+            .expect("merges");
+        let bytes = book.save_to_buffer().expect("saves");
+        let mut archive = Package::new(Cursor::new(&bytes[..])).expect("a zip");
+        let strings = super::super::xlsx_cells::shared_strings(&mut archive).expect("strings");
+        let part = "xl/worksheets/sheet1.xml";
+        let mut xml = Vec::new();
+        archive
+            .by_name(part)
+            .expect("a sheet")
+            .read_to_end(&mut xml)
+            .expect("inflates");
+        assert!(xml.len() > 500_000, "{}", xml.len());
+        let whole = super::super::xlsx_scan::read_xml(&xml, &strings).expect("one scan");
+        let file = archive.by_name(part).expect("a sheet");
+        let mut meter = PartMeter::of(&file);
+        let source = meter.bounded(file);
+        let blocks = read_in_blocks(source, 16 << 10, 2, &strings, &limits(), Some(&mut meter))
+            .expect("within limits")
+            .expect("read in blocks");
+        assert_eq!(blocks.cells.len(), 3_000 * 12 + 1);
+        assert_eq!(blocks.cells, whole.cells);
+        assert_eq!(blocks.cell_styles, whole.cell_styles);
+        assert_eq!(blocks.merges, whole.merges);
+        assert_eq!(blocks.merges.len(), 1);
+    }
 }
