@@ -2,6 +2,7 @@
 //! offsets in its errors and hard limits on length and nesting so no input can exhaust the
 //! stack.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -44,17 +45,20 @@ impl fmt::Display for FormulaError {
 
 impl std::error::Error for FormulaError {}
 
+/// A token of the formula text; names borrow it (a formula of a 500k-row form's every
+/// row allocated a string for each of its names).
 #[derive(Debug, Clone, PartialEq)]
-enum Token {
+enum Token<'a> {
     Number(Decimal),
     Text(String),
     Error(ExcelError),
     /// An identifier: a cell address, `TRUE`/`FALSE`, or a name.
-    Ident(String),
+    Ident(&'a str),
     /// An identifier written right before `(`; the parenthesis is part of the token.
-    Function(String),
-    /// A sheet name written before `!`; the `!` is part of the token.
-    Sheet(String),
+    Function(&'a str),
+    /// A sheet name written before `!`; the `!` is part of the token (a quoted name with
+    /// `''` in it is unescaped into its own string).
+    Sheet(Cow<'a, str>),
     Plus,
     Minus,
     Star,
@@ -75,7 +79,7 @@ enum Token {
     Colon,
 }
 
-fn describe(token: &Token) -> String {
+fn describe(token: &Token<'_>) -> String {
     match token {
         Token::Number(n) => format!("number {n}"),
         Token::Text(_) => "a string".to_string(),
@@ -143,8 +147,9 @@ impl<'a> Lexer<'a> {
         self.text.get(self.pos..).unwrap_or("")
     }
 
-    fn tokens(mut self) -> Result<Vec<(Token, usize)>, FormulaError> {
-        let mut tokens = Vec::new();
+    fn tokens(mut self) -> Result<Vec<(Token<'a>, usize)>, FormulaError> {
+        // About a token for every three bytes of a formula like `ROUND(K12/E12*100,1)`.
+        let mut tokens = Vec::with_capacity(self.text.len().saturating_div(3));
         while let Some(c) = self.peek_char() {
             let start = self.pos;
             if c.is_whitespace() {
@@ -160,7 +165,7 @@ impl<'a> Lexer<'a> {
                 c if is_ident_start(c) => self.identifier(),
                 _ => {
                     self.bump();
-                    let two = |lexer: &mut Self, next: char, yes: Token, no: Token| {
+                    let two = |lexer: &mut Self, next: char, yes: Token<'a>, no: Token<'a>| {
                         if lexer.peek_char() == Some(next) {
                             lexer.bump();
                             yes
@@ -219,7 +224,7 @@ impl<'a> Lexer<'a> {
         count
     }
 
-    fn number(&mut self) -> Result<Token, FormulaError> {
+    fn number(&mut self) -> Result<Token<'a>, FormulaError> {
         let start = self.pos;
         self.eat_digits();
         if self.peek_char() == Some('.') {
@@ -254,7 +259,7 @@ impl<'a> Lexer<'a> {
             .map_err(|_| FormulaError::new(format!("number `{literal}` is out of range"), start))
     }
 
-    fn string(&mut self) -> Result<Token, FormulaError> {
+    fn string(&mut self) -> Result<Token<'a>, FormulaError> {
         let start = self.pos;
         self.bump();
         let mut text = String::new();
@@ -274,7 +279,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn quoted_sheet(&mut self) -> Result<Token, FormulaError> {
+    fn quoted_sheet(&mut self) -> Result<Token<'a>, FormulaError> {
         let start = self.pos;
         self.bump();
         let mut name = String::new();
@@ -299,10 +304,10 @@ impl<'a> Lexer<'a> {
             ));
         }
         self.bump();
-        Ok(Token::Sheet(name))
+        Ok(Token::Sheet(Cow::Owned(name)))
     }
 
-    fn error_literal(&mut self) -> Result<Token, FormulaError> {
+    fn error_literal(&mut self) -> Result<Token<'a>, FormulaError> {
         let start = self.pos;
         let rest = self.rest();
         for literal in ERROR_LITERALS {
@@ -319,14 +324,14 @@ impl<'a> Lexer<'a> {
         Err(FormulaError::new("unknown error literal", start))
     }
 
-    fn identifier(&mut self) -> Token {
+    fn identifier(&mut self) -> Token<'a> {
         let start = self.pos;
         // The first character (possibly `\\`, which may not continue a name).
         self.bump();
         while self.peek_char().is_some_and(is_ident_continue) {
             self.bump();
         }
-        let name = self.text.get(start..self.pos).unwrap_or("").to_string();
+        let name = self.text.get(start..self.pos).unwrap_or("");
         match self.peek_char() {
             Some('(') => {
                 self.bump();
@@ -334,7 +339,7 @@ impl<'a> Lexer<'a> {
             }
             Some('!') => {
                 self.bump();
-                Token::Sheet(name)
+                Token::Sheet(Cow::Borrowed(name))
             }
             _ => Token::Ident(name),
         }
@@ -360,8 +365,8 @@ fn canonical_function_name(name: &str) -> String {
     }
 }
 
-struct Parser {
-    tokens: Vec<(Token, usize)>,
+struct Parser<'a> {
+    tokens: Vec<(Token<'a>, usize)>,
     pos: usize,
     end: usize,
     nesting: usize,
@@ -370,8 +375,8 @@ struct Parser {
 /// An expression with the depth of its tree.
 type Node = (Expr, usize);
 
-impl Parser {
-    fn peek(&self) -> Option<&Token> {
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&Token<'a>> {
         self.tokens.get(self.pos).map(|(token, _)| token)
     }
 
@@ -381,7 +386,7 @@ impl Parser {
 
     /// Takes the next token (a parse never reads a token again once past it, so it is
     /// moved out rather than cloned: a clone was an allocation per name in the formula).
-    fn next(&mut self) -> Option<Token> {
+    fn next(&mut self) -> Option<Token<'a>> {
         let token = self
             .tokens
             .get_mut(self.pos)
@@ -533,7 +538,7 @@ impl Parser {
                 let sheet_end = self.offset();
                 match self.next() {
                     Some(Token::Ident(address)) => {
-                        return self.reference(Some(sheet), &address, sheet_end)
+                        return self.reference(Some(sheet.into_owned()), address, sheet_end)
                     }
                     _ => {
                         return Err(FormulaError::new(
@@ -549,7 +554,7 @@ impl Parser {
                 } else if name.eq_ignore_ascii_case("FALSE") {
                     Expr::Bool(false)
                 } else {
-                    return self.reference(None, &name, offset);
+                    return self.reference(None, name, offset);
                 }
             }
             other => {
@@ -597,7 +602,7 @@ impl Parser {
         let last_offset = self.offset();
         let mut last_token = self.next();
         if let Some(Token::Sheet(again)) = &last_token {
-            if Some(again) != sheet.as_ref() {
+            if Some(again.as_ref()) != sheet.as_deref() {
                 return Err(FormulaError::new(
                     "a range must stay on one sheet",
                     last_offset,
@@ -606,7 +611,7 @@ impl Parser {
             last_token = self.next();
         }
         let last = match last_token {
-            Some(Token::Ident(address)) => CellRef::parse(&address),
+            Some(Token::Ident(address)) => CellRef::parse(address),
             _ => None,
         };
         let Some(last) = last else {
@@ -622,8 +627,8 @@ impl Parser {
         Ok((Expr::Reference(Reference::Range { sheet, range }), 1))
     }
 
-    fn call(&mut self, name: String, offset: usize) -> Result<Node, FormulaError> {
-        let name = canonical_function_name(&name);
+    fn call(&mut self, name: &str, offset: usize) -> Result<Node, FormulaError> {
+        let name = canonical_function_name(name);
         let mut args = Vec::new();
         let mut depth = 1;
         if self.peek() == Some(&Token::RParen) {
