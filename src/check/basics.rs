@@ -16,15 +16,17 @@ use super::shown::{show_eval, show_value};
 fn data_cells<'s>(
     sheet: &'s Sheet,
     layout: Option<&'s Layout>,
-) -> Box<dyn Iterator<Item = &'s Cell> + 's> {
-    match layout {
-        Some(layout) => Box::new(layout.body_cells(sheet).flat_map(move |(_, cells)| {
+) -> impl Iterator<Item = &'s Cell> + 's {
+    // One of the two is empty; statically dispatched, as a big sheet has millions of cells.
+    let body = layout.map(|layout| {
+        layout.body_cells(sheet).flat_map(move |(_, cells)| {
             cells.iter().filter(move |cell| {
                 cell.at.col != layout.label_col && Some(cell.at.col) != layout.stt_col
             })
-        })),
-        None => Box::new(sheet.cells.iter()),
-    }
+        })
+    });
+    let all = layout.is_none().then(|| sheet.cells.iter());
+    body.into_iter().flatten().chain(all.into_iter().flatten())
 }
 
 /// Numbers typed as text: one finding per sheet naming every such cell.
