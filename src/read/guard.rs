@@ -195,12 +195,6 @@ impl PartMeter {
         }
     }
 
-    /// The size the part declares (which it may not exceed).
-    #[cfg(feature = "parallel")]
-    pub(crate) fn declared(&self) -> u64 {
-        self.declared
-    }
-
     /// The part's reader, cut one byte past its declared size: enough to prove a lie.
     pub(crate) fn bounded<R: Read>(&self, part: R) -> std::io::Take<R> {
         part.take(self.declared.saturating_add(1))
@@ -299,8 +293,7 @@ impl PartMeter {
             return Ok(false);
         }
         if now.saturating_add(highest) > i64::from(limits.max_xml_depth) {
-            self.depth.depth = limits.max_xml_depth;
-            return self.enter(limits).map(|()| false);
+            return Err(too_deep(limits.max_xml_depth, &self.name));
         }
         self.depth.depth = u32::try_from(now.saturating_add(end)).unwrap_or(u32::MAX);
         Ok(true)
@@ -373,6 +366,14 @@ fn is_xml_part(name: &str) -> bool {
     lower.ends_with(".xml") || lower.ends_with(".rels") || lower.ends_with(".vml")
 }
 
+/// A part nested deeper than `max`.
+fn too_deep(max: u32, part: &str) -> ReadError {
+    ReadError::LimitExceeded {
+        what: format!("độ sâu XML / XML nesting depth in part {part}"),
+        limit: u64::from(max),
+    }
+}
+
 /// Counts element nesting in XML text fed in chunks, without parsing it: `<name` opens,
 /// `</` and `/>` close; comments, CDATA, processing instructions and declarations are
 /// skipped. Enough to bound depth; well-formedness is the XML reader's business.
@@ -400,10 +401,7 @@ impl XmlDepth {
     fn open(&mut self, max: u32, part: &str) -> Result<(), ReadError> {
         self.depth = self.depth.saturating_add(1);
         if self.depth > max {
-            return Err(ReadError::LimitExceeded {
-                what: format!("độ sâu XML / XML nesting depth in part {part}"),
-                limit: u64::from(max),
-            });
+            return Err(too_deep(max, part));
         }
         Ok(())
     }

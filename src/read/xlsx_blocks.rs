@@ -59,12 +59,17 @@ pub(crate) fn read_sheet(
         return Ok(None);
     }
     let metered = unmeasured.holds(part);
+    let declared = file.size();
     let mut meter = PartMeter::of(&file);
     let source = meter.bounded(file);
+    let blocks = Blocks {
+        block_bytes: BLOCK_BYTES,
+        threads,
+        declared,
+    };
     let read = read_in_blocks(
         source,
-        BLOCK_BYTES,
-        threads,
+        blocks,
         strings,
         limits,
         metered.then_some(&mut meter),
@@ -75,13 +80,27 @@ pub(crate) fn read_sheet(
     Ok(read)
 }
 
-/// Reads a sheet part's XML from `source` in blocks of about `block_bytes` on `threads`
-/// threads besides this one, measuring it with `meter` when given; `Ok(None)` when only
-/// one scan can read it exactly.
+/// How a part is cut and read.
+#[derive(Clone, Copy)]
+struct Blocks {
+    /// About how much XML one block holds.
+    block_bytes: usize,
+    /// Readers besides the thread that inflates and cuts.
+    threads: usize,
+    /// The part's declared size, from which the first block tells how many cells to
+    /// expect.
+    declared: u64,
+}
+
+/// Reads a sheet part's XML from `source` in blocks, measuring it with `meter` when given;
+/// `Ok(None)` when only one scan can read it exactly.
 fn read_in_blocks(
     source: impl Read,
-    block_bytes: usize,
-    threads: usize,
+    Blocks {
+        block_bytes,
+        threads,
+        declared,
+    }: Blocks,
     strings: &[String],
     limits: &Limits,
     meter: Option<&mut PartMeter>,
@@ -110,9 +129,8 @@ fn read_in_blocks(
             });
         }
         drop(read_tx);
-        let declared = meter.as_ref().map_or(0, |meter| meter.declared());
-        let mut assembly = Assembly::new(max_cells, meter.map(|meter| (meter, limits)));
-        assembly.declared = declared;
+        let meter = meter.map(|meter| (meter, limits));
+        let mut assembly = Assembly::new(max_cells, declared, meter);
         let sent = cut_into_blocks(source, block_bytes, &blocks, &read, &mut assembly)?;
         // Dropping the queue lets every reader finish once it is empty.
         drop(blocks);
@@ -271,10 +289,14 @@ struct Assembly<'m> {
 }
 
 impl<'m> Assembly<'m> {
-    fn new(max_cells: u64, meter: Option<(&'m mut PartMeter, &'m Limits)>) -> Assembly<'m> {
+    fn new(
+        max_cells: u64,
+        declared: u64,
+        meter: Option<(&'m mut PartMeter, &'m Limits)>,
+    ) -> Assembly<'m> {
         Assembly {
             meter,
-            declared: 0,
+            declared,
             waiting: BTreeMap::new(),
             next: 0,
             cells: Vec::new(),
@@ -468,10 +490,25 @@ mod tests {
         Limits::default()
     }
 
+    /// Blocks of `block_bytes` of a part of `declared` bytes, for two readers.
+    fn two_readers(block_bytes: usize, declared: usize) -> Blocks {
+        Blocks {
+            block_bytes,
+            threads: 2,
+            declared: declared as u64,
+        }
+    }
+
     /// `xml` read in blocks of `block_bytes`.
     fn in_blocks(xml: &str, block_bytes: usize) -> Option<SheetScan> {
-        read_in_blocks(xml.as_bytes(), block_bytes, 2, &strings(), &limits(), None)
-            .expect("no meter, no error")
+        read_in_blocks(
+            xml.as_bytes(),
+            two_readers(block_bytes, xml.len()),
+            &strings(),
+            &limits(),
+            None,
+        )
+        .expect("no meter, no error")
     }
 
     #[test]
@@ -559,8 +596,7 @@ mod tests {
         let mut meter = PartMeter::measuring("xl/worksheets/sheet1.xml", xml.len() as u64);
         let blocks = read_in_blocks(
             xml.as_bytes(),
-            500,
-            2,
+            two_readers(500, xml.len()),
             &strings(),
             &limits,
             Some(&mut meter),
@@ -572,7 +608,13 @@ mod tests {
         // Within the limit the depth walked by the blocks is the meter's own count.
         let mut meter = PartMeter::measuring("xl/worksheets/sheet1.xml", xml.len() as u64);
         let fine = Limits::default();
-        let read = read_in_blocks(xml.as_bytes(), 500, 2, &strings(), &fine, Some(&mut meter));
+        let read = read_in_blocks(
+            xml.as_bytes(),
+            two_readers(500, xml.len()),
+            &strings(),
+            &fine,
+            Some(&mut meter),
+        );
         assert!(read.expect("within limits").is_some());
     }
 
@@ -618,9 +660,15 @@ mod tests {
         let file = archive.by_name(part).expect("a sheet");
         let mut meter = PartMeter::of(&file);
         let source = meter.bounded(file);
-        let blocks = read_in_blocks(source, 16 << 10, 2, &strings, &limits(), Some(&mut meter))
-            .expect("within limits")
-            .expect("read in blocks");
+        let blocks = read_in_blocks(
+            source,
+            two_readers(16 << 10, xml.len()),
+            &strings,
+            &limits(),
+            Some(&mut meter),
+        )
+        .expect("within limits")
+        .expect("read in blocks");
         assert_eq!(blocks.cells.len(), 3_000 * 12 + 1);
         assert_eq!(blocks.cells, whole.cells);
         assert_eq!(blocks.cell_styles, whole.cell_styles);
