@@ -921,36 +921,31 @@ impl<'a> Evaluator<'a> {
         let children = self.children(relation);
         let mut sum = tally.clone();
         for (&at, &value) in overrides {
-            if at == sum.target {
-                let (old, source) = original.read_value(at);
-                sum.count_parent(&old, &source, -1);
-                sum.count_parent(
-                    &EvalValue::Number(Interval::point(value)),
-                    &Source::Override,
-                    1,
-                );
-                sum.parent = EvalValue::Number(Interval::point(value));
-                continue;
-            }
-            if at.col != sum.col {
-                continue;
-            }
-            // Children are in order (`movable`); a row listed twice is added twice.
-            let first = children.partition_point(|&row| row < at.row);
-            let past = children.partition_point(|&row| row <= at.row);
-            let times = i64::try_from(past.saturating_sub(first)).ok()?;
-            if times == 0 {
+            let is_parent = at == sum.target;
+            // How many times the sum reads the cell as a child: children are in order
+            // (`movable`), and a row listed twice is added twice.
+            let times = if !is_parent && at.col == sum.col {
+                let first = children.partition_point(|&row| row < at.row);
+                let past = children.partition_point(|&row| row <= at.row);
+                i64::try_from(past.saturating_sub(first)).ok()?
+            } else {
+                0
+            };
+            if !is_parent && times == 0 {
                 continue;
             }
             let (old, source) = original.read_value(at);
-            sum.count_child(&Tallied::of(&old, &source), times.checked_neg()?);
-            let put = Tallied {
-                filled: true,
-                skips: false,
-                errors: false,
-                number: Some(value),
-            };
-            sum.count_child(&put, times);
+            let took = Tallied::of(&old, &source);
+            let new = EvalValue::Number(Interval::point(value));
+            let put = Tallied::of(&new, &Source::Override);
+            if is_parent {
+                sum.count_flags(&took, -1);
+                sum.count_flags(&put, 1);
+                sum.parent = new;
+            } else {
+                sum.count_child(&took, times.checked_neg()?);
+                sum.count_child(&put, times);
+            }
         }
         sum.sum?;
         Some(sum.holds())
@@ -1374,7 +1369,7 @@ impl ChildSum {
             errors: 0,
             sum: Some(Decimal::ZERO),
         };
-        sum.count_parent(&parent, &source, 1);
+        sum.count_flags(&Tallied::of(&parent, &source), 1);
         sum.parent = parent;
         Some(sum)
     }
@@ -1383,12 +1378,6 @@ impl ChildSum {
     fn add(&mut self, row: u32, resolver: &RelationResolver) {
         let (value, source) = resolver.read_value(CellRef::new(row, self.col));
         self.count_child(&Tallied::of(&value, &source), 1);
-    }
-
-    /// Counts the parent's read in (`times` 1) or takes it back (-1).
-    fn count_parent(&mut self, value: &EvalValue, source: &Source, times: i64) {
-        let read = Tallied::of(value, source);
-        self.count_flags(&read, times);
     }
 
     /// Counts a child's read in `times` (negative: takes it back).
@@ -1410,6 +1399,8 @@ impl ChildSum {
         }
     }
 
+    /// Counts a read's flags in `times` (negative: takes them back); the parent's read
+    /// counts only these.
     fn count_flags(&mut self, read: &Tallied, times: i64) {
         let counted = |flag: bool| if flag { times } else { 0 };
         self.filled = self.filled.saturating_add(counted(read.filled));
