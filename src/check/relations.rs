@@ -808,12 +808,9 @@ impl<'a> Evaluator<'a> {
 
         match &parsed.body {
             RuleBody::Sum => {
-                let Some(mut sum) = ChildSum::start(relation, &resolver) else {
+                let Some(sum) = self.add_up(relation, &resolver) else {
                     return finished(Outcome::Skipped, None, &resolver);
                 };
-                for child in self.children(relation) {
-                    sum.add(*child, &resolver);
-                }
                 self.sum_finished(&sum, &resolver, overrides)
             }
             RuleBody::Whole(expr) => {
@@ -897,10 +894,15 @@ impl<'a> Evaluator<'a> {
             return None;
         }
         let no_overrides = HashMap::new();
-        let resolver = self.resolver(Some(relation), &no_overrides);
-        let mut sum = ChildSum::start(relation, &resolver)?;
-        for child in children {
-            sum.add(*child, &resolver);
+        self.add_up(relation, &self.resolver(Some(relation), &no_overrides))
+    }
+
+    /// A hierarchy sum's parent and children read through `resolver`; `None` for a
+    /// relation with no cell.
+    fn add_up(&self, relation: &Relation, resolver: &RelationResolver) -> Option<ChildSum> {
+        let mut sum = ChildSum::start(relation, resolver)?;
+        for child in self.children(relation) {
+            sum.add(*child, resolver);
         }
         Some(sum)
     }
