@@ -589,32 +589,22 @@ mod tests {
     fn a_measured_part_too_deep_is_refused_as_one_scan_refuses_it() {
         let deep = format!("{}{}", "<x>".repeat(40), "</x>".repeat(40));
         let xml = sheet_xml(200, &format!(r#"<row r="500">{deep}</row>"#));
-        let limits = Limits {
+        // The part read in blocks of 500 bytes through a meter of its own.
+        let measured = |limits: &Limits| {
+            let mut meter = PartMeter::measuring("xl/worksheets/sheet1.xml", xml.len() as u64);
+            let blocks = two_readers(500, xml.len());
+            read_in_blocks(xml.as_bytes(), blocks, &strings(), limits, Some(&mut meter))
+        };
+        let shallow = Limits {
             max_xml_depth: 30,
             ..Limits::default()
         };
-        let mut meter = PartMeter::measuring("xl/worksheets/sheet1.xml", xml.len() as u64);
-        let blocks = read_in_blocks(
-            xml.as_bytes(),
-            two_readers(500, xml.len()),
-            &strings(),
-            &limits,
-            Some(&mut meter),
-        );
-        match blocks {
+        match measured(&shallow) {
             Err(ReadError::LimitExceeded { limit, .. }) => assert_eq!(limit, 30),
             other => panic!("{:?}", other.map(|found| found.map(|f| f.cells.len()))),
         }
         // Within the limit the depth walked by the blocks is the meter's own count.
-        let mut meter = PartMeter::measuring("xl/worksheets/sheet1.xml", xml.len() as u64);
-        let fine = Limits::default();
-        let read = read_in_blocks(
-            xml.as_bytes(),
-            two_readers(500, xml.len()),
-            &strings(),
-            &fine,
-            Some(&mut meter),
-        );
+        let read = measured(&Limits::default());
         assert!(read.expect("within limits").is_some());
     }
 
