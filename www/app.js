@@ -849,36 +849,8 @@ function gridModel(entry) {
       const [r2, c2] = parseA1(last || first);
       return { r1, c1, r2, c2 };
     });
-    // Column widths in ch, from the longest text in each column (merged text excluded),
-    // measured on the row strings without splitting them: splitting every row of a
-    // 1,000-row sheet was a third of the page's time after the check.
-    const widths = new Array(sheet.col_count).fill(4);
-    const sample = Math.min(sheet.rows.length, 3000);
-    const mergedAt = new Map();
-    for (const m of merges) {
-      if (m.c2 <= m.c1) continue;
-      if (!mergedAt.has(m.r1)) mergedAt.set(m.r1, new Set());
-      mergedAt.get(m.r1).add(m.c1);
-    }
-    const widen = (c, length, skip) => {
-      if (length > 0 && c < widths.length && !(skip && skip.has(c))) {
-        widths[c] = Math.max(widths[c], Math.min(length + 1, 28));
-      }
-    };
-    for (let r = 0; r < sample; r += 1) {
-      const row = sheet.rows[r];
-      const skip = mergedAt.get(r);
-      if (typeof row !== 'string') {
-        (row || []).forEach((text, c) => widen(c, text.length, skip));
-        continue;
-      }
-      for (let c = 0, from = 0; from < row.length; c += 1) {
-        const cut = row.indexOf('\u001f', from);
-        const to = cut < 0 ? row.length : cut;
-        widen(c, to - from, skip);
-        from = to + 1;
-      }
-    }
+    // Column widths in ch, measured by the core as it wrote the rows (`widths`).
+    const widths = sheet.widths;
     sheet.model = { merges, widths, rowHeight: 26 };
   }
   return { sheet, ...sheet.model };
@@ -976,8 +948,11 @@ function fillRows(entry, force, centre = null, fromTop = false) {
     const header = tbody.previousElementSibling ? tbody.previousElementSibling.offsetHeight : 0;
     first = Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight));
   }
-  const start = Math.max(0, first - OVERSCAN);
-  const end = Math.min(sheet.row_count, first + visible + OVERSCAN);
+  // The first draw from the top makes only the rows on screen; the first scroll adds the
+  // margins (a grid's rows were a tenth of a 1,000-row form's time from check to screen).
+  const overscan = fromTop ? 0 : OVERSCAN;
+  const start = Math.max(0, first - overscan);
+  const end = Math.min(sheet.row_count, first + visible + overscan);
   const needTop = grid.start > 0 && first < grid.start + OVERSCAN / 2;
   const needBottom = grid.end < sheet.row_count && first + visible > grid.end - OVERSCAN / 2;
   if (!force && !needTop && !needBottom) return;

@@ -297,6 +297,10 @@ test('a large sheet renders only its visible rows', async () => {
   assert.equal(await card(page, name).getAttribute('data-status'), 'done');
   const rendered = card(page, name).locator('.grid tbody tr.r');
   assert.ok(await rendered.count() < 200, `only a window of rows is in the page (${await rendered.count()})`);
+  // Column widths (measured by the core over the first 3,000 rows): the longest text plus
+  // one, at least 4, in ch, and one more for the cell's padding.
+  const widths = await card(page, name).locator('.grid colgroup col').evaluateAll((cols) => cols.slice(1).map((col) => col.style.width));
+  assert.deepEqual(widths, ['6ch', '13ch', '5ch', '5ch'], 'STT to 2999, "Đơn vị 2999", numbers under 1,000');
   await card(page, name).locator('.grid-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
   await page.waitForFunction((n) => [...document.querySelectorAll('.grid tbody th.rownum')].some((th) => th.textContent === String(n)), rows + 1);
   assert.ok(await rendered.count() < 200);
