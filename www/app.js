@@ -949,7 +949,7 @@ function fillRows(entry, force, centre = null, fromTop = false) {
     first = Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight));
   }
   // The first draw from the top makes only the rows on screen; the first scroll adds the
-  // margins (a grid's rows were a tenth of a 1,000-row form's time from check to screen).
+  // margins (the 20-row margins doubled a 1,000-row form's first draw of its grid).
   const overscan = fromTop ? 0 : OVERSCAN;
   const start = Math.max(0, first - overscan);
   const end = Math.min(sheet.row_count, first + visible + overscan);
