@@ -1,8 +1,10 @@
 // The page's check in headless Chromium, timed from the file handed to the page (the file
-// input's change event) until its card shows the findings (data-status="done"). Serves
-// www/ (built by `make web`) like the browser tests, with Debian's Chromium. Each run
-// opens a fresh page and waits until its workers have warmed up.
-// Usage: node page.mjs RUNS FILE...   prints one line per run: `<file> <seconds>`
+// input's change event) until its card shows the findings (data-status="done"), and the
+// core's memory then: the largest WebAssembly memory among the page's workers (a wasm
+// memory only grows, so that is the check's peak; the browser's own memory is not in it).
+// Serves www/ (built by `make web`) like the browser tests, with Debian's Chromium. Each
+// run opens a fresh page and waits until its workers have warmed up.
+// Usage: node page.mjs RUNS FILE...   prints one line per run: `<file> <seconds> <MB>`
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -42,7 +44,9 @@ try {
       await page.waitForFunction(() => window.benchEnd !== null, null, { timeout: 600_000, polling: 50 });
       const { seconds, status } = await page.evaluate(() => ({ seconds: (window.benchEnd - window.benchStart) / 1000, status: window.benchStatus }));
       if (status !== 'done') throw new Error(`${file}: the page could not check it (${status})`);
-      console.log(`${file} ${seconds.toFixed(3)}`);
+      const sizes = await Promise.all(page.workers().map((worker) => worker.evaluate(() => (self.crossfootMemoryBytes ? self.crossfootMemoryBytes() : 0))));
+      const megabytes = Math.max(0, ...sizes) / 1024 / 1024;
+      console.log(`${file} ${seconds.toFixed(3)} ${megabytes.toFixed(0)}`);
       await context.close();
     }
   }

@@ -4,6 +4,12 @@ import init, * as core from './pkg/crossfoot.js';
 
 const ready = init();
 
+// The core's memory in bytes, for the benchmark (`bench/page.mjs`) and the console. A
+// WebAssembly memory only grows, so after a check this is the most that check needed.
+ready.then((exports) => {
+  self.crossfootMemoryBytes = () => exports.memory.buffer.byteLength;
+});
+
 // After `init`, the worker checks a 200-row form a few times in the background, one check
 // a task so that a request waits at most one (about 50 ms): the browser optimises a
 // function only after it has run long enough, and the small sample `init` checks leaves
