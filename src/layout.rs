@@ -150,10 +150,10 @@ impl Layout {
 
         let mut body = Vec::new();
         // A row with no cells is blank: only those with cells are visited.
-        for (row, cells) in sheet.rows_from(body_first) {
-            if row >= body_end {
-                break;
-            }
+        for (row, cells) in sheet
+            .rows_from(body_first)
+            .take_while(|(row, _)| *row < body_end)
+        {
             if cells.iter().all(|c| c.value.is_blank()) {
                 continue;
             }

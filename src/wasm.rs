@@ -192,7 +192,7 @@ fn sheet_view(sheet: &Sheet, convention: Convention) -> SheetView {
     let capacity = usize::try_from(shown_rows).unwrap_or(0);
     let mut rows = Vec::with_capacity(capacity);
     let mut kinds = Vec::with_capacity(capacity);
-    let mut widths = vec![MIN_WIDTH; per_row.min(usize::try_from(col_count).unwrap_or(0))];
+    let mut widths = vec![MIN_WIDTH; usize::try_from(col_count).unwrap_or(0)];
     // Where a range merged across columns starts: its text spans them and widens none.
     let merged_across: HashSet<CellRef> = sheet
         .merges
