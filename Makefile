@@ -4,6 +4,8 @@
 #   make test   set up and run every test, lint, the WebAssembly build and the browser tests
 #   make web    build the web page into www/ (static files, ready to serve)
 #   make serve  build the web page and serve it on 127.0.0.1
+#   make corpus the release build over the real workbooks in ../shared/real, against the
+#               verdicts a person gave there (succeeds with a note where they are absent)
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
@@ -14,7 +16,7 @@ WASM_PROFILE ?= wasm
 WASM_ARTIFACT := target/$(WASM_TARGET)/$(if $(filter dev,$(WASM_PROFILE)),debug,$(WASM_PROFILE))/crossfoot.wasm
 PORT ?= 8000
 
-.PHONY: setup demo test lint wasm-check web web-tools serve browser-test screenshots bench
+.PHONY: setup demo test lint wasm-check web web-tools serve browser-test screenshots bench corpus
 
 setup:
 	rustup target add $(WASM_TARGET)
@@ -70,6 +72,13 @@ browser-test: web
 screenshots: web
 	$(CARGO) build --bin crossfoot
 	UPDATE_SCREENSHOTS=1 node --test --test-name-pattern=screenshots tests/browser/page.test.mjs
+
+# Every finding on the real workbooks matched to its verdict; fails when a true finding is
+# lost or a false one comes back at error severity (examples/corpus.rs says how).
+CORPUS ?= ../shared/real
+corpus:
+	$(CARGO) build --release --bin crossfoot --example corpus
+	./target/release/examples/corpus --bin target/release/crossfoot $(CORPUS)
 
 # The benchmark beside its peers (not part of `make test`: it takes about 15 minutes);
 # writes bench/RESULTS.md.
