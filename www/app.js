@@ -768,7 +768,7 @@ function selectFinding(entry, index) {
     renderTabs(entry);
   }
   const [row, col] = parseA1(finding.cell);
-  entry.view.focus = { row, col, related: new Set(finding.cells) };
+  entry.view.focus = { sheet: finding.sheet, row, col, related: new Set(finding.cells) };
   renderGrid(entry, { row, col });
 }
 
@@ -828,6 +828,22 @@ function renderTabs(entry) {
 
 const OVERSCAN = 20;
 
+// A grid row's height in px: the CSS's 26px until a drawn grid is measured (another font
+// can make rows taller), then the shortest row of the grid drawn last (a merged cell's
+// wrapped text makes its rows taller, never shorter). Rows not drawn are counted at this
+// height (the spacers); where a drawn row is, and so which row is on screen, is read from
+// the drawn rows, never worked out from a row number times this height: rows taller than
+// that put a finding's cell out of view, or out of the rows drawn.
+let gridRowHeight = 26;
+
+// The grid's scroll box height when it is not read from the layout: its CSS max-height
+// (36rem; 26rem on narrow screens, where a few rows too many are drawn), which the box
+// fills whenever the sheet is taller. Not the window's height: a window shorter than the
+// box shows all of it as the page scrolls, and scrolling the page draws no grid rows. The
+// drawn grid is checked a frame later and drawn again if this was short (`checkGrid`).
+const GRID_VIEW_REM = 36;
+let remPx = 16;
+
 // A grid row's cell texts. The core sends each row as one string, its cells joined by
 // U+001F (handing every cell over as its own string cost a big sheet a third of a
 // second); a row is split the first time it is shown or measured.
@@ -851,7 +867,7 @@ function gridModel(entry) {
     });
     // Column widths in ch, measured by the core as it wrote the rows (`widths`).
     const widths = sheet.widths;
-    sheet.model = { merges, widths, rowHeight: 26 };
+    sheet.model = { merges, widths };
   }
   return { sheet, ...sheet.model };
 }
@@ -864,6 +880,7 @@ function renderGrid(entry, target) {
   const info = $('.cell-info', article);
   if (!model) {
     table.replaceChildren();
+    entry.gridState = null;
     return;
   }
   const { sheet } = model;
@@ -882,47 +899,131 @@ function renderGrid(entry, target) {
   const thead = el('thead', {}, headRow);
   const tbody = el('tbody');
   table.replaceChildren(colgroup, thead, tbody);
-  entry.gridState = { model, tbody, start: -1, end: -1 };
+  const grid = { model, scroller, thead, tbody, start: -1, end: -1 };
+  entry.gridState = grid;
 
-  // Render the window first (the spacers give the table its full height), then scroll:
-  // setting scrollTop on a still-empty table would be clamped to zero. A grid shown from
-  // its top reads no layout here (no scroll position, no heights): forcing the browser to
-  // lay the page out in the middle of showing a result cost a 1,000-row form a quarter of
-  // the time from its check to its findings on screen. The CSS gives rows their height;
-  // it is checked once the grid has been drawn.
-  const centre = target ? target.row : null;
+  // Draw the rows, then scroll (the spacers give the table its full height). A grid shown
+  // from its top reads no layout here (no scroll position, no heights): forcing the
+  // browser to lay the page out in the middle of showing a result cost a 1,000-row form a
+  // quarter of the time from its check to its findings on screen. A finding's cell is drawn
+  // with the rows around it, then scrolled into view from where the browser put it.
   const fromTop = !target && !entry.gridScrolled;
-  fillRows(entry, true, centre, fromTop);
   if (target) {
-    scroller.scrollTop = Math.max(0, thead.offsetHeight + target.row * model.rowHeight - scroller.clientHeight / 2);
-  } else if (!fromTop) {
-    scroller.scrollTop = 0;
+    fillRows(entry, { centre: target.row });
+    revealCell(entry, target);
+  } else {
+    fillRows(entry, { top: true, layoutFree: fromTop });
+    if (!fromTop) scroller.scrollTop = 0;
   }
   entry.gridScrolled = Boolean(target);
-  requestAnimationFrame(() => {
-    const row = tbody.isConnected && tbody.querySelector('tr.r');
-    if (row && row.offsetHeight > 0 && row.offsetHeight !== model.rowHeight) {
-      model.rowHeight = row.offsetHeight;
-      fillRows(entry, true, centre);
-    }
-  });
+  requestAnimationFrame(() => checkGrid(entry, grid, target));
   scroller.onscroll = () => {
     entry.gridScrolled = true;
     if (entry.scrollPending) return;
     entry.scrollPending = true;
     requestAnimationFrame(() => {
       entry.scrollPending = false;
-      fillRows(entry, false);
+      if (entry.gridState && entry.gridState.tbody.isConnected) fillRows(entry);
     });
   };
-  if (target) {
-    const cell = tbody.querySelector(`td[data-cell="${a1(target.row, target.col)}"]`) || coveringCell(entry, target);
-    if (cell) {
-      cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-      cell.focus({ preventScroll: true });
-      showCellInfo(entry, cell);
-    }
+}
+
+// A frame after a grid is drawn, when the browser lays it out anyway: measures the rows
+// and, if the drawing assumed a wrong row height or left part of the box without rows (a
+// box taller than assumed), draws again; a finding's cell is brought into view again.
+function checkGrid(entry, grid, target) {
+  if (entry.gridState !== grid || !grid.tbody.isConnected) return;
+  const { scroller, tbody, thead } = grid;
+  let shortest = Infinity;
+  for (const tr of tbody.children) {
+    if (tr.classList.contains('r') && tr.offsetHeight > 0) shortest = Math.min(shortest, tr.offsetHeight);
   }
+  if (shortest === Infinity) return; // not laid out (a hidden card) or no rows
+  const remeasured = shortest !== gridRowHeight;
+  gridRowHeight = shortest;
+  const box = scroller.getBoundingClientRect();
+  const top = box.top + scroller.clientTop + thead.offsetHeight;
+  const bottom = box.top + scroller.clientTop + scroller.clientHeight;
+  const count = grid.model.sheet.row_count;
+  const lead = grid.start > 0 ? 1 : 0;
+  const drawn = grid.end - grid.start;
+  const short = drawn <= 0
+    || (grid.start > 0 && tbody.children[lead].getBoundingClientRect().top > top)
+    || (grid.end < count && tbody.children[lead + drawn - 1].getBoundingClientRect().bottom < bottom);
+  if (!remeasured && !short) return;
+  if (target) {
+    fillRows(entry, { centre: target.row });
+    revealCell(entry, target);
+  } else {
+    fillRows(entry, { force: true });
+  }
+}
+
+// The first row at least partly below the grid's sticky header, and the client y of its
+// top: read from the drawn rows, or counted in whole rows across a spacer.
+function topRow(grid) {
+  const { scroller, tbody, thead, model } = grid;
+  const count = model.sheet.row_count;
+  const drawn = grid.end - grid.start;
+  if (grid.start < 0 || drawn <= 0 || count === 0) return null;
+  const y = scroller.getBoundingClientRect().top + scroller.clientTop + thead.offsetHeight;
+  const lead = grid.start > 0 ? 1 : 0;
+  const rows = tbody.children;
+  const firstTop = rows[lead].getBoundingClientRect().top;
+  if (y < firstTop) {
+    const row = Math.max(0, grid.start - Math.ceil((firstTop - y) / gridRowHeight));
+    return { row, y: firstTop - (grid.start - row) * gridRowHeight };
+  }
+  const lastBottom = rows[lead + drawn - 1].getBoundingClientRect().bottom;
+  if (y >= lastBottom) {
+    const row = Math.min(count - 1, grid.end + Math.floor((y - lastBottom) / gridRowHeight));
+    return { row, y: lastBottom + (row - grid.end) * gridRowHeight };
+  }
+  let lo = 0;
+  let hi = drawn - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[lead + mid].getBoundingClientRect().bottom > y) hi = mid;
+    else lo = mid + 1;
+  }
+  return { row: grid.start + lo, y: rows[lead + lo].getBoundingClientRect().top };
+}
+
+// Scrolls the grid so the target cell (or the merged cell covering it) is inside the box,
+// clear of the sticky header row and row numbers, centred if it was out of view; then the
+// page, if the grid's cell is off the window. Reads the cell where the browser put it.
+function revealCell(entry, target) {
+  const grid = entry.gridState;
+  const { scroller, thead, tbody, model } = grid;
+  const address = a1(target.row, target.col);
+  const cell = tbody.querySelector(`td[data-cell="${address}"]`) || coveringCell(entry, target);
+  if (!cell) {
+    // A row past those the grid was sent (a huge sheet is cut; findings are not): the
+    // grid's last rows, where it was cut, and the finding's message.
+    if (target.row >= model.sheet.row_count) scroller.scrollTop = scroller.scrollHeight;
+    const found = entry.cellFindings.get(`${model.sheet.name}\u0000${address}`);
+    const info = $('.cell-info', entry.article);
+    info.textContent = [found ? `${address}: ${found.messages.join(' · ')}` : '', model.sheet.truncated ? t().rowsCut(model.sheet.row_count) : '']
+      .filter(Boolean).join(' — ');
+    return null;
+  }
+  const box = scroller.getBoundingClientRect();
+  const corner = thead.querySelector('th.corner');
+  const top = box.top + scroller.clientTop + thead.offsetHeight;
+  const bottom = box.top + scroller.clientTop + scroller.clientHeight;
+  const left = box.left + scroller.clientLeft + (corner ? corner.offsetWidth : 0);
+  const right = box.left + scroller.clientLeft + scroller.clientWidth;
+  const rect = cell.getBoundingClientRect();
+  if (rect.top < top || rect.bottom > bottom) {
+    scroller.scrollTop += rect.height >= bottom - top ? rect.top - top : (rect.top + rect.bottom - top - bottom) / 2;
+  }
+  if (rect.left < left || rect.right > right) {
+    scroller.scrollLeft += rect.left < left || rect.width >= right - left ? rect.left - left : rect.right - right;
+  }
+  cell.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  cell.focus({ preventScroll: true });
+  showCellInfo(entry, cell);
+  return cell;
 }
 
 function coveringCell(entry, target) {
@@ -931,31 +1032,38 @@ function coveringCell(entry, target) {
   return entry.gridState.tbody.querySelector(`td[data-cell="${a1(merge.r1, merge.c1)}"]`);
 }
 
-// Grid rows from the window around the scroll position (or around row `centre`); `fromTop`
-// fills a grid shown from its first row without reading any layout (the scroller is at
-// most 36rem high by the CSS, and no taller than the window).
-function fillRows(entry, force, centre = null, fromTop = false) {
+// Draws the grid's rows: the window from the top (`top`; `layoutFree` reads no layout and
+// draws only the rows on screen), around row `centre`, or, by default, around the rows on
+// screen as the grid is scrolled — then only when the drawn rows are running out, or when
+// `force`d — keeping the row at the top of the box where it was on screen.
+function fillRows(entry, { top = false, layoutFree = false, centre = null, force = false } = {}) {
   const grid = entry.gridState;
-  const { model, tbody } = grid;
-  const { sheet, merges, rowHeight } = model;
-  const scroller = $('.grid-scroll', entry.article);
-  const height = fromTop ? Math.min(window.innerHeight, 36 * 16) : (scroller.clientHeight || 600);
+  const { model, tbody, scroller } = grid;
+  const { sheet, merges } = model;
+  const rowHeight = gridRowHeight;
+  const count = sheet.row_count;
+  const scrolled = !top && centre === null;
+  const height = scrolled ? (scroller.clientHeight || GRID_VIEW_REM * remPx) : GRID_VIEW_REM * remPx;
   const visible = Math.ceil(height / rowHeight) + 1;
   let first = 0;
+  let keep = null;
   if (centre !== null) {
-    first = Math.max(0, centre - Math.floor(visible / 2));
-  } else if (!fromTop) {
-    const header = tbody.previousElementSibling ? tbody.previousElementSibling.offsetHeight : 0;
-    first = Math.max(0, Math.floor((scroller.scrollTop - header) / rowHeight));
+    first = Math.max(0, Math.min(centre, count - 1) - Math.floor(visible / 2));
+  } else if (scrolled) {
+    keep = topRow(grid);
+    if (keep) first = keep.row;
+    else first = Math.max(0, Math.floor((scroller.scrollTop - grid.thead.offsetHeight) / rowHeight));
   }
   // The first draw from the top makes only the rows on screen; the first scroll adds the
   // margins (the 20-row margins doubled a 1,000-row form's first draw of its grid).
-  const overscan = fromTop ? 0 : OVERSCAN;
-  const start = Math.max(0, first - overscan);
-  const end = Math.min(sheet.row_count, first + visible + overscan);
-  const needTop = grid.start > 0 && first < grid.start + OVERSCAN / 2;
-  const needBottom = grid.end < sheet.row_count && first + visible > grid.end - OVERSCAN / 2;
-  if (!force && !needTop && !needBottom) return;
+  const overscan = layoutFree ? 0 : OVERSCAN;
+  const start = Math.max(0, Math.min(first, count) - overscan);
+  const end = Math.min(count, first + visible + overscan);
+  if (scrolled && !force && grid.start >= 0) {
+    const needTop = grid.start > 0 && first < grid.start + OVERSCAN / 2;
+    const needBottom = grid.end < count && first + visible > grid.end - OVERSCAN / 2;
+    if (!needTop && !needBottom) return;
+  }
   grid.start = start;
   grid.end = end;
 
@@ -970,7 +1078,8 @@ function fillRows(entry, force, centre = null, fromTop = false) {
       for (let cc = m.c1; cc <= m.c2; cc += 1) if (rr !== r || cc !== m.c1) covered.add(`${rr},${cc}`);
     }
   }
-  const focus = entry.view.focus;
+  // The finding's cell, outlined on its own sheet only (tabs can change sheets under it).
+  const focus = entry.view.focus && entry.view.focus.sheet === sheet.name ? entry.view.focus : null;
   const cols = sheet.col_count;
   const fragment = document.createDocumentFragment();
   const spacer = (rows) => {
@@ -1011,7 +1120,11 @@ function fillRows(entry, force, centre = null, fromTop = false) {
         td.setAttribute('aria-label', `${t().cellLabel(address)}: ${text} — ${found.messages.join(' · ')}`);
       }
       if (focus) {
-        if (sr === focus.row && sc === focus.col) {
+        const m = anchor && anchor.m;
+        const outlined = m
+          ? focus.row >= m.r1 && focus.row <= m.r2 && focus.col >= m.c1 && focus.col <= m.c2
+          : r === focus.row && c === focus.col;
+        if (outlined) {
           td.classList.add('outlined');
           td.setAttribute('aria-current', 'true');
           td.dataset.outlined = 'true';
@@ -1024,8 +1137,18 @@ function fillRows(entry, force, centre = null, fromTop = false) {
     }
     fragment.append(tr);
   }
-  if (end < sheet.row_count) fragment.append(spacer(sheet.row_count - end));
+  if (end < count) fragment.append(spacer(count - end));
   tbody.replaceChildren(fragment);
+
+  // The row that was at the top of the box stays where it was on screen: drawn rows and
+  // the spacers' whole rows need not have the same heights (a merged cell's wrapped text),
+  // and the browser's own scroll anchoring is off for the grid (it would follow a row this
+  // just replaced).
+  if (keep) {
+    const tr = tbody.children[(start > 0 ? 1 : 0) + keep.row - start];
+    const moved = tr ? tr.getBoundingClientRect().top - keep.y : 0;
+    if (Math.abs(moved) >= 0.5) scroller.scrollTop += moved;
+  }
 }
 
 function showCellInfo(entry, td) {
@@ -1111,6 +1234,7 @@ function wire() {
 }
 
 async function start() {
+  remPx = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
   wire();
   applyLanguage();
   const progress = $('#progress');

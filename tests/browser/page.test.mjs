@@ -308,6 +308,98 @@ test('a large sheet renders only its visible rows', async () => {
   await context.close();
 });
 
+/**
+ * A workbook as offices export them (HTML tables saved as .xls, one sheet a table) with
+ * numbers written the Vietnamese way and a few written "1,234", which crossfoot reports
+ * as ambiguous (CF102) at their cells. `slips` are [sheet, row, column] of those, zero-based,
+ * the row in the body and the column among the numbers. Sheet 1 has plain rows; on sheet 2
+ * each unit's name is merged across two columns and wraps, so its rows are taller than the
+ * page's CSS row.
+ */
+function tallWorkbook({ rows, numbers, slips }) {
+  const at = new Set(slips.map((s) => s.join(',')));
+  const number = (sheet, r, c) => (at.has(`${sheet},${r},${c}`) ? '1,234' : `${1 + ((r * 7 + c) % 9)}.${100 + ((r * 37 + c * 11) % 900)}`);
+  const tables = [0, 1].map((sheet) => {
+    const merged = sheet === 1;
+    const head = `<tr><th>STT</th><th${merged ? ' colspan="2"' : ''}>Đơn vị</th>${Array.from({ length: numbers[sheet] }, (_, c) => `<th>Chỉ tiêu ${c + 1}</th>`).join('')}</tr>`;
+    const body = Array.from({ length: rows[sheet] }, (_, r) => {
+      const name = merged ? `<td colspan="2">Ủy ban nhân dân xã số ${r + 1} thuộc huyện</td>` : `<td>Đơn vị ${r + 1}</td>`;
+      return `<tr><td>${r + 1}</td>${name}${Array.from({ length: numbers[sheet] }, (_, c) => `<td>${number(sheet, r, c)}</td>`).join('')}</tr>`;
+    }).join('');
+    return `<table>${head}${body}</table>`;
+  });
+  return `<html><head><meta charset="utf-8"></head><body>${tables.join('')}</body></html>`;
+}
+
+// The grid draws only the rows on screen: a finding's cell must be drawn and scrolled to
+// from where its row really is, whatever the rows' height (the page once placed it by row
+// number times 26px, and drew rows far from a cell below taller rows) and the window.
+test('a finding anywhere in a large sheet is drawn, outlined and scrolled into view, in any window', async () => {
+  const rows = [2000, 1000];
+  const numbers = [30, 6];
+  // Far down and in the last column of sheet 1; then on sheet 2 (tall rows) near the top,
+  // in the middle and in its last row; then back near the left of sheet 1.
+  const slips = [[0, 1600, 29], [0, 5, 0], [1, 3, 1], [1, 500, 3], [1, 999, 5]];
+  const html = tallWorkbook({ rows, numbers, slips });
+  const name = 'hai-trang.xls';
+  // A window wider than the grid's box is tall, and a small one: narrow (the grid below the
+  // findings) and shorter than the grid's box.
+  for (const viewport of [{ width: 1400, height: 1000 }, { width: 700, height: 300 }]) {
+    const { context, page, problems } = await openPage({ viewport });
+    await page.setInputFiles('#file-input', { name, mimeType: 'application/vnd.ms-excel', buffer: Buffer.from(html) });
+    await waitChecked(page, [name]);
+    const file = card(page, name);
+    const scroller = file.locator('.grid-scroll');
+    // Two frames: the grid measures its rows a frame after it is drawn.
+    const settled = () => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    // The first draw fills the grid's box, also where the window shows only part of it
+    // (scrolling the page draws no grid rows).
+    await settled();
+    const gap = await scroller.evaluate((box) => {
+      const drawn = box.querySelectorAll('tbody tr.r');
+      const view = box.getBoundingClientRect();
+      return view.top + box.clientTop + box.clientHeight - drawn[drawn.length - 1].getBoundingClientRect().bottom;
+    });
+    assert.ok(gap <= 1, `${viewport.height}px window: the grid's box is filled with rows (${gap}px left empty)`);
+    const findings = file.locator('tr[data-testid="finding"]');
+    const cells = await findings.evaluateAll((list) => list.map((row) => `${row.dataset.sheet}!${row.dataset.cell}`));
+    assert.deepEqual(cells, ['Bảng 1!C7', 'Bảng 1!AF1602', 'Bảng 2!E5', 'Bảng 2!G502', 'Bảng 2!I1001']);
+    for (const index of [1, 2, 3, 4, 0]) {
+      const row = findings.nth(index);
+      const [sheet, cell] = cells[index].split('!');
+      await row.click();
+      assert.equal(await file.locator('.sheet-tab[aria-selected="true"]').getAttribute('data-sheet'), sheet);
+      const outlined = file.locator('.grid td.outlined');
+      await outlined.waitFor();
+      assert.equal(await outlined.count(), 1, `${cells[index]}: exactly one outlined cell`);
+      assert.equal(await outlined.getAttribute('data-cell'), cell);
+      assert.equal((await outlined.textContent()).trim(), '1,234');
+      // In the grid's box, clear of its sticky column letters and row numbers, and in the
+      // window; still so once the grid has settled.
+      const place = () => outlined.evaluate((td) => {
+        const box = td.closest('.grid-scroll');
+        const view = box.getBoundingClientRect();
+        const at = td.getBoundingClientRect();
+        const corner = box.querySelector('th.corner').getBoundingClientRect(); // sticky both ways
+        return {
+          inBox: at.top >= corner.bottom - 1 && at.bottom <= view.top + box.clientTop + box.clientHeight + 1
+            && at.left >= corner.right - 1 && at.right <= view.left + box.clientLeft + box.clientWidth + 1,
+          inWindow: at.top >= -1 && at.bottom <= window.innerHeight + 1 && at.left >= -1 && at.right <= window.innerWidth + 1,
+        };
+      });
+      for (const when of ['drawn', 'settled']) {
+        if (when === 'settled') await settled();
+        assert.equal(await outlined.getAttribute('data-cell'), cell, `${cells[index]} outlined (${when})`);
+        const { inBox, inWindow } = await place();
+        assert.ok(inBox, `${viewport.width}×${viewport.height}: ${cells[index]} scrolled into the grid's view (${when})`);
+        assert.ok(inWindow, `${viewport.width}×${viewport.height}: ${cells[index]} in the window (${when})`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('a template file: errors show line and column, a good one is used', async () => {
   const { context, page } = await openPage();
   await page.setInputFiles('#template-input', { name: 'sai.toml', mimeType: 'text/plain', buffer: Buffer.from('id = "x"\ntitle = \n') });
