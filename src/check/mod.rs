@@ -74,12 +74,16 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     // Excel shows, placeholders and stale values replaced by what their formulas compute.
     let recalculation = crate::recalc::recalculate(workbook);
     let saved = workbook;
+    // Placeholders are replaced in a copy of the workbook (generated files, where they are
+    // every formula); a few stale numbers are read in their place by the relations, so a
+    // big sheet with one stale cell is not copied.
+    let (copy, stale_numbers) = stale_numbers(&recalculation);
     let recalculated_book;
-    let workbook = if recalculation.recalculated.is_empty() {
-        workbook
-    } else {
+    let workbook = if copy {
         recalculated_book = crate::recalc::as_recalculated(workbook, &recalculation.recalculated);
         &recalculated_book
+    } else {
+        workbook
     };
     let chosen = choose_template(workbook, choice);
     let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
@@ -130,11 +134,19 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
             })
             .collect();
         let mut folded = HashMap::new();
+        let no_numbers = HashMap::new();
         if let (Some((template, _)), Some(bound)) = (&chosen, bound) {
             let no_reads = FormulaReads::default();
             let reads = formula_reads.get(index).unwrap_or(&no_reads);
-            let (rule_found, broken_by_stale) =
-                rule_findings(template, sheet, bound, reads, workbook.convention, &stale);
+            let (rule_found, broken_by_stale) = rule_findings(
+                template,
+                sheet,
+                bound,
+                reads,
+                workbook.convention,
+                &stale,
+                stale_numbers.get(&index).unwrap_or(&no_numbers),
+            );
             findings.extend(rule_found);
             folded = broken_by_stale;
         }
@@ -276,6 +288,31 @@ pub(crate) fn validate_rule_formula(text: &str, allowed: &[&str]) -> Result<(), 
     Ok(())
 }
 
+/// Whether the workbook must be copied with the values Excel computes (placeholders, or a
+/// stale value that is not a number), and otherwise each sheet's stale formula cells with
+/// the numbers Excel computes for them.
+fn stale_numbers(
+    recalculation: &crate::recalc::Recalculation,
+) -> (bool, HashMap<usize, HashMap<CellRef, Decimal>>) {
+    let placeholders = recalculation
+        .results
+        .iter()
+        .any(|r| matches!(r.outcome, crate::recalc::RecalcOutcome::Placeholder { .. }));
+    if placeholders {
+        return (true, HashMap::new());
+    }
+    let mut numbers: HashMap<usize, HashMap<CellRef, Decimal>> = HashMap::new();
+    for ((sheet, at), value) in &recalculation.recalculated {
+        match value {
+            crate::formula::EvalValue::Number(n) if n.is_point() => {
+                numbers.entry(*sheet).or_default().insert(*at, n.lo);
+            }
+            _ => return (true, HashMap::new()),
+        }
+    }
+    (false, numbers)
+}
+
 /// The relations a stale value breaks, by the stale cell: each as its description (in
 /// both languages) and the cells it reads. They hold with the value Excel computes, so
 /// they are folded into the stale cell's one finding rather than reported apart.
@@ -291,6 +328,7 @@ fn rule_findings(
     formula_reads: &FormulaReads,
     convention: Convention,
     stale: &[(CellRef, Decimal)],
+    recalculated: &HashMap<CellRef, Decimal>,
 ) -> (Vec<Finding>, BrokenByStale) {
     let parsed: Vec<ParsedRule> = template
         .spec
@@ -301,7 +339,8 @@ fn rule_findings(
     if parsed.len() != template.spec.rules.len() {
         return (Vec::new(), BrokenByStale::new());
     }
-    let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
+    let evaluator =
+        Evaluator::new(sheet, bound, &template.spec, &parsed).with_recalculated(recalculated);
     let relations = evaluator.relations();
     let evaluations = Evaluations::of(&evaluator, &relations);
     // The readers index and the formula graph serve only failing relations (localization
