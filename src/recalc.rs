@@ -557,6 +557,40 @@ pub(crate) fn as_recalculated(workbook: &Workbook, recalculated: &Recalculated) 
     shown
 }
 
+/// The workbook as a spreadsheet program shows it once it has opened it: the placeholders
+/// of a workbook that asks to be recalculated on load (or formulas saved with no value)
+/// replaced by what their formulas compute. Stale values stay as saved, as a program in
+/// manual calculation shows them. `None` when there is no placeholder.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{excel_shows, read_workbook, Value};
+/// use rust_xlsxwriter::{Formula, Workbook as Writer};
+///
+/// let mut writer = Writer::new(); // saves 0 for every formula, for Excel to calculate
+/// let sheet = writer.add_worksheet();
+/// sheet.write_number(0, 0, 2).unwrap();
+/// sheet.write_formula(1, 0, Formula::new("=A1*3")).unwrap();
+/// let book = read_workbook(&writer.save_to_buffer().unwrap(), "a.xlsx").unwrap();
+/// assert_eq!(book.sheets[0].cells[1].value, Value::Number(0.into()));
+/// let shown = excel_shows(&book).unwrap();
+/// assert_eq!(shown.sheets[0].cells[1].value, Value::Number(6.into()));
+/// ```
+pub fn excel_shows(workbook: &Workbook) -> Option<Workbook> {
+    let recalculation = recalculate(workbook);
+    let placeholders: Recalculated = recalculation
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            RecalcOutcome::Placeholder { computed, .. } => {
+                Some(((r.sheet, r.cell), computed.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    (!placeholders.is_empty()).then(|| as_recalculated(workbook, &placeholders))
+}
+
 /// Whether an outcome says Excel shows another value than the saved one.
 fn differs(outcome: &RecalcOutcome) -> bool {
     matches!(
