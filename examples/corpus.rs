@@ -91,7 +91,10 @@ fn precision(counts: [usize; 5]) -> String {
         return "—".to_string();
     }
     let true_ones = counts[Judged::True as usize] + counts[Judged::Latent as usize];
-    format!("{:.0} % ({true_ones}/{total})", 100.0 * true_ones as f64 / total as f64)
+    format!(
+        "{:.0} % ({true_ones}/{total})",
+        100.0 * true_ones as f64 / total as f64
+    )
 }
 
 fn row(label: &str, tally: &Tally) -> String {
@@ -161,7 +164,10 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
     // else the cell's verdict when all verdicts at the cell agree.
     let mut at_cell: BTreeMap<(&str, &str, &str), Vec<&Verdict>> = BTreeMap::new();
     for v in &verdicts {
-        at_cell.entry((&v.file, &v.sheet, &v.cell)).or_default().push(v);
+        at_cell
+            .entry((&v.file, &v.sheet, &v.cell))
+            .or_default()
+            .push(v);
     }
     let judge = |f: &Finding| -> (Judged, Option<&Verdict>) {
         let Some(list) = at_cell.get(&(f.file.as_str(), f.sheet.as_str(), f.cell.as_str())) else {
@@ -170,7 +176,9 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
         let own = list.iter().find(|v| v.code == f.code).copied();
         let chosen = own.or_else(|| {
             let first = list.first()?;
-            list.iter().all(|v| v.verdict == first.verdict).then_some(*first)
+            list.iter()
+                .all(|v| v.verdict == first.verdict)
+                .then_some(*first)
         });
         match chosen {
             Some(v) => (
@@ -193,8 +201,14 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
     let mut false_errors = Vec::new();
     for f in &findings {
         let (judged, verdict) = judge(f);
-        by_code.entry(f.code.clone()).or_default().add(&f.severity, judged);
-        by_file.entry(f.file.clone()).or_default().add(&f.severity, judged);
+        by_code
+            .entry(f.code.clone())
+            .or_default()
+            .add(&f.severity, judged);
+        by_file
+            .entry(f.file.clone())
+            .or_default()
+            .add(&f.severity, judged);
         total.add(&f.severity, judged);
         if f.severity != "info" && judged == Judged::Unjudged {
             unjudged.push(f);
@@ -209,7 +223,11 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
     }
 
     let header = "| | true | true, latent | false | unsure | unjudged | of them errors | infos | precision of errors | precision of errors + warnings |\n|---|---|---|---|---|---|---|---|---|---|";
-    println!("# crossfoot on {} ({} verdicts)\n", dir.display(), verdicts.len());
+    println!(
+        "# crossfoot on {} ({} verdicts)\n",
+        dir.display(),
+        verdicts.len()
+    );
     println!("Findings at error and warning severity, matched to the verdicts by file, sheet and cell.\n");
     println!("## By code\n\n{header}");
     for (code, tally) in &by_code {
@@ -248,12 +266,18 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
     );
     println!(
         "- judged true, latent, no longer reported as error or warning: {latent_lost} of {}",
-        verdicts.iter().filter(|v| v.verdict == "TRUE" && v.latent()).count()
+        verdicts
+            .iter()
+            .filter(|v| v.verdict == "TRUE" && v.latent())
+            .count()
     );
     println!(
         "- judged true, not latent, no longer reported as error or warning: {} of {}",
         lost.len(),
-        verdicts.iter().filter(|v| v.verdict == "TRUE" && !v.latent()).count()
+        verdicts
+            .iter()
+            .filter(|v| v.verdict == "TRUE" && !v.latent())
+            .count()
     );
     for v in &lost {
         println!(
@@ -261,11 +285,22 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
             v.file, v.sheet, v.cell, v.code, v.severity, v.reason
         );
     }
-    let key = |f: &Finding| (f.file.clone(), f.sheet.clone(), f.cell.clone(), f.code.clone());
-    let (still_known, new_false): (Vec<_>, Vec<_>) =
-        false_errors.iter().partition(|(f, _)| known_false.contains(&key(f)));
+    let key = |f: &Finding| {
+        (
+            f.file.clone(),
+            f.sheet.clone(),
+            f.cell.clone(),
+            f.code.clone(),
+        )
+    };
+    let (still_known, new_false): (Vec<_>, Vec<_>) = false_errors
+        .iter()
+        .partition(|(f, _)| known_false.contains(&key(f)));
     let reported_now: BTreeSet<_> = false_errors.iter().map(|(f, _)| key(f)).collect();
-    let mended: Vec<_> = known_false.iter().filter(|k| !reported_now.contains(*k)).collect();
+    let mended: Vec<_> = known_false
+        .iter()
+        .filter(|k| !reported_now.contains(*k))
+        .collect();
     println!(
         "- judged false, still at error severity and on the known list ({}): {} of {}",
         known.display(),
@@ -275,7 +310,10 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
     for (file, sheet, cell, code) in &mended {
         println!("  - mended, cut it from the list: {file}\t{sheet}\t{cell}\t{code}");
     }
-    println!("- judged false, reported at error severity and not on the known list: {}", new_false.len());
+    println!(
+        "- judged false, reported at error severity and not on the known list: {}",
+        new_false.len()
+    );
     for (f, v) in &new_false {
         println!(
             "  - FALSE ERROR {} {}!{} {}: {} (judged: {})",
@@ -303,9 +341,15 @@ fn run(binary: &Path, dir: &Path, verdicts_path: &Path, known: &Path) -> Result<
         println!("- {} {}: {state}\n  ({})", miss.file, miss.place, miss.what);
     }
 
-    println!("\n## Unjudged findings ({}), for a person to judge\n", unjudged.len());
+    println!(
+        "\n## Unjudged findings ({}), for a person to judge\n",
+        unjudged.len()
+    );
     for f in &unjudged {
-        println!("- {} {}!{} {} {}: {}", f.file, f.sheet, f.cell, f.code, f.severity, f.message);
+        println!(
+            "- {} {}!{} {} {}: {}",
+            f.file, f.sheet, f.cell, f.code, f.severity, f.message
+        );
     }
 
     let pass = lost.is_empty() && new_false.is_empty();
@@ -328,7 +372,11 @@ fn read_verdicts(path: &Path) -> Result<Vec<Verdict>, String> {
         }
         let fields: Vec<&str> = line.split('\t').collect();
         let [file, sheet, cell, code, severity, verdict, reason, ..] = fields.as_slice() else {
-            return Err(format!("{}:{}: expected 7 tab-separated fields", path.display(), n + 1));
+            return Err(format!(
+                "{}:{}: expected 7 tab-separated fields",
+                path.display(),
+                n + 1
+            ));
         };
         out.push(Verdict {
             file: file.to_string(),
@@ -357,9 +405,18 @@ fn read_known(path: &Path) -> Result<BTreeSet<(String, String, String, String)>,
         }
         let fields: Vec<&str> = line.split('\t').collect();
         let [file, sheet, cell, code] = fields.as_slice() else {
-            return Err(format!("{}:{}: expected file, sheet, cell, code", path.display(), n + 1));
+            return Err(format!(
+                "{}:{}: expected file, sheet, cell, code",
+                path.display(),
+                n + 1
+            ));
         };
-        known.insert((file.to_string(), sheet.to_string(), cell.to_string(), code.to_string()));
+        known.insert((
+            file.to_string(),
+            sheet.to_string(),
+            cell.to_string(),
+            code.to_string(),
+        ));
     }
     Ok(known)
 }
@@ -369,7 +426,12 @@ fn run_check(binary: &Path, dir: &Path) -> Result<Vec<Finding>, String> {
         .args(["check", "--format", "json", "--lang", "en"])
         .arg(dir)
         .output()
-        .map_err(|e| format!("cannot run {}: {e} (build it with `cargo build --release`)", binary.display()))?;
+        .map_err(|e| {
+            format!(
+                "cannot run {}: {e} (build it with `cargo build --release`)",
+                binary.display()
+            )
+        })?;
     if !matches!(output.status.code(), Some(0 | 1)) {
         return Err(format!(
             "{} exited with {:?}: {}",
@@ -419,12 +481,14 @@ impl Miss {
         if let Some(row) = self.row {
             return cell_row(&f.cell) == Some(row);
         }
-        self.cells.iter().any(|c| *c == f.cell)
+        self.cells.contains(&f.cell)
     }
 }
 
 fn cell_row(cell: &str) -> Option<u32> {
-    cell.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse().ok()
+    cell.trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .parse()
+        .ok()
 }
 
 /// The rows of the README's "What it missed" table.
@@ -443,7 +507,9 @@ fn read_misses(path: &Path) -> Vec<Miss> {
             continue;
         }
         let cols: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [file, place, what, ..] = cols.as_slice() else { continue };
+        let [file, place, what, ..] = cols.as_slice() else {
+            continue;
+        };
         if *file == "file" {
             continue;
         }
@@ -467,7 +533,11 @@ fn parse_place(place: &str) -> (String, Vec<String>, Option<u32>) {
         return (sheet, cells, None);
     }
     if let Some((sheet, row)) = place.rsplit_once(" row ") {
-        return (sheet.trim().to_string(), Vec::new(), row.trim().parse().ok());
+        return (
+            sheet.trim().to_string(),
+            Vec::new(),
+            row.trim().parse().ok(),
+        );
     }
     (place.to_string(), Vec::new(), None)
 }

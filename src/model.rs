@@ -405,18 +405,30 @@ pub struct Workbook {
     pub defined_names: Vec<(String, String)>,
     /// The number-writing convention decided from the workbook's unambiguous text numbers.
     pub convention: crate::number::Convention,
+    /// The workbook asks the spreadsheet program to recalculate every formula when it opens
+    /// it (`<calcPr fullCalcOnLoad="1">`), as programs that never calculate (openpyxl,
+    /// xlsxwriter, rust_xlsxwriter, many exports) write it: its saved formula values may be
+    /// placeholders rather than results.
+    pub full_calc_on_load: bool,
 }
 
 impl Workbook {
     /// The sheet with this name (exact match first, then ignoring case).
     pub fn sheet(&self, name: &str) -> Option<&Sheet> {
+        self.sheet_index(name)
+            .and_then(|index| self.sheets.get(index))
+    }
+
+    /// The index in [`Workbook::sheets`] of the sheet with this name (exact match first,
+    /// then ignoring case).
+    pub fn sheet_index(&self, name: &str) -> Option<usize> {
         self.sheets
             .iter()
-            .find(|sheet| sheet.name == name)
+            .position(|sheet| sheet.name == name)
             .or_else(|| {
                 self.sheets
                     .iter()
-                    .find(|sheet| sheet.name.to_lowercase() == name.to_lowercase())
+                    .position(|sheet| sheet.name.to_lowercase() == name.to_lowercase())
             })
     }
 }

@@ -1,21 +1,29 @@
-//! Recomputes every formula of a workbook whose functions are supported and compares the
-//! result with the cached value: a difference means the file was saved without
-//! recalculation, or a value was typed over a formula's result by other means.
+//! Recomputes every formula of a workbook whose functions are supported, as Excel would,
+//! and compares the result with the saved value: a difference Excel would show means the
+//! file was saved without recalculating (a stale value); in a workbook that asks to be
+//! recalculated when it is opened, the saved values are placeholders instead, and the
+//! recomputed ones are what Excel will show.
 //!
-//! Each formula reads the *stored* values of the cells it references (a formula cell's
-//! cached value), not their recomputed values, so a stale cell is reported at itself only,
-//! not at every cell downstream of it.
+//! A formula is first computed exactly from the saved values of the cells it reads (fast,
+//! and the same to 15 significant digits as Excel's result nearly always); only a formula
+//! that disagrees with its saved value is computed again in Excel's binary arithmetic
+//! ([`crate::formula::binary`]) and is stale only when Excel would show a different number.
+//! Then, when some saved values are not what Excel computes, the formulas that read them
+//! are recomputed in dependency order from the recomputed values, as Excel recalculates: a
+//! grand total that adds a stale section is judged on the section's recomputed value, so
+//! one stale cell is one finding, not a cascade.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use rust_decimal::Decimal;
 
 use smallvec::SmallVec;
 
+use crate::formula::binary;
 use crate::formula::plain::{evaluate_plain, Plain, PlainCells, Reads};
 use crate::formula::{
-    evaluate, parse_formula, references, EvalValue, ExcelError, Expr, FormulaError, Operand,
-    Reference, Resolver,
+    evaluate, evaluate_binary, parse_formula, references, EvalValue, ExcelError, Expr,
+    FormulaError, Operand, Reference, Resolver, RoundingInput,
 };
 use crate::interval::{round_decimal, Interval, RoundMode};
 use crate::model::{
@@ -25,17 +33,27 @@ use crate::model::{
 /// The outcome of recomputing one formula cell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RecalcOutcome {
-    /// The recomputed value equals the cached one.
+    /// The recomputed value is the saved one, as Excel would show it.
     Matches,
-    /// The cached value differs from what the formula computes today.
+    /// The saved value differs from what the formula computes today.
     Stale {
         /// The value stored in the file.
         cached: Value,
-        /// The value the formula gives from the stored values of its inputs.
+        /// The value the formula gives from its inputs (recomputed ones where they are
+        /// stale themselves).
+        computed: EvalValue,
+    },
+    /// The saved value is a placeholder, not a result: the workbook asks to be recalculated
+    /// when it is opened, or the formula has no saved value. Excel will show `computed`;
+    /// a program that reads saved values sees `saved`.
+    Placeholder {
+        /// The value stored in the file.
+        saved: Value,
+        /// The value Excel will compute and show.
         computed: EvalValue,
     },
     /// The formula could not be recomputed; the text says why (a parse error, an
-    /// unsupported function).
+    /// unsupported function, a link to another workbook). Its saved value stands.
     NotRecomputed(String),
 }
 
@@ -83,19 +101,43 @@ fn eval_value(value: &Value) -> EvalValue {
     }
 }
 
-/// Reads the stored values of a workbook, relative to the sheet holding the formula.
+/// The values formulas compute where they differ from the saved ones, by sheet index and
+/// cell: what Excel shows once it recalculates.
+pub(crate) type Recalculated = BTreeMap<(usize, CellRef), EvalValue>;
+
+/// A reference this workbook cannot follow: a sheet of another workbook (`[2]Segment P&L`)
+/// or one it does not hold. Such a formula is not recomputed; its saved value stands.
+fn unreadable_sheet(name: &str) -> EvalValue {
+    let what = if name.starts_with('[') {
+        format!("a link to another workbook ({name})")
+    } else {
+        format!("the sheet {name}, which this workbook does not hold")
+    };
+    EvalValue::Error(ExcelError::Unsupported(what))
+}
+
+/// Reads the values of a workbook, relative to the sheet holding the formula: the saved
+/// values, or the recomputed ones where they differ.
 struct StoredValues<'a> {
     workbook: &'a Workbook,
     current: &'a Sheet,
+    /// The index of the current sheet.
+    index: usize,
     /// The current sheet's cells by row: a total reads a whole column of them.
     current_cells: &'a RowIndex<'a>,
+    /// Recomputed values that replace saved ones.
+    recalculated: &'a Recalculated,
 }
 
 impl<'a> StoredValues<'a> {
-    fn sheet(&self, name: Option<&str>) -> Option<&'a Sheet> {
+    fn sheet(&self, name: Option<&str>) -> Result<(usize, &'a Sheet), EvalValue> {
         match name {
-            None => Some(self.current),
-            Some(name) => self.workbook.sheet(name),
+            None => Ok((self.index, self.current)),
+            Some(name) => self
+                .workbook
+                .sheet_index(name)
+                .and_then(|i| Some((i, self.workbook.sheets.get(i)?)))
+                .ok_or_else(|| unreadable_sheet(name)),
         }
     }
 
@@ -120,6 +162,12 @@ impl<'a> StoredValues<'a> {
 /// here: the general evaluator treats it as nothing (skipped by MIN and AND), not as 0.
 impl PlainCells for StoredValues<'_> {
     fn number(&self, at: CellRef) -> Option<Interval> {
+        if let Some(value) = self.recalculated.get(&(self.index, at)) {
+            return match value {
+                EvalValue::Number(n) => Some(*n),
+                _ => None,
+            };
+        }
         match &self.current_cells.cell(at)?.value {
             Value::Number(n) => Some(Interval::point(*n)),
             _ => None,
@@ -138,16 +186,20 @@ impl PlainCells for StoredValues<'_> {
 impl Resolver for StoredValues<'_> {
     fn cell(&self, sheet: Option<&str>, at: CellRef) -> EvalValue {
         match self.sheet(sheet) {
-            None => EvalValue::Error(ExcelError::Ref),
-            Some(sheet) => self
-                .cell_of(sheet, at)
-                .map_or(EvalValue::Blank, |cell| eval_value(&cell.value)),
+            Err(unreadable) => unreadable,
+            Ok((index, sheet)) => match self.recalculated.get(&(index, at)) {
+                Some(value) => value.clone(),
+                None => self
+                    .cell_of(sheet, at)
+                    .map_or(EvalValue::Blank, |cell| eval_value(&cell.value)),
+            },
         }
     }
 
     fn range(&self, sheet: Option<&str>, range: CellRange) -> Vec<EvalValue> {
-        let Some(sheet) = self.sheet(sheet) else {
-            return vec![EvalValue::Error(ExcelError::Ref)];
+        let (index, sheet) = match self.sheet(sheet) {
+            Ok(found) => found,
+            Err(unreadable) => return vec![unreadable],
         };
         let visit = if std::ptr::eq(sheet, self.current) {
             self.current_cells.visit_range(range)
@@ -165,17 +217,30 @@ impl Resolver for StoredValues<'_> {
         };
         let width = u64::from(range.last.col.saturating_sub(range.first.col)) + 1;
         let mut values = vec![EvalValue::Blank; usize::try_from(range.area()).unwrap_or(0)];
+        let slot = |at: CellRef| {
+            // Callers check `contains` first, which keeps both differences non-negative.
+            let index = u64::from(at.row.saturating_sub(range.first.row))
+                .saturating_mul(width)
+                .saturating_add(u64::from(at.col.saturating_sub(range.first.col)));
+            usize::try_from(index).ok()
+        };
         for row in range.first.row..=range.last.row {
             for cell in self.row_of(sheet, row) {
                 if !range.contains(cell.at) {
                     continue;
                 }
-                // `contains` above keeps both differences non-negative.
-                let index = u64::from(cell.at.row.saturating_sub(range.first.row))
-                    .saturating_mul(width)
-                    .saturating_add(u64::from(cell.at.col.saturating_sub(range.first.col)));
-                if let Some(slot) = usize::try_from(index).ok().and_then(|i| values.get_mut(i)) {
-                    *slot = eval_value(&cell.value);
+                if let Some(value) = slot(cell.at).and_then(|i| values.get_mut(i)) {
+                    *value = eval_value(&cell.value);
+                }
+            }
+        }
+        for ((_, at), recalculated) in self
+            .recalculated
+            .range((index, range.first)..=(index, range.last))
+        {
+            if range.contains(*at) {
+                if let Some(value) = slot(*at).and_then(|i| values.get_mut(i)) {
+                    *value = recalculated.clone();
                 }
             }
         }
@@ -263,11 +328,37 @@ fn value_matches(computed: &EvalValue, cached: &Value) -> bool {
     }
 }
 
-/// Recomputes one formula against the stored values of `workbook`.
-fn recompute_cell(
-    workbook: &Workbook,
-    sheet: &Sheet,
-    cells: &RowIndex<'_>,
+/// Whether Excel's own binary computation of `expr` gives the saved number, as Excel
+/// would show the two: a formula whose exact result differs from its saved value only by
+/// binary arithmetic (`=H8/8760`, a subtraction's residue, a total of `=F24*1.1` cells) is
+/// not stale.
+fn binary_matches(expr: &Expr, resolver: &StoredValues<'_>, cached: &Value) -> bool {
+    let saved = match cached {
+        Value::Number(n) => *n,
+        Value::Date(date) => match date_serial(date) {
+            Some(serial) => serial,
+            None => return false,
+        },
+        _ => return false,
+    };
+    // Excel rounds a rounding function's argument to 15 digits first, LibreOffice does not:
+    // a value either program would save is not stale.
+    [RoundingInput::FifteenDigits, RoundingInput::Double]
+        .into_iter()
+        .any(|rounding| {
+            let (computed, magnitude) = evaluate_binary(expr, resolver, rounding);
+            match (computed, binary::to_f64(saved)) {
+                (EvalValue::Number(n), Some(saved)) if n.is_point() => binary::to_f64(n.lo)
+                    .is_some_and(|computed| binary::shown_alike(computed, saved, magnitude)),
+                (EvalValue::Blank, Some(saved)) => saved == 0.0,
+                _ => false,
+            }
+        })
+}
+
+/// Recomputes one formula against the values `resolver` reads.
+fn recompute_with(
+    resolver: &StoredValues<'_>,
     parsed: Result<&Expr, &FormulaError>,
     cached: &Value,
 ) -> RecalcOutcome {
@@ -275,17 +366,16 @@ fn recompute_cell(
         Ok(expr) => expr,
         Err(error) => return RecalcOutcome::NotRecomputed(format!("parse error: {error}")),
     };
-    let resolver = StoredValues {
-        workbook,
-        current: sheet,
-        current_cells: cells,
-    };
-    let computed = match evaluate_plain(expr, &resolver, &mut Reads::new()) {
+    let computed = match evaluate_plain(expr, resolver, &mut Reads::new()) {
         Some(Plain::Number(n)) => EvalValue::Number(n),
         Some(Plain::Bool(b)) => EvalValue::Bool(b),
-        None => evaluate(expr, &resolver),
+        None => evaluate(expr, resolver),
     };
-    outcome_of(computed, cached)
+    let outcome = outcome_of(computed, cached);
+    if matches!(outcome, RecalcOutcome::Stale { .. }) && binary_matches(expr, resolver, cached) {
+        return RecalcOutcome::Matches;
+    }
+    outcome
 }
 
 /// How a recomputed value compares with the cached one.
@@ -300,6 +390,12 @@ fn outcome_of(computed: EvalValue, cached: &Value) -> RecalcOutcome {
     }
     if value_matches(&computed, cached) {
         RecalcOutcome::Matches
+    } else if matches!(cached, Value::Empty) {
+        // No saved value at all: a program that writes formulas for Excel to calculate.
+        RecalcOutcome::Placeholder {
+            saved: cached.clone(),
+            computed,
+        }
     } else {
         RecalcOutcome::Stale {
             cached: cached.clone(),
@@ -309,11 +405,14 @@ fn outcome_of(computed: EvalValue, cached: &Value) -> RecalcOutcome {
 }
 
 /// Recomputes every formula cell of the workbook, in sheet order then cell order, and says
-/// for each whether its cached value is current.
+/// for each whether its saved value is what Excel computes.
 ///
-/// Numbers match when equal exactly or when both round to the same 15 significant digits
-/// (cached values went through a binary double); text, booleans and errors match by kind and
-/// value; a formula that gives "" matches an empty cached value.
+/// Numbers match when Excel would show them alike (equal at 15 significant digits, or
+/// differing only by the binary arithmetic Excel computes in); text, booleans and errors
+/// match by kind and value; a formula that gives "" matches an empty cached value. A
+/// formula that reads a stale value is judged on that value recomputed. In a workbook
+/// that asks to be recalculated on load ([`Workbook::full_calc_on_load`]), a saved value
+/// that differs is a [`RecalcOutcome::Placeholder`], not stale.
 ///
 /// # Examples
 /// ```
@@ -337,12 +436,13 @@ fn outcome_of(computed: EvalValue, cached: &Value) -> RecalcOutcome {
 ///     sheets: vec![sheet],
 ///     defined_names: vec![],
 ///     convention: Convention::default(),
+///     full_calc_on_load: false,
 /// };
 /// let results = recompute(&workbook);
 /// assert!(matches!(results[0].outcome, RecalcOutcome::Stale { .. })); // 2 + 3 is not 6
 /// ```
 pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
-    recompute_noting_reads(workbook).0
+    recalculate(workbook).results
 }
 
 /// The cells each formula of a sheet reads on its own sheet (references to other sheets
@@ -351,15 +451,29 @@ pub fn recompute(workbook: &Workbook) -> Vec<Recomputed> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct FormulaReads(pub(crate) Vec<(CellRef, SmallVec<[CellRange; 4]>)>);
 
-/// [`recompute`], with each sheet's [`FormulaReads`] (one per sheet, in order).
-pub(crate) fn recompute_noting_reads(workbook: &Workbook) -> (Vec<Recomputed>, Vec<FormulaReads>) {
+/// What recalculating a workbook found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Recalculation {
+    /// Each formula's outcome, in sheet order then cell order.
+    pub results: Vec<Recomputed>,
+    /// Each sheet's [`FormulaReads`], in order.
+    pub reads: Vec<FormulaReads>,
+    /// The values Excel computes where they differ from the saved ones (stale values and
+    /// placeholders): what the sheet shows once recalculated.
+    pub recalculated: Recalculated,
+}
+
+/// Recalculates a workbook: every formula recomputed from the saved values, then those
+/// that read a value Excel would compute differently recomputed in dependency order.
+pub(crate) fn recalculate(workbook: &Workbook) -> Recalculation {
+    let no_values = Recalculated::new();
     let mut results = Vec::new();
     let mut reads = Vec::with_capacity(workbook.sheets.len());
     for (index, sheet) in workbook.sheets.iter().enumerate() {
         let mut sheet_reads = FormulaReads::default();
         if sheet.cells.iter().any(|cell| cell.formula.is_some()) {
             let cells = RowIndex::new(sheet);
-            let each = |part: &[Cell]| recompute_part(workbook, index, &cells, part);
+            let each = |part: &[Cell]| recompute_part(workbook, index, &cells, part, &no_values);
             #[cfg(feature = "parallel")]
             let parts: Vec<PartResults> = {
                 use rayon::prelude::*;
@@ -374,7 +488,303 @@ pub(crate) fn recompute_noting_reads(workbook: &Workbook) -> (Vec<Recomputed>, V
         }
         reads.push(sheet_reads);
     }
-    (results, reads)
+    if workbook.full_calc_on_load {
+        for result in &mut results {
+            if let RecalcOutcome::Stale { cached, computed } = &result.outcome {
+                result.outcome = RecalcOutcome::Placeholder {
+                    saved: cached.clone(),
+                    computed: computed.clone(),
+                };
+            }
+        }
+    }
+    let recalculated = if results.iter().any(|r| differs(&r.outcome)) {
+        in_dependency_order(workbook, &mut results)
+    } else {
+        Recalculated::new()
+    };
+    Recalculation {
+        results,
+        reads,
+        recalculated,
+    }
+}
+
+/// The workbook as Excel shows it once recalculated: every formula cell whose saved value
+/// differs from what Excel computes ([`Recalculation::recalculated`]) holds the computed
+/// value instead, read under its number format as the reader reads a saved one. The
+/// relations are checked on these values: a placeholder 0 is not a figure, and a stale
+/// section total is one finding at itself rather than a broken grand total above it.
+pub(crate) fn as_recalculated(workbook: &Workbook, recalculated: &Recalculated) -> Workbook {
+    let mut shown = workbook.clone();
+    for ((sheet, at), value) in recalculated {
+        let Some(sheet) = shown.sheets.get_mut(*sheet) else {
+            continue;
+        };
+        let Ok(place) = sheet.cells.binary_search_by(|cell| cell.at.cmp(at)) else {
+            continue;
+        };
+        let Some(cell) = sheet.cells.get_mut(place) else {
+            continue;
+        };
+        let (new_value, reading) = match value {
+            EvalValue::Number(n) if n.is_point() => {
+                let format = cell
+                    .number_format
+                    .as_deref()
+                    .map(crate::number::format_info);
+                (
+                    Value::Number(n.lo),
+                    crate::number::Reading::Number(crate::number::numeric_reading(
+                        n.lo,
+                        format.as_ref(),
+                    )),
+                )
+            }
+            EvalValue::Text(text) => (Value::Text(text.as_str().into()), Default::default()),
+            EvalValue::Bool(b) => (Value::Bool(*b), Default::default()),
+            EvalValue::Blank => (
+                Value::Empty,
+                crate::number::Reading::Marker(crate::number::Marker::Blank),
+            ),
+            EvalValue::Error(ExcelError::Unsupported(_)) => continue,
+            EvalValue::Error(error) => (Value::Error(error.code().into()), Default::default()),
+            EvalValue::Number(_) => continue,
+        };
+        cell.value = new_value;
+        cell.reading = reading;
+    }
+    shown
+}
+
+/// The workbook as a spreadsheet program shows it once it has opened it: the placeholders
+/// of a workbook that asks to be recalculated on load (or formulas saved with no value)
+/// replaced by what their formulas compute. Stale values stay as saved, as a program in
+/// manual calculation shows them. `None` when there is no placeholder.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{excel_shows, read_workbook, Value};
+/// use rust_xlsxwriter::{Formula, Workbook as Writer};
+///
+/// let mut writer = Writer::new(); // saves 0 for every formula, for Excel to calculate
+/// let sheet = writer.add_worksheet();
+/// sheet.write_number(0, 0, 2).unwrap();
+/// sheet.write_formula(1, 0, Formula::new("=A1*3")).unwrap();
+/// let book = read_workbook(&writer.save_to_buffer().unwrap(), "a.xlsx").unwrap();
+/// assert_eq!(book.sheets[0].cells[1].value, Value::Number(0.into()));
+/// let shown = excel_shows(&book).unwrap();
+/// assert_eq!(shown.sheets[0].cells[1].value, Value::Number(6.into()));
+/// ```
+pub fn excel_shows(workbook: &Workbook) -> Option<Workbook> {
+    let recalculation = recalculate(workbook);
+    let placeholders: Recalculated = recalculation
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            RecalcOutcome::Placeholder { computed, .. } => {
+                Some(((r.sheet, r.cell), computed.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    (!placeholders.is_empty()).then(|| as_recalculated(workbook, &placeholders))
+}
+
+/// Whether an outcome says Excel shows another value than the saved one.
+fn differs(outcome: &RecalcOutcome) -> bool {
+    matches!(
+        outcome,
+        RecalcOutcome::Stale { .. } | RecalcOutcome::Placeholder { .. }
+    )
+}
+
+/// The value Excel shows for a formula whose saved value differs.
+fn computed_of(outcome: &RecalcOutcome) -> Option<&EvalValue> {
+    match outcome {
+        RecalcOutcome::Stale { computed, .. } | RecalcOutcome::Placeholder { computed, .. } => {
+            Some(computed)
+        }
+        _ => None,
+    }
+}
+
+/// Recomputes, in dependency order, the formulas whose saved values differ from what Excel
+/// computes and every formula that reads them (directly or through others), each from the
+/// values recomputed before it; `results` are updated and the values that differ from the
+/// saved ones returned. A circle of references keeps the outcomes of the first pass.
+fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recalculated {
+    // Every formula cell, its place in `results`, and what it reads.
+    let place: HashMap<(usize, CellRef), usize> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ((r.sheet, r.cell), i))
+        .collect();
+    let formulas_by_sheet: Vec<Vec<CellRef>> = {
+        let mut by_sheet = vec![Vec::new(); workbook.sheets.len()];
+        for r in results.iter() {
+            if let Some(list) = by_sheet.get_mut(r.sheet) {
+                list.push(r.cell);
+            }
+        }
+        for list in &mut by_sheet {
+            list.sort();
+        }
+        by_sheet
+    };
+    let parsed: Vec<Option<Expr>> = results
+        .iter()
+        .map(|r| {
+            let cell = workbook.sheets.get(r.sheet)?.cell(r.cell)?;
+            parse_formula(cell.formula.as_deref()?).ok()
+        })
+        .collect();
+    // Which formulas read each formula (its dependents).
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); results.len()];
+    for (i, (result, expr)) in results.iter().zip(&parsed).enumerate() {
+        let Some(expr) = expr else { continue };
+        for reference in references(expr) {
+            let (sheet_name, range) = match reference {
+                Reference::Cell { sheet, at } => (
+                    sheet,
+                    CellRange {
+                        first: at,
+                        last: at,
+                    },
+                ),
+                Reference::Range { sheet, range } => (sheet, range),
+                Reference::Name(_) => continue,
+            };
+            let sheet = match &sheet_name {
+                None => result.sheet,
+                Some(name) => match workbook.sheet_index(name) {
+                    Some(index) => index,
+                    None => continue,
+                },
+            };
+            let Some(list) = formulas_by_sheet.get(sheet) else {
+                continue;
+            };
+            let start = list.partition_point(|at| at.row < range.first.row);
+            for at in list.get(start..).unwrap_or_default() {
+                if at.row > range.last.row {
+                    break;
+                }
+                if range.contains(*at) {
+                    if let Some(&precedent) = place.get(&(sheet, *at)) {
+                        if let Some(list) = dependents.get_mut(precedent) {
+                            list.push(i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // The formulas to recompute: those that differ and everything downstream of them.
+    let mut affected = vec![false; results.len()];
+    let mut queue: VecDeque<usize> = (0..results.len())
+        .filter(|&i| results.get(i).is_some_and(|r| differs(&r.outcome)))
+        .collect();
+    for &i in &queue {
+        if let Some(a) = affected.get_mut(i) {
+            *a = true;
+        }
+    }
+    while let Some(i) = queue.pop_front() {
+        for &d in dependents.get(i).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(a) = affected.get_mut(d) {
+                if !*a {
+                    *a = true;
+                    queue.push_back(d);
+                }
+            }
+        }
+    }
+    // Kahn's order over the affected formulas.
+    let mut waiting = vec![0usize; results.len()];
+    for (i, list) in dependents.iter().enumerate() {
+        if !affected.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        for &d in list {
+            if let Some(w) = waiting.get_mut(d) {
+                *w = w.saturating_add(1);
+            }
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..results.len())
+        .filter(|&i| affected.get(i).copied().unwrap_or(false) && waiting.get(i) == Some(&0))
+        .collect();
+    let mut recalculated = Recalculated::new();
+    for r in results.iter() {
+        if let Some(computed) = computed_of(&r.outcome) {
+            recalculated.insert((r.sheet, r.cell), computed.clone());
+        }
+    }
+    let mut done: HashSet<usize> = HashSet::new();
+    let indexes: Vec<Option<RowIndex<'_>>> = workbook
+        .sheets
+        .iter()
+        .map(|sheet| {
+            sheet
+                .cells
+                .iter()
+                .any(|c| c.formula.is_some())
+                .then(|| RowIndex::new(sheet))
+        })
+        .collect();
+    while let Some(i) = ready.pop_front() {
+        done.insert(i);
+        for &d in dependents.get(i).map(Vec::as_slice).unwrap_or_default() {
+            if let Some(w) = waiting.get_mut(d) {
+                *w = w.saturating_sub(1);
+                if *w == 0 && affected.get(d).copied().unwrap_or(false) && !done.contains(&d) {
+                    ready.push_back(d);
+                }
+            }
+        }
+        let (Some(result), Some(Some(expr))) = (results.get_mut(i), parsed.get(i)) else {
+            continue;
+        };
+        let (Some(sheet), Some(Some(cells))) =
+            (workbook.sheets.get(result.sheet), indexes.get(result.sheet))
+        else {
+            continue;
+        };
+        let Some(cell) = cells.cell(result.cell) else {
+            continue;
+        };
+        // Its own saved value is what it is compared with, not a recomputed one.
+        let own = recalculated.remove(&(result.sheet, result.cell));
+        let resolver = StoredValues {
+            workbook,
+            current: sheet,
+            index: result.sheet,
+            current_cells: cells,
+            recalculated: &recalculated,
+        };
+        let mut outcome = recompute_with(&resolver, Ok(expr), &cell.value);
+        if workbook.full_calc_on_load {
+            if let RecalcOutcome::Stale { cached, computed } = outcome {
+                outcome = RecalcOutcome::Placeholder {
+                    saved: cached,
+                    computed,
+                };
+            }
+        }
+        if matches!(outcome, RecalcOutcome::NotRecomputed(_)) {
+            // Kept as the first pass found it.
+            if let Some(own) = own {
+                recalculated.insert((result.sheet, result.cell), own);
+            }
+            continue;
+        }
+        if let Some(computed) = computed_of(&outcome) {
+            recalculated.insert((result.sheet, result.cell), computed.clone());
+        }
+        result.outcome = outcome;
+    }
+    recalculated
 }
 
 /// How many cells one thread recomputes at a time (the `parallel` feature): a big
@@ -386,12 +796,27 @@ const PARALLEL_CELLS: usize = 1 << 16;
 /// came out.
 type PartResults = (Vec<(CellRef, SmallVec<[CellRange; 4]>)>, Vec<Recomputed>);
 
+/// Why a formula that does not parse is not recomputed: a link to another workbook
+/// written without quotes (`[2]Segment!G27`) is one, anything else a parse error.
+fn unparsed(formula: &str, error: &FormulaError) -> RecalcOutcome {
+    let linked = formula.split('[').skip(1).any(|rest| {
+        rest.split_once(']')
+            .is_some_and(|(book, _)| !book.is_empty() && book.chars().all(|c| c.is_ascii_digit()))
+    });
+    RecalcOutcome::NotRecomputed(if linked {
+        "unsupported: a link to another workbook".to_string()
+    } else {
+        format!("parse error: {error}")
+    })
+}
+
 /// Recomputes the formulas among `part`, cells of sheet `index`.
 fn recompute_part(
     workbook: &Workbook,
     index: usize,
     cells: &RowIndex<'_>,
     part: &[Cell],
+    recalculated: &Recalculated,
 ) -> PartResults {
     let Some(sheet) = workbook.sheets.get(index) else {
         return (Vec::new(), Vec::new());
@@ -401,15 +826,32 @@ fn recompute_part(
         .filter_map(|cell| Some((cell, parse_formula(cell.formula.as_deref()?))))
         .collect();
     let sums = column_sums(cells, &parsed);
+    let resolver = StoredValues {
+        workbook,
+        current: sheet,
+        index,
+        current_cells: cells,
+        recalculated,
+    };
     let mut reads = Vec::with_capacity(parsed.len());
     let mut results = Vec::with_capacity(parsed.len());
     for (place, (cell, parsed)) in parsed.iter().enumerate() {
         if let Ok(expr) = parsed {
             reads.push((cell.at, own_sheet_ranges(expr)));
         }
-        let outcome = match sums.get(&place) {
-            Some(sum) => outcome_of(EvalValue::number(*sum), &cell.value),
-            None => recompute_cell(workbook, sheet, cells, parsed.as_ref(), &cell.value),
+        let outcome = match (sums.get(&place), parsed) {
+            (Some(sum), Ok(expr)) => {
+                let outcome = outcome_of(EvalValue::number(*sum), &cell.value);
+                if matches!(outcome, RecalcOutcome::Stale { .. })
+                    && binary_matches(expr, &resolver, &cell.value)
+                {
+                    RecalcOutcome::Matches
+                } else {
+                    outcome
+                }
+            }
+            (_, Err(error)) => unparsed(cell.formula.as_deref().unwrap_or_default(), error),
+            (None, Ok(expr)) => recompute_with(&resolver, Ok(expr), &cell.value),
         };
         results.push(Recomputed {
             sheet: index,
@@ -528,6 +970,7 @@ mod tests {
             sheets,
             defined_names: vec![("Rate".to_string(), "'Biểu 06'!$B$2".to_string())],
             convention: Default::default(),
+            full_calc_on_load: false,
         }
     }
 
@@ -582,9 +1025,10 @@ mod tests {
     }
 
     #[test]
-    fn stale_values_are_found_at_themselves_only() {
-        // C10 was not recalculated; C41 is consistent with the stored C10, so it matches.
-        let results = recompute(&form("290", "440", "72.1"));
+    fn a_formula_reading_a_stale_value_is_judged_on_its_recomputation() {
+        // C10 was not recalculated (290 saved, 296 computed); the grand total's saved 446
+        // is what Excel computes from the recomputed C10, so it is not stale.
+        let results = recompute(&form("290", "446", "72.1"));
         assert_eq!(
             outcome_at(&results, 0, "C10"),
             Some(RecalcOutcome::Stale {
@@ -600,6 +1044,88 @@ mod tests {
                 computed: EvalValue::number(d("72.2")),
             })
         );
+        // A grand total saved from the stale section (440) is stale too: Excel shows 446.
+        let results = recompute(&form("290", "440", "72.2"));
+        assert_eq!(
+            outcome_at(&results, 0, "C41"),
+            Some(RecalcOutcome::Stale {
+                cached: Value::Number(d("440")),
+                computed: EvalValue::number(d("446")),
+            })
+        );
+    }
+
+    #[test]
+    fn a_workbook_recalculated_on_load_holds_placeholders() {
+        // Saved as openpyxl and xlsxwriter save formulas: 0 everywhere, Excel to compute.
+        let mut book = form("0", "0", "0");
+        book.full_calc_on_load = true;
+        let recalculation = recalculate(&book);
+        let placeholder = |address: &str, value: &str| {
+            Some(RecalcOutcome::Placeholder {
+                saved: Value::Number(Decimal::ZERO),
+                computed: EvalValue::number(d(value)),
+            })
+            .filter(|_| CellRef::parse(address).is_some())
+        };
+        let results = &recalculation.results;
+        assert_eq!(outcome_at(results, 0, "C10"), placeholder("C10", "296"));
+        // Computed from the section's computed value, not its placeholder.
+        assert_eq!(outcome_at(results, 0, "C41"), placeholder("C41", "446"));
+        assert_eq!(outcome_at(results, 0, "J9"), placeholder("J9", "72.2"));
+        let at = |a: &str| (0, CellRef::parse(a).unwrap_or(CellRef::new(0, 0)));
+        assert_eq!(
+            recalculation.recalculated.get(&at("C41")),
+            Some(&EvalValue::number(d("446")))
+        );
+        // A formula saved with no value at all is a placeholder in any workbook.
+        let mut book = form("296", "446", "72.2");
+        if let Some(cell) = book.sheets[0]
+            .cells
+            .iter_mut()
+            .find(|c| c.at == at("C10").1)
+        {
+            cell.value = Value::Empty;
+        }
+        let results = recompute(&book);
+        assert!(matches!(
+            outcome_at(&results, 0, "C10"),
+            Some(RecalcOutcome::Placeholder { .. })
+        ));
+        assert_eq!(outcome_at(&results, 0, "C41"), Some(RecalcOutcome::Matches));
+    }
+
+    #[test]
+    fn binary_residues_are_not_stale() {
+        let cells = vec![
+            number("H8", "8493"),
+            formula("I8", Value::Number(d("0.9695205479452055")), "(H8/8760)"),
+            number("G61", "106516.38"),
+            number("I61", "100000"),
+            formula("J61", Value::Number(d("6516.380000000005")), "+G61-I61"),
+            number("A1", "0.1"),
+            number("A2", "0.2"),
+            number("A3", "0.3"),
+            formula("A4", Value::Number(d("0")), "A1+A2-A3"),
+            formula(
+                "A5",
+                Value::Number(d("-2.7755575615628914E-17")),
+                "1*(A1+A2-A3)",
+            ),
+            formula("A6", Value::Number(d("0.31")), "A1+A2"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        for address in ["I8", "J61", "A4", "A5"] {
+            assert_eq!(
+                outcome_at(&results, 0, address),
+                Some(RecalcOutcome::Matches),
+                "{address}"
+            );
+        }
+        assert!(matches!(
+            outcome_at(&results, 0, "A6"),
+            Some(RecalcOutcome::Stale { .. })
+        ));
     }
 
     #[test]
@@ -660,13 +1186,23 @@ mod tests {
             "Tổng hợp",
             vec![
                 formula("A1", Value::Number(d("12")), "'Biểu 06'!B2+'biểu 06'!B3"),
-                formula("A2", Value::Error("#REF!".into()), "Missing!B2"),
+                formula("A2", Value::Number(d("3")), "Missing!B2"),
                 formula("A3", Value::Number(d("10")), "Rate*2"),
                 formula("A4", Value::Number(d("12")), "SUM('Biểu 06'!B2:B3)"),
+                formula("A5", Value::Number(d("2.56")), "'[2]Segment P&L'!$G$27/100"),
             ],
         );
         let results = recompute(&workbook(vec![data, summary]));
-        for address in ["A1", "A2", "A3", "A4"] {
+        // What this workbook cannot read is not recomputed: its saved value stands.
+        assert!(matches!(
+            outcome_at(&results, 1, "A2"),
+            Some(RecalcOutcome::NotRecomputed(why)) if why.contains("Missing")
+        ));
+        assert!(matches!(
+            outcome_at(&results, 1, "A5"),
+            Some(RecalcOutcome::NotRecomputed(why)) if why.contains("another workbook")
+        ));
+        for address in ["A1", "A3", "A4"] {
             assert_eq!(
                 outcome_at(&results, 1, address),
                 Some(RecalcOutcome::Matches),
@@ -744,9 +1280,14 @@ mod tests {
         }
         let book = workbook(vec![sheet("S", cells)]);
         let sheet = book.sheets.first().expect("a sheet");
-        let (results, reads) = recompute_noting_reads(&book);
-        let (one_reads, one_results) =
-            recompute_part(&book, 0, &RowIndex::new(sheet), &sheet.cells);
+        let Recalculation { results, reads, .. } = recalculate(&book);
+        let (one_reads, one_results) = recompute_part(
+            &book,
+            0,
+            &RowIndex::new(sheet),
+            &sheet.cells,
+            &Recalculated::new(),
+        );
         assert_eq!(results.len(), 12_000);
         assert_eq!(results, one_results);
         assert_eq!(reads.first().map(|r| &r.0), Some(&one_reads));
@@ -802,12 +1343,20 @@ mod tests {
         let book = workbook(vec![sheet("S", cells)]);
         let sheet = book.sheets.first().expect("a sheet");
         let index = RowIndex::new(sheet);
-        let (_, results) = recompute_part(&book, 0, &index, &sheet.cells);
+        let none = Recalculated::new();
+        let (_, results) = recompute_part(&book, 0, &index, &sheet.cells, &none);
         let formulas: Vec<&Cell> = sheet.cells.iter().filter(|c| c.formula.is_some()).collect();
         assert_eq!(results.len(), formulas.len());
         for (result, cell) in results.iter().zip(&formulas) {
             let parsed = parse_formula(cell.formula.as_deref().unwrap_or_default());
-            let general = recompute_cell(&book, sheet, &index, parsed.as_ref(), &cell.value);
+            let resolver = StoredValues {
+                workbook: &book,
+                current: sheet,
+                index: 0,
+                current_cells: &index,
+                recalculated: &none,
+            };
+            let general = recompute_with(&resolver, parsed.as_ref(), &cell.value);
             assert_eq!(result.outcome, general, "{}", cell.at);
         }
         // The row-by-row sums served the plain columns; the others went to the evaluator.

@@ -299,7 +299,19 @@ pub fn check(
     // `203,566` beside a message saying `203.566` would invite the very misreading
     // crossfoot exists to catch.
     let convention = workbook.convention;
-    let sheets = workbook
+    // A workbook left for Excel to calculate shows, once opened, what its formulas compute,
+    // which is what the findings speak of: not the placeholders it saved.
+    // (Recalculated again only when the check found placeholders: a big workbook of
+    // results pays nothing.)
+    let computed = report
+        .findings
+        .iter()
+        .any(|f| f.code == crate::check::PLACEHOLDER_VALUES)
+        .then(|| crate::recalc::excel_shows(&workbook))
+        .flatten();
+    let sheets = computed
+        .as_ref()
+        .unwrap_or(&workbook)
         .sheets
         .iter()
         .map(|sheet| sheet_view(sheet, convention))

@@ -10,6 +10,7 @@ use crate::recalc::{RecalcOutcome, Recomputed};
 
 use super::codes;
 use super::shown::{show_eval, show_value};
+use super::BrokenByStale;
 
 /// Cells that are data: in the table body outside the label and STT columns, or every cell
 /// when no table was found.
@@ -96,11 +97,13 @@ pub(crate) fn ambiguous_numbers(
         .collect()
 }
 
-/// Formulas whose cached value differs from their recomputation.
+/// Formulas whose saved value differs from what Excel computes: one finding a stale cell,
+/// with the relations its saved value breaks (`broken`) folded in.
 pub(crate) fn stale_formulas(
     workbook: &Workbook,
     sheet_index: usize,
     recomputed: &[Recomputed],
+    broken: &BrokenByStale,
 ) -> Vec<Finding> {
     let Some(sheet) = workbook.sheets.get(sheet_index) else {
         return Vec::new();
@@ -131,15 +134,30 @@ pub(crate) fn stale_formulas(
                 }),
                 _ => None,
             };
+            let relations = broken.get(&r.cell).map(Vec::as_slice).unwrap_or_default();
+            let mut cells: Vec<_> = relations.iter().flat_map(|(_, cells)| cells.iter().copied()).collect();
+            cells.sort();
+            cells.dedup();
+            let (vi_broken, en_broken) = if relations.is_empty() {
+                (String::new(), String::new())
+            } else {
+                let list = |pick: fn(&Message) -> &str| {
+                    relations.iter().map(|(m, _)| pick(m)).collect::<Vec<_>>().join("; ")
+                };
+                (
+                    format!("; với giá trị lưu sẵn, các quan hệ sau không thỏa: {} (chúng thỏa với {expected})", list(|m| &m.vi)),
+                    format!("; with the saved value these relations do not hold: {} (they hold with {expected})", list(|m| &m.en)),
+                )
+            };
             Some(Finding {
                 code: codes::STALE_FORMULA,
                 severity: Severity::Error,
                 sheet: sheet.name.clone(),
                 cell: r.cell,
-                cells: Vec::new(),
+                cells,
                 message: Message::new(
-                    format!("Công thức ={formula} lưu giá trị {actual} nhưng tính lại được {expected}: tệp chưa được tính lại trước khi lưu"),
-                    format!("Formula ={formula} holds the cached value {actual} but recomputes to {expected}: the file was saved without recalculating"),
+                    format!("Công thức ={formula} lưu giá trị {actual} nhưng Excel tính ra {expected}: tệp chưa được tính lại trước khi lưu{vi_broken}"),
+                    format!("Formula ={formula} saves {actual} but Excel computes {expected}: the file was saved without recalculating{en_broken}"),
                 ),
                 expected: Some(expected),
                 actual: Some(actual),
@@ -147,6 +165,129 @@ pub(crate) fn stale_formulas(
             })
         })
         .collect()
+}
+
+/// What the recalculation could not settle, once per file: formulas it could not
+/// recompute (links to other workbooks, functions not implemented), whose saved values
+/// stand; and saved values that are placeholders for Excel to replace.
+pub(crate) fn recalculation_notes(workbook: &Workbook, recomputed: &[Recomputed]) -> Vec<Finding> {
+    let mut notes = Vec::new();
+    let at = |r: &Recomputed| {
+        workbook
+            .sheets
+            .get(r.sheet)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let not_recomputed: Vec<(&Recomputed, &str)> = recomputed
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            RecalcOutcome::NotRecomputed(why) => Some((r, why.as_str())),
+            _ => None,
+        })
+        .collect();
+    if let Some((first, _)) = not_recomputed.first() {
+        let (vi_why, en_why) = reasons_not_recomputed(not_recomputed.iter().map(|(_, why)| *why));
+        let count = not_recomputed.len();
+        notes.push(Finding {
+            code: codes::NOT_RECOMPUTED,
+            severity: Severity::Info,
+            sheet: at(first),
+            cell: first.cell,
+            cells: not_recomputed.iter().skip(1).filter(|(r, _)| r.sheet == first.sheet).map(|(r, _)| r.cell).collect(),
+            message: Message::new(
+                format!("{count} công thức không tính lại được ở đây ({vi_why}); giá trị lưu sẵn của chúng được dùng như nó là"),
+                format!("{count} formulas cannot be recomputed here ({en_why}); their saved values are used as they are"),
+            ),
+            expected: None,
+            actual: None,
+            fix: None,
+        });
+    }
+    let placeholders: Vec<(&Recomputed, &Value, &crate::formula::EvalValue)> = recomputed
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            RecalcOutcome::Placeholder { saved, computed } => Some((r, saved, computed)),
+            _ => None,
+        })
+        .collect();
+    if let Some((first, saved, computed)) = placeholders.first() {
+        let cell = workbook
+            .sheets
+            .get(first.sheet)
+            .and_then(|s| s.cell(first.cell));
+        let shows = show_eval(computed, cell, workbook.convention);
+        let saved_text = match saved {
+            Value::Empty => ("không có giá trị".to_string(), "no value".to_string()),
+            other => {
+                let shown = show_value(other, cell, workbook.convention);
+                (format!("lưu {shown}"), format!("saved {shown}"))
+            }
+        };
+        let count = placeholders.len();
+        notes.push(Finding {
+            code: codes::PLACEHOLDER_VALUES,
+            severity: Severity::Info,
+            sheet: at(first),
+            cell: first.cell,
+            cells: placeholders.iter().skip(1).filter(|(r, _, _)| r.sheet == first.sheet).map(|(r, _, _)| r.cell).collect(),
+            message: Message::new(
+                format!("{count} công thức chỉ lưu giá trị giữ chỗ (như {} {}, Excel sẽ hiện {shows}): Excel tính lại khi mở tệp, và crossfoot đã kiểm tra số Excel sẽ hiện; chương trình đọc giá trị lưu sẵn (phần mềm nhập liệu, SheetJS, pandas) sẽ thấy giá trị giữ chỗ", first.cell, saved_text.0),
+                format!("{count} formulas hold placeholders, not results (like {} {}, where Excel shows {shows}): Excel recalculates them when it opens the file, and crossfoot checked the figures Excel will show; a program that reads saved values (an importer, SheetJS, pandas) sees the placeholders", first.cell, saved_text.1),
+            ),
+            expected: Some(shows),
+            actual: None,
+            fix: None,
+        });
+    }
+    notes
+}
+
+/// Why formulas were not recomputed, in both languages, grouped: links to other
+/// workbooks, functions not implemented (by name), formulas the parser does not read,
+/// and the first few other reasons.
+fn reasons_not_recomputed<'w>(whys: impl Iterator<Item = &'w str>) -> (String, String) {
+    let (mut links, mut unparsed) = (false, false);
+    let (mut functions, mut others): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for why in whys {
+        let why = why.strip_prefix("unsupported: ").unwrap_or(why);
+        if why.contains("another workbook") {
+            links = true;
+        } else if why.starts_with("parse error") {
+            unparsed = true;
+        } else if !why.is_empty()
+            && why
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '.' || c == '_')
+        {
+            if !functions.contains(&why) {
+                functions.push(why);
+            }
+        } else if !others.contains(&why) {
+            others.push(why);
+        }
+    }
+    let (mut vi, mut en) = (Vec::new(), Vec::new());
+    if links {
+        vi.push("liên kết tới bảng tính khác".to_string());
+        en.push("links to another workbook".to_string());
+    }
+    if !functions.is_empty() {
+        vi.push(format!("hàm chưa hỗ trợ: {}", functions.join(", ")));
+        en.push(format!(
+            "functions not implemented here: {}",
+            functions.join(", ")
+        ));
+    }
+    if unparsed {
+        vi.push("công thức không đọc được".to_string());
+        en.push("formulas this reader cannot parse".to_string());
+    }
+    for other in others.iter().take(2) {
+        vi.push((*other).to_string());
+        en.push((*other).to_string());
+    }
+    (vi.join("; "), en.join("; "))
 }
 
 /// The reporting period stated above the table (explicit `từ ngày … đến ngày …` first).

@@ -58,6 +58,12 @@ codes! {
     SUM_RANGE_SHORT = "CF108", "sum-range-short", Warning,
         "Vùng SUM dừng trước các dòng liền kề cùng khối mà nó phải cộng, nên dòng tổng bỏ sót số liệu.",
         "A SUM range stops short of adjacent rows of the block it should add, so the total leaves figures out.";
+    NOT_RECOMPUTED = "CF109", "formulas-not-recomputed", Info,
+        "Một số công thức không tính lại được ở đây: liên kết tới bảng tính khác (như '[2]Trang'!G27) hoặc hàm crossfoot chưa hỗ trợ. Giá trị lưu sẵn của chúng được dùng như nó là; crossfoot không kết luận công thức đó đúng hay sai.",
+        "Some formulas cannot be recomputed here: links to another workbook (like '[2]Sheet'!G27) or functions crossfoot does not implement. Their saved values are used as they are; crossfoot does not say whether those formulas are right.";
+    PLACEHOLDER_VALUES = "CF110", "placeholder-formula-values", Info,
+        "Tệp yêu cầu Excel tính lại mọi công thức khi mở (do chương trình như openpyxl, xlsxwriter hoặc công cụ xuất dữ liệu ghi ra), hoặc công thức không có giá trị lưu sẵn: giá trị lưu sẵn chỉ là chỗ giữ chỗ. crossfoot tự tính các công thức và kiểm tra số mà Excel sẽ hiển thị. Chương trình đọc giá trị lưu sẵn (phần mềm nhập liệu, SheetJS, pandas) sẽ thấy chỗ giữ chỗ: nên mở và lưu lại tệp bằng Excel trước khi gửi đi.",
+        "The file asks Excel to recalculate every formula when it opens it (as programs like openpyxl, xlsxwriter or export tools write it), or formulas have no saved value: the saved values are placeholders. crossfoot calculates the formulas and checks the figures Excel will show. A program that reads saved values (an importer, SheetJS, pandas) sees the placeholders: open and save the file in Excel before sending it on.";
     RELATION = "CF201", "relation-does-not-hold", Error,
         "Một quan hệ của mẫu biểu không thỏa trên dòng này, ví dụ tổng số hồ sơ nhận = trực tuyến + trực tiếp + kỳ trước chuyển qua. Số kỳ vọng được tính chính xác từ các ô thành phần.",
         "A relation of the form does not hold on this row, e.g. dossiers received = online + in person + carried over. The expected value is computed exactly from the part cells.";

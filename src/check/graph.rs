@@ -296,8 +296,9 @@ mod tests {
             sheets: vec![sheet.clone()],
             defined_names: Vec::new(),
             convention: Default::default(),
+            full_calc_on_load: false,
         };
-        let (_, mut reads) = crate::recalc::recompute_noting_reads(&workbook);
+        let mut reads = crate::recalc::recalculate(&workbook).reads;
         reads.pop().unwrap_or_default()
     }
 

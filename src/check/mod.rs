@@ -70,11 +70,27 @@ impl CheckReport {
 /// assert_eq!(report.summary().errors, 0);
 /// ```
 pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
+    // Formulas first, as Excel recalculates them: the rest of the check reads the values
+    // Excel shows, placeholders and stale values replaced by what their formulas compute.
+    let recalculation = crate::recalc::recalculate(workbook);
+    let saved = workbook;
+    // Placeholders are replaced in a copy of the workbook (generated files, where they are
+    // every formula); a few stale numbers are read in their place by the relations, so a
+    // big sheet with one stale cell is not copied.
+    let (copy, stale_numbers) = stale_numbers(&recalculation);
+    let recalculated_book;
+    let workbook = if copy {
+        recalculated_book = crate::recalc::as_recalculated(workbook, &recalculation.recalculated);
+        &recalculated_book
+    } else {
+        workbook
+    };
     let chosen = choose_template(workbook, choice);
     let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
 
-    let (recomputed, formula_reads) = crate::recalc::recompute_noting_reads(workbook);
+    let recomputed = &recalculation.results;
+    let formula_reads = &recalculation.reads;
     let mut findings = Vec::new();
     let checks = chosen
         .as_ref()
@@ -102,23 +118,44 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
                 workbook.convention,
             ));
         }
-        if checks.stale_formulas {
-            findings.extend(basics::stale_formulas(workbook, index, &recomputed));
-        }
         if checks.dates {
             findings.extend(basics::dates_outside_period(sheet, layout));
         }
+        // Stale values on this sheet, with the number each one saved.
+        let stale: Vec<(CellRef, Decimal)> = recomputed
+            .iter()
+            .filter(|r| r.sheet == index)
+            .filter_map(|r| match &r.outcome {
+                crate::recalc::RecalcOutcome::Stale {
+                    cached: crate::model::Value::Number(n),
+                    ..
+                } => Some((r.cell, *n)),
+                _ => None,
+            })
+            .collect();
+        let mut folded = HashMap::new();
+        let no_numbers = HashMap::new();
         if let (Some((template, _)), Some(bound)) = (&chosen, bound) {
             let no_reads = FormulaReads::default();
             let reads = formula_reads.get(index).unwrap_or(&no_reads);
-            findings.extend(rule_findings(
+            let (rule_found, broken_by_stale) = rule_findings(
                 template,
                 sheet,
                 bound,
                 reads,
                 workbook.convention,
-            ));
+                &stale,
+                stale_numbers.get(&index).unwrap_or(&no_numbers),
+            );
+            findings.extend(rule_found);
+            folded = broken_by_stale;
         }
+        if checks.stale_formulas {
+            findings.extend(basics::stale_formulas(saved, index, recomputed, &folded));
+        }
+    }
+    if checks.stale_formulas {
+        findings.extend(basics::recalculation_notes(saved, recomputed));
     }
     if let Some((template, bound)) = &chosen {
         if bound.is_empty() {
@@ -251,14 +288,48 @@ pub(crate) fn validate_rule_formula(text: &str, allowed: &[&str]) -> Result<(), 
     Ok(())
 }
 
-/// The findings of a template's rules on one bound sheet.
+/// Whether the workbook must be copied with the values Excel computes (placeholders, or a
+/// stale value that is not a number), and otherwise each sheet's stale formula cells with
+/// the numbers Excel computes for them.
+fn stale_numbers(
+    recalculation: &crate::recalc::Recalculation,
+) -> (bool, HashMap<usize, HashMap<CellRef, Decimal>>) {
+    let placeholders = recalculation
+        .results
+        .iter()
+        .any(|r| matches!(r.outcome, crate::recalc::RecalcOutcome::Placeholder { .. }));
+    if placeholders {
+        return (true, HashMap::new());
+    }
+    let mut numbers: HashMap<usize, HashMap<CellRef, Decimal>> = HashMap::new();
+    for ((sheet, at), value) in &recalculation.recalculated {
+        match value {
+            crate::formula::EvalValue::Number(n) if n.is_point() => {
+                numbers.entry(*sheet).or_default().insert(*at, n.lo);
+            }
+            _ => return (true, HashMap::new()),
+        }
+    }
+    (false, numbers)
+}
+
+/// The relations a stale value breaks, by the stale cell: each as its description (in
+/// both languages) and the cells it reads. They hold with the value Excel computes, so
+/// they are folded into the stale cell's one finding rather than reported apart.
+pub(crate) type BrokenByStale = HashMap<CellRef, Vec<(Message, Vec<CellRef>)>>;
+
+/// The findings of a template's rules on one bound sheet (which reads the values Excel
+/// computes), and the relations each of the sheet's `stale` cells breaks with the value it
+/// saved.
 fn rule_findings(
     template: &Template,
     sheet: &Sheet,
     bound: &Bound,
     formula_reads: &FormulaReads,
     convention: Convention,
-) -> Vec<Finding> {
+    stale: &[(CellRef, Decimal)],
+    recalculated: &HashMap<CellRef, Decimal>,
+) -> (Vec<Finding>, BrokenByStale) {
     let parsed: Vec<ParsedRule> = template
         .spec
         .rules
@@ -266,9 +337,10 @@ fn rule_findings(
         .filter_map(|rule| ParsedRule::parse(rule).ok())
         .collect();
     if parsed.len() != template.spec.rules.len() {
-        return Vec::new();
+        return (Vec::new(), BrokenByStale::new());
     }
-    let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
+    let evaluator =
+        Evaluator::new(sheet, bound, &template.spec, &parsed).with_recalculated(recalculated);
     let relations = evaluator.relations();
     let evaluations = Evaluations::of(&evaluator, &relations);
     // The readers index and the formula graph serve only failing relations (localization
@@ -286,9 +358,31 @@ fn rule_findings(
             localize::Localizer::new(&evaluator, &relations, &evaluations, &graph, &readers)
                 .explain();
         (readers, explanations)
+    } else if !stale.is_empty() {
+        (Readers::new(&evaluations), Vec::new())
     } else {
         (Readers::default(), Vec::new())
     };
+    let mut broken_by_stale = BrokenByStale::new();
+    for &(at, saved) in stale {
+        let overrides = HashMap::from([(at, saved)]);
+        for i in readers.of(at) {
+            let (Some(relation), Some(before)) = (relations.get(i), evaluations.get(i)) else {
+                continue;
+            };
+            if matches!(before.outcome, Outcome::Fails(_)) {
+                continue;
+            }
+            let after = evaluator.evaluate(&relation, &overrides);
+            if matches!(after.outcome, Outcome::Fails(_)) {
+                let (vi, en) = describe(template, bound, &relation);
+                broken_by_stale
+                    .entry(at)
+                    .or_default()
+                    .push((Message::new(vi, en), others(after.cells.iter(), at)));
+            }
+        }
+    }
     let explained: std::collections::HashSet<usize> = explanations
         .iter()
         .flat_map(|e| match e {
@@ -431,7 +525,7 @@ fn rule_findings(
             fix: None,
         });
     }
-    findings
+    (findings, broken_by_stale)
 }
 
 /// What a relation says, for a message: the rule's id or formula and the row it is on.

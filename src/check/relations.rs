@@ -328,6 +328,9 @@ pub(crate) struct Evaluator<'a> {
     rule_names: Vec<Vec<RuleName<'a>>>,
     /// The layout's parent rows and their children, which hierarchy relations sum.
     hierarchy: Vec<(u32, Vec<u32>)>,
+    /// Formula cells whose saved numbers are stale, with the numbers Excel computes: the
+    /// relations read these ([`Evaluator::with_recalculated`]).
+    recalculated: Option<&'a HashMap<CellRef, Decimal>>,
 }
 
 /// What a name can stand for in any relation, before its row and `x` are known.
@@ -457,6 +460,8 @@ struct RelationResolver<'a> {
     names: Names<'a>,
     blanks: Blanks,
     overrides: &'a HashMap<CellRef, Decimal>,
+    /// Stale formula cells and the numbers Excel computes for them.
+    recalculated: Option<&'a HashMap<CellRef, Decimal>>,
     read: RefCell<Reads>,
     skip: RefCell<bool>,
     errors: RefCell<Vec<CellRef>>,
@@ -495,6 +500,9 @@ impl<'a> RelationResolver<'a> {
     fn read_value(&self, at: CellRef) -> (EvalValue, Source<'a>) {
         self.read.borrow_mut().push(at);
         if let Some(value) = self.overrides.get(&at) {
+            return (EvalValue::Number(Interval::point(*value)), Source::Override);
+        }
+        if let Some(value) = self.recalculated.and_then(|r| r.get(&at)) {
             return (EvalValue::Number(Interval::point(*value)), Source::Override);
         }
         match self.cell_at(at) {
@@ -548,6 +556,9 @@ impl<'a> RelationResolver<'a> {
 impl PlainCells for RelationResolver<'_> {
     fn number(&self, at: CellRef) -> Option<Interval> {
         if let Some(value) = self.overrides.get(&at) {
+            return Some(Interval::point(*value));
+        }
+        if let Some(value) = self.recalculated.and_then(|r| r.get(&at)) {
             return Some(Interval::point(*value));
         }
         let marker = match self.cell_at(at).map(|cell| (&cell.reading, &cell.value)) {
@@ -662,6 +673,20 @@ impl<'a> Evaluator<'a> {
             columns,
             rule_names,
             hierarchy: bound.layout.hierarchy(),
+            recalculated: None,
+        }
+    }
+
+    /// The evaluator reading, for the formula cells in `recalculated`, the numbers Excel
+    /// computes instead of the stale ones saved (a handful of cells: the sheet is not
+    /// copied for them).
+    pub(crate) fn with_recalculated(
+        self,
+        recalculated: &'a HashMap<CellRef, Decimal>,
+    ) -> Evaluator<'a> {
+        Evaluator {
+            recalculated: (!recalculated.is_empty()).then_some(recalculated),
+            ..self
         }
     }
 
@@ -763,6 +788,7 @@ impl<'a> Evaluator<'a> {
             names,
             blanks: self.spec.blanks,
             overrides,
+            recalculated: self.recalculated,
             // A rule reads a handful of cells: on the stack.
             read: RefCell::new(Reads::new()),
             skip: RefCell::new(false),
@@ -1152,7 +1178,8 @@ impl<'a> Evaluator<'a> {
             Reading::Ambiguous { primary, .. } => Some(**primary),
             _ => None,
         });
-        match overrides.get(&at) {
+        let computed = self.recalculated.and_then(|r| r.get(&at));
+        match overrides.get(&at).or(computed) {
             Some(value) => Some(Quantity {
                 value: *value,
                 ..cell_quantity.unwrap_or(Quantity {

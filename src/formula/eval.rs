@@ -8,6 +8,7 @@
 //! `a <> b` unless both are the same single value. For points these are the plain
 //! comparisons.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 use std::str::FromStr;
 
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 use super::ast::{BinaryOp, ExcelError, Expr, Reference, UnaryOp};
+use super::binary;
 use crate::interval::{Interval, RoundMode};
 use crate::model::{CellRange, CellRef};
 
@@ -94,7 +96,48 @@ const MAX_EVAL_DEPTH: usize = 1_000;
 /// assert_eq!(evaluate(&ratio, &Row), EvalValue::number("33.3".parse().unwrap()));
 /// ```
 pub fn evaluate(expr: &Expr, resolver: &dyn Resolver) -> EvalValue {
-    Evaluator { resolver }.eval(expr, 0)
+    Evaluator {
+        resolver,
+        binary: None,
+    }
+    .eval(expr, 0)
+}
+
+/// How the rounding functions read their argument in binary arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoundingInput {
+    /// First rounded to 15 significant digits, as Excel does (`ROUND(0.285*100, 0)` is 29).
+    FifteenDigits,
+    /// The double as it is, as LibreOffice does (the same is 28).
+    Double,
+}
+
+/// Evaluates a formula in Excel's binary arithmetic ([`binary`]): what a spreadsheet program
+/// would compute and save for it. Returns the value and the largest magnitude any operation
+/// met, against which a cancellation's residue is measured.
+pub(crate) fn evaluate_binary(
+    expr: &Expr,
+    resolver: &dyn Resolver,
+    rounding: RoundingInput,
+) -> (EvalValue, f64) {
+    let magnitude = Cell::new(0.0);
+    let value = Evaluator {
+        resolver,
+        binary: Some(Binary {
+            magnitude: &magnitude,
+            rounding,
+        }),
+    }
+    .eval(expr, 0);
+    (value, magnitude.get())
+}
+
+/// The state of an evaluation in binary arithmetic.
+#[derive(Clone, Copy)]
+struct Binary<'a> {
+    /// The largest magnitude met so far.
+    magnitude: &'a Cell<f64>,
+    rounding: RoundingInput,
 }
 
 /// A function argument: a value written directly, or the values of a reference (which
@@ -240,14 +283,26 @@ fn compare_text(a: &str, b: &str) -> Ordering {
 }
 
 /// Excel's comparison: blank takes the other side's kind; numbers < text < booleans.
-fn compare(op: BinaryOp, left: &EvalValue, right: &EvalValue) -> Result<bool, ExcelError> {
+fn compare(
+    op: BinaryOp,
+    left: &EvalValue,
+    right: &EvalValue,
+    binary: bool,
+) -> Result<bool, ExcelError> {
     use EvalValue::{Blank, Bool, Error, Number, Text};
     let zero = Interval::point(Decimal::ZERO);
+    let numbers = |a: &Interval, b: &Interval| {
+        if binary {
+            compare_doubles(op, a, b)
+        } else {
+            compare_numbers(op, a, b)
+        }
+    };
     Ok(match (left, right) {
         (Error(e), _) | (_, Error(e)) => return Err(e.clone()),
-        (Number(a), Number(b)) => compare_numbers(op, a, b),
-        (Number(a), Blank) => compare_numbers(op, a, &zero),
-        (Blank, Number(b)) => compare_numbers(op, &zero, b),
+        (Number(a), Number(b)) => numbers(a, b),
+        (Number(a), Blank) => numbers(a, &zero),
+        (Blank, Number(b)) => numbers(&zero, b),
         (Text(a), Text(b)) => ordering_satisfies(op, compare_text(a, b)),
         (Text(a), Blank) => ordering_satisfies(op, compare_text(a, "")),
         (Blank, Text(b)) => ordering_satisfies(op, compare_text("", b)),
@@ -258,6 +313,21 @@ fn compare(op: BinaryOp, left: &EvalValue, right: &EvalValue) -> Result<bool, Ex
         (Number(_), _) | (Text(_), Bool(_)) => ordering_satisfies(op, Ordering::Less),
         _ => ordering_satisfies(op, Ordering::Greater),
     })
+}
+
+/// Two numbers compared as Excel compares its doubles: the same to within `2^-48` is equal.
+fn compare_doubles(op: BinaryOp, a: &Interval, b: &Interval) -> bool {
+    match (binary::to_f64(a.lo), binary::to_f64(b.lo)) {
+        (Some(x), Some(y)) if a.is_point() && b.is_point() => {
+            let ordering = if binary::approx_equal(x, y) {
+                Ordering::Equal
+            } else {
+                x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+            };
+            ordering_satisfies(op, ordering)
+        }
+        _ => compare_numbers(op, a, b),
+    }
 }
 
 fn number_result(result: Option<Interval>) -> EvalValue {
@@ -286,30 +356,83 @@ fn power(base: &Interval, exponent: &Interval) -> EvalValue {
     }
 }
 
-fn apply_binary(op: BinaryOp, left: &EvalValue, right: &EvalValue) -> EvalValue {
-    match op {
-        BinaryOp::Concat => match (to_text(left), to_text(right)) {
-            (Ok(a), Ok(b)) => EvalValue::Text(a + &b),
-            (Err(e), _) | (_, Err(e)) => EvalValue::Error(e),
-        },
-        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            match compare(op, left, right) {
+impl Evaluator<'_> {
+    fn apply_binary(&self, op: BinaryOp, left: &EvalValue, right: &EvalValue) -> EvalValue {
+        match op {
+            BinaryOp::Concat => match (to_text(left), to_text(right)) {
+                (Ok(a), Ok(b)) => EvalValue::Text(a + &b),
+                (Err(e), _) | (_, Err(e)) => EvalValue::Error(e),
+            },
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => match compare(op, left, right, self.binary.is_some()) {
                 Ok(b) => EvalValue::Bool(b),
                 Err(e) => EvalValue::Error(e),
+            },
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow => {
+                let (a, b) = match (to_number(left), to_number(right)) {
+                    (Ok(a), Ok(b)) => (a, b),
+                    (Err(e), _) | (_, Err(e)) => return EvalValue::Error(e),
+                };
+                if let Some(value) = self.in_binary(op, &a, &b) {
+                    return value;
+                }
+                match op {
+                    BinaryOp::Add => number_result(a.checked_add(&b)),
+                    BinaryOp::Sub => number_result(a.checked_sub(&b)),
+                    BinaryOp::Mul => number_result(a.checked_mul(&b)),
+                    BinaryOp::Div => divide(&a, &b),
+                    _ => power(&a, &b),
+                }
             }
         }
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Pow => {
-            let (a, b) = match (to_number(left), to_number(right)) {
-                (Ok(a), Ok(b)) => (a, b),
-                (Err(e), _) | (_, Err(e)) => return EvalValue::Error(e),
-            };
-            match op {
-                BinaryOp::Add => number_result(a.checked_add(&b)),
-                BinaryOp::Sub => number_result(a.checked_sub(&b)),
-                BinaryOp::Mul => number_result(a.checked_mul(&b)),
-                BinaryOp::Div => divide(&a, &b),
-                _ => power(&a, &b),
+    }
+
+    /// `a op b` in Excel's binary arithmetic, when evaluating that way; `None` otherwise
+    /// (and for powers with a fractional exponent, left to the exact path's verdict).
+    fn in_binary(&self, op: BinaryOp, a: &Interval, b: &Interval) -> Option<EvalValue> {
+        let magnitude = self.binary?.magnitude;
+        let (x, y) = (binary::to_f64(a.lo)?, binary::to_f64(b.lo)?);
+        if !a.is_point() || !b.is_point() {
+            return None;
+        }
+        let result = match op {
+            BinaryOp::Add => binary::add(x, y),
+            BinaryOp::Sub => binary::sub(x, y),
+            BinaryOp::Mul => x * y,
+            BinaryOp::Div if y == 0.0 => return Some(EvalValue::Error(ExcelError::Div0)),
+            BinaryOp::Div => x / y,
+            BinaryOp::Pow if x == 0.0 && y < 0.0 => {
+                return Some(EvalValue::Error(ExcelError::Div0))
             }
+            BinaryOp::Pow if x < 0.0 && y.fract() != 0.0 => {
+                return Some(EvalValue::Error(ExcelError::Num))
+            }
+            BinaryOp::Pow => x.powf(y),
+            _ => return None,
+        };
+        magnitude.set(magnitude.get().max(x.abs()).max(y.abs()).max(result.abs()));
+        Some(binary::from_f64(result).map_or(EvalValue::Error(ExcelError::Num), EvalValue::number))
+    }
+
+    /// `total + n`, exactly or in binary arithmetic as the evaluator computes.
+    fn add(&self, total: &Interval, n: &Interval) -> Result<Interval, ExcelError> {
+        match self.in_binary(BinaryOp::Add, total, n) {
+            Some(EvalValue::Number(sum)) => Ok(sum),
+            Some(EvalValue::Error(e)) => Err(e),
+            _ => total.checked_add(n).ok_or(ExcelError::Num),
+        }
+    }
+
+    /// `total × n`, exactly or in binary arithmetic as the evaluator computes.
+    fn mul(&self, total: &Interval, n: &Interval) -> Result<Interval, ExcelError> {
+        match self.in_binary(BinaryOp::Mul, total, n) {
+            Some(EvalValue::Number(product)) => Ok(product),
+            Some(EvalValue::Error(e)) => Err(e),
+            _ => total.checked_mul(n).ok_or(ExcelError::Num),
         }
     }
 }
@@ -466,6 +589,8 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 struct Evaluator<'a> {
     resolver: &'a dyn Resolver,
+    /// Evaluating in Excel's binary arithmetic.
+    binary: Option<Binary<'a>>,
 }
 
 impl Evaluator<'_> {
@@ -530,7 +655,11 @@ impl Evaluator<'_> {
                     Err(e) => EvalValue::Error(e),
                 },
                 UnaryOp::Percent => match to_number(&value) {
-                    Ok(n) => number_result(n.checked_div(&Interval::point(Decimal::ONE_HUNDRED))),
+                    Ok(n) => {
+                        let hundred = Interval::point(Decimal::ONE_HUNDRED);
+                        self.in_binary(BinaryOp::Div, &n, &hundred)
+                            .unwrap_or_else(|| number_result(n.checked_div(&hundred)))
+                    }
                     Err(e) => EvalValue::Error(e),
                 },
             };
@@ -550,7 +679,7 @@ impl Evaluator<'_> {
         let mut value = self.eval(node, depth.saturating_add(1));
         for (op, right) in spine.into_iter().rev() {
             let right = self.eval(right, depth.saturating_add(1));
-            value = apply_binary(op, &value, &right);
+            value = self.apply_binary(op, &value, &right);
         }
         value
     }
@@ -631,18 +760,17 @@ impl Evaluator<'_> {
         Ok(numbers)
     }
 
-    fn sum_of(numbers: &[Interval]) -> Result<Interval, ExcelError> {
+    fn sum_of(&self, numbers: &[Interval]) -> Result<Interval, ExcelError> {
         numbers
             .iter()
             .try_fold(Interval::point(Decimal::ZERO), |total, n| {
-                total.checked_add(n)
+                self.add(&total, n)
             })
-            .ok_or(ExcelError::Num)
     }
 
     fn sum(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
         let numbers = self.numbers(args, depth)?;
-        Ok(EvalValue::Number(Self::sum_of(&numbers)?))
+        Ok(EvalValue::Number(self.sum_of(&numbers)?))
     }
 
     fn sumif(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
@@ -664,7 +792,7 @@ impl Evaluator<'_> {
                 continue;
             }
             match summand {
-                EvalValue::Number(n) => total = total.checked_add(n).ok_or(ExcelError::Num)?,
+                EvalValue::Number(n) => total = self.add(&total, n)?,
                 EvalValue::Error(e) => return Err(e.clone()),
                 _ => {}
             }
@@ -694,9 +822,9 @@ impl Evaluator<'_> {
                     // Text, booleans and blanks count as 0 in SUMPRODUCT.
                     _ => Interval::point(Decimal::ZERO),
                 };
-                product = product.checked_mul(&factor).ok_or(ExcelError::Num)?;
+                product = self.mul(&product, &factor)?;
             }
-            total = total.checked_add(&product).ok_or(ExcelError::Num)?;
+            total = self.add(&total, &product)?;
         }
         Ok(EvalValue::Number(total))
     }
@@ -716,7 +844,9 @@ impl Evaluator<'_> {
         if !count_ok {
             return Err(ExcelError::Value);
         }
-        let value = to_number(&self.scalar_arg(args, 0, depth).unwrap_or(EvalValue::Blank))?;
+        let value = self.as_rounded(to_number(
+            &self.scalar_arg(args, 0, depth).unwrap_or(EvalValue::Blank),
+        )?);
         let digits = match self.scalar_arg(args, 1, depth) {
             Some(digits) => digits_argument(&digits)?,
             None => 0,
@@ -731,8 +861,21 @@ impl Evaluator<'_> {
         to_number(&self.scalar_arg(args, 0, depth).unwrap_or(EvalValue::Blank))
     }
 
+    /// A rounding function's argument: in binary arithmetic, first rounded to the 15
+    /// significant digits Excel keeps (`ROUND(0.285*100, 0)` is 29).
+    fn as_rounded(&self, value: Interval) -> Interval {
+        let fifteen = self
+            .binary
+            .is_some_and(|b| b.rounding == RoundingInput::FifteenDigits);
+        if fifteen && value.is_point() {
+            Interval::point(binary::fifteen_digits(value.lo))
+        } else {
+            value
+        }
+    }
+
     fn int(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {
-        let value = self.single_number(args, depth)?;
+        let value = self.as_rounded(self.single_number(args, depth)?);
         Ok(number_result(value.round(0, RoundMode::Floor)))
     }
 
@@ -825,9 +968,11 @@ impl Evaluator<'_> {
         if numbers.is_empty() {
             return Err(ExcelError::Div0);
         }
-        let total = Self::sum_of(&numbers)?;
+        let total = self.sum_of(&numbers)?;
         let count = Interval::point(Decimal::from(numbers.len()));
-        Ok(number_result(total.checked_div(&count)))
+        Ok(self
+            .in_binary(BinaryOp::Div, &total, &count)
+            .unwrap_or_else(|| number_result(total.checked_div(&count))))
     }
 
     fn count(&self, args: &[Expr], depth: usize) -> Result<EvalValue, ExcelError> {

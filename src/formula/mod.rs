@@ -3,6 +3,7 @@
 //! (`received`, `tong_so`) stand for columns and rows.
 
 mod ast;
+pub(crate) mod binary;
 mod eval;
 mod parse;
 pub(crate) mod plain;

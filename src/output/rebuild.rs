@@ -636,6 +636,7 @@ mod tests {
             sheets: vec![sheet],
             defined_names: vec![],
             convention: crate::number::Convention::default(),
+            full_calc_on_load: false,
         };
         let again = crate::read::read_workbook(&rebuild_xlsx(&book).expect("rebuilt"), "x.xlsx")
             .expect("readable");
@@ -698,6 +699,7 @@ mod tests {
             sheets: vec![first, sheet("A/B")],
             defined_names: vec![("bad name".to_string(), "#REF!".to_string())],
             convention: crate::number::Convention::default(),
+            full_calc_on_load: false,
         };
         let rebuilt = rebuild(&book).expect("rebuilt");
         assert_eq!(

@@ -90,6 +90,7 @@ pub fn read_workbook_with(
                 sheets: html::read_html(bytes)?,
                 defined_names: Vec::new(),
                 is_1904: false,
+                full_calc_on_load: false,
             }
         } else {
             return Err(ReadError::NotAWorkbook);
@@ -284,6 +285,7 @@ fn finish(raw: spreadsheet::RawBook) -> Workbook {
         sheets,
         defined_names: raw.defined_names,
         convention,
+        full_calc_on_load: raw.full_calc_on_load,
     }
 }
 

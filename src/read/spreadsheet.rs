@@ -28,6 +28,8 @@ pub(crate) struct RawBook {
     pub sheets: Vec<Sheet>,
     pub defined_names: Vec<(String, String)>,
     pub is_1904: bool,
+    /// The workbook asks for every formula to be recalculated when it is opened.
+    pub full_calc_on_load: bool,
 }
 
 /// Reads a zipped Office Open XML workbook (xlsx or xlsm).
@@ -61,6 +63,7 @@ fn read_xlsx_with(
         .as_mut()
         .and_then(xlsx_scan::sheet_parts)
         .unwrap_or_default();
+    let full_calc_on_load = package.as_mut().is_some_and(xlsx_scan::full_calc_on_load);
     let mut sheets = Vec::new();
     let mut palette: Option<Vec<Option<Arc<str>>>> = None;
     // The shared strings, read on the first sheet the one-scan reader takes.
@@ -188,6 +191,7 @@ fn read_xlsx_with(
         sheets,
         defined_names,
         is_1904,
+        full_calc_on_load,
     })
 }
 
@@ -256,6 +260,7 @@ pub(crate) fn read_xlsb(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadEr
         sheets,
         defined_names,
         is_1904,
+        full_calc_on_load: false,
     })
 }
 
@@ -283,6 +288,7 @@ pub(crate) fn read_xls(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadErr
         sheets,
         defined_names,
         is_1904,
+        full_calc_on_load: false,
     })
 }
 
@@ -321,6 +327,7 @@ pub(crate) fn read_ods(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadErr
         sheets,
         defined_names,
         is_1904: false,
+        full_calc_on_load: false,
     })
 }
 

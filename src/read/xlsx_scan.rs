@@ -58,6 +58,21 @@ pub(crate) fn sheet_parts(archive: &mut Package<'_>) -> Option<Vec<(String, Stri
     Some(sheets)
 }
 
+/// Whether the workbook asks for every formula to be recalculated when it is opened
+/// (`<calcPr fullCalcOnLoad="1"/>`): its saved formula values may be placeholders.
+pub(crate) fn full_calc_on_load(archive: &mut Package<'_>) -> bool {
+    let Some(workbook) = part_text(archive, WORKBOOK_PART) else {
+        return false;
+    };
+    let mut asks = false;
+    for_each_element(&workbook, "calcPr", |attrs| {
+        asks |= attrs
+            .get("fullCalcOnLoad")
+            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    });
+    asks
+}
+
 /// What the scan found in one sheet part.
 #[derive(Debug, Default)]
 pub(crate) struct SheetScan {

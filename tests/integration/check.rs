@@ -436,14 +436,16 @@ fn the_pages_warm_up_form_is_a_06_form_with_its_slips_found() {
     let report = check(&book, &TemplateChoice::Auto);
     assert_eq!(report.template.as_deref(), Some("tthc-06"));
     let summary = report.summary();
+    // The stale rate is one finding (CF103), its broken ratio folded into it.
     assert_eq!(
         (summary.errors, summary.warnings),
-        (7, 4),
+        (6, 4),
         "{:#?}",
         report.findings
     );
     let codes: BTreeSet<&str> = report.findings.iter().map(|f| f.code).collect();
-    for code in ["CF201", "CF103", "CF203"] {
+    assert!(!codes.contains("CF203"), "{codes:?}");
+    for code in ["CF201", "CF103"] {
         assert!(codes.contains(code), "{code} missing: {codes:?}");
     }
 }

@@ -789,6 +789,8 @@ fn formulas_whose_results_overflow_are_not_a_panic() {
     sheet
         .write_formula(5, 0, Formula::new("=A5+1").set_result("7"))
         .unwrap();
+    // Saved values that are results, not placeholders for a recalculation on load.
+    book.set_calculation_mode(rust_xlsxwriter::CalculationMode::Manual);
     let input = book.save_to_buffer().unwrap();
     let book = read_workbook(&input, "product.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
@@ -796,7 +798,10 @@ fn formulas_whose_results_overflow_are_not_a_panic() {
     // recomputed, and never reported as stale.
     for cell in ["A3", "A4"] {
         assert!(
-            !report.findings.iter().any(|f| names_cell(f, cell)),
+            !report
+                .findings
+                .iter()
+                .any(|f| names_cell(f, cell) && f.code != "CF109"),
             "{cell}: {:#?}",
             report.findings
         );

@@ -171,6 +171,9 @@ fn one_wrong_cached_value_is_found_at_its_cell() {
     sheet
         .write_formula(4, 0, Formula::new("=A1+A2").set_result("31"))
         .unwrap();
+    // Saved as a spreadsheet program saves in manual calculation; rust_xlsxwriter's default
+    // asks for a recalculation on load, which makes saved values placeholders.
+    writer.set_calculation_mode(rust_xlsxwriter::CalculationMode::Manual);
     let bytes = writer.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "stale.xlsx").unwrap();
     let stale: Vec<String> = crossfoot::recompute(&book)

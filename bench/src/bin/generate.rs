@@ -11,7 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    CalculationMode, Format, FormatAlign, FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+};
 
 /// Columns C..M (zero-based 2..=12) hold counts; N (13) the on-time rate.
 const COUNT_COLUMNS: std::ops::RangeInclusive<u16> = 2..=12;
@@ -247,6 +249,10 @@ fn write_form(path: &Path, units: u64, variant: Variant, seed: u64) -> Result<()
 
     let f = formats();
     let mut workbook = Workbook::new();
+    // Saved as a spreadsheet program saves a file in manual calculation: the saved values
+    // are results (the stale rate among them), not placeholders for Excel to recompute,
+    // which rust_xlsxwriter's default `fullCalcOnLoad` would declare them.
+    workbook.set_calculation_mode(CalculationMode::Manual);
     let big = units > 5_000;
     let sheet = if big {
         workbook.add_worksheet_with_low_memory()?
