@@ -249,6 +249,8 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
             value_column: None,
             total_labels: total_labels.into_iter().collect(),
             subtotal_labels: subtotal_labels.into_iter().collect(),
+            unit: None,
+            rounded: None,
         },
         columns,
         rows: BTreeMap::new(),
