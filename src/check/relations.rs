@@ -280,8 +280,8 @@ pub(crate) enum Outcome {
     /// rounded to the computed interval.
     HoldsTruncated(Box<(Quantity, Interval)>),
     /// It holds only within the rounding of its figures: they are in a scaled unit (or the
-    /// template says they are rounded), and the two sides meet once each figure stands for
-    /// ± half its last shown unit.
+    /// template says they are rounded), or shown with fewer decimals than they hold, and
+    /// the two sides meet once each such figure stands for ± half its last shown unit.
     HoldsRounded,
     /// It does not hold.
     Fails(Box<Sides>),
@@ -467,13 +467,14 @@ struct RelationResolver<'a> {
     errors: RefCell<Vec<CellRef>>,
     /// Which figures stand for their rounding interval.
     units: &'a Units,
-    /// How the numbers read are widened ([`Widen`]): exactly as stored on the first look.
-    widen: Widen,
+    /// How the numbers read are widened on a second look ([`Widen`]); `None` on the
+    /// first, which reads them as stored (tested for every number a relation reads).
+    widen: Option<&'a Widen>,
 }
 
 /// How the numbers a relation reads are widened when it is looked at again, after failing
 /// with every number exact ([`Evaluator::second_look`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 struct Widen {
     /// Figures of rounded columns (a scaled unit) and figures shown rounded stand for ±
     /// half their last shown unit.
@@ -481,14 +482,6 @@ struct Widen {
     /// Every number stands for ± this fraction of its magnitude: the relation reads a
     /// formula's result, computed in binary arithmetic ([`binary_allowance`]).
     binary: Option<Decimal>,
-}
-
-impl Widen {
-    /// Every number exactly as stored.
-    const EXACT: Widen = Widen {
-        rounding: false,
-        binary: None,
-    };
 }
 
 /// How close a hierarchy sum comes to its parent ([`ChildSum::fit`]).
@@ -556,18 +549,30 @@ impl<'a> RelationResolver<'a> {
     /// The interval a number read at `at` stands for: the number itself on the first look;
     /// on a second ([`Widen`]), with its rounding interval and binary allowance. `cell` is
     /// the cell read, `None` for an override (which is shown as the cell under it is).
+    #[inline]
     fn stands_for(&self, at: CellRef, cell: Option<&Cell>, value: Decimal) -> Interval {
-        if !self.widen.rounding && self.widen.binary.is_none() {
-            return Interval::point(value);
+        match self.widen {
+            None => Interval::point(value),
+            Some(widen) => self.widen_number(widen, at, cell, value),
         }
+    }
+
+    /// [`RelationResolver::stands_for`] on a second look, out of the first look's way.
+    #[inline(never)]
+    fn widen_number(
+        &self,
+        widen: &Widen,
+        at: CellRef,
+        cell: Option<&Cell>,
+        value: Decimal,
+    ) -> Interval {
         let mut half = Decimal::ZERO;
-        if self.widen.rounding {
+        if widen.rounding {
             let stored = cell.is_some();
             let shown = cell.or_else(|| self.cell_at(at));
             half = cell_half_unit(self.units, at, shown, value, stored);
         }
-        if let Some(binary) = self
-            .widen
+        if let Some(binary) = widen
             .binary
             .and_then(|fraction| value.abs().checked_mul(fraction))
         {
@@ -580,42 +585,56 @@ impl<'a> RelationResolver<'a> {
     }
 
     /// What one read adds to a hierarchy sum's tally (`rounded`: the sum's column is).
+    /// A section of a big form adds 166,000 children a column: only a number with
+    /// decimals, or one in a rounded column, is looked at for its rounding.
+    #[inline(always)]
     fn tallied(&self, at: CellRef, value: &EvalValue, source: &Source, rounded: bool) -> Tallied {
-        let cell = match source {
-            Source::Cell(cell) => Some(*cell),
-            Source::Override => self.cell_at(at),
-            Source::Missing => None,
-        };
-        let number = match value {
-            EvalValue::Number(n) => Some(n.lo),
-            EvalValue::Blank => Some(Decimal::ZERO),
-            _ => None,
-        };
-        let (magnitude, half) = match value {
-            EvalValue::Number(n) if !n.lo.is_zero() => {
-                // A figure can be shown rounded in any column: its stored value has more
-                // decimals than it shows. Most have none to spare.
-                let stored = matches!(source, Source::Cell(_));
-                let may_round =
-                    rounded || (stored && cell.is_some_and(|cell| cell_may_round(cell, n.lo)));
-                let half = if may_round {
-                    cell_half_unit(self.units, at, cell, n.lo, stored)
-                } else {
-                    Decimal::ZERO
-                };
-                (n.lo.abs(), half)
+        let half = match value {
+            EvalValue::Number(n) if rounded || n.lo.scale() > 0 => {
+                self.half_of(at, n.lo, source, rounded)
             }
-            _ => (Decimal::ZERO, Decimal::ZERO),
+            _ => None,
         };
         Tallied {
             filled: !source.is_blank(),
             skips: matches!(value, EvalValue::Blank),
             errors: matches!(value, EvalValue::Error(_)),
-            number,
+            number: match value {
+                EvalValue::Number(n) => Some(n.lo),
+                EvalValue::Blank => Some(Decimal::ZERO),
+                _ => None,
+            },
             formula: matches!(source, Source::Cell(cell) if is_formula_result(cell)),
-            magnitude,
             half,
         }
+    }
+
+    /// Half the last shown unit of the number `value` read at `at` for a hierarchy sum,
+    /// when it stands for its rounding interval ([`cell_half_unit`]): in a `rounded`
+    /// column, or shown rounded. `None` for an exact figure.
+    #[inline(never)]
+    fn half_of(
+        &self,
+        at: CellRef,
+        value: Decimal,
+        source: &Source,
+        rounded: bool,
+    ) -> Option<Decimal> {
+        if value.is_zero() {
+            return None;
+        }
+        let (cell, stored) = match source {
+            Source::Cell(cell) => (Some(*cell), true),
+            Source::Override => (self.cell_at(at), false),
+            Source::Missing => (None, false),
+        };
+        // A figure can be shown rounded in any column: its stored value has more decimals
+        // than it shows. Most have none to spare.
+        let may_round = rounded || (stored && cell.is_some_and(|cell| cell_may_round(cell, value)));
+        if !may_round {
+            return None;
+        }
+        Some(cell_half_unit(self.units, at, cell, value, stored)).filter(|half| !half.is_zero())
     }
 
     /// The value a present cell gives a rule.
@@ -653,16 +672,35 @@ impl<'a> RelationResolver<'a> {
     }
 }
 
-impl PlainCells for RelationResolver<'_> {
-    fn number(&self, at: CellRef) -> Option<Interval> {
+impl RelationResolver<'_> {
+    /// [`PlainCells::number`] on a second look ([`Widen`]), out of the first look's way:
+    /// every rule of a big sheet reads its numbers through the first.
+    #[inline(never)]
+    fn widened_number(&self, at: CellRef) -> Option<Interval> {
         if let Some(value) = self.overrides.get(&at) {
             return Some(self.stands_for(at, None, *value));
         }
         let cell = self.cell_at(at);
-        let marker = match cell.map(|cell| (&cell.reading, &cell.value)) {
-            Some((Reading::Number(q), _)) => return Some(self.stands_for(at, cell, q.value)),
+        match cell.map(|cell| &cell.reading) {
+            Some(Reading::Number(q)) => Some(self.stands_for(at, cell, q.value)),
+            Some(Reading::Ambiguous { primary, .. }) => {
+                Some(self.stands_for(at, cell, primary.value))
+            }
+            // Markers and blanks are what the first look makes of them.
+            _ => self.first_number(at),
+        }
+    }
+
+    /// [`PlainCells::number`] with every number as stored.
+    #[inline(always)]
+    fn first_number(&self, at: CellRef) -> Option<Interval> {
+        if let Some(value) = self.overrides.get(&at) {
+            return Some(Interval::point(*value));
+        }
+        let marker = match self.cell_at(at).map(|cell| (&cell.reading, &cell.value)) {
+            Some((Reading::Number(q), _)) => return Some(Interval::point(q.value)),
             Some((Reading::Ambiguous { primary, .. }, _)) => {
-                return Some(self.stands_for(at, cell, primary.value))
+                return Some(Interval::point(primary.value))
             }
             Some((Reading::Marker(marker), _)) => *marker,
             None | Some((Reading::NotNumber, Value::Empty)) => Marker::Blank,
@@ -672,6 +710,15 @@ impl PlainCells for RelationResolver<'_> {
             BlankMeaning::Zero => Some(Interval::point(Decimal::ZERO)),
             BlankMeaning::Skip => None,
         }
+    }
+}
+
+impl PlainCells for RelationResolver<'_> {
+    fn number(&self, at: CellRef) -> Option<Interval> {
+        if self.widen.is_some() {
+            return self.widened_number(at);
+        }
+        self.first_number(at)
     }
 
     fn name(&self, name: &str) -> Option<CellRef> {
@@ -850,15 +897,16 @@ impl<'a> Evaluator<'a> {
         relation: Option<&Relation>,
         overrides: &'r HashMap<CellRef, Decimal>,
     ) -> RelationResolver<'r> {
-        self.resolver_as(relation, overrides, Widen::EXACT)
+        self.resolver_as(relation, overrides, None)
     }
 
-    /// [`Evaluator::resolver`] with the numbers it reads widened as `widen` says.
+    /// [`Evaluator::resolver`] with the numbers it reads widened as `widen` says (`None`:
+    /// as stored).
     fn resolver_as<'r>(
         &'r self,
         relation: Option<&Relation>,
         overrides: &'r HashMap<CellRef, Decimal>,
-        widen: Widen,
+        widen: Option<&'r Widen>,
     ) -> RelationResolver<'r> {
         let row_number = relation.and_then(|r| r.row);
         let names = Names {
@@ -895,16 +943,29 @@ impl<'a> Evaluator<'a> {
     /// that fails with every number exact is looked at again with the numbers widened
     /// ([`Evaluator::second_look`]); a hierarchy sum allows the same as it is added up
     /// ([`ChildSum::fit`]).
+    #[inline]
     pub(crate) fn evaluate(
         &self,
         relation: &Relation,
         overrides: &HashMap<CellRef, Decimal>,
     ) -> Evaluation {
-        let exact = self.evaluate_as(relation, overrides, Widen::EXACT);
-        if matches!(exact.outcome, Outcome::Fails(_)) {
-            self.second_look(relation, overrides, exact)
+        self.evaluate_as(relation, overrides, None)
+    }
+
+    /// `evaluation` of a comparison as it stands, or, when it failed on the first look
+    /// (`widen` none), what its second look makes of it.
+    #[inline]
+    fn looked_at(
+        &self,
+        relation: &Relation,
+        overrides: &HashMap<CellRef, Decimal>,
+        widen: Option<&Widen>,
+        evaluation: Evaluation,
+    ) -> Evaluation {
+        if widen.is_none() && matches!(evaluation.outcome, Outcome::Fails(_)) {
+            self.second_look(relation, overrides, evaluation)
         } else {
-            exact
+            evaluation
         }
     }
 
@@ -916,6 +977,7 @@ impl<'a> Evaluator<'a> {
     /// unit too (then it holds within rounding, [`Outcome::HoldsRounded`]). Figures shown
     /// as typed in tables of no scaled unit stay exact. Only failures get here: the
     /// millions of relations that hold cost nothing more.
+    #[inline(never)]
     fn second_look(
         &self,
         relation: &Relation,
@@ -947,10 +1009,10 @@ impl<'a> Evaluator<'a> {
             let second = self.evaluate_as(
                 relation,
                 overrides,
-                Widen {
+                Some(&Widen {
                     rounding: false,
                     binary,
-                },
+                }),
             );
             if matches!(second.outcome, Outcome::Holds | Outcome::HoldsTruncated(_)) {
                 return Evaluation {
@@ -963,10 +1025,10 @@ impl<'a> Evaluator<'a> {
             let second = self.evaluate_as(
                 relation,
                 overrides,
-                Widen {
+                Some(&Widen {
                     rounding: true,
                     binary,
-                },
+                }),
             );
             match second.outcome {
                 Outcome::Holds => {
@@ -987,12 +1049,13 @@ impl<'a> Evaluator<'a> {
         exact
     }
 
-    /// Evaluates one relation with the numbers it reads widened as `widen` says.
+    /// Evaluates one relation with the numbers it reads widened as `widen` says (`None`:
+    /// as stored); a comparison that fails with every number exact gets its second look.
     fn evaluate_as(
         &self,
         relation: &Relation,
         overrides: &HashMap<CellRef, Decimal>,
-        widen: Widen,
+        widen: Option<&Widen>,
     ) -> Evaluation {
         let rule_spec = self.spec.rules.get(relation.rule());
         let parsed = self.rules.get(relation.rule());
@@ -1007,7 +1070,7 @@ impl<'a> Evaluator<'a> {
         if let Some(evaluation) =
             self.evaluate_plain(relation, rule_spec, parsed, &resolver, overrides)
         {
-            return evaluation;
+            return self.looked_at(relation, overrides, widen, evaluation);
         }
 
         if let Some(when) = &parsed.when {
@@ -1057,7 +1120,8 @@ impl<'a> Evaluator<'a> {
                 };
                 let outcome =
                     self.compared(rule_spec, *op, target, lhs_point, rhs_interval, overrides);
-                finished(outcome, target, &resolver)
+                let evaluation = finished(outcome, target, &resolver);
+                self.looked_at(relation, overrides, widen, evaluation)
             }
         }
     }
@@ -1544,9 +1608,11 @@ pub(crate) struct ChildSum {
     rounded: bool,
     /// Reads of a formula's result, the parent's included.
     formulas: i64,
-    /// The magnitudes of the numbers read added up, the parent's included: what binary
-    /// arithmetic may have left a residue on ([`binary_allowance`]).
-    magnitude: Option<Decimal>,
+    /// The negative children added up (zero or less): with `sum`, the children's
+    /// magnitudes, which binary arithmetic may have left a residue on
+    /// ([`binary_allowance`]), are `sum − 2 × negatives`, kept without an addition for
+    /// every child (a section of a big form has 166,000).
+    negatives: Option<Decimal>,
     /// The half units of the figures read added up (a rounded column, figures shown
     /// rounded), the parent's included: how far rounding may have moved the sum from the
     /// parent.
@@ -1582,14 +1648,12 @@ struct Tallied {
     number: Option<Decimal>,
     /// A formula's result.
     formula: bool,
-    /// The number's magnitude (zero for anything else).
-    magnitude: Decimal,
-    /// Half the number's last shown unit, in a rounded column or shown rounded (else
-    /// zero).
-    half: Decimal,
+    /// Half the number's last shown unit, in a rounded column or shown rounded.
+    half: Option<Decimal>,
 }
 
 /// `total` with `amount` counted in `times` (negative: taken back); `None` stays `None`.
+#[inline]
 fn counted_in(total: Option<Decimal>, amount: Decimal, times: i64) -> Option<Decimal> {
     if amount.is_zero() {
         return total;
@@ -1618,7 +1682,7 @@ impl ChildSum {
             sum: Some(Decimal::ZERO),
             rounded: resolver.units.rounded(col),
             formulas: 0,
-            magnitude: Some(Decimal::ZERO),
+            negatives: Some(Decimal::ZERO),
             halves: Some(Decimal::ZERO),
         };
         sum.count_flags(&resolver.tallied(target, &parent, &source, sum.rounded), 1);
@@ -1627,6 +1691,7 @@ impl ChildSum {
     }
 
     /// Reads and adds the child in `row`.
+    #[inline]
     fn add(&mut self, row: u32, resolver: &RelationResolver) {
         let at = CellRef::new(row, self.col);
         let (value, source) = resolver.read_value(at);
@@ -1640,6 +1705,9 @@ impl ChildSum {
             // Every child of a sum is counted in once: no multiplication.
             Some(number) if times == 1 => {
                 self.sum = self.sum.and_then(|sum| sum.checked_add(number));
+                if number.is_sign_negative() {
+                    self.negatives = counted_in(self.negatives, number, times);
+                }
             }
             Some(number) => {
                 self.sum = self.sum.and_then(|sum| {
@@ -1647,21 +1715,25 @@ impl ChildSum {
                         .checked_mul(Decimal::from(times))
                         .and_then(|moved| sum.checked_add(moved))
                 });
+                if number.is_sign_negative() {
+                    self.negatives = counted_in(self.negatives, number, times);
+                }
             }
             None => self.not_numbers = self.not_numbers.saturating_add(times),
         }
     }
 
-    /// Counts a read's flags, magnitude and rounding in `times` (negative: takes them
-    /// back); the parent's read counts only these.
+    /// Counts a read's flags, formula and rounding in `times` (negative: takes them back);
+    /// the parent's read counts only these.
     fn count_flags(&mut self, read: &Tallied, times: i64) {
         let counted = |flag: bool| if flag { times } else { 0 };
         self.filled = self.filled.saturating_add(counted(read.filled));
         self.skips = self.skips.saturating_add(counted(read.skips));
         self.errors = self.errors.saturating_add(counted(read.errors));
         self.formulas = self.formulas.saturating_add(counted(read.formula));
-        self.magnitude = counted_in(self.magnitude, read.magnitude, times);
-        self.halves = counted_in(self.halves, read.half, times);
+        if let Some(half) = read.half {
+            self.halves = counted_in(self.halves, half, times);
+        }
     }
 
     /// How close the children's `sum` comes to the `parent`: exactly, or within what
@@ -1678,7 +1750,10 @@ impl ChildSum {
         };
         let terms = usize::try_from(self.filled).unwrap_or(0);
         let binary = if self.formulas > 0 {
-            self.magnitude
+            // The children's magnitudes and the parent's.
+            self.negatives
+                .and_then(|negatives| sum.checked_sub(negatives)?.checked_sub(negatives))
+                .and_then(|children| children.checked_add(parent.lo.abs()))
                 .and_then(|magnitude| binary_allowance(magnitude, terms))
         } else {
             Some(Decimal::ZERO)
