@@ -38,6 +38,7 @@ mod recalc;
 mod render;
 mod template;
 mod text;
+mod unit;
 #[cfg(feature = "wasm")]
 mod wasm;
 
@@ -59,3 +60,4 @@ pub use recalc::*;
 pub use render::*;
 pub use template::*;
 pub use text::normalize_label;
+pub use unit::{stated_unit, unit_kind, StatedUnit, UnitKind};

@@ -88,6 +88,9 @@ codes! {
     AMBIGUOUS_CELL = "CF302", "ambiguous-wrong-cell", Error,
         "Các quan hệ không thỏa, nhưng có nhiều ô mà sửa một trong số đó đều làm chúng thỏa như nhau (ví dụ tỷ lệ hay một thành phần của nó). crossfoot không tự chọn: người lập biểu cần kiểm tra.",
         "Relations do not hold, and several cells would each explain it equally well (for example the rate or one of its parts). crossfoot does not choose: a person must check.";
+    WITHIN_ROUNDING = "CF207", "holds-within-rounding", Info,
+        "Các quan hệ chỉ khớp trong phạm vi làm tròn: bảng ghi số theo một đơn vị lớn (triệu đồng, tỷ đồng, nghìn đồng, In millions of dollars…) hoặc mẫu biểu nói số đã làm tròn, nên mỗi số được làm tròn riêng và đứng cho ± nửa đơn vị cuối cùng của nó; tổng lệch các thành phần trong phạm vi đó là do làm tròn, không phải sai sót. Một ghi chú cho mỗi bảng, kèm một ví dụ. Số đếm (hồ sơ, người) trong bảng không ghi đơn vị lớn vẫn phải khớp chính xác.",
+        "Relations hold only within rounding: the table gives its figures in a scaled unit (millions of dollars, triệu đồng, $000, …) or the template says they are rounded, so each was rounded on its own and stands for ± half its last unit; a total that differs from its parts by no more than that is rounding, not a slip. One note per table, with an example. Counts (dossiers, people) in a table with no scaled unit must still match exactly.";
 }
 
 /// Every finding code crossfoot can report.

@@ -353,6 +353,7 @@ mod tests {
             },
             columns: Default::default(),
             cells: Default::default(),
+            units: Default::default(),
         };
         let evaluator = Evaluator::new(&sheet, &bound, &template.spec, &[]);
         let reads = reads_of(&sheet);

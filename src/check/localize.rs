@@ -89,7 +89,10 @@ impl<'a> Localizer<'a> {
         self.evaluations.get(i).is_some_and(|e| {
             matches!(
                 e.outcome,
-                Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
+                Outcome::Holds
+                    | Outcome::HoldsTruncated(_)
+                    | Outcome::HoldsRounded
+                    | Outcome::Skipped
             )
         })
     }
@@ -113,7 +116,10 @@ impl<'a> Localizer<'a> {
             }
             matches!(
                 self.evaluator.evaluate(&relation, values).outcome,
-                Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::Skipped
+                Outcome::Holds
+                    | Outcome::HoldsTruncated(_)
+                    | Outcome::HoldsRounded
+                    | Outcome::Skipped
             )
         })
     }

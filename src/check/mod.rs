@@ -8,6 +8,7 @@ mod graph;
 mod live;
 mod localize;
 mod relations;
+mod rounding;
 mod shown;
 mod typo;
 
@@ -405,6 +406,7 @@ fn rule_findings(
         ));
     }
     let mut error_cells = Vec::new();
+    let mut within_rounding = Vec::new();
     // Nearly every relation holds or is skipped: only those kept whole can say more.
     for (index, evaluation) in evaluations.whole() {
         if matches!(evaluation.outcome, Outcome::Holds | Outcome::Skipped)
@@ -424,6 +426,7 @@ fn rule_findings(
         match &evaluation.outcome {
             Outcome::Holds | Outcome::Skipped => {}
             Outcome::ErrorValue(cells) => error_cells.extend(cells.iter().copied()),
+            Outcome::HoldsRounded => within_rounding.push((relation, evaluation.target)),
             Outcome::HoldsTruncated(sides) => {
                 let Some(target) = evaluation.target else {
                     continue;
@@ -503,6 +506,12 @@ fn rule_findings(
             }
         }
     }
+    findings.extend(rounding::within_rounding(
+        &evaluator,
+        &within_rounding,
+        sheet,
+        convention,
+    ));
     error_cells.sort();
     error_cells.dedup();
     for at in error_cells {
@@ -851,9 +860,11 @@ fn propose_fix(
             return false;
         };
         let after = evaluator.evaluate(&relation, &overrides);
-        matches!(after.outcome, Outcome::Holds | Outcome::HoldsTruncated(_))
-            || (matches!(after.outcome, Outcome::Skipped)
-                && matches!(before.outcome, Outcome::Skipped))
+        matches!(
+            after.outcome,
+            Outcome::Holds | Outcome::HoldsTruncated(_) | Outcome::HoldsRounded
+        ) || (matches!(after.outcome, Outcome::Skipped)
+            && matches!(before.outcome, Outcome::Skipped))
             || (evaluator
                 .spec
                 .rules

@@ -249,6 +249,8 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
             value_column: None,
             total_labels: total_labels.into_iter().collect(),
             subtotal_labels: subtotal_labels.into_iter().collect(),
+            unit: table.units.table().map(|unit| unit.text.clone()),
+            rounded: None,
         },
         columns,
         rows: BTreeMap::new(),
@@ -424,7 +426,25 @@ fn hierarchy_rule(
                 continue;
             }
             of = of.saturating_add(1);
-            if p == sum {
+            // Within the rounding of its figures (a scaled unit), as the check allows it.
+            let slack = || {
+                let parent_slack = index_of
+                    .get(parent)
+                    .map_or(Decimal::ZERO, |&i| table.slack(c, i));
+                children.iter().try_fold(parent_slack, |allowed, child| {
+                    let child_slack = index_of
+                        .get(child)
+                        .map_or(Decimal::ZERO, |&i| table.slack(c, i));
+                    allowed.checked_add(child_slack)
+                })
+            };
+            let within = || {
+                p.checked_sub(sum)
+                    .map(|off| off.abs())
+                    .zip(slack())
+                    .is_some_and(|(off, allowed)| off <= allowed)
+            };
+            if p == sum || within() {
                 holds = holds.saturating_add(1);
             }
         }

@@ -106,7 +106,7 @@ fn count_sum(
             continue;
         }
         of = of.saturating_add(1);
-        if sum == t {
+        if sum == t || within_slack(table, t, sum, total, parts, r) {
             holds = holds.saturating_add(1);
         } else {
             fails = fails.saturating_add(1);
@@ -116,6 +116,25 @@ fn count_sum(
         }
     }
     Some((holds, of))
+}
+
+/// Whether `total = Σ parts` holds on row `r` within the slack of its figures
+/// ([`Table::slack`]): rounded figures, formula results.
+fn within_slack(
+    table: &Table,
+    total_value: Decimal,
+    sum: Decimal,
+    total: usize,
+    parts: &[usize],
+    r: usize,
+) -> bool {
+    let Some(off) = total_value.checked_sub(sum).map(|off| off.abs()) else {
+        return false;
+    };
+    let allowed = parts.iter().try_fold(table.slack(total, r), |allowed, &p| {
+        allowed.checked_add(table.slack(p, r))
+    });
+    allowed.is_some_and(|allowed| !allowed.is_zero() && off <= allowed)
 }
 
 /// Whether every term of a relation is a non-zero number on at least two rows (a column of

@@ -7,7 +7,9 @@ use rust_decimal::Decimal;
 use crate::layout::Layout;
 use crate::model::{CellRef, Sheet, Value};
 use crate::number::{Marker, Quantity, Reading};
+use crate::template::TableSpec;
 use crate::text::normalize_label;
+use crate::unit::{cell_half_unit, Units};
 
 /// Most body rows inference looks at; beyond this a sheet is a data dump, not a report.
 pub(crate) const MAX_ROWS: usize = 5_000;
@@ -29,6 +31,8 @@ pub(crate) struct Table<'a> {
     pub percent: Vec<bool>,
     /// `additive[c]`: the column may be cross-footed (not a percentage, price or average).
     pub additive: Vec<bool>,
+    /// Which figures stand for their rounding interval (the unit the sheet states).
+    pub units: Units,
 }
 
 impl<'a> Table<'a> {
@@ -73,6 +77,7 @@ impl<'a> Table<'a> {
                 !percent && !header_says_not_additive(layout.headers.get(col).map(Vec::as_slice))
             })
             .collect();
+        let units = Units::of(sheet, &layout, &TableSpec::default());
         Some(Table {
             sheet,
             layout,
@@ -81,6 +86,7 @@ impl<'a> Table<'a> {
             values,
             percent,
             additive,
+            units,
         })
     }
 
@@ -101,6 +107,27 @@ impl<'a> Table<'a> {
             Reading::Ambiguous { primary, .. } => Some(**primary),
             _ => None,
         }
+    }
+
+    /// How far the figure at column index `c`, row index `r` may be from the number it
+    /// stands for: half its last shown unit in a rounded column (a scaled unit, `Units`),
+    /// as the check engine allows it. A relation holds on a row when its two sides are no
+    /// further apart than the slacks of its terms added up. Formula results and figures
+    /// shown rounded in other columns are held exact here, unlike in the check: a relation
+    /// that holds only within their residue on many rows of a sheet of formulas is no
+    /// evidence of a relation the office meant (the check still lets such rows hold).
+    pub(crate) fn slack(&self, c: usize, r: usize) -> Decimal {
+        let (Some(&row), Some(&col)) = (self.rows.get(r), self.cols.get(c)) else {
+            return Decimal::ZERO;
+        };
+        let Some(value) = self.get(c, r).filter(|value| !value.is_zero()) else {
+            return Decimal::ZERO;
+        };
+        if !self.units.rounded(col) {
+            return Decimal::ZERO;
+        }
+        let at = CellRef::new(row, col);
+        cell_half_unit(&self.units, at, self.sheet.cell(at), value, true)
     }
 
     /// The column's header chain.

@@ -59,6 +59,8 @@ pub fn template_to_toml(template: &Template, evidence: &[Evidence]) -> String {
         || table.value_column.is_some()
         || !table.total_labels.is_empty()
         || !table.subtotal_labels.is_empty()
+        || table.unit.is_some()
+        || table.rounded.is_some()
     {
         out.push_str("\n[table]\n");
         if let Some(label) = &table.label_column {
@@ -72,6 +74,16 @@ pub fn template_to_toml(template: &Template, evidence: &[Evidence]) -> String {
         }
         if !table.subtotal_labels.is_empty() {
             let _ = writeln!(out, "subtotal_labels = {}", list(&table.subtotal_labels));
+        }
+        if let Some(unit) = &table.unit {
+            let _ = writeln!(
+                out,
+                "# đơn vị của bảng: số liệu làm tròn riêng từng số nếu là bội (triệu, tỷ, nghìn) / the table's unit: figures rounded one by one when it is a multiple"
+            );
+            let _ = writeln!(out, "unit = {}", quote(unit));
+        }
+        if let Some(rounded) = table.rounded {
+            let _ = writeln!(out, "rounded = {rounded}");
         }
     }
 

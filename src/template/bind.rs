@@ -9,6 +9,7 @@ use super::Template;
 use crate::layout::Layout;
 use crate::model::{CellRef, Sheet};
 use crate::text::normalize_label;
+use crate::unit::Units;
 
 /// A template bound to one sheet.
 #[derive(Debug, Clone)]
@@ -19,6 +20,8 @@ pub(crate) struct Bound {
     pub columns: BTreeMap<String, u32>,
     /// Named cells: rows by label (at the value column) and fixed addresses.
     pub cells: BTreeMap<String, CellRef>,
+    /// Which figures stand for their rounding interval (the table's unit, its columns').
+    pub units: Units,
 }
 
 /// Whether every recognition label of the template appears in the sheet.
@@ -130,10 +133,12 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
     }
 
     if missing.is_empty() {
+        let units = Units::of(sheet, &layout, &spec.table);
         Ok(Bound {
             layout,
             columns,
             cells,
+            units,
         })
     } else {
         Err(missing)

@@ -219,6 +219,22 @@ pub struct TableSpec {
     /// Extra labels of subtotal rows.
     #[serde(default)]
     pub subtotal_labels: Vec<String>,
+    /// The unit of the table's figures (`triệu đồng`, `tỷ đồng`, `nghìn đồng`, `In
+    /// millions of dollars`, `$000`, `đồng`, `hồ sơ`), in place of the one the sheet
+    /// states on a line above its header. A scaled unit (thousands, millions, `triệu`,
+    /// `tỷ`, `nghìn`, `$K`) means each figure was rounded on its own: it stands for ± half
+    /// its last shown unit, and a sum inside what those intervals allow holds (one info
+    /// per table says so). A plain unit or a count leaves figures exact. A column whose
+    /// header states its own unit (`Tiền (tỷ đồng)`, `Tỷ lệ (%)`, `Số lượng (người)`)
+    /// follows it.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Whether the table's figures are rounded, whatever the unit: `true` makes every
+    /// figure stand for ± half its last shown unit (but columns whose header states a
+    /// count or a percentage), `false` keeps every figure exact. By default the unit
+    /// decides.
+    #[serde(default)]
+    pub rounded: Option<bool>,
 }
 
 /// One string or a list of strings.

@@ -17,3 +17,4 @@ mod patch;
 mod property;
 mod read;
 mod recalc;
+mod rounding;
