@@ -277,7 +277,7 @@ fn parse_signed(trimmed: &str) -> Option<ParsedText> {
         let close = inner_and_rest.find(')')?;
         let inner = inner_and_rest.get(..close)?.trim();
         let rest = inner_and_rest.get(close.checked_add(1)?..)?.trim();
-        if !rest.is_empty() && !is_unit(rest) {
+        if !rest.is_empty() && !is_unit(rest, false) {
             return None;
         }
         return Some(parse_unsigned(inner)?.map(negate));
@@ -307,13 +307,16 @@ fn parse_unsigned(text: &str) -> Option<ParsedText> {
     if !core.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',') {
         return None;
     }
-    let mut rest = text.get(core_end..)?.trim();
-    let mut percent = false;
-    if let Some(after) = rest.strip_prefix('%') {
-        percent = true;
-        rest = after.trim();
-    }
-    if !rest.is_empty() && !is_unit(rest) {
+    let rest = text.get(core_end..)?.trim();
+    // No space between the digits and what follows them.
+    let glued = core.len() == core_end;
+    let (percent, rest) = match rest.strip_prefix('%') {
+        // Nothing follows a percent sign: `10 % reduction` is a phrase.
+        Some(after) if after.trim().is_empty() => (true, ""),
+        Some(_) => return None,
+        None => (false, rest),
+    };
+    if !rest.is_empty() && !is_unit(rest, glued) {
         return None;
     }
     let separators: Vec<char> = core.chars().filter(|c| matches!(c, '.' | ',')).collect();
@@ -352,20 +355,144 @@ fn as_percent(quantity: Quantity) -> Option<Quantity> {
     })
 }
 
-/// A trailing unit: a short run of words (letters, with `/` or `.` inside, as in `tr.đ`).
-fn is_unit(rest: &str) -> bool {
-    let starts_with_letter = rest.chars().next().is_some_and(char::is_alphabetic);
+/// Units a figure may carry after it, lowercase: money and its scales, measures, and the
+/// things offices count. A word after a number that is none of these and not a plain
+/// lowercase Vietnamese word (see [`is_unit`]) makes the text a label: `180 Suffolk
+/// Street`, `12 Months`, `30 or less`.
+const UNIT_WORDS: &[&str] = &[
+    // money and its scales
+    "đồng",
+    "đ",
+    "₫",
+    "vnđ",
+    "vnd",
+    "usd",
+    "eur",
+    "€",
+    "$",
+    "£",
+    "dollars",
+    "dollar",
+    "euro",
+    "euros",
+    "nghìn",
+    "ngàn",
+    "triệu",
+    "tỷ",
+    "tỉ",
+    "trđ",
+    "tr.đ",
+    "tr",
+    "ngđ",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "billions",
+    "bn",
+    "mn",
+    // measures
+    "kg",
+    "g",
+    "tấn",
+    "tạ",
+    "km",
+    "m",
+    "m2",
+    "m3",
+    "km2",
+    "ha",
+    "lít",
+    "l",
+    "kwh",
+    "mw",
+    "mwh",
+    // things counted
+    "người",
+    "hồ",
+    "sơ",
+    "lượt",
+    "thủ",
+    "tục",
+    "tthc",
+    "văn",
+    "bản",
+    "hộ",
+    "cái",
+    "chiếc",
+    "lần",
+    "people",
+    "persons",
+    "person",
+    "units",
+    "items",
+    "pcs",
+    "cases",
+];
+
+/// Units written against the digits (`10.000đ`, `5kg`): letters glued to a number are
+/// otherwise an ordinal, a code or a name (`45th`, `1ST`, `2DE`, `3D`).
+const GLUED_UNITS: &[&str] = &[
+    "đ", "₫", "$", "€", "£", "vnđ", "vnd", "usd", "trđ", "tr.đ", "kg", "km", "m2", "m3", "ha",
+];
+
+/// Words of time: `12 tháng`, `15 ngày` name a period, not a figure to add.
+const TIME_WORDS: &[&str] = &[
+    "ngày", "tháng", "năm", "quý", "tuần", "giờ", "phút", "giây", "kỳ",
+];
+
+/// Currency signs a unit may be written with.
+fn is_currency_sign(c: char) -> bool {
+    matches!(c, '₫' | '$' | '€' | '£' | '¥')
+}
+
+/// A trailing unit: a short run of words (letters, with `/` or `.` inside, as in `tr.đ`)
+/// that names money, a measure or a thing counted. `glued` when no space separates it
+/// from the digits: then only a currency or a measure ([`GLUED_UNITS`]).
+///
+/// Each word (words split at spaces and `/`, as in `đồng/người`) is one of
+/// [`UNIT_WORDS`] (any case) or a lowercase word, and at least one of them is a unit word
+/// or a Vietnamese word (a letter outside ASCII): `1.845 hồ sơ`, `36 bệnh nhân`. A title-
+/// or upper-case word that is no unit (`Street`, `PARKWAY`, `Nông nghiệp`), an English
+/// phrase (`or less`, `reduction`) and a word of time (`12 tháng`) are not units.
+fn is_unit(rest: &str, glued: bool) -> bool {
+    let starts_well = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || is_currency_sign(c));
     let letters_only = rest.chars().all(|c| {
         c.is_alphabetic()
+            || is_currency_sign(c)
             || c == ' '
             || c == '/'
             || c == '.'
             || ('\u{300}'..='\u{36f}').contains(&c)
     });
-    starts_with_letter
+    if !(starts_well
         && letters_only
         && rest.chars().count() <= MAX_UNIT_CHARS
-        && rest.split_whitespace().count() <= MAX_UNIT_WORDS
+        && rest.split_whitespace().count() <= MAX_UNIT_WORDS)
+    {
+        return false;
+    }
+    let lower = rest.to_lowercase();
+    if glued {
+        return GLUED_UNITS.contains(&lower.as_str());
+    }
+    let words: Vec<(&str, &str)> = rest
+        .split(|c: char| c == ' ' || c == '/')
+        .zip(lower.split(|c: char| c == ' ' || c == '/'))
+        .filter(|(word, _)| !word.is_empty())
+        .collect();
+    let known = |lower: &str| UNIT_WORDS.contains(&lower);
+    let each_fits = words
+        .iter()
+        .all(|(word, lower)| known(lower) || (word == lower && !TIME_WORDS.contains(lower)));
+    let some_unit_or_vietnamese = words
+        .iter()
+        .any(|(word, lower)| known(lower) || !word.is_ascii());
+    !words.is_empty() && each_fits && some_unit_or_vietnamese
 }
 
 /// Reads digits and separators (`.`, `,`, space) with `group` as the grouping mark and
@@ -411,6 +538,10 @@ fn read_core(core: &str, group: char, decimal: char) -> Option<(Decimal, u32)> {
         }
     }
     let integer_digits: String = integer_runs.concat();
+    // `01`, `0001`, `023224`: a figure is never written with a leading zero, a code is.
+    if integer_digits.len() > 1 && integer_digits.starts_with('0') {
+        return None;
+    }
     let has_decimal = !decimal_positions.is_empty();
     if has_decimal && fraction.is_empty() {
         return None; // `12,` is not a number
@@ -865,6 +996,65 @@ mod tests {
         assert!(
             matches!(classify_text("(1)"), TextShape::Number { quantity, .. } if quantity.value == dec("-1"))
         );
+    }
+
+    #[test]
+    fn addresses_ordinals_phrases_and_codes_are_not_figures() {
+        for text in [
+            "180 Suffolk Street",
+            "1189 WASHINGTON AVE",
+            "115 PRECINCT VEHICLE UPGRADE",
+            "45th Day",
+            "9th",
+            "1ST",
+            "2DE",
+            "3D SCANNERS",
+            "2330B",
+            "30 or less",
+            "12 Months",
+            "12 tháng",
+            "15 ngày",
+            "10 % reduction",
+            "50 % allocation overall",
+            "2.1 Nông nghiệp",
+            "00",
+            "01",
+            "0001",
+            "023224",
+            "00,01",
+        ] {
+            assert_eq!(classify_text(text), TextShape::NotNumber, "{text:?}");
+        }
+        // Zero itself, and a fraction under one, keep their single zero.
+        assert_eq!(number("0").0.value, dec("0"));
+        assert_eq!(number("0,5").0.value, dec("0.5"));
+        assert_eq!(number("-0.25").0.value, dec("-0.25"));
+    }
+
+    #[test]
+    fn units_as_offices_write_them() {
+        for (text, value) in [
+            ("1.845 hồ sơ", "1845"),
+            ("1.845 Hồ sơ", "1845"),
+            ("36 bệnh nhân", "36"),
+            ("12 cơ quan", "12"),
+            ("5.000 đồng/người", "5000"),
+            ("10.000 ₫", "10000"),
+            ("10.000₫", "10000"),
+            ("2.500 USD", "2500"),
+            ("7 tr.đ", "7"),
+            ("15kg", "15"),
+            ("1,250 people", "1250"),
+        ] {
+            let reading = resolve_text(&classify_text(text), Convention::Vietnamese);
+            let english = resolve_text(&classify_text(text), Convention::English);
+            assert!(
+                [reading, english]
+                    .iter()
+                    .any(|r| matches!(r, Reading::Number(q) if q.value == dec(value))),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
