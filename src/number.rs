@@ -605,6 +605,102 @@ pub fn resolve_text(shape: &TextShape, convention: Convention) -> Reading {
     }
 }
 
+/// Most decimals a number format written for a text number shows (Excel shows 15
+/// significant digits; more zeros after the point would only pad).
+const MAX_FORMAT_DECIMALS: u32 = 15;
+
+/// The Excel number format code that shows `value` the way `text` wrote it: grouping when
+/// the text grouped its thousands, its decimals, a percent sign, a unit after the number
+/// as quoted text, accounting parentheses for a negative. The corrected workbook gives a
+/// text number turned into a number this format, so it looks as it did while it now adds
+/// up. `None` when `text` does not read as `value` (under either convention).
+///
+/// The code is the file's own, locale-free syntax: `#,##0.0` shows `1.845,5` in a
+/// Vietnamese Excel and `1,845.5` in an English one, as the office's numbers always do.
+///
+/// ```
+/// use crossfoot::number_format_for_text;
+/// use rust_decimal::Decimal;
+/// assert_eq!(number_format_for_text("4.088", Decimal::new(4088, 0)).as_deref(), Some("#,##0"));
+/// assert_eq!(number_format_for_text("2491", Decimal::new(2491, 0)).as_deref(), Some("0"));
+/// assert_eq!(number_format_for_text("96,1%", Decimal::new(961, 3)).as_deref(), Some("0.0%"));
+/// assert_eq!(
+///     number_format_for_text("1.845 hồ sơ", Decimal::new(1845, 0)).as_deref(),
+///     Some("#,##0\" hồ sơ\"")
+/// );
+/// assert_eq!(number_format_for_text("4.088", Decimal::new(4, 0)), None);
+/// ```
+pub fn number_format_for_text(text: &str, value: Decimal) -> Option<String> {
+    let quantity = match classify_text(text) {
+        TextShape::Number { quantity, .. } => quantity,
+        TextShape::Ambiguous {
+            vietnamese,
+            english,
+            ..
+        } => [vietnamese, english]
+            .into_iter()
+            .find(|quantity| quantity.value == value)?,
+        TextShape::NotNumber | TextShape::Marker(_) => return None,
+    };
+    if quantity.value != value {
+        return None;
+    }
+    let normalized: String = text
+        .trim_matches(is_space_like)
+        .chars()
+        .map(|c| if is_space_like(c) { ' ' } else { c })
+        .collect();
+    let parentheses = normalized.starts_with('(');
+    let start = normalized.find(|c: char| c.is_ascii_digit() || c == '.' || c == ',')?;
+    let number = normalized.get(start..)?;
+    let core_end = number
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ')))
+        .unwrap_or(number.len());
+    let core = number.get(..core_end)?.trim_end();
+    let after = number.get(core_end..)?;
+    let unit = after.trim_start_matches([')', '%', ' ']);
+    // No space between the number (its `)` or `%`) and the unit: `10.000đ`.
+    let glued = core.len() == core_end
+        && !after
+            .get(..after.len().saturating_sub(unit.len()))
+            .is_some_and(|between| between.contains(' '));
+    let unit = unit.trim();
+
+    let shown_decimals = if quantity.percent {
+        quantity.decimals.saturating_sub(2)
+    } else {
+        quantity.decimals
+    }
+    .min(MAX_FORMAT_DECIMALS);
+    let separators = core
+        .chars()
+        .filter(|c| matches!(c, '.' | ',' | ' '))
+        .count();
+    let grouped = separators > usize::from(shown_decimals > 0);
+    let mut code = String::from(if grouped { "#,##0" } else { "0" });
+    if shown_decimals > 0 {
+        code.push('.');
+        code.extend(std::iter::repeat_n(
+            '0',
+            usize::try_from(shown_decimals).ok()?,
+        ));
+    }
+    if quantity.percent {
+        code.push('%');
+    }
+    let suffix = if unit.is_empty() {
+        String::new()
+    } else {
+        let space = if glued { "" } else { " " };
+        format!("\"{space}{}\"", unit.replace('"', ""))
+    };
+    Some(if parentheses {
+        format!("{code}{suffix};({code}){suffix}")
+    } else {
+        format!("{code}{suffix}")
+    })
+}
+
 /// What a number format code says about how numbers are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FormatInfo {
@@ -1055,6 +1151,50 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn number_formats_show_a_text_number_as_it_was_typed() {
+        for (text, value, code) in [
+            ("4.088", "4088", "#,##0"),
+            ("203.566", "203566", "#,##0"),
+            ("2491", "2491", "0"),
+            ("96,1", "96.1", "0.0"),
+            ("96.1", "96.1", "0.0"),
+            ("1.234,50", "1234.50", "#,##0.00"),
+            ("1,234.5", "1234.5", "#,##0.0"),
+            ("96,1%", "0.961", "0.0%"),
+            ("100%", "1", "0%"),
+            ("72,1 %", "0.721", "0.0%"),
+            ("24831569094.16", "24831569094.16", "0.00"),
+            ("-7482835576.87", "-7482835576.87", "0.00"),
+            ("1 845 000", "1845000", "#,##0"),
+            ("19.961.000.000 đồng", "19961000000", "#,##0\" đồng\""),
+            ("10.000đ", "10000", "#,##0\"đ\""),
+            ("(1.234)", "-1234", "#,##0;(#,##0)"),
+            (
+                "(1.845.000) đồng",
+                "-1845000",
+                "#,##0\" đồng\";(#,##0)\" đồng\"",
+            ),
+        ] {
+            assert_eq!(
+                number_format_for_text(text, dec(value)).as_deref(),
+                Some(code),
+                "{text:?}"
+            );
+        }
+        // Either reading of an ambiguous text, whichever the value is.
+        assert_eq!(
+            number_format_for_text("1.234", dec("1.234")).as_deref(),
+            Some("0.000")
+        );
+        assert_eq!(
+            number_format_for_text("1.234", dec("1234")).as_deref(),
+            Some("#,##0")
+        );
+        assert_eq!(number_format_for_text("Cộng", dec("0")), None);
+        assert_eq!(number_format_for_text("-", dec("0")), None);
     }
 
     #[test]

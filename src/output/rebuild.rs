@@ -426,25 +426,7 @@ fn html_number(cell: &Cell) -> Option<(f64, String)> {
         return None;
     }
     let number = number_as_f64(&quantity.value)?;
-    let shown_decimals = if quantity.percent {
-        quantity.decimals.saturating_sub(2)
-    } else {
-        quantity.decimals
-    };
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let separators = text
-        .chars()
-        .filter(|c| matches!(c, '.' | ',' | ' '))
-        .count();
-    let grouped = separators > usize::from(shown_decimals > 0) && digits > 3;
-    let mut code = String::from(if grouped { "#,##0" } else { "0" });
-    if shown_decimals > 0 {
-        code.push('.');
-        code.push_str(&"0".repeat(usize::try_from(shown_decimals.min(15)).unwrap_or(0)));
-    }
-    if quantity.percent {
-        code.push('%');
-    }
+    let code = crate::number::number_format_for_text(text, quantity.value)?;
     Some((number, code))
 }
 
