@@ -481,8 +481,8 @@ fn is_unit(rest: &str, glued: bool) -> bool {
         return GLUED_UNITS.contains(&lower.as_str());
     }
     let words: Vec<(&str, &str)> = rest
-        .split(|c: char| c == ' ' || c == '/')
-        .zip(lower.split(|c: char| c == ' ' || c == '/'))
+        .split([' ', '/'])
+        .zip(lower.split([' ', '/']))
         .filter(|(word, _)| !word.is_empty())
         .collect();
     let known = |lower: &str| UNIT_WORDS.contains(&lower);
@@ -538,10 +538,6 @@ fn read_core(core: &str, group: char, decimal: char) -> Option<(Decimal, u32)> {
         }
     }
     let integer_digits: String = integer_runs.concat();
-    // `01`, `0001`, `023224`: a figure is never written with a leading zero, a code is.
-    if integer_digits.len() > 1 && integer_digits.starts_with('0') {
-        return None;
-    }
     let has_decimal = !decimal_positions.is_empty();
     if has_decimal && fraction.is_empty() {
         return None; // `12,` is not a number
@@ -1113,18 +1109,12 @@ mod tests {
             "10 % reduction",
             "50 % allocation overall",
             "2.1 Nông nghiệp",
-            "00",
-            "01",
-            "0001",
-            "023224",
-            "00,01",
         ] {
             assert_eq!(classify_text(text), TextShape::NotNumber, "{text:?}");
         }
-        // Zero itself, and a fraction under one, keep their single zero.
-        assert_eq!(number("0").0.value, dec("0"));
-        assert_eq!(number("0,5").0.value, dec("0.5"));
-        assert_eq!(number("-0.25").0.value, dec("-0.25"));
+        // A code with a leading zero reads as a number, as Excel's VALUE reads it; whether
+        // it is a figure is the table's to say (`check::textnum`).
+        assert_eq!(number("0001").0.value, dec("1"));
     }
 
     #[test]
