@@ -38,8 +38,8 @@ codes! {
         "Mẫu biểu đã chọn không khớp trang nào của bảng tính (thiếu cột hoặc dòng mà mẫu biểu cần). Chỉ các kiểm tra chung được chạy.",
         "The chosen template matches no sheet of the workbook (a column or row it needs is missing). Only the checks every file gets were run.";
     TEXT_NUMBER = "CF101", "number-stored-as-text", Info,
-        "Số được gõ dưới dạng văn bản (ví dụ \"203.566\"). crossfoot đọc nó theo quy ước số của tệp và vẫn kiểm tra, nhưng Excel không cộng được các ô này: công thức SUM sẽ bỏ qua chúng.",
-        "A number typed as text (for example \"203.566\"). crossfoot reads it in the file's number convention and still checks it, but Excel cannot add such cells: a SUM formula skips them.";
+        "Số được gõ dưới dạng văn bản (ví dụ \"203.566\", \"96,1%\", \"1.845 hồ sơ\"). crossfoot đọc nó theo quy ước số của tệp và vẫn kiểm tra, nhưng Excel không cộng được các ô này: công thức SUM sẽ bỏ qua chúng (xem CF109). Một thông báo cho mỗi trang, ô ví dụ là ô mà một tổng cần đến. Mã số, năm, số thứ tự cột, địa chỉ (\"00\", \"10003\" trong cột Mã, \"180 Suffolk Street\") không phải số liệu và không bị báo. Bảng tính đã sửa chuyển mỗi ô thành số với định dạng hiển thị như đã gõ; ô có hai cách đọc (CF102) được giữ nguyên.",
+        "A number typed as text (for example \"203.566\", \"96,1%\", \"1.845 hồ sơ\"). crossfoot reads it in the file's number convention and still checks it, but Excel cannot add such cells: a SUM formula skips them (see CF109). One note per sheet; its example cell is one a total needs. Codes, years, column numbers and addresses (\"00\", \"10003\" in a Code column, \"180 Suffolk Street\") are not figures and are not reported. The corrected workbook makes each a number with a format that shows it as typed; one that reads two ways (CF102) is left as it is.";
     AMBIGUOUS_NUMBER = "CF102", "ambiguous-number", Warning,
         "Số dạng văn bản có hai cách đọc tùy quy ước (\"1,234\" là 1,234 theo kiểu Việt Nam nhưng 1234 theo kiểu Anh). crossfoot dùng quy ước của tệp và báo để người lập kiểm tra lại.",
         "A text number with two readings depending on the convention (\"1,234\" is 1.234 in Vietnamese writing but 1234 in English). crossfoot uses the file's convention and reports it so a person confirms.";
@@ -82,6 +82,9 @@ codes! {
     AMBIGUOUS_CELL = "CF302", "ambiguous-wrong-cell", Error,
         "Các quan hệ không thỏa, nhưng có nhiều ô mà sửa một trong số đó đều làm chúng thỏa như nhau (ví dụ tỷ lệ hay một thành phần của nó). crossfoot không tự chọn: người lập biểu cần kiểm tra.",
         "Relations do not hold, and several cells would each explain it equally well (for example the rate or one of its parts). crossfoot does not choose: a person must check.";
+    SUM_SKIPS_TEXT = "CF109", "sum-skips-text-numbers", Error,
+        "Công thức SUM bỏ qua các ô chứa số dạng văn bản (gõ với dấu nháy đơn như '1.845, hoặc nhập từ hệ thống khác dưới dạng văn bản): Excel không cộng chúng, nên ô tổng hiển thị ít hơn số liệu các dòng. crossfoot báo tại ô tổng: các ô bị bỏ qua, số bị bỏ sót và tổng khi tính cả chúng. Bảng tính đã sửa chuyển các ô đó thành số (xem CF101) để SUM cộng được; các quan hệ chỉ sai vì tổng này không được đề xuất sửa bằng một số gõ đè lên công thức.",
+        "A SUM skips cells holding numbers stored as text (typed with a leading apostrophe such as '1,845, or imported as text): Excel does not add them, so the total shows less than its rows hold. Reported at the total: the cells skipped, the amount left out and the total with them. The corrected workbook makes those cells numbers (see CF101) so the SUM counts them; a relation that fails only because of such a total gets no fix typing a value over the formula.";
 }
 
 /// Every finding code crossfoot can report.

@@ -9,6 +9,7 @@ mod live;
 mod localize;
 mod relations;
 mod shown;
+mod textnum;
 mod typo;
 
 use std::collections::HashMap;
@@ -92,8 +93,11 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
                 found_layout.as_ref()
             }
         };
+        let sheet_first = findings.len();
+        let reads_here = formula_reads.get(index);
+        let figures = textnum::TextFigures::of(sheet, layout, reads_here);
         if checks.text_numbers {
-            findings.extend(basics::text_numbers(sheet, layout, workbook.convention));
+            findings.extend(basics::text_numbers(sheet, &figures, workbook.convention));
         }
         if checks.ambiguous_numbers {
             findings.extend(basics::ambiguous_numbers(
@@ -119,6 +123,15 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
                 workbook.convention,
             ));
         }
+        textnum::sums_skipping_text(
+            sheet,
+            &figures,
+            reads_here,
+            workbook.convention,
+            checks.text_numbers,
+            &mut findings,
+            sheet_first,
+        );
     }
     if let Some((template, bound)) = &chosen {
         if bound.is_empty() {

@@ -1,0 +1,662 @@
+//! Numbers typed as text, and what they do to totals.
+//!
+//! [`TextFigures`] decides which text numbers of a sheet are *figures*: numbers a total
+//! would add, as offices type them (`203.566`, `96,1%`, `'48194460532`), not the codes,
+//! years, ordinals and column numbers that also read as digits (`10003` under a `Mã`
+//! header, `1901` down a Year column, the `1 2 3 … 19` row under the header). Those are
+//! what "number stored as text" (CF101) names and what the corrected workbook turns into
+//! numbers.
+//!
+//! [`sums_skipping_text`] finds the SUMs that skip them: Excel's SUM ignores text, so a
+//! total over such cells shows less than its rows hold (CF109, at the total, with the
+//! amount). A relation that breaks only because of such a total says so and loses its
+//! fix: the cure is the conversion, not a new value typed over the formula.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rust_decimal::Decimal;
+
+use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
+use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
+use crate::layout::Layout;
+use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
+use crate::number::{Convention, Reading};
+use crate::recalc::FormulaReads;
+use crate::text::normalize_label;
+
+use super::basics::data_cells;
+use super::codes;
+use super::shown::{quantity_of, show_number};
+
+/// Header words that mark a column of identifiers (folded: `mã` is `ma`).
+const CODE_WORDS: &[&str] = &[
+    "ma", "code", "codes", "id", "zip", "zipcode", "postcode", "postal", "stt", "sku",
+];
+/// Two-word headers that mark a column of identifiers.
+const CODE_PHRASES: &[&str] = &["so hieu", "ky hieu", "ma so", "so tt"];
+/// Whole headers that mark a column of row keys (years, fiscal years).
+const KEY_HEADERS: &[&str] = &["year", "fy", "fiscal year", "period"];
+/// Rows above a column's first text number searched for its header when no table was found.
+const HEADER_ROWS_ABOVE: u32 = 6;
+/// Years as row keys: whole numbers in this range, strictly in order down the column.
+const YEARS: std::ops::RangeInclusive<i64> = 1800..=2100;
+/// Cells a message names before "…".
+const CELLS_NAMED: usize = 5;
+/// How many formula levels a skipped amount is followed through to the totals that read
+/// it (a grand total over section totals over a skipping SUM).
+const DEPENDENT_LEVELS: usize = 32;
+
+/// The text numbers of a sheet that are figures.
+#[derive(Debug, Default)]
+pub(crate) struct TextFigures<'s> {
+    /// Every text figure, in sheet order (row, then column).
+    pub(crate) cells: Vec<&'s Cell>,
+    /// Index in `cells` of the example to show: one a total reads (a formula's range
+    /// holds it, or the table's total row adds its column), else the first.
+    pub(crate) example: usize,
+    /// Rows of the figures by column, each with its index in `cells`.
+    by_column: BTreeMap<u32, Vec<(u32, usize)>>,
+    /// The formula cells whose ranges hold a figure.
+    readers: Vec<CellRef>,
+}
+
+/// What a column of text numbers holds, from its body cells.
+#[derive(Debug, Default)]
+struct ColumnFacts {
+    /// Its numbers (typed or text), by row.
+    values: Vec<(u32, Decimal)>,
+    /// A digit string with a leading zero (`01`, `0001`): a code.
+    code_text: bool,
+}
+
+impl<'s> TextFigures<'s> {
+    /// The text figures of `sheet`, whose table is `layout` (every cell is looked at when
+    /// no table was found), with `reads` the cells its formulas read.
+    pub(crate) fn of(
+        sheet: &'s Sheet,
+        layout: Option<&'s Layout>,
+        reads: Option<&FormulaReads>,
+    ) -> TextFigures<'s> {
+        let candidates: Vec<&Cell> = data_cells(sheet, layout)
+            .filter(|cell| is_text_number(cell))
+            .collect();
+        if candidates.is_empty() {
+            return TextFigures::default();
+        }
+        let columns: HashSet<u32> = candidates.iter().map(|cell| cell.at.col).collect();
+        let mut facts: BTreeMap<u32, ColumnFacts> = BTreeMap::new();
+        for cell in data_cells(sheet, layout).filter(|cell| columns.contains(&cell.at.col)) {
+            let column = facts.entry(cell.at.col).or_default();
+            if let Value::Text(text) = &cell.value {
+                column.code_text |= is_code_text(text);
+            }
+            if let Reading::Number(quantity) = &cell.reading {
+                column.values.push((cell.at.row, quantity.value));
+            }
+        }
+        let first_rows: BTreeMap<u32, u32> =
+            candidates.iter().fold(BTreeMap::new(), |mut first, cell| {
+                first.entry(cell.at.col).or_insert(cell.at.row);
+                first
+            });
+        let identifiers: HashSet<u32> = facts
+            .iter()
+            .filter(|(col, column)| {
+                let header = header_of(sheet, layout, **col, first_rows.get(col).copied());
+                column.code_text
+                    || header_names_keys(&header)
+                    || are_years(&column.values)
+                    || are_ordinals(&column.values)
+                    || layout.is_some_and(|layout| {
+                        **col < layout.label_col && are_distinct_whole(&column.values)
+                    })
+            })
+            .map(|(col, _)| *col)
+            .collect();
+        let number_rows = column_number_rows(&candidates);
+        let cells: Vec<&Cell> = candidates
+            .into_iter()
+            .filter(|cell| {
+                !identifiers.contains(&cell.at.col) && !number_rows.contains(&cell.at.row)
+            })
+            .collect();
+        let mut by_column: BTreeMap<u32, Vec<(u32, usize)>> = BTreeMap::new();
+        for (index, cell) in cells.iter().enumerate() {
+            by_column
+                .entry(cell.at.col)
+                .or_default()
+                .push((cell.at.row, index));
+        }
+        let mut figures = TextFigures {
+            cells,
+            example: 0,
+            by_column,
+            readers: Vec::new(),
+        };
+        if figures.cells.is_empty() {
+            return figures;
+        }
+        let mut read = vec![false; figures.cells.len()];
+        for (at, ranges) in reads.map(|reads| reads.0.as_slice()).unwrap_or_default() {
+            let mut reads_one = false;
+            for range in ranges {
+                for index in figures.indices_within(*range) {
+                    if let Some(flag) = read.get_mut(index) {
+                        *flag = true;
+                    }
+                    reads_one = true;
+                }
+            }
+            if reads_one {
+                figures.readers.push(*at);
+            }
+        }
+        let totalled = layout.map(|layout| totalled_cells(sheet, layout, &figures.cells));
+        figures.example = (0..figures.cells.len())
+            .find(|&index| {
+                read.get(index).copied().unwrap_or(false)
+                    || totalled.as_ref().is_some_and(|set| set.contains(&index))
+            })
+            .unwrap_or(0);
+        figures
+    }
+
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The indices (in `cells`) of the figures inside `range`.
+    fn indices_within(&self, range: CellRange) -> impl Iterator<Item = usize> + '_ {
+        self.by_column
+            .range(range.first.col..=range.last.col)
+            .flat_map(move |(_, rows)| {
+                let start = rows.partition_point(|(row, _)| *row < range.first.row);
+                rows.get(start..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(move |(row, _)| *row <= range.last.row)
+                    .map(|(_, index)| *index)
+            })
+    }
+
+    /// The figures inside `range`.
+    fn within(&self, range: CellRange) -> impl Iterator<Item = &'s Cell> + '_ {
+        self.indices_within(range)
+            .filter_map(|index| self.cells.get(index).copied())
+    }
+}
+
+/// A text cell that reads as one number, typed as text (not an HTML export's text).
+fn is_text_number(cell: &Cell) -> bool {
+    matches!(cell.value, Value::Text(_))
+        && matches!(&cell.reading, Reading::Number(quantity) if quantity.from_text)
+}
+
+/// A digit string with a leading zero (`00`, `0001`, `00,01`): a code, never a figure.
+fn is_code_text(text: &str) -> bool {
+    let text = text.trim();
+    let mut chars = text.chars();
+    chars.next() == Some('0')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+}
+
+/// A column's header, folded: the table's header chain, and the texts just above its
+/// first text number (the header a misread table may have left in its body).
+fn header_of(sheet: &Sheet, layout: Option<&Layout>, col: u32, first_row: Option<u32>) -> String {
+    let chain = layout
+        .and_then(|layout| layout.headers.get(&col))
+        .map(|chain| chain.join(" "))
+        .unwrap_or_default();
+    let above: Vec<String> = first_row
+        .map(|first_row| {
+            (first_row.saturating_sub(HEADER_ROWS_ABOVE)..first_row)
+                .filter_map(|row| sheet.cell(CellRef::new(row, col)))
+                .filter(|cell| matches!(cell.reading, Reading::NotNumber))
+                .filter_map(|cell| cell.value.as_text().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    normalize_label(&format!("{chain} {}", above.join(" ")))
+}
+
+/// Whether a folded header names codes or row keys (`Mã số`, `ma_cskcb`, `Zip code`,
+/// `ID`, `STT`, `Year`).
+fn header_names_keys(header: &str) -> bool {
+    let words: Vec<&str> = header.split_whitespace().collect();
+    words.iter().any(|word| CODE_WORDS.contains(word))
+        || words
+            .windows(2)
+            .any(|pair| CODE_PHRASES.contains(&pair.join(" ").as_str()))
+        || KEY_HEADERS.contains(&header)
+}
+
+/// Years as row keys: three or more whole numbers between 1800 and 2100, strictly
+/// increasing or strictly decreasing down the column.
+fn are_years(values: &[(u32, Decimal)]) -> bool {
+    let years: Vec<i64> = values
+        .iter()
+        .filter_map(|(_, value)| {
+            (value.fract().is_zero())
+                .then(|| i64::try_from(*value).ok())
+                .flatten()
+        })
+        .filter(|year| YEARS.contains(year))
+        .collect();
+    years.len() >= 3
+        && years.len() == values.len()
+        && (years.windows(2).all(|pair| matches!(pair, [a, b] if a < b))
+            || years.windows(2).all(|pair| matches!(pair, [a, b] if a > b)))
+}
+
+/// Ordinals down the column (`1 2 3 …`, as in an STT column whatever its header says):
+/// four or more whole numbers, nearly all (four steps in five) one more than the row
+/// above.
+fn are_ordinals(values: &[(u32, Decimal)]) -> bool {
+    if values.len() < 4 || values.iter().any(|(_, value)| !value.fract().is_zero()) {
+        return false;
+    }
+    let steps = values.len().saturating_sub(1);
+    let by_one = values
+        .windows(2)
+        .filter(|pair| matches!(pair, [(_, a), (_, b)] if a.checked_add(Decimal::ONE) == Some(*b)))
+        .count();
+    by_one.saturating_mul(5) >= steps.saturating_mul(4)
+}
+
+/// Two or more whole numbers, no two alike: keys (codes, ordinals) rather than figures.
+fn are_distinct_whole(values: &[(u32, Decimal)]) -> bool {
+    let mut seen = HashSet::new();
+    values.len() >= 2
+        && values
+            .iter()
+            .all(|(_, value)| value.fract().is_zero() && seen.insert(value.normalize()))
+}
+
+/// Rows whose text numbers count across the columns (`1 2 3 …`, `2 3 … 19`): the
+/// column-number row under a header, not figures. Three or more whole numbers of which
+/// nearly all (four in five) step by one as the column does.
+fn column_number_rows(candidates: &[&Cell]) -> HashSet<u32> {
+    let mut by_row: BTreeMap<u32, Vec<(u32, Decimal)>> = BTreeMap::new();
+    for cell in candidates {
+        if let Reading::Number(quantity) = &cell.reading {
+            by_row
+                .entry(cell.at.row)
+                .or_default()
+                .push((cell.at.col, quantity.value));
+        }
+    }
+    by_row
+        .into_iter()
+        .filter(|(_, cells)| {
+            if cells.len() < 3 || cells.iter().any(|(_, value)| !value.fract().is_zero()) {
+                return false;
+            }
+            let mut offsets: BTreeMap<Decimal, usize> = BTreeMap::new();
+            for (col, value) in cells {
+                let offset = value.checked_sub(Decimal::from(*col)).unwrap_or(*value);
+                let count = offsets.entry(offset).or_default();
+                *count = count.saturating_add(1);
+            }
+            let most = offsets.values().copied().max().unwrap_or(0);
+            most >= 3 && most.saturating_mul(5) >= cells.len().saturating_mul(4)
+        })
+        .map(|(row, _)| row)
+        .collect()
+}
+
+/// The figures (by index) in a row the table's hierarchy adds into a total, section or
+/// subtotal row that holds a number in the figure's column.
+fn totalled_cells(sheet: &Sheet, layout: &Layout, cells: &[&Cell]) -> HashSet<usize> {
+    let mut parents_of: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (parent, children) in layout.hierarchy() {
+        for child in children {
+            parents_of.entry(child).or_default().push(parent);
+        }
+    }
+    cells
+        .iter()
+        .enumerate()
+        .filter(|(_, cell)| {
+            parents_of.get(&cell.at.row).is_some_and(|parents| {
+                parents.iter().any(|parent| {
+                    sheet
+                        .cell(CellRef::new(*parent, cell.at.col))
+                        .is_some_and(|total| matches!(total.reading, Reading::Number(_)))
+                })
+            })
+        })
+        .map(|(index, _)| index)
+        .collect()
+}
+
+/// What a formula's SUMs leave out: the text figures they skip and their sum, with the
+/// sign the formula gives them.
+#[derive(Debug, Default)]
+struct Skipped<'s> {
+    amount: Decimal,
+    cells: Vec<&'s Cell>,
+}
+
+/// How a formula treats the text figures it reads.
+enum Reach<'s> {
+    /// Its value is linear in what its SUMs skip (`SUM(…)`, `SUM(…) + B7 - SUM(…)`): adding
+    /// the skipped figures adds `amount` to it.
+    Linear(Skipped<'s>),
+    /// A SUM that skips figures sits inside something else (`ROUND(SUM(…), 0)`): by how
+    /// much the value would change is not said here.
+    Opaque,
+}
+
+impl<'s> Reach<'s> {
+    fn nothing() -> Reach<'s> {
+        Reach::Linear(Skipped::default())
+    }
+
+    fn plus(self, other: Reach<'s>, sign: Decimal) -> Reach<'s> {
+        match (self, other) {
+            (Reach::Linear(mut a), Reach::Linear(b)) => {
+                match b
+                    .amount
+                    .checked_mul(sign)
+                    .and_then(|b| a.amount.checked_add(b))
+                {
+                    Some(amount) => a.amount = amount,
+                    None => return Reach::Opaque,
+                }
+                a.cells.extend(b.cells);
+                Reach::Linear(a)
+            }
+            _ => Reach::Opaque,
+        }
+    }
+
+    fn skips_any(&self) -> bool {
+        match self {
+            Reach::Linear(skipped) => !skipped.cells.is_empty(),
+            Reach::Opaque => true,
+        }
+    }
+}
+
+/// The text figures `expr`'s SUMs skip (references on the formula's own sheet only).
+fn reach<'s>(expr: &Expr, sheet: &Sheet, figures: &TextFigures<'s>, depth: usize) -> Reach<'s> {
+    if depth > DEPENDENT_LEVELS.saturating_mul(8) {
+        return Reach::Opaque;
+    }
+    let deeper = depth.saturating_add(1);
+    let own = |name: &Option<String>| {
+        name.as_deref()
+            .is_none_or(|name| name.eq_ignore_ascii_case(&sheet.name))
+    };
+    match expr {
+        Expr::Call { name, args } if name == "SUM" => {
+            args.iter().fold(Reach::nothing(), |total, arg| {
+                let part = match arg {
+                    Expr::Reference(Reference::Cell { sheet: name, at }) if own(name) => {
+                        skipped_in(
+                            figures,
+                            CellRange {
+                                first: *at,
+                                last: *at,
+                            },
+                        )
+                    }
+                    Expr::Reference(Reference::Range { sheet: name, range }) if own(name) => {
+                        skipped_in(figures, *range)
+                    }
+                    other => reach(other, sheet, figures, deeper),
+                };
+                total.plus(part, Decimal::ONE)
+            })
+        }
+        Expr::Binary {
+            op: op @ (BinaryOp::Add | BinaryOp::Sub),
+            left,
+            right,
+        } => {
+            let sign = if *op == BinaryOp::Add {
+                Decimal::ONE
+            } else {
+                Decimal::NEGATIVE_ONE
+            };
+            reach(left, sheet, figures, deeper).plus(reach(right, sheet, figures, deeper), sign)
+        }
+        Expr::Unary {
+            op: op @ (UnaryOp::Neg | UnaryOp::Plus),
+            operand,
+        } => {
+            let sign = if *op == UnaryOp::Neg {
+                Decimal::NEGATIVE_ONE
+            } else {
+                Decimal::ONE
+            };
+            Reach::nothing().plus(reach(operand, sheet, figures, deeper), sign)
+        }
+        Expr::Unary { operand, .. } => opaque_if_skipping(reach(operand, sheet, figures, deeper)),
+        Expr::Binary { left, right, .. } => opaque_if_skipping(
+            reach(left, sheet, figures, deeper)
+                .plus(reach(right, sheet, figures, deeper), Decimal::ONE),
+        ),
+        Expr::Call { args, .. } => {
+            opaque_if_skipping(args.iter().fold(Reach::nothing(), |total, arg| {
+                total.plus(reach(arg, sheet, figures, deeper), Decimal::ONE)
+            }))
+        }
+        Expr::Reference(_)
+        | Expr::Number(_)
+        | Expr::Text(_)
+        | Expr::Bool(_)
+        | Expr::Error(_)
+        | Expr::Missing => Reach::nothing(),
+    }
+}
+
+/// Nothing when nothing is skipped inside; opaque when something is.
+fn opaque_if_skipping(inner: Reach<'_>) -> Reach<'_> {
+    if inner.skips_any() {
+        Reach::Opaque
+    } else {
+        Reach::nothing()
+    }
+}
+
+/// The figures a SUM argument's range skips.
+fn skipped_in<'s>(figures: &TextFigures<'s>, range: CellRange) -> Reach<'s> {
+    let mut skipped = Skipped::default();
+    for cell in figures.within(range) {
+        if let Reading::Number(quantity) = &cell.reading {
+            match skipped.amount.checked_add(quantity.value) {
+                Some(amount) => skipped.amount = amount,
+                None => return Reach::Opaque,
+            }
+            skipped.cells.push(cell);
+        }
+    }
+    Reach::Linear(skipped)
+}
+
+/// The SUMs of a sheet that skip text figures, each an error at its total with the
+/// amount left out and the total with it (CF109), appended to `findings`. Then the
+/// findings of this sheet from `first` on whose relation reads such a total (or a
+/// formula over one) name it as the likely cause, and lose a fix that would type a new
+/// value over the formula: converting the text numbers is the cure.
+///
+/// `converting`: whether the text figures are converted by the CF101 fix (the check of
+/// numbers stored as text is on); only then does a total get its corrected cached value
+/// as a fix.
+pub(crate) fn sums_skipping_text(
+    sheet: &Sheet,
+    figures: &TextFigures<'_>,
+    reads: Option<&FormulaReads>,
+    convention: Convention,
+    converting: bool,
+    findings: &mut Vec<Finding>,
+    first: usize,
+) {
+    if figures.is_empty() {
+        return;
+    }
+    let mut totals: Vec<CellRef> = Vec::new();
+    for &at in &figures.readers {
+        let Some(cell) = sheet.cell(at) else {
+            continue;
+        };
+        let (Some(formula), Value::Number(shown)) = (cell.formula.as_deref(), &cell.value) else {
+            continue;
+        };
+        let Ok(expr) = parse_formula(formula) else {
+            continue;
+        };
+        let Reach::Linear(skipped) = reach(&expr, sheet, figures, 0) else {
+            continue;
+        };
+        if skipped.cells.is_empty() || skipped.amount.is_zero() {
+            continue;
+        }
+        let Some(with) = shown.checked_add(skipped.amount) else {
+            continue;
+        };
+        findings.push(skipping_finding(
+            sheet, cell, formula, *shown, with, &skipped, convention, converting,
+        ));
+        totals.push(at);
+    }
+    if totals.is_empty() {
+        return;
+    }
+    let affected = dependents(&totals, reads);
+    for finding in findings.iter_mut().skip(first) {
+        if finding.code == codes::SUM_SKIPS_TEXT || finding.severity == Severity::Info {
+            continue;
+        }
+        let edited = finding
+            .fix
+            .iter()
+            .flat_map(|fix| fix.edits.iter().map(|edit| edit.cell));
+        let mut causes: Vec<CellRef> = std::iter::once(finding.cell)
+            .chain(finding.cells.iter().copied())
+            .chain(edited)
+            .filter_map(|at| affected.get(&at).copied())
+            .collect();
+        if causes.is_empty() {
+            continue;
+        }
+        causes.sort();
+        causes.dedup();
+        let causes = causes
+            .iter()
+            .map(CellRef::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        finding.fix = None;
+        finding.message.vi.push_str(&format!(
+            " (nguyên nhân có thể: tổng SUM ở {causes} bỏ qua các số dạng văn bản, xem {})",
+            codes::SUM_SKIPS_TEXT
+        ));
+        finding.message.en.push_str(&format!(
+            " (likely cause: the SUM at {causes} skips numbers stored as text; see {})",
+            codes::SUM_SKIPS_TEXT
+        ));
+    }
+}
+
+/// The totals that skip figures, and every formula cell that reads one of them (through
+/// other formulas, up to [`DEPENDENT_LEVELS`] deep), each mapped to the skipping total
+/// it goes back to.
+fn dependents(totals: &[CellRef], reads: Option<&FormulaReads>) -> BTreeMap<CellRef, CellRef> {
+    let mut affected: BTreeMap<CellRef, CellRef> = totals.iter().map(|at| (*at, *at)).collect();
+    let Some(reads) = reads else {
+        return affected;
+    };
+    for _ in 0..DEPENDENT_LEVELS {
+        let mut grew = false;
+        for (at, ranges) in &reads.0 {
+            if affected.contains_key(at) {
+                continue;
+            }
+            let source = ranges.iter().find_map(|range| {
+                affected
+                    .range(range.first..=range.last)
+                    .find(|(cell, _)| range.contains(**cell))
+                    .map(|(_, source)| *source)
+            });
+            if let Some(source) = source {
+                affected.insert(*at, source);
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    affected
+}
+
+/// The CF109 finding at a total.
+#[allow(clippy::too_many_arguments)]
+fn skipping_finding(
+    sheet: &Sheet,
+    total: &Cell,
+    formula: &str,
+    shown: Decimal,
+    with: Decimal,
+    skipped: &Skipped<'_>,
+    convention: Convention,
+    converting: bool,
+) -> Finding {
+    let like = quantity_of(total);
+    let at = total.at;
+    let actual = show_number(shown, like, convention);
+    let expected = show_number(with, like, convention);
+    let amount = show_number(skipped.amount, like, convention);
+    let mut cells: Vec<CellRef> = skipped.cells.iter().map(|cell| cell.at).collect();
+    cells.sort();
+    cells.dedup();
+    let count = cells.len();
+    let mut named: Vec<String> = cells
+        .iter()
+        .take(CELLS_NAMED)
+        .map(|cell| cell.to_string())
+        .collect();
+    if count > CELLS_NAMED {
+        named.push("…".to_string());
+    }
+    let named = named.join(", ");
+    let fix = converting.then(|| Fix {
+        edits: vec![Edit {
+            cell: at,
+            value: with,
+            shown: expected.clone(),
+        }],
+        reason: Message::new(
+            format!("tổng khi {count} ô số dạng văn bản được chuyển thành số ({}); công thức giữ nguyên", codes::TEXT_NUMBER),
+            format!("the total once the {count} numbers stored as text are made numbers ({}); the formula stays", codes::TEXT_NUMBER),
+        ),
+        applicability: Applicability::Safe,
+    });
+    Finding {
+        code: codes::SUM_SKIPS_TEXT,
+        severity: Severity::Error,
+        sheet: sheet.name.clone(),
+        cell: at,
+        cells,
+        message: Message::new(
+            format!(
+                "{at} = {formula} hiển thị {actual}, nhưng SUM bỏ qua {count} ô chứa số dạng văn bản ({named}) cộng lại {amount}; tính cả các ô này thì tổng là {expected}"
+            ),
+            format!(
+                "{at} = {formula} shows {actual}, but SUM skips {}{named}) that {} {amount}; counting {} the total is {expected}",
+                if count == 1 { "1 cell holding a number as text (".to_string() } else { format!("{count} cells holding numbers as text (") },
+                if count == 1 { "holds" } else { "add up to" },
+                if count == 1 { "it" } else { "them" },
+            ),
+        ),
+        expected: Some(expected),
+        actual: Some(actual),
+        fix,
+    }
+}
