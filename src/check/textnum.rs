@@ -168,16 +168,18 @@ impl<'s> TextFigures<'s> {
 
     /// The indices (in `cells`) of the figures inside `range`.
     fn indices_within(&self, range: CellRange) -> impl Iterator<Item = usize> + '_ {
-        self.by_column
-            .range(range.first.col..=range.last.col)
-            .flat_map(move |(_, rows)| {
-                let start = rows.partition_point(|(row, _)| *row < range.first.row);
-                rows.get(start..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(move |(row, _)| *row <= range.last.row)
-                    .map(|(_, index)| *index)
-            })
+        let columns = (range.first.col <= range.last.col)
+            .then(|| self.by_column.range(range.first.col..=range.last.col))
+            .into_iter()
+            .flatten();
+        columns.flat_map(move |(_, rows)| {
+            let start = rows.partition_point(|(row, _)| *row < range.first.row);
+            rows.get(start..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(move |(row, _)| *row <= range.last.row)
+                .map(|(_, index)| *index)
+        })
     }
 
     /// The figures inside `range`.
@@ -333,58 +335,97 @@ fn totalled_cells(sheet: &Sheet, layout: &Layout, cells: &[&Cell]) -> HashSet<us
         .collect()
 }
 
-/// What a formula's SUMs leave out: the text figures they skip and their sum, with the
-/// sign the formula gives them.
+/// What a formula's SUMs leave out: the text figures they skip and their sum.
 #[derive(Debug, Default)]
 struct Skipped<'s> {
+    /// The skipped figures' sum, with the sign the formula gives them.
     amount: Decimal,
+    /// The skipped figures (a figure twice when two ranges hold it).
     cells: Vec<&'s Cell>,
 }
 
-/// How a formula treats the text figures it reads.
+/// How a formula's value moves once the text figures are numbers.
 enum Reach<'s> {
-    /// Its value is linear in what its SUMs skip (`SUM(…)`, `SUM(…) + B7 - SUM(…)`): adding
-    /// the skipped figures adds `amount` to it.
-    Linear(Skipped<'s>),
-    /// A SUM that skips figures sits inside something else (`ROUND(SUM(…), 0)`): by how
-    /// much the value would change is not said here.
+    /// Linearly (`SUM(…)`, `SUM(…) + B7 - SUM(…)`, `A1 + A2`): its SUMs skip `skipped`,
+    /// and its value grows by `shift` (the skipped figures, and what the formulas it
+    /// reads grow by).
+    Linear {
+        /// The figures its own SUMs skip.
+        skipped: Skipped<'s>,
+        /// How much its value grows.
+        shift: Decimal,
+    },
+    /// Some other way (`ROUND(SUM(…), 0)`, `SUM(…) / B7`): not said here.
     Opaque,
 }
 
 impl<'s> Reach<'s> {
     fn nothing() -> Reach<'s> {
-        Reach::Linear(Skipped::default())
-    }
-
-    fn plus(self, other: Reach<'s>, sign: Decimal) -> Reach<'s> {
-        match (self, other) {
-            (Reach::Linear(mut a), Reach::Linear(b)) => {
-                match b
-                    .amount
-                    .checked_mul(sign)
-                    .and_then(|b| a.amount.checked_add(b))
-                {
-                    Some(amount) => a.amount = amount,
-                    None => return Reach::Opaque,
-                }
-                a.cells.extend(b.cells);
-                Reach::Linear(a)
-            }
-            _ => Reach::Opaque,
+        Reach::Linear {
+            skipped: Skipped::default(),
+            shift: Decimal::ZERO,
         }
     }
 
-    fn skips_any(&self) -> bool {
+    /// A change of `shift` in a cell a formula reads.
+    fn shifted(shift: Decimal) -> Reach<'s> {
+        Reach::Linear {
+            skipped: Skipped::default(),
+            shift,
+        }
+    }
+
+    /// `self + sign × other`.
+    fn plus(self, other: Reach<'s>, sign: Decimal) -> Reach<'s> {
+        let (
+            Reach::Linear {
+                skipped: mut a,
+                shift: a_shift,
+            },
+            Reach::Linear {
+                skipped: b,
+                shift: b_shift,
+            },
+        ) = (self, other)
+        else {
+            return Reach::Opaque;
+        };
+        let amount = b
+            .amount
+            .checked_mul(sign)
+            .and_then(|b| a.amount.checked_add(b));
+        let shift = b_shift
+            .checked_mul(sign)
+            .and_then(|b| a_shift.checked_add(b));
+        let (Some(amount), Some(shift)) = (amount, shift) else {
+            return Reach::Opaque;
+        };
+        a.amount = amount;
+        a.cells.extend(b.cells);
+        Reach::Linear { skipped: a, shift }
+    }
+
+    /// Whether the value moves at all.
+    fn moves(&self) -> bool {
         match self {
-            Reach::Linear(skipped) => !skipped.cells.is_empty(),
+            Reach::Linear { skipped, shift } => !skipped.cells.is_empty() || !shift.is_zero(),
             Reach::Opaque => true,
         }
     }
 }
 
-/// The text figures `expr`'s SUMs skip (references on the formula's own sheet only).
-fn reach<'s>(expr: &Expr, sheet: &Sheet, figures: &TextFigures<'s>, depth: usize) -> Reach<'s> {
-    if depth > DEPENDENT_LEVELS.saturating_mul(8) {
+/// What a formula's value does once the text figures are numbers, given how much the
+/// formula cells it reads grow (`shifts`; references on the formula's own sheet only).
+/// Excel's SUM skips a text figure in a range or reference it is given; `+` and `-`
+/// already read text as a number, so a figure they read moves nothing.
+fn reach<'s>(
+    expr: &Expr,
+    sheet: &Sheet,
+    figures: &TextFigures<'s>,
+    shifts: &BTreeMap<CellRef, Decimal>,
+    depth: usize,
+) -> Reach<'s> {
+    if depth > MAX_FORMULA_DEPTH {
         return Reach::Opaque;
     }
     let deeper = depth.saturating_add(1);
@@ -392,23 +433,29 @@ fn reach<'s>(expr: &Expr, sheet: &Sheet, figures: &TextFigures<'s>, depth: usize
         name.as_deref()
             .is_none_or(|name| name.eq_ignore_ascii_case(&sheet.name))
     };
+    let sign_of = |negative: bool| {
+        if negative {
+            Decimal::NEGATIVE_ONE
+        } else {
+            Decimal::ONE
+        }
+    };
     match expr {
         Expr::Call { name, args } if name == "SUM" => {
             args.iter().fold(Reach::nothing(), |total, arg| {
                 let part = match arg {
-                    Expr::Reference(Reference::Cell { sheet: name, at }) if own(name) => {
-                        skipped_in(
-                            figures,
-                            CellRange {
-                                first: *at,
-                                last: *at,
-                            },
-                        )
-                    }
+                    Expr::Reference(Reference::Cell { sheet: name, at }) if own(name) => summed(
+                        figures,
+                        shifts,
+                        CellRange {
+                            first: *at,
+                            last: *at,
+                        },
+                    ),
                     Expr::Reference(Reference::Range { sheet: name, range }) if own(name) => {
-                        skipped_in(figures, *range)
+                        summed(figures, shifts, *range)
                     }
-                    other => reach(other, sheet, figures, deeper),
+                    other => reach(other, sheet, figures, shifts, deeper),
                 };
                 total.plus(part, Decimal::ONE)
             })
@@ -417,35 +464,41 @@ fn reach<'s>(expr: &Expr, sheet: &Sheet, figures: &TextFigures<'s>, depth: usize
             op: op @ (BinaryOp::Add | BinaryOp::Sub),
             left,
             right,
-        } => {
-            let sign = if *op == BinaryOp::Add {
-                Decimal::ONE
-            } else {
-                Decimal::NEGATIVE_ONE
-            };
-            reach(left, sheet, figures, deeper).plus(reach(right, sheet, figures, deeper), sign)
-        }
+        } => reach(left, sheet, figures, shifts, deeper).plus(
+            reach(right, sheet, figures, shifts, deeper),
+            sign_of(*op == BinaryOp::Sub),
+        ),
         Expr::Unary {
             op: op @ (UnaryOp::Neg | UnaryOp::Plus),
             operand,
-        } => {
-            let sign = if *op == UnaryOp::Neg {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
-            };
-            Reach::nothing().plus(reach(operand, sheet, figures, deeper), sign)
-        }
-        Expr::Unary { operand, .. } => opaque_if_skipping(reach(operand, sheet, figures, deeper)),
-        Expr::Binary { left, right, .. } => opaque_if_skipping(
-            reach(left, sheet, figures, deeper)
-                .plus(reach(right, sheet, figures, deeper), Decimal::ONE),
+        } => Reach::nothing().plus(
+            reach(operand, sheet, figures, shifts, deeper),
+            sign_of(*op == UnaryOp::Neg),
         ),
-        Expr::Call { args, .. } => {
-            opaque_if_skipping(args.iter().fold(Reach::nothing(), |total, arg| {
-                total.plus(reach(arg, sheet, figures, deeper), Decimal::ONE)
-            }))
+        Expr::Reference(Reference::Cell { sheet: name, at }) if own(name) => shifts
+            .get(at)
+            .map_or_else(Reach::nothing, |shift| Reach::shifted(*shift)),
+        Expr::Reference(Reference::Range { sheet: name, range }) if own(name) => {
+            // A range outside SUM (`INDEX`, `AVERAGE`…): whatever moves inside it is not
+            // a plain shift.
+            if shifts
+                .range(range.first..=range.last)
+                .any(|(at, _)| range.contains(*at))
+                || figures.within(*range).next().is_some()
+            {
+                Reach::Opaque
+            } else {
+                Reach::nothing()
+            }
         }
+        Expr::Unary { operand, .. } => still(reach(operand, sheet, figures, shifts, deeper)),
+        Expr::Binary { left, right, .. } => still(
+            reach(left, sheet, figures, shifts, deeper)
+                .plus(reach(right, sheet, figures, shifts, deeper), Decimal::ONE),
+        ),
+        Expr::Call { args, .. } => still(args.iter().fold(Reach::nothing(), |total, arg| {
+            total.plus(reach(arg, sheet, figures, shifts, deeper), Decimal::ONE)
+        })),
         Expr::Reference(_)
         | Expr::Number(_)
         | Expr::Text(_)
@@ -455,17 +508,26 @@ fn reach<'s>(expr: &Expr, sheet: &Sheet, figures: &TextFigures<'s>, depth: usize
     }
 }
 
-/// Nothing when nothing is skipped inside; opaque when something is.
-fn opaque_if_skipping(inner: Reach<'_>) -> Reach<'_> {
-    if inner.skips_any() {
+/// Deepest formula nesting followed (the reader's formula depth limit is far below).
+const MAX_FORMULA_DEPTH: usize = 256;
+
+/// What does not move stays put; anything that moves inside something other than a sum
+/// moves it in a way not worked out here.
+fn still(inner: Reach<'_>) -> Reach<'_> {
+    if inner.moves() {
         Reach::Opaque
     } else {
         Reach::nothing()
     }
 }
 
-/// The figures a SUM argument's range skips.
-fn skipped_in<'s>(figures: &TextFigures<'s>, range: CellRange) -> Reach<'s> {
+/// What a SUM argument's range adds once the text figures are numbers: the figures it
+/// skips, and the shifts of the formula cells in it.
+fn summed<'s>(
+    figures: &TextFigures<'s>,
+    shifts: &BTreeMap<CellRef, Decimal>,
+    range: CellRange,
+) -> Reach<'s> {
     let mut skipped = Skipped::default();
     for cell in figures.within(range) {
         if let Reading::Number(quantity) = &cell.reading {
@@ -476,18 +538,50 @@ fn skipped_in<'s>(figures: &TextFigures<'s>, range: CellRange) -> Reach<'s> {
             skipped.cells.push(cell);
         }
     }
-    Reach::Linear(skipped)
+    let mut shift = skipped.amount;
+    for (_, moved) in entries_within(shifts, range) {
+        match shift.checked_add(*moved) {
+            Some(sum) => shift = sum,
+            None => return Reach::Opaque,
+        }
+    }
+    Reach::Linear { skipped, shift }
+}
+
+/// The entries of `map` inside `range` (none when its corners are not in order).
+fn entries_within<V>(
+    map: &BTreeMap<CellRef, V>,
+    range: CellRange,
+) -> impl Iterator<Item = (&CellRef, &V)> {
+    let ordered = range.first <= range.last;
+    ordered
+        .then(|| map.range(range.first..=range.last))
+        .into_iter()
+        .flatten()
+        .filter(move |(at, _)| range.contains(**at))
+}
+
+/// A formula cell whose value moves once the text figures are numbers.
+struct Moved<'s> {
+    /// What its own SUMs skip.
+    skipped: Skipped<'s>,
+    /// How much it grows.
+    shift: Decimal,
+    /// The total whose skipped figures it goes back to (itself, for a SUM that skips).
+    source: CellRef,
 }
 
 /// The SUMs of a sheet that skip text figures, each an error at its total with the
-/// amount left out and the total with it (CF109), appended to `findings`. Then the
-/// findings of this sheet from `first` on whose relation reads such a total (or a
-/// formula over one) name it as the likely cause, and lose a fix that would type a new
-/// value over the formula: converting the text numbers is the cure.
+/// amount left out and the total with it (CF109), appended to `findings`; the totals
+/// that read them (`=SUM(F146, F119)`, `=F146 + G146`) move with them, and their new
+/// values join the fix of the total they go back to. Then the findings of this sheet
+/// from `first` on whose relation reads such a total or a formula over one name it as
+/// the likely cause, and lose a fix that would type a new value over the formula:
+/// making the text numbers numbers is the cure.
 ///
-/// `converting`: whether the text figures are converted by the CF101 fix (the check of
-/// numbers stored as text is on); only then does a total get its corrected cached value
-/// as a fix.
+/// `converting`: whether the text figures are made numbers by the CF101 fix (the check
+/// of numbers stored as text is on); only then do the totals get their new cached
+/// values as a fix.
 pub(crate) fn sums_skipping_text(
     sheet: &Sheet,
     figures: &TextFigures<'_>,
@@ -497,40 +591,60 @@ pub(crate) fn sums_skipping_text(
     findings: &mut Vec<Finding>,
     first: usize,
 ) {
-    if figures.is_empty() {
+    if figures.is_empty() || figures.readers.is_empty() {
         return;
     }
-    let mut totals: Vec<CellRef> = Vec::new();
-    for &at in &figures.readers {
-        let Some(cell) = sheet.cell(at) else {
+    let Some(reads) = reads else {
+        return;
+    };
+    let moved = moved_formulas(sheet, figures, reads);
+    if moved.is_empty() {
+        return;
+    }
+    let mut affected: BTreeMap<CellRef, CellRef> = BTreeMap::new();
+    let mut totals: Vec<Finding> = Vec::new();
+    for (at, moved_by) in &moved {
+        affected.insert(*at, moved_by.source);
+        if *at != moved_by.source || moved_by.skipped.amount.is_zero() {
+            continue;
+        }
+        let Some(cell) = sheet.cell(*at) else {
             continue;
         };
         let (Some(formula), Value::Number(shown)) = (cell.formula.as_deref(), &cell.value) else {
             continue;
         };
-        let Ok(expr) = parse_formula(formula) else {
+        let Some(with) = shown.checked_add(moved_by.shift) else {
             continue;
         };
-        let Reach::Linear(skipped) = reach(&expr, sheet, figures, 0) else {
-            continue;
-        };
-        if skipped.cells.is_empty() || skipped.amount.is_zero() {
-            continue;
-        }
-        let Some(with) = shown.checked_add(skipped.amount) else {
-            continue;
-        };
-        findings.push(skipping_finding(
-            sheet, cell, formula, *shown, with, &skipped, convention, converting,
+        // The totals above it move with it, each once, with the total it goes back to.
+        let above: Vec<(CellRef, Decimal)> = moved
+            .iter()
+            .filter(|(other, by)| **other != *at && by.source == *at)
+            .filter_map(|(other, by)| {
+                let cached = match &sheet.cell(*other)?.value {
+                    Value::Number(cached) => *cached,
+                    _ => return None,
+                };
+                Some((*other, cached.checked_add(by.shift)?))
+            })
+            .collect();
+        totals.push(skipping_finding(
+            sheet,
+            cell,
+            formula,
+            (*shown, with),
+            &moved_by.skipped,
+            &above,
+            convention,
+            converting,
         ));
-        totals.push(at);
     }
     if totals.is_empty() {
         return;
     }
-    let affected = dependents(&totals, reads);
     for finding in findings.iter_mut().skip(first) {
-        if finding.code == codes::SUM_SKIPS_TEXT || finding.severity == Severity::Info {
+        if finding.severity == Severity::Info {
             continue;
         }
         let edited = finding
@@ -562,49 +676,102 @@ pub(crate) fn sums_skipping_text(
             codes::SUM_SKIPS_TEXT
         ));
     }
+    findings.extend(totals);
 }
 
-/// The totals that skip figures, and every formula cell that reads one of them (through
-/// other formulas, up to [`DEPENDENT_LEVELS`] deep), each mapped to the skipping total
-/// it goes back to.
-fn dependents(totals: &[CellRef], reads: Option<&FormulaReads>) -> BTreeMap<CellRef, CellRef> {
-    let mut affected: BTreeMap<CellRef, CellRef> = totals.iter().map(|at| (*at, *at)).collect();
-    let Some(reads) = reads else {
-        return affected;
-    };
+/// Every formula cell whose value moves once the text figures are numbers: the SUMs that
+/// skip them, then the formulas over those, level by level (up to [`DEPENDENT_LEVELS`]),
+/// each with how much it moves and the skipping total it goes back to. A formula over
+/// one in a way that is not a plain sum (`ROUND`, a ratio) is left out: Excel works it
+/// out when it recalculates.
+fn moved_formulas<'s>(
+    sheet: &Sheet,
+    figures: &TextFigures<'s>,
+    reads: &FormulaReads,
+) -> BTreeMap<CellRef, Moved<'s>> {
+    let mut moved: BTreeMap<CellRef, Moved<'s>> = BTreeMap::new();
+    let mut shifts: BTreeMap<CellRef, Decimal> = BTreeMap::new();
+    let mut parsed: BTreeMap<CellRef, Option<Expr>> = BTreeMap::new();
+    let mut candidates: Vec<CellRef> = figures.readers.clone();
     for _ in 0..DEPENDENT_LEVELS {
-        let mut grew = false;
-        for (at, ranges) in &reads.0 {
-            if affected.contains_key(at) {
+        let mut changed = false;
+        for &at in &candidates {
+            let expr = parsed.entry(at).or_insert_with(|| {
+                sheet
+                    .cell(at)
+                    .and_then(|cell| cell.formula.as_deref())
+                    .and_then(|formula| parse_formula(formula).ok())
+            });
+            let Some(expr) = expr.as_ref() else {
+                continue;
+            };
+            let Reach::Linear { skipped, shift } = reach(expr, sheet, figures, &shifts, 0) else {
+                continue;
+            };
+            if shift.is_zero() && skipped.cells.is_empty() {
                 continue;
             }
-            let source = ranges.iter().find_map(|range| {
-                affected
-                    .range(range.first..=range.last)
-                    .find(|(cell, _)| range.contains(**cell))
-                    .map(|(_, source)| *source)
-            });
-            if let Some(source) = source {
-                affected.insert(*at, source);
-                grew = true;
+            if shifts.get(&at) == Some(&shift) {
+                continue;
             }
+            let source = if skipped.amount.is_zero() {
+                reads
+                    .0
+                    .iter()
+                    .find(|(cell, _)| *cell == at)
+                    .and_then(|(_, ranges)| {
+                        ranges.iter().find_map(|range| {
+                            entries_within(&shifts, *range)
+                                .find(|(cell, _)| **cell != at)
+                                .and_then(|(cell, _)| moved.get(cell).map(|m| m.source))
+                        })
+                    })
+                    .unwrap_or(at)
+            } else {
+                at
+            };
+            shifts.insert(at, shift);
+            moved.insert(
+                at,
+                Moved {
+                    skipped,
+                    shift,
+                    source,
+                },
+            );
+            changed = true;
         }
-        if !grew {
+        if !changed {
             break;
         }
+        // Next, the formulas that read a cell that moved.
+        candidates = reads
+            .0
+            .iter()
+            .filter(|(_, ranges)| {
+                ranges
+                    .iter()
+                    .any(|range| entries_within(&shifts, *range).next().is_some())
+            })
+            .map(|(at, _)| *at)
+            .chain(figures.readers.iter().copied())
+            .collect();
+        candidates.sort();
+        candidates.dedup();
     }
-    affected
+    moved
 }
 
-/// The CF109 finding at a total.
+/// The CF109 finding at a total, its fix its value once the figures are numbers and the
+/// values of the totals `above` it that move with it.
 #[allow(clippy::too_many_arguments)]
 fn skipping_finding(
     sheet: &Sheet,
     total: &Cell,
     formula: &str,
-    shown: Decimal,
-    with: Decimal,
+    (shown, with): (Decimal, Decimal),
     skipped: &Skipped<'_>,
+    above: &[(CellRef, Decimal)],
     convention: Convention,
     converting: bool,
 ) -> Finding {
@@ -620,24 +787,54 @@ fn skipping_finding(
     let mut named: Vec<String> = cells
         .iter()
         .take(CELLS_NAMED)
-        .map(|cell| cell.to_string())
+        .map(CellRef::to_string)
         .collect();
     if count > CELLS_NAMED {
         named.push("…".to_string());
     }
     let named = named.join(", ");
-    let fix = converting.then(|| Fix {
-        edits: vec![Edit {
+    let fix = converting.then(|| {
+        let edits = std::iter::once(Edit {
             cell: at,
             value: with,
             shown: expected.clone(),
-        }],
-        reason: Message::new(
-            format!("tổng khi {count} ô số dạng văn bản được chuyển thành số ({}); công thức giữ nguyên", codes::TEXT_NUMBER),
-            format!("the total once the {count} numbers stored as text are made numbers ({}); the formula stays", codes::TEXT_NUMBER),
-        ),
-        applicability: Applicability::Safe,
+        })
+        .chain(above.iter().map(|(cell, value)| Edit {
+            cell: *cell,
+            value: *value,
+            shown: show_number(
+                *value,
+                sheet.cell(*cell).and_then(quantity_of),
+                convention,
+            ),
+        }))
+        .collect();
+        Fix {
+            edits,
+            reason: Message::new(
+                format!(
+                    "giá trị khi các số dạng văn bản mà tổng {at} bỏ qua được chuyển thành số ({}); công thức giữ nguyên",
+                    codes::TEXT_NUMBER
+                ),
+                format!(
+                    "the value once the numbers stored as text that {at} skips are made numbers ({}); the formula stays",
+                    codes::TEXT_NUMBER
+                ),
+            ),
+            applicability: Applicability::Safe,
+        }
     });
+    let (what_vi, what_en) = if count == 1 {
+        (
+            format!("1 ô chứa số dạng văn bản ({named}) là {amount}; tính cả ô này"),
+            format!("1 cell holding a number as text ({named}), {amount}; counting it"),
+        )
+    } else {
+        (
+            format!("{count} ô chứa số dạng văn bản ({named}) cộng lại {amount}; tính cả các ô này"),
+            format!("{count} cells holding numbers as text ({named}) that add up to {amount}; counting them"),
+        )
+    };
     Finding {
         code: codes::SUM_SKIPS_TEXT,
         severity: Severity::Error,
@@ -646,13 +843,10 @@ fn skipping_finding(
         cells,
         message: Message::new(
             format!(
-                "{at} = {formula} hiển thị {actual}, nhưng SUM bỏ qua {count} ô chứa số dạng văn bản ({named}) cộng lại {amount}; tính cả các ô này thì tổng là {expected}"
+                "{at} = {formula} hiển thị {actual}, nhưng SUM bỏ qua {what_vi} thì tổng là {expected}"
             ),
             format!(
-                "{at} = {formula} shows {actual}, but SUM skips {}{named}) that {} {amount}; counting {} the total is {expected}",
-                if count == 1 { "1 cell holding a number as text (".to_string() } else { format!("{count} cells holding numbers as text (") },
-                if count == 1 { "holds" } else { "add up to" },
-                if count == 1 { "it" } else { "them" },
+                "{at} = {formula} shows {actual}, but SUM skips {what_en} the total is {expected}"
             ),
         ),
         expected: Some(expected),
