@@ -854,3 +854,267 @@ fn skipping_finding(
         fix,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::number::{classify_text, numeric_reading, resolve_text};
+    use smallvec::SmallVec;
+
+    fn at(a1: &str) -> CellRef {
+        CellRef::parse(a1).unwrap_or_else(|| panic!("{a1}"))
+    }
+
+    fn text(a1: &str, text: &str) -> Cell {
+        Cell {
+            at: at(a1),
+            value: Value::Text(text.into()),
+            formula: None,
+            number_format: None,
+            reading: resolve_text(&classify_text(text), Convention::Vietnamese),
+        }
+    }
+
+    fn number(a1: &str, value: i64) -> Cell {
+        Cell {
+            at: at(a1),
+            value: Value::Number(Decimal::from(value)),
+            formula: None,
+            number_format: None,
+            reading: Reading::Number(numeric_reading(Decimal::from(value), None)),
+        }
+    }
+
+    fn formula(a1: &str, text: &str, cached: i64) -> Cell {
+        Cell {
+            formula: Some(text.into()),
+            ..number(a1, cached)
+        }
+    }
+
+    fn sheet(mut cells: Vec<Cell>) -> Sheet {
+        cells.sort_by_key(|cell| cell.at);
+        Sheet {
+            name: "S".into(),
+            cells,
+            ..Sheet::default()
+        }
+    }
+
+    /// What each formula of `sheet` reads on it, as the recalculation notes it.
+    fn reads_of(sheet: &Sheet) -> FormulaReads {
+        FormulaReads(
+            sheet
+                .cells
+                .iter()
+                .filter_map(|cell| {
+                    let expr = parse_formula(cell.formula.as_deref()?).ok()?;
+                    let ranges: SmallVec<[CellRange; 4]> = crate::formula::references(&expr)
+                        .into_iter()
+                        .filter_map(|reference| match reference {
+                            Reference::Cell { sheet: None, at } => Some(CellRange {
+                                first: at,
+                                last: at,
+                            }),
+                            Reference::Range { sheet: None, range } => Some(range),
+                            _ => None,
+                        })
+                        .collect();
+                    Some((cell.at, ranges))
+                })
+                .collect(),
+        )
+    }
+
+    fn figures_of(sheet: &Sheet) -> Vec<String> {
+        let layout = Layout::find(sheet);
+        let reads = reads_of(sheet);
+        TextFigures::of(sheet, layout.as_ref(), Some(&reads))
+            .cells
+            .iter()
+            .map(|cell| cell.at.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn codes_are_digit_strings_with_a_leading_zero() {
+        for code in ["00", "01", "0001", "023224", "00,01"] {
+            assert!(is_code_text(code), "{code}");
+        }
+        for figure in ["0", "0,5", "0.25", "10", "1.845", "", "0a"] {
+            assert!(!is_code_text(figure), "{figure}");
+        }
+    }
+
+    #[test]
+    fn headers_that_name_keys() {
+        for header in [
+            "ma cskcb",
+            "ma so",
+            "ma tinh",
+            "zip",
+            "postal code",
+            "stt",
+            "id",
+            "year",
+            "so hieu",
+        ] {
+            assert!(header_names_keys(header), "{header}");
+        }
+        // `nam` is also "male": a Nam/Nữ column holds figures.
+        for header in [
+            "nam", "so tien", "tong so", "so ho so", "amount", "nam 2022",
+        ] {
+            assert!(!header_names_keys(header), "{header}");
+        }
+    }
+
+    #[test]
+    fn years_ordinals_and_keys_down_a_column() {
+        let values = |list: &[i64]| -> Vec<(u32, Decimal)> {
+            list.iter()
+                .zip(0u32..)
+                .map(|(value, row)| (row, Decimal::from(*value)))
+                .collect()
+        };
+        assert!(are_years(&values(&[1901, 1902, 1903, 1905])));
+        assert!(are_years(&values(&[2024, 2023, 2022])));
+        assert!(!are_years(&values(&[1901, 1950])), "two are not enough");
+        assert!(
+            !are_years(&values(&[1845, 2010, 1990])),
+            "not in order: figures"
+        );
+        assert!(are_ordinals(&values(&[1, 2, 3, 4, 5])));
+        assert!(are_ordinals(&values(&[7, 8, 9, 10, 12, 13])));
+        assert!(!are_ordinals(&values(&[120, 95, 310, 42])));
+        assert!(are_distinct_whole(&values(&[10003, 10004, 10098])));
+        assert!(!are_distinct_whole(&values(&[5, 5, 7])));
+    }
+
+    #[test]
+    fn column_numbers_under_a_header_are_no_figures() {
+        let row = |first_col: u32, values: &[i64]| -> Vec<Cell> {
+            values
+                .iter()
+                .zip(first_col..)
+                .map(|(value, col)| Cell {
+                    at: CellRef::new(17, col),
+                    ..text("A1", &value.to_string())
+                })
+                .collect()
+        };
+        let cells = row(4, &[2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14]);
+        let refs: Vec<&Cell> = cells.iter().collect();
+        assert_eq!(column_number_rows(&refs), HashSet::from([17]));
+        let figures = row(2, &[120, 35, 4088]);
+        let refs: Vec<&Cell> = figures.iter().collect();
+        assert!(column_number_rows(&refs).is_empty());
+    }
+
+    #[test]
+    fn figures_are_told_from_codes_in_a_table() {
+        let cells = vec![
+            text("A1", "Mã"),
+            text("B1", "Đơn vị"),
+            text("C1", "Số hồ sơ"),
+            text("D1", "Kinh phí"),
+            text("A2", "10003"),
+            text("B2", "Xã A"),
+            text("C2", "1.845"),
+            number("D2", 500),
+            text("A3", "10004"),
+            text("B3", "Xã B"),
+            number("C3", 120),
+            text("D3", "19.961.000.000 đồng"),
+            text("B4", "Tổng cộng"),
+            formula("C4", "SUM(C2:C3)", 120),
+            formula("D4", "SUM(D2:D3)", 500),
+        ];
+        assert_eq!(figures_of(&sheet(cells)), ["C2", "D3"]);
+    }
+
+    #[test]
+    fn sums_skip_text_plus_reads_it_and_totals_above_move_with_them() {
+        let cells = vec![
+            text("A1", "Đơn vị"),
+            text("B1", "Nam"),
+            text("C1", "Nữ"),
+            text("D1", "Cộng"),
+            text("A2", "Trường A"),
+            text("B2", "14"),
+            number("C2", 10),
+            formula("D2", "B2+C2", 24),
+            text("A3", "Trường B"),
+            number("B3", 11),
+            number("C3", 23),
+            formula("D3", "B3+C3", 34),
+            text("A4", "Cộng"),
+            formula("B4", "SUM(B2:B3)", 11),
+            formula("C4", "SUM(C2:C3)", 33),
+            formula("D4", "SUM(D2:D3)", 58),
+            text("A5", "Tổng cộng"),
+            formula("B5", "SUM(B4)+B6", 11),
+            formula("C5", "ROUND(SUM(B4), 0)", 11),
+            number("B6", 0),
+        ];
+        let sheet = sheet(cells);
+        let layout = Layout::find(&sheet);
+        let reads = reads_of(&sheet);
+        let figures = TextFigures::of(&sheet, layout.as_ref(), Some(&reads));
+        assert_eq!(figures.cells.len(), 1);
+        let moved = moved_formulas(&sheet, &figures, &reads);
+        let shifts: Vec<(String, Decimal, String)> = moved
+            .iter()
+            .map(|(at, m)| (at.to_string(), m.shift, m.source.to_string()))
+            .collect();
+        // B4's SUM skips "14"; B5 adds B4 and moves with it; D2 reads it with `+` and
+        // Excel already counts it; C5 rounds: left to the recalculation.
+        assert_eq!(
+            shifts,
+            [
+                ("B4".to_string(), Decimal::from(14), "B4".to_string()),
+                ("B5".to_string(), Decimal::from(14), "B4".to_string()),
+            ]
+        );
+
+        let mut findings = Vec::new();
+        sums_skipping_text(
+            &sheet,
+            &figures,
+            Some(&reads),
+            Convention::Vietnamese,
+            true,
+            &mut findings,
+            0,
+        );
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let total = &findings[0];
+        assert_eq!((total.code, total.cell), (codes::SUM_SKIPS_TEXT, at("B4")));
+        assert_eq!(total.expected.as_deref(), Some("25"));
+        let edits: Vec<(String, Decimal)> = total
+            .fix
+            .iter()
+            .flat_map(|fix| fix.edits.iter().map(|e| (e.cell.to_string(), e.value)))
+            .collect();
+        assert_eq!(
+            edits,
+            [
+                ("B4".to_string(), Decimal::from(25)),
+                ("B5".to_string(), Decimal::from(25)),
+            ]
+        );
+        // Without the conversion there is nothing to apply.
+        let mut findings = Vec::new();
+        sums_skipping_text(
+            &sheet,
+            &figures,
+            Some(&reads),
+            Convention::Vietnamese,
+            false,
+            &mut findings,
+            0,
+        );
+        assert!(findings.iter().all(|f| f.fix.is_none()));
+    }
+}

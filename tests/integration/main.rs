@@ -16,3 +16,4 @@ mod output;
 mod patch;
 mod property;
 mod read;
+mod textnum;

@@ -508,4 +508,56 @@ mod tests {
             r#"<styleSheet xmlns="m"><fonts count="1"><font><sz val="11"/></font></fonts>"#
         ));
     }
+
+    #[test]
+    fn number_formats_are_built_in_reused_or_added_and_the_quote_prefix_dropped() {
+        // No <numFmts>: one is created as the style sheet's first child.
+        let quoted = XML.replace(
+            r##"<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"##,
+            r##"<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1" applyNumberFormat="1"/>"##,
+        );
+        let mut styles = Styles::parse(&quoted, "s").expect("parsed");
+        assert_eq!(styles.formatted_xf(0, "#,##0", None).expect("xf"), 2);
+        assert_eq!(styles.formatted_xf(0, "#,##0", None).expect("xf"), 2);
+        assert_eq!(
+            styles.formatted_xf(0, "#,##0\" đồng\"", None).expect("xf"),
+            3
+        );
+        assert_eq!(
+            styles
+                .formatted_xf(1, "0.0", Some(Mark::Fixed))
+                .expect("xf"),
+            4
+        );
+        let out = styles.patch(&quoted).expect("patched");
+        assert!(
+            out.starts_with(r##"<styleSheet xmlns="m"><numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0&quot; đồng&quot;"/><numFmt numFmtId="165" formatCode="0.0"/></numFmts><fonts"##),
+            "{out}"
+        );
+        assert!(out.contains(r##"<xf fontId="0" fillId="0" borderId="0" xfId="0" numFmtId="3" applyNumberFormat="1"/>"##), "{out}");
+        assert_eq!(
+            out.matches("quotePrefix").count(),
+            1,
+            "only the original keeps it"
+        );
+        assert!(out.contains(r##"<xf fontId="3" borderId="1" xfId="0" numFmtId="165" applyNumberFormat="1" fillId="2" applyFill="1"><alignment horizontal="center"/></xf>"##), "{out}");
+
+        // A <numFmts> the part has: its codes are reused, new ids follow its highest.
+        let with_formats = XML.replace(
+            "<fonts",
+            r##"<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0"/><numFmt numFmtId="170" formatCode="@"/></numFmts><fonts"##,
+        );
+        let mut styles = Styles::parse(&with_formats, "s").expect("parsed");
+        styles.formatted_xf(0, "0.0", None).expect("xf");
+        styles.formatted_xf(0, "0.0%", None).expect("xf");
+        let out = styles.patch(&with_formats).expect("patched");
+        assert!(
+            out.contains(r##"<numFmts count="3"><numFmt numFmtId="164" formatCode="0.0"/><numFmt numFmtId="170" formatCode="@"/><numFmt numFmtId="171" formatCode="0.0%"/></numFmts>"##),
+            "{out}"
+        );
+        assert!(
+            out.contains(r##"xfId="0" numFmtId="164" applyNumberFormat="1"/>"##),
+            "{out}"
+        );
+    }
 }
