@@ -419,7 +419,7 @@ impl Miss {
         if let Some(row) = self.row {
             return cell_row(&f.cell) == Some(row);
         }
-        self.cells.iter().any(|c| *c == f.cell)
+        self.cells.contains(&f.cell)
     }
 }
 

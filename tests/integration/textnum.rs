@@ -24,6 +24,10 @@ fn as_excel_saves(bytes: Vec<u8>) -> Vec<u8> {
     })
 }
 
+/// A unit row: its row, name, code, and its two figures, each as (its text, or "" when
+/// typed as a number; its value).
+type UnitRow<'a> = (u32, &'a str, &'a str, (&'a str, f64), (&'a str, f64));
+
 /// A unit table whose figures are partly typed as text with a leading apostrophe, as a
 /// tool's export or a clerk leaves them, under section subtotals and a grand total that
 /// SUM them (Excel skips the text), beside a typed row total:
@@ -50,7 +54,7 @@ fn text_figures_workbook() -> Vec<u8> {
         sheet.write_string(1, col as u16, header).unwrap();
     }
     // (row, unit, code, C, D): each figure as (its text, or "" when typed as a number; value).
-    let rows: [(u32, &str, &str, (&str, f64), (&str, f64)); 5] = [
+    let rows: [UnitRow; 5] = [
         (2, "Sở Tư pháp", "001", ("", 1200.0), ("2.491", 2491.0)),
         (3, "Sở Y tế", "002", ("1.845", 1845.0), ("", 310.0)),
         (4, "Sở Xây dựng", "003", ("", 950.0), ("64", 64.0)),
