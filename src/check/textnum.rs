@@ -12,7 +12,7 @@
 //! amount). A relation that breaks only because of such a total says so and loses its
 //! fix: the cure is the conversion, not a new value typed over the formula.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
@@ -691,6 +691,11 @@ fn moved_formulas<'s>(
 ) -> BTreeMap<CellRef, Moved<'s>> {
     let mut moved: BTreeMap<CellRef, Moved<'s>> = BTreeMap::new();
     let mut shifts: BTreeMap<CellRef, Decimal> = BTreeMap::new();
+    let ranges_of: HashMap<CellRef, &[CellRange]> = reads
+        .0
+        .iter()
+        .map(|(at, ranges)| (*at, ranges.as_slice()))
+        .collect();
     let mut parsed: BTreeMap<CellRef, Option<Expr>> = BTreeMap::new();
     let mut candidates: Vec<CellRef> = figures.readers.clone();
     for _ in 0..DEPENDENT_LEVELS {
@@ -715,11 +720,9 @@ fn moved_formulas<'s>(
                 continue;
             }
             let source = if skipped.amount.is_zero() {
-                reads
-                    .0
-                    .iter()
-                    .find(|(cell, _)| *cell == at)
-                    .and_then(|(_, ranges)| {
+                ranges_of
+                    .get(&at)
+                    .and_then(|ranges| {
                         ranges.iter().find_map(|range| {
                             entries_within(&shifts, *range)
                                 .find(|(cell, _)| **cell != at)
@@ -826,8 +829,8 @@ fn skipping_finding(
     });
     let (what_vi, what_en) = if count == 1 {
         (
-            format!("1 ô chứa số dạng văn bản ({named}) là {amount}; tính cả ô này"),
-            format!("1 cell holding a number as text ({named}), {amount}; counting it"),
+            format!("1 ô chứa số dạng văn bản, {named} = {amount}; tính cả ô này"),
+            format!("1 cell holding a number as text, {named} = {amount}; counting it"),
         )
     } else {
         (
