@@ -3,8 +3,9 @@
 //! that skip them (CF109, at the total, with the amount; a relation broken only by such a
 //! total names it and proposes no value over the formula), and the corrected workbook
 //! that makes them numbers shown as typed, so a spreadsheet program's SUMs count them
-//! (LibreOffice, when installed, opens it and adds them up). Workbooks are written with
-//! rust_xlsxwriter and saved as Excel saves them (no recalculation asked on load).
+//! (LibreOffice, when installed, opens it and adds them up; the same table saved as ods is
+//! rebuilt and corrected alike). Workbooks are written with rust_xlsxwriter and saved as
+//! Excel saves them (no recalculation asked on load).
 
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Formula, Workbook as XlsxWorkbook};
@@ -558,6 +559,39 @@ fn the_corrected_workbook_makes_text_figures_numbers_its_sums_count() {
     ] {
         assert_eq!(number(&rows, a1), value, "{a1} recalculated");
     }
+}
+
+#[test]
+fn a_workbook_rebuilt_from_ods_is_corrected_the_same_way() {
+    // The same table saved as OpenDocument by LibreOffice: rebuilt as xlsx, then patched.
+    let work = tempfile::tempdir().expect("temp dir");
+    let xlsx = work.path().join("text-figures.xlsx");
+    std::fs::write(&xlsx, text_figures_workbook()).expect("written");
+    let Some(ods) = libreoffice_convert(&xlsx, work.path(), "ods", false) else {
+        return;
+    };
+    let input = std::fs::read(&ods).expect("ods");
+    let (book, report) = checked(&input, "text-figures.ods");
+    assert_eq!(
+        finding_at(&report, "CF109", "D6").expected.as_deref(),
+        Some("2.865")
+    );
+    let fixed =
+        fixed_workbook(&input, &book, &report, &[], &OutputOptions::default()).expect("fixed");
+    let back = read(&fixed, "text-figures.fixed.xlsx");
+    assert_eq!(
+        value_and_format(&back, "D3"),
+        (Value::Number(dec(2491)), Some("#,##0".into()))
+    );
+    let d6 = back.sheets[0].cell(at("D6")).expect("D6");
+    assert_eq!(
+        (d6.formula.as_deref(), &d6.value),
+        (Some("SUM(D3:D5)"), &Value::Number(dec(2865)))
+    );
+    assert_eq!(
+        back.sheets[0].cell(at("B3")).unwrap().value,
+        Value::Text("001".into())
+    );
 }
 
 #[test]
