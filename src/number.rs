@@ -601,6 +601,19 @@ pub fn resolve_text(shape: &TextShape, convention: Convention) -> Reading {
     }
 }
 
+/// A digit string with a leading zero (`00`, `0001`, `023224`, `00,01`): a code (a
+/// district, a meter, a post office), never a figure an office writes. It still reads as
+/// a number, as Excel's VALUE reads it; the table decides what its column holds.
+pub(crate) fn is_code_text(text: &str) -> bool {
+    let text = text.trim_matches(is_space_like);
+    let mut chars = text.chars();
+    chars.next() == Some('0')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+}
+
 /// Most decimals a number format written for a text number shows (Excel shows 15
 /// significant digits; more zeros after the point would only pad).
 const MAX_FORMAT_DECIMALS: u32 = 15;
@@ -1185,6 +1198,16 @@ mod tests {
         );
         assert_eq!(number_format_for_text("Cộng", dec("0")), None);
         assert_eq!(number_format_for_text("-", dec("0")), None);
+    }
+
+    #[test]
+    fn codes_are_digit_strings_with_a_leading_zero() {
+        for code in ["00", "01", "0001", "023224", "00,01", " 007 "] {
+            assert!(is_code_text(code), "{code}");
+        }
+        for figure in ["0", "0,5", "0.25", "10", "1.845", "", "0a", "-01"] {
+            assert!(!is_code_text(figure), "{figure}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
 use crate::layout::Layout;
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
-use crate::number::{Convention, Reading};
+use crate::number::{is_code_text, Convention, Reading};
 use crate::recalc::FormulaReads;
 use crate::text::normalize_label;
 
@@ -193,17 +193,6 @@ impl<'s> TextFigures<'s> {
 fn is_text_number(cell: &Cell) -> bool {
     matches!(cell.value, Value::Text(_))
         && matches!(&cell.reading, Reading::Number(quantity) if quantity.from_text)
-}
-
-/// A digit string with a leading zero (`00`, `0001`, `00,01`): a code, never a figure.
-fn is_code_text(text: &str) -> bool {
-    let text = text.trim();
-    let mut chars = text.chars();
-    chars.next() == Some('0')
-        && chars.next().is_some_and(|c| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
 }
 
 /// A column's header, folded: the table's header chain, and the texts just above its
@@ -938,16 +927,6 @@ mod tests {
             .iter()
             .map(|cell| cell.at.to_string())
             .collect()
-    }
-
-    #[test]
-    fn codes_are_digit_strings_with_a_leading_zero() {
-        for code in ["00", "01", "0001", "023224", "00,01"] {
-            assert!(is_code_text(code), "{code}");
-        }
-        for figure in ["0", "0,5", "0.25", "10", "1.845", "", "0a"] {
-            assert!(!is_code_text(figure), "{figure}");
-        }
     }
 
     #[test]
