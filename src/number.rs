@@ -277,7 +277,7 @@ fn parse_signed(trimmed: &str) -> Option<ParsedText> {
         let close = inner_and_rest.find(')')?;
         let inner = inner_and_rest.get(..close)?.trim();
         let rest = inner_and_rest.get(close.checked_add(1)?..)?.trim();
-        if !rest.is_empty() && !is_unit(rest) {
+        if !rest.is_empty() && !is_unit(rest, false) {
             return None;
         }
         return Some(parse_unsigned(inner)?.map(negate));
@@ -307,13 +307,16 @@ fn parse_unsigned(text: &str) -> Option<ParsedText> {
     if !core.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == ',') {
         return None;
     }
-    let mut rest = text.get(core_end..)?.trim();
-    let mut percent = false;
-    if let Some(after) = rest.strip_prefix('%') {
-        percent = true;
-        rest = after.trim();
-    }
-    if !rest.is_empty() && !is_unit(rest) {
+    let rest = text.get(core_end..)?.trim();
+    // No space between the digits and what follows them.
+    let glued = core.len() == core_end;
+    let (percent, rest) = match rest.strip_prefix('%') {
+        // Nothing follows a percent sign: `10 % reduction` is a phrase.
+        Some(after) if after.trim().is_empty() => (true, ""),
+        Some(_) => return None,
+        None => (false, rest),
+    };
+    if !rest.is_empty() && !is_unit(rest, glued) {
         return None;
     }
     let separators: Vec<char> = core.chars().filter(|c| matches!(c, '.' | ',')).collect();
@@ -352,20 +355,144 @@ fn as_percent(quantity: Quantity) -> Option<Quantity> {
     })
 }
 
-/// A trailing unit: a short run of words (letters, with `/` or `.` inside, as in `tr.đ`).
-fn is_unit(rest: &str) -> bool {
-    let starts_with_letter = rest.chars().next().is_some_and(char::is_alphabetic);
+/// Units a figure may carry after it, lowercase: money and its scales, measures, and the
+/// things offices count. A word after a number that is none of these and not a plain
+/// lowercase Vietnamese word (see [`is_unit`]) makes the text a label: `180 Suffolk
+/// Street`, `12 Months`, `30 or less`.
+const UNIT_WORDS: &[&str] = &[
+    // money and its scales
+    "đồng",
+    "đ",
+    "₫",
+    "vnđ",
+    "vnd",
+    "usd",
+    "eur",
+    "€",
+    "$",
+    "£",
+    "dollars",
+    "dollar",
+    "euro",
+    "euros",
+    "nghìn",
+    "ngàn",
+    "triệu",
+    "tỷ",
+    "tỉ",
+    "trđ",
+    "tr.đ",
+    "tr",
+    "ngđ",
+    "thousand",
+    "thousands",
+    "million",
+    "millions",
+    "billion",
+    "billions",
+    "bn",
+    "mn",
+    // measures
+    "kg",
+    "g",
+    "tấn",
+    "tạ",
+    "km",
+    "m",
+    "m2",
+    "m3",
+    "km2",
+    "ha",
+    "lít",
+    "l",
+    "kwh",
+    "mw",
+    "mwh",
+    // things counted
+    "người",
+    "hồ",
+    "sơ",
+    "lượt",
+    "thủ",
+    "tục",
+    "tthc",
+    "văn",
+    "bản",
+    "hộ",
+    "cái",
+    "chiếc",
+    "lần",
+    "people",
+    "persons",
+    "person",
+    "units",
+    "items",
+    "pcs",
+    "cases",
+];
+
+/// Units written against the digits (`10.000đ`, `5kg`): letters glued to a number are
+/// otherwise an ordinal, a code or a name (`45th`, `1ST`, `2DE`, `3D`).
+const GLUED_UNITS: &[&str] = &[
+    "đ", "₫", "$", "€", "£", "vnđ", "vnd", "usd", "trđ", "tr.đ", "kg", "km", "m2", "m3", "ha",
+];
+
+/// Words of time: `12 tháng`, `15 ngày` name a period, not a figure to add.
+const TIME_WORDS: &[&str] = &[
+    "ngày", "tháng", "năm", "quý", "tuần", "giờ", "phút", "giây", "kỳ",
+];
+
+/// Currency signs a unit may be written with.
+fn is_currency_sign(c: char) -> bool {
+    matches!(c, '₫' | '$' | '€' | '£' | '¥')
+}
+
+/// A trailing unit: a short run of words (letters, with `/` or `.` inside, as in `tr.đ`)
+/// that names money, a measure or a thing counted. `glued` when no space separates it
+/// from the digits: then only a currency or a measure ([`GLUED_UNITS`]).
+///
+/// Each word (words split at spaces and `/`, as in `đồng/người`) is one of
+/// [`UNIT_WORDS`] (any case) or a lowercase word, and at least one of them is a unit word
+/// or a Vietnamese word (a letter outside ASCII): `1.845 hồ sơ`, `36 bệnh nhân`. A title-
+/// or upper-case word that is no unit (`Street`, `PARKWAY`, `Nông nghiệp`), an English
+/// phrase (`or less`, `reduction`) and a word of time (`12 tháng`) are not units.
+fn is_unit(rest: &str, glued: bool) -> bool {
+    let starts_well = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || is_currency_sign(c));
     let letters_only = rest.chars().all(|c| {
         c.is_alphabetic()
+            || is_currency_sign(c)
             || c == ' '
             || c == '/'
             || c == '.'
             || ('\u{300}'..='\u{36f}').contains(&c)
     });
-    starts_with_letter
+    if !(starts_well
         && letters_only
         && rest.chars().count() <= MAX_UNIT_CHARS
-        && rest.split_whitespace().count() <= MAX_UNIT_WORDS
+        && rest.split_whitespace().count() <= MAX_UNIT_WORDS)
+    {
+        return false;
+    }
+    let lower = rest.to_lowercase();
+    if glued {
+        return GLUED_UNITS.contains(&lower.as_str());
+    }
+    let words: Vec<(&str, &str)> = rest
+        .split([' ', '/'])
+        .zip(lower.split([' ', '/']))
+        .filter(|(word, _)| !word.is_empty())
+        .collect();
+    let known = |lower: &str| UNIT_WORDS.contains(&lower);
+    let each_fits = words
+        .iter()
+        .all(|(word, lower)| known(lower) || (word == lower && !TIME_WORDS.contains(lower)));
+    let some_unit_or_vietnamese = words
+        .iter()
+        .any(|(word, lower)| known(lower) || !word.is_ascii());
+    !words.is_empty() && each_fits && some_unit_or_vietnamese
 }
 
 /// Reads digits and separators (`.`, `,`, space) with `group` as the grouping mark and
@@ -472,6 +599,115 @@ pub fn resolve_text(shape: &TextShape, convention: Convention) -> Reading {
             }
         }
     }
+}
+
+/// A digit string with a leading zero (`00`, `0001`, `023224`, `00,01`): a code (a
+/// district, a meter, a post office), never a figure an office writes. It still reads as
+/// a number, as Excel's VALUE reads it; the table decides what its column holds.
+pub(crate) fn is_code_text(text: &str) -> bool {
+    let text = text.trim_matches(is_space_like);
+    let mut chars = text.chars();
+    chars.next() == Some('0')
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ','))
+}
+
+/// Most decimals a number format written for a text number shows (Excel shows 15
+/// significant digits; more zeros after the point would only pad).
+const MAX_FORMAT_DECIMALS: u32 = 15;
+
+/// The Excel number format code that shows `value` the way `text` wrote it: grouping when
+/// the text grouped its thousands, its decimals, a percent sign, a unit after the number
+/// as quoted text, accounting parentheses for a negative. The corrected workbook gives a
+/// text number turned into a number this format, so it looks as it did while it now adds
+/// up. `None` when `text` does not read as `value` (under either convention).
+///
+/// The code is the file's own, locale-free syntax: `#,##0.0` shows `1.845,5` in a
+/// Vietnamese Excel and `1,845.5` in an English one, as the office's numbers always do.
+///
+/// ```
+/// use crossfoot::number_format_for_text;
+/// use rust_decimal::Decimal;
+/// assert_eq!(number_format_for_text("4.088", Decimal::new(4088, 0)).as_deref(), Some("#,##0"));
+/// assert_eq!(number_format_for_text("2491", Decimal::new(2491, 0)).as_deref(), Some("0"));
+/// assert_eq!(number_format_for_text("96,1%", Decimal::new(961, 3)).as_deref(), Some("0.0%"));
+/// assert_eq!(
+///     number_format_for_text("1.845 hồ sơ", Decimal::new(1845, 0)).as_deref(),
+///     Some("#,##0\" hồ sơ\"")
+/// );
+/// assert_eq!(number_format_for_text("4.088", Decimal::new(4, 0)), None);
+/// ```
+pub fn number_format_for_text(text: &str, value: Decimal) -> Option<String> {
+    let quantity = match classify_text(text) {
+        TextShape::Number { quantity, .. } => quantity,
+        TextShape::Ambiguous {
+            vietnamese,
+            english,
+            ..
+        } => [vietnamese, english]
+            .into_iter()
+            .find(|quantity| quantity.value == value)?,
+        TextShape::NotNumber | TextShape::Marker(_) => return None,
+    };
+    if quantity.value != value {
+        return None;
+    }
+    let normalized: String = text
+        .trim_matches(is_space_like)
+        .chars()
+        .map(|c| if is_space_like(c) { ' ' } else { c })
+        .collect();
+    let parentheses = normalized.starts_with('(');
+    let start = normalized.find(|c: char| c.is_ascii_digit() || c == '.' || c == ',')?;
+    let number = normalized.get(start..)?;
+    let core_end = number
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | ' ')))
+        .unwrap_or(number.len());
+    let core = number.get(..core_end)?.trim_end();
+    let after = number.get(core_end..)?;
+    let unit = after.trim_start_matches([')', '%', ' ']);
+    // No space between the number (its `)` or `%`) and the unit: `10.000đ`.
+    let glued = core.len() == core_end
+        && !after
+            .get(..after.len().saturating_sub(unit.len()))
+            .is_some_and(|between| between.contains(' '));
+    let unit = unit.trim();
+
+    let shown_decimals = if quantity.percent {
+        quantity.decimals.saturating_sub(2)
+    } else {
+        quantity.decimals
+    }
+    .min(MAX_FORMAT_DECIMALS);
+    let separators = core
+        .chars()
+        .filter(|c| matches!(c, '.' | ',' | ' '))
+        .count();
+    let grouped = separators > usize::from(shown_decimals > 0);
+    let mut code = String::from(if grouped { "#,##0" } else { "0" });
+    if shown_decimals > 0 {
+        code.push('.');
+        code.extend(std::iter::repeat_n(
+            '0',
+            usize::try_from(shown_decimals).ok()?,
+        ));
+    }
+    if quantity.percent {
+        code.push('%');
+    }
+    let suffix = if unit.is_empty() {
+        String::new()
+    } else {
+        let space = if glued { "" } else { " " };
+        format!("\"{space}{}\"", unit.replace('"', ""))
+    };
+    Some(if parentheses {
+        format!("{code}{suffix};({code}){suffix}")
+    } else {
+        format!("{code}{suffix}")
+    })
 }
 
 /// What a number format code says about how numbers are shown.
@@ -865,6 +1101,113 @@ mod tests {
         assert!(
             matches!(classify_text("(1)"), TextShape::Number { quantity, .. } if quantity.value == dec("-1"))
         );
+    }
+
+    #[test]
+    fn addresses_ordinals_phrases_and_codes_are_not_figures() {
+        for text in [
+            "180 Suffolk Street",
+            "1189 WASHINGTON AVE",
+            "115 PRECINCT VEHICLE UPGRADE",
+            "45th Day",
+            "9th",
+            "1ST",
+            "2DE",
+            "3D SCANNERS",
+            "2330B",
+            "30 or less",
+            "12 Months",
+            "12 tháng",
+            "15 ngày",
+            "10 % reduction",
+            "50 % allocation overall",
+            "2.1 Nông nghiệp",
+        ] {
+            assert_eq!(classify_text(text), TextShape::NotNumber, "{text:?}");
+        }
+        // A code with a leading zero reads as a number, as Excel's VALUE reads it; whether
+        // it is a figure is the table's to say (`check::textnum`).
+        assert_eq!(number("0001").0.value, dec("1"));
+    }
+
+    #[test]
+    fn units_as_offices_write_them() {
+        for (text, value) in [
+            ("1.845 hồ sơ", "1845"),
+            ("1.845 Hồ sơ", "1845"),
+            ("36 bệnh nhân", "36"),
+            ("12 cơ quan", "12"),
+            ("5.000 đồng/người", "5000"),
+            ("10.000 ₫", "10000"),
+            ("10.000₫", "10000"),
+            ("2.500 USD", "2500"),
+            ("7 tr.đ", "7"),
+            ("15kg", "15"),
+            ("1,250 people", "1250"),
+        ] {
+            let reading = resolve_text(&classify_text(text), Convention::Vietnamese);
+            let english = resolve_text(&classify_text(text), Convention::English);
+            assert!(
+                [reading, english]
+                    .iter()
+                    .any(|r| matches!(r, Reading::Number(q) if q.value == dec(value))),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn number_formats_show_a_text_number_as_it_was_typed() {
+        for (text, value, code) in [
+            ("4.088", "4088", "#,##0"),
+            ("203.566", "203566", "#,##0"),
+            ("2491", "2491", "0"),
+            ("96,1", "96.1", "0.0"),
+            ("96.1", "96.1", "0.0"),
+            ("1.234,50", "1234.50", "#,##0.00"),
+            ("1,234.5", "1234.5", "#,##0.0"),
+            ("96,1%", "0.961", "0.0%"),
+            ("100%", "1", "0%"),
+            ("72,1 %", "0.721", "0.0%"),
+            ("24831569094.16", "24831569094.16", "0.00"),
+            ("-7482835576.87", "-7482835576.87", "0.00"),
+            ("1 845 000", "1845000", "#,##0"),
+            ("19.961.000.000 đồng", "19961000000", "#,##0\" đồng\""),
+            ("10.000đ", "10000", "#,##0\"đ\""),
+            ("(1.234)", "-1234", "#,##0;(#,##0)"),
+            (
+                "(1.845.000) đồng",
+                "-1845000",
+                "#,##0\" đồng\";(#,##0)\" đồng\"",
+            ),
+        ] {
+            assert_eq!(
+                number_format_for_text(text, dec(value)).as_deref(),
+                Some(code),
+                "{text:?}"
+            );
+        }
+        // Either reading of an ambiguous text, whichever the value is.
+        assert_eq!(
+            number_format_for_text("1.234", dec("1.234")).as_deref(),
+            Some("0.000")
+        );
+        assert_eq!(
+            number_format_for_text("1.234", dec("1234")).as_deref(),
+            Some("#,##0")
+        );
+        assert_eq!(number_format_for_text("Cộng", dec("0")), None);
+        assert_eq!(number_format_for_text("-", dec("0")), None);
+    }
+
+    #[test]
+    fn codes_are_digit_strings_with_a_leading_zero() {
+        for code in ["00", "01", "0001", "023224", "00,01", " 007 "] {
+            assert!(is_code_text(code), "{code}");
+        }
+        for figure in ["0", "0,5", "0.25", "10", "1.845", "", "0a", "-01"] {
+            assert!(!is_code_text(figure), "{figure}");
+        }
     }
 
     #[test]

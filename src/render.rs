@@ -359,6 +359,10 @@ fn plural<'a>(count: usize, one: &'a str, many: &'a str) -> &'a str {
     }
 }
 
+/// Edits of one fix a text line shows (a fix making hundreds of text numbers numbers
+/// lists them all in JSON and CSV).
+const TEXT_EDITS_SHOWN: usize = 3;
+
 fn add_summaries(total: Summary, more: Summary) -> Summary {
     Summary {
         errors: total.errors.saturating_add(more.errors),
@@ -403,11 +407,19 @@ fn push_finding_line(
         (None, None) => {}
     }
     if let Some(fix) = &finding.fix {
-        let edits: Vec<String> = fix
+        let mut edits: Vec<String> = fix
             .edits
             .iter()
+            .take(TEXT_EDITS_SHOWN)
             .map(|edit| format!("{} = {}", edit.cell, edit.shown))
             .collect();
+        let more = fix.edits.len().saturating_sub(TEXT_EDITS_SHOWN);
+        if more > 0 {
+            edits.push(match lang {
+                Lang::Vi => format!("… và {more} ô khác"),
+                Lang::En => format!("… and {more} more"),
+            });
+        }
         let label = match (lang, fix.applicability) {
             (Lang::Vi, Applicability::Safe) => "sửa",
             (Lang::Vi, Applicability::NeedsReview) => "sửa (cần xem lại)",

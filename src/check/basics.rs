@@ -11,10 +11,11 @@ use crate::recalc::{RecalcOutcome, Recomputed};
 use super::codes;
 use super::shown::{show_eval, show_value};
 use super::BrokenByStale;
+use super::textnum::TextFigures;
 
 /// Cells that are data: in the table body outside the label and STT columns, or every cell
 /// when no table was found.
-fn data_cells<'s>(
+pub(super) fn data_cells<'s>(
     sheet: &'s Sheet,
     layout: Option<&'s Layout>,
 ) -> impl Iterator<Item = &'s Cell> + 's {
@@ -30,35 +31,69 @@ fn data_cells<'s>(
     body.into_iter().flatten().chain(all.into_iter().flatten())
 }
 
-/// Numbers typed as text: one finding per sheet naming every such cell.
+/// Numbers typed as text: one finding per sheet naming every text figure (codes, years,
+/// column numbers and the like left out, see [`TextFigures`]), its example a figure a
+/// total needs. Its fix turns each into a number (the corrected workbook gives each a
+/// number format that shows it as it was typed), so the office's own SUMs count them.
 pub(crate) fn text_numbers(
     sheet: &Sheet,
-    layout: Option<&Layout>,
+    figures: &TextFigures<'_>,
     convention: Convention,
 ) -> Option<Finding> {
-    let cells: Vec<&Cell> = data_cells(sheet, layout)
-        .filter(|cell| matches!(&cell.reading, Reading::Number(q) if q.from_text))
-        .collect();
-    let first = cells.first()?;
-    let Reading::Number(q) = &first.reading else {
+    let example = figures
+        .cells
+        .get(figures.example)
+        .or_else(|| figures.cells.first())?;
+    let Reading::Number(q) = &example.reading else {
         return None;
     };
-    let typed = first.value.as_text().unwrap_or_default().trim().to_string();
+    let typed = example
+        .value
+        .as_text()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let read = format_quantity(q, convention);
-    let count = cells.len();
+    let count = figures.cells.len();
+    let edits = figures
+        .cells
+        .iter()
+        .filter_map(|cell| {
+            let Reading::Number(quantity) = &cell.reading else {
+                return None;
+            };
+            Some(Edit {
+                cell: cell.at,
+                value: quantity.value,
+                shown: cell.value.as_text()?.trim().to_string(),
+            })
+        })
+        .collect();
     Some(Finding {
         code: codes::TEXT_NUMBER,
         severity: Severity::Info,
         sheet: sheet.name.clone(),
-        cell: first.at,
-        cells: cells.iter().skip(1).map(|c| c.at).collect(),
+        cell: example.at,
+        cells: figures
+            .cells
+            .iter()
+            .map(|c| c.at)
+            .filter(|at| *at != example.at)
+            .collect(),
         message: Message::new(
-            format!("{count} ô chứa số dạng văn bản (như {} \"{typed}\", đọc là {read}); Excel không cộng được các ô này", first.at),
-            format!("{count} cells hold numbers stored as text (like {} \"{typed}\", read as {read}); Excel cannot add them", first.at),
+            format!("{count} ô chứa số dạng văn bản (như {} \"{typed}\", đọc là {read}); Excel không cộng được các ô này", example.at),
+            format!("{count} cells hold numbers stored as text (like {} \"{typed}\", read as {read}); Excel cannot add them", example.at),
         ),
         expected: None,
         actual: Some(typed),
-        fix: None,
+        fix: Some(Fix {
+            edits,
+            reason: Message::new(
+                "số dạng văn bản chuyển thành số, hiển thị như đã gõ",
+                "numbers stored as text made numbers, shown as typed",
+            ),
+            applicability: Applicability::Safe,
+        }),
     })
 }
 
@@ -91,7 +126,19 @@ pub(crate) fn ambiguous_numbers(
                 ),
                 expected: None,
                 actual: Some(typed),
-                fix: None,
+                // Left as text in the corrected workbook, with this proposal on it.
+                fix: Some(Fix {
+                    edits: vec![Edit {
+                        cell: cell.at,
+                        value: primary.value,
+                        shown: p.clone(),
+                    }],
+                    reason: Message::new(
+                        "đọc theo quy ước số của tệp; hãy xác nhận rồi gõ lại thành số",
+                        "read in the file's number convention; confirm it and type it as a number",
+                    ),
+                    applicability: Applicability::NeedsReview,
+                }),
             })
         })
         .collect()

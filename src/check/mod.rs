@@ -10,6 +10,7 @@ mod localize;
 mod relations;
 mod rounding;
 mod shown;
+mod textnum;
 mod typo;
 
 use std::collections::HashMap;
@@ -109,8 +110,11 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
                 found_layout.as_ref()
             }
         };
+        let sheet_first = findings.len();
+        let reads_here = formula_reads.get(index);
+        let figures = textnum::TextFigures::of(sheet, layout, reads_here);
         if checks.text_numbers {
-            findings.extend(basics::text_numbers(sheet, layout, workbook.convention));
+            findings.extend(basics::text_numbers(sheet, &figures, workbook.convention));
         }
         if checks.ambiguous_numbers {
             findings.extend(basics::ambiguous_numbers(
@@ -154,6 +158,15 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
         if checks.stale_formulas {
             findings.extend(basics::stale_formulas(saved, index, recomputed, &folded));
         }
+        textnum::sums_skipping_text(
+            sheet,
+            &figures,
+            reads_here,
+            workbook.convention,
+            checks.text_numbers,
+            &mut findings,
+            sheet_first,
+        );
     }
     if checks.stale_formulas {
         findings.extend(basics::recalculation_notes(saved, recomputed));

@@ -422,29 +422,12 @@ fn html_number(cell: &Cell) -> Option<(f64, String)> {
         .trim()
         .chars()
         .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' ' | '-' | '%' | '\u{a0}'));
-    if cell.formula.is_some() || !plain {
+    // A code keeps its leading zeros (`0001`, a district or post office).
+    if cell.formula.is_some() || !plain || crate::number::is_code_text(text) {
         return None;
     }
     let number = number_as_f64(&quantity.value)?;
-    let shown_decimals = if quantity.percent {
-        quantity.decimals.saturating_sub(2)
-    } else {
-        quantity.decimals
-    };
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let separators = text
-        .chars()
-        .filter(|c| matches!(c, '.' | ',' | ' '))
-        .count();
-    let grouped = separators > usize::from(shown_decimals > 0) && digits > 3;
-    let mut code = String::from(if grouped { "#,##0" } else { "0" });
-    if shown_decimals > 0 {
-        code.push('.');
-        code.push_str(&"0".repeat(usize::try_from(shown_decimals.min(15)).unwrap_or(0)));
-    }
-    if quantity.percent {
-        code.push('%');
-    }
+    let code = crate::number::number_format_for_text(text, quantity.value)?;
     Some((number, code))
 }
 
@@ -661,6 +644,28 @@ mod tests {
             let number: rust_decimal::Decimal = text.parse().expect("decimal");
             let float = number_as_f64(&number).expect("finite");
             assert_eq!(float.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn an_html_export_s_numbers_become_numbers_and_its_codes_stay_text() {
+        let cell = |text: &str| crate::model::Cell {
+            at: CellRef::new(0, 0),
+            value: Value::Text(text.into()),
+            formula: None,
+            number_format: None,
+            reading: crate::number::resolve_text(
+                &crate::number::classify_text(text),
+                crate::number::Convention::Vietnamese,
+            ),
+        };
+        assert_eq!(
+            html_number(&cell("4.088")),
+            Some((4088.0, "#,##0".to_string()))
+        );
+        assert_eq!(html_number(&cell("98,6")), Some((98.6, "0.0".to_string())));
+        for code in ["0001", "023224", "(1)"] {
+            assert_eq!(html_number(&cell(code)), None, "{code}");
         }
     }
 

@@ -135,6 +135,9 @@ pub fn summary_workbook(files: &[FileOutcome], lang: Lang) -> Result<Vec<u8>, Ou
     book.save_to_buffer().map_err(write_error)
 }
 
+/// Edits of one fix a summary row names before counting the rest.
+const EDITS_SHOWN: usize = 5;
+
 fn finding_row<'a>(path: &'a str, finding: &'a Finding, lang: Lang) -> Vec<Field<'a>> {
     let (fix_value, fix_reason, applicability) = match &finding.fix {
         Some(fix) => {
@@ -145,11 +148,21 @@ fn finding_row<'a>(path: &'a str, finding: &'a Finding, lang: Lang) -> Vec<Field
                     .map(|edit| edit.shown.clone())
                     .collect::<String>()
             } else {
-                fix.edits
+                // A fix making a column of text numbers numbers has hundreds of edits.
+                let mut shown: Vec<String> = fix
+                    .edits
                     .iter()
+                    .take(EDITS_SHOWN)
                     .map(|edit| format!("{}: {}", edit.cell, edit.shown))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                    .collect();
+                let more = fix.edits.len().saturating_sub(EDITS_SHOWN);
+                if more > 0 {
+                    shown.push(match lang {
+                        Lang::Vi => format!("… và {more} ô khác"),
+                        Lang::En => format!("… and {more} more"),
+                    });
+                }
+                shown.join("; ")
             };
             let applicability = match fix.applicability {
                 Applicability::Safe => "safe",

@@ -104,7 +104,11 @@ fn the_indicator_appendix_with_its_example_template() {
         &read_fixture("phu-luc-cchc-q3-2022.xlsx"),
         &TemplateChoice::Given(Box::new(template)),
     );
+    // The figures typed as text ("1.845", "203.566", "96,1") get their note, with the fix
+    // that makes them numbers in the corrected workbook (the template turned the note off
+    // until the note carried that fix).
     let expected: BTreeSet<Key> = [
+        key("CF101", Severity::Info, "D21"),
         key("CF105", Severity::Warning, "D17"),
         key("CF201", Severity::Warning, "D25"),
         key("CF206", Severity::Info, "D39"),
@@ -113,6 +117,18 @@ fn the_indicator_appendix_with_its_example_template() {
     .into_iter()
     .collect();
     assert_eq!(keys(&report), expected, "{:#?}", report.findings);
+    let text = report.findings.iter().find(|f| f.code == "CF101").unwrap();
+    let edits = &text.fix.as_ref().expect("the conversion").edits;
+    assert_eq!(edits.len(), 15);
+    let received = edits.iter().find(|e| e.cell.to_string() == "D25").unwrap();
+    assert_eq!(
+        (received.value, received.shown.as_str()),
+        (Decimal::from(203_566), "203.566")
+    );
+    assert!(
+        edits.iter().all(|e| e.cell.col == 3),
+        "only the figures column"
+    );
     let gap = report
         .findings
         .iter()

@@ -18,3 +18,4 @@ mod property;
 mod read;
 mod recalc;
 mod rounding;
+mod textnum;

@@ -43,6 +43,8 @@ pub(super) struct SheetOutcome {
     pub(super) unapplied: Vec<CellRef>,
     /// Whether any formula was removed or written.
     pub(super) formula_changed: bool,
+    /// Whether any text cell was made a number (formulas reading it change).
+    pub(super) converted: bool,
 }
 
 struct Child {
@@ -428,8 +430,7 @@ impl Streamer<'_> {
             let mut attrs = format!("<{p}c r=\"{at}\"");
             let style = row_style.unwrap_or(0);
             let mark = plan.mark;
-            if let Some(mark) = mark {
-                let xf = self.styles.marked_xf(style, mark)?;
+            if let Some(xf) = self.styled(style, plan.value.as_ref(), mark)? {
                 attrs.push_str(&format!(" s=\"{xf}\""));
             } else if style != 0 {
                 attrs.push_str(&format!(" s=\"{style}\""));
@@ -453,6 +454,25 @@ impl Streamer<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// The cell format a planned cell gets, if it changes: a text number made a number
+    /// takes its number format (and the mark's fill), a marked cell the mark's fill.
+    fn styled(
+        &mut self,
+        original: u32,
+        value: Option<&ValueEdit>,
+        mark: Option<Mark>,
+    ) -> Result<Option<u32>, OutputError> {
+        if let Some(ValueEdit::Number {
+            format: Some(code), ..
+        }) = value
+        {
+            self.out.converted = true;
+            return self.styles.formatted_xf(original, code, mark).map(Some);
+        }
+        mark.map(|mark| self.styles.marked_xf(original, mark))
+            .transpose()
     }
 
     /// The rewritten XML of an existing planned cell.
@@ -501,11 +521,10 @@ impl Streamer<'_> {
             }
         }
         let mut set: Vec<(&str, Option<String>)> = Vec::new();
-        if let Some(mark) = mark {
-            let original = attr(tag, "s", part)?
-                .and_then(|s| s.trim().parse::<u32>().ok())
-                .unwrap_or(0);
-            let xf = self.styles.marked_xf(original, mark)?;
+        let original = attr(tag, "s", part)?
+            .and_then(|s| s.trim().parse::<u32>().ok())
+            .unwrap_or(0);
+        if let Some(xf) = self.styled(original, edit, mark)? {
             set.push(("s", Some(xf.to_string())));
         }
         let Some(edit) = edit else {
@@ -544,6 +563,7 @@ impl Streamer<'_> {
             ValueEdit::Number {
                 value,
                 keep_formula,
+                ..
             } => {
                 if let (true, Some(f)) = (*keep_formula, formula) {
                     body.push_str(inner.get(f.start..f.end).unwrap_or(""));

@@ -34,8 +34,10 @@ use self::xml::{
     attr, attr_local, damaged, esc, local, ns_prefix, prefix_of, rewrite_tag, Events, Splice,
     REL_NS,
 };
+use crate::check::{STALE_FORMULA, SUM_SKIPS_TEXT, TEXT_NUMBER};
 use crate::finding::{Applicability, Finding, Lang, Severity};
 use crate::model::CellRef;
+use crate::number::number_format_for_text;
 use crate::output::{LiveFormula, OutputError, OutputOptions};
 
 /// The fill a cell gets.
@@ -79,6 +81,8 @@ pub(super) enum ValueEdit {
         value: Decimal,
         /// Keep the cell's formula (a stale cached value).
         keep_formula: bool,
+        /// The number format to show it with: a text number made a number keeps its look.
+        format: Option<String>,
     },
     /// Write a live formula with its cached value.
     Live {
@@ -182,8 +186,12 @@ pub fn annotate_package(
 /// Writes the corrected workbook: every edit of every [`Applicability::Safe`] fix applied
 /// (green fill, a note with the old value and why), a note with the proposal on the cell of
 /// each fix that needs review, and each `live` cell rewritten as formula plus cached value.
-/// A stale formula (`CF103`) keeps its formula and gets the right cached value; any other
-/// fixed formula cell becomes the value. No results sheet: this is the form to file.
+/// A stale formula (`CF103`), and a SUM that skipped numbers stored as text (`CF111`),
+/// keep their formula and get the right cached value; any other fixed formula cell
+/// becomes the value. The numbers stored as text (`CF101`) become numbers under a format
+/// that shows each as it was typed, with one note for them all, and the workbook asks for
+/// a full recalculation on load so every formula counts them. No results sheet: this is
+/// the form to file.
 ///
 /// # Errors
 /// As [`annotate_package`].
@@ -195,16 +203,53 @@ pub fn fix_package(
 ) -> Result<Vec<u8>, OutputError> {
     let lang = options.lang;
     let mut plans = Plans::new();
-    for f in findings {
+    // Numbers stored as text first: each made a number under a format showing it as
+    // typed (no fill, one note for them all), so that a fix of the same cell's value
+    // below keeps that format.
+    for f in findings.iter().filter(|f| f.code == TEXT_NUMBER) {
+        let Some(fix) = f
+            .fix
+            .as_ref()
+            .filter(|fix| fix.applicability == Applicability::Safe)
+        else {
+            continue;
+        };
+        for edit in &fix.edits {
+            plan_at(&mut plans, &f.sheet, edit.cell).value = Some(ValueEdit::Number {
+                value: edit.value,
+                keep_formula: false,
+                format: number_format_for_text(&edit.shown, edit.value),
+            });
+        }
+        let count = fix.edits.len();
+        plan_at(&mut plans, &f.sheet, f.cell)
+            .notes
+            .push(Note::Text(match lang {
+                Lang::Vi => format!(
+                    "Đã chuyển {count} ô số dạng văn bản thành số, hiển thị như đã gõ, để công thức SUM cộng được chúng ({TEXT_NUMBER})."
+                ),
+                Lang::En => format!(
+                    "{count} numbers stored as text made numbers, shown as typed, so that SUM formulas count them ({TEXT_NUMBER})."
+                ),
+            }));
+    }
+    for f in findings.iter().filter(|f| f.code != TEXT_NUMBER) {
         let Some(fix) = &f.fix else { continue };
         match fix.applicability {
             Applicability::Safe => {
                 for edit in &fix.edits {
                     let plan = plan_at(&mut plans, &f.sheet, edit.cell);
+                    let format = match &plan.value {
+                        Some(ValueEdit::Number { format, .. }) => format.clone(),
+                        _ => None,
+                    };
                     plan.mark = Some(Mark::Fixed);
                     plan.value = Some(ValueEdit::Number {
                         value: edit.value,
-                        keep_formula: f.code == "CF103",
+                        // A stale cached value, or a SUM's total once the text numbers it
+                        // skipped are numbers: the formula stays.
+                        keep_formula: f.code == STALE_FORMULA || f.code == SUM_SKIPS_TEXT,
+                        format,
                     });
                     plan.notes.push(Note::Fixed {
                         shown: edit.shown.clone(),
@@ -461,6 +506,7 @@ fn patch(
     let mut wb_rels_add: Vec<(String, &str, String)> = Vec::new();
     let mut wb_rels_remove: Vec<String> = Vec::new();
     let mut formula_changed = false;
+    let mut values_converted = false;
     let mut vml_block: u32 = 1;
 
     for (sheet_name, plan) in &plans {
@@ -492,6 +538,7 @@ fn patch(
         let outcome = cells::patch_sheet(&xml, &part, plan, &mut styles, notes_wanted, &vml_rid)?;
         drop(xml);
         formula_changed |= outcome.formula_changed;
+        values_converted |= outcome.converted;
         let notes = compose_notes(plan, &outcome, lang);
         let legacy_rid = outcome.legacy_rid.clone();
         let inserted_legacy = outcome.inserted_legacy;
@@ -598,11 +645,13 @@ fn patch(
         let out = styles.patch(&styles_xml)?;
         pkg.put(&styles_part, out);
     }
-    if add_sheet.is_some() || formula_changed {
+    // Text made numbers change what formulas read: every formula is recalculated on load.
+    let full_calc = formula_changed || values_converted;
+    if add_sheet.is_some() || full_calc {
         let sheet = add_sheet
             .as_ref()
             .map(|(n, i, r)| (n.as_str(), *i, r.as_str()));
-        let out = patch_workbook(&wb_xml, &wb_part, sheet, formula_changed)?;
+        let out = patch_workbook(&wb_xml, &wb_part, sheet, full_calc)?;
         pkg.put(&wb_part, out);
     }
     if !wb_rels_add.is_empty() || !wb_rels_remove.is_empty() {

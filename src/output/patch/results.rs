@@ -46,15 +46,19 @@ pub(super) fn severity_label(severity: Severity, lang: Lang) -> &'static str {
     }
 }
 
+/// Edits of one fix a suggestion names before counting the rest.
+const EDITS_SHOWN: usize = 5;
+
 /// The suggested value of a finding's fix as one line (`1.234`, or `C15 = 1.234` when the
 /// fix changes another cell), with its reason.
 pub(super) fn suggestion(finding: &Finding, lang: Lang) -> String {
     let Some(fix) = &finding.fix else {
         return String::new();
     };
-    let values: Vec<String> = fix
+    let mut values: Vec<String> = fix
         .edits
         .iter()
+        .take(EDITS_SHOWN)
         .map(|edit| {
             if edit.cell == finding.cell {
                 edit.shown.clone()
@@ -63,6 +67,15 @@ pub(super) fn suggestion(finding: &Finding, lang: Lang) -> String {
             }
         })
         .collect();
+    // A fix making a column of text numbers numbers has hundreds of edits; a cell holds
+    // at most 32,767 characters.
+    let more = fix.edits.len().saturating_sub(EDITS_SHOWN);
+    if more > 0 {
+        values.push(match lang {
+            Lang::Vi => format!("… và {more} ô khác"),
+            Lang::En => format!("… and {more} more"),
+        });
+    }
     let reason = fix.reason.get(lang);
     if reason.is_empty() {
         values.join("; ")
@@ -249,5 +262,37 @@ mod tests {
             "Check results (2)"
         );
         assert_eq!(quoted("Bob's"), "'Bob''s'");
+    }
+
+    #[test]
+    fn a_fix_of_many_cells_names_a_few_and_counts_the_rest() {
+        use crate::finding::{Applicability, Edit, Fix, Message};
+        let edits = (0..12)
+            .map(|row| Edit {
+                cell: CellRef::new(row, 3),
+                value: rust_decimal::Decimal::from(row),
+                shown: row.to_string(),
+            })
+            .collect();
+        let finding = Finding {
+            code: "CF101",
+            severity: Severity::Info,
+            sheet: "S".into(),
+            cell: CellRef::new(0, 3),
+            cells: Vec::new(),
+            message: Message::new("", ""),
+            expected: None,
+            actual: None,
+            fix: Some(Fix {
+                edits,
+                reason: Message::new("lý do", "why"),
+                applicability: Applicability::Safe,
+            }),
+        };
+        assert_eq!(
+            suggestion(&finding, Lang::En),
+            "0; D2 = 1; D3 = 2; D4 = 3; D5 = 4; … and 7 more (why)"
+        );
+        assert!(suggestion(&finding, Lang::Vi).contains("… và 7 ô khác"));
     }
 }

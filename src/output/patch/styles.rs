@@ -1,13 +1,14 @@
 //! `xl/styles.xml`: new fills (one per colour) and new cell formats cloned from a cell's
-//! current format with only the fill changed, allocated lazily while the sheets stream and
-//! appended to `<fills>`, `<fonts>` and `<cellXfs>` at the end (counts updated, every
-//! existing element kept as written).
+//! current format with only the fill changed, or with a number format (a text number
+//! made a number), allocated lazily while the sheets stream and appended to `<numFmts>`,
+//! `<fills>`, `<fonts>` and `<cellXfs>` at the end (counts updated, `<numFmts>` created
+//! where the part has none, every existing element kept as written).
 
 use std::collections::HashMap;
 
 use quick_xml::events::Event;
 
-use super::xml::{damaged, local, prefix_of, rewrite_tag, Events, Splice};
+use super::xml::{attr, damaged, esc, local, prefix_of, rewrite_tag, Events, Splice};
 use super::Mark;
 use crate::output::OutputError;
 
@@ -25,7 +26,28 @@ pub(super) struct Styles {
     xf_ids: HashMap<(u32, Mark), u32>,
     header_xf: Option<u32>,
     link_xf: Option<u32>,
+    /// Whether the part has a `<numFmts>` element, and its custom formats (id, code).
+    num_fmts_present: bool,
+    num_fmts: Vec<(u32, String)>,
+    /// Number formats added, as `(id, code)`.
+    new_num_fmts: Vec<(u32, String)>,
+    /// Cell formats cloned with a number format: (original, code, mark) → id.
+    formatted_ids: HashMap<(u32, String, Option<Mark>), u32>,
 }
+
+/// Excel's built-in number formats that a text number's format may be (`numFmtId` below
+/// 164 needs no `<numFmt>` element).
+const BUILT_IN_FORMATS: &[(&str, u32)] = &[
+    ("0", 1),
+    ("0.00", 2),
+    ("#,##0", 3),
+    ("#,##0.00", 4),
+    ("0%", 9),
+    ("0.00%", 10),
+];
+
+/// The first id of a custom number format.
+const FIRST_CUSTOM_FORMAT: u32 = 164;
 
 impl Styles {
     /// Reads the fills, fonts and cell formats of a styles part.
@@ -50,6 +72,10 @@ impl Styles {
             xf_ids: HashMap::new(),
             header_xf: None,
             link_xf: None,
+            num_fmts_present: false,
+            num_fmts: Vec::new(),
+            new_num_fmts: Vec::new(),
+            formatted_ids: HashMap::new(),
         };
         let mut xf_start: Option<usize> = None;
         loop {
@@ -62,6 +88,10 @@ impl Styles {
                     }
                     if depth == 2 {
                         section = match local(&e) {
+                            "numFmts" => {
+                                styles.num_fmts_present = true;
+                                "numFmts"
+                            }
                             "fills" => {
                                 seen.0 = true;
                                 "fills"
@@ -86,12 +116,21 @@ impl Styles {
                 Event::Empty(e) => {
                     if depth == 1 {
                         match local(&e) {
+                            "numFmts" => styles.num_fmts_present = true,
                             "fills" => seen.0 = true,
                             "fonts" => seen.1 = true,
                             "cellXfs" => seen.2 = true,
                             _ => {}
                         }
                     } else if depth == 2 {
+                        if section == "numFmts" && local(&e) == "numFmt" {
+                            let id =
+                                attr(&e, "numFmtId", part)?.and_then(|id| id.trim().parse().ok());
+                            let code = attr(&e, "formatCode", part)?;
+                            if let (Some(id), Some(code)) = (id, code) {
+                                styles.num_fmts.push((id, code));
+                            }
+                        }
                         styles.count_child(section, local(&e));
                         if section == "cellXfs" && local(&e) == "xf" {
                             styles
@@ -131,7 +170,89 @@ impl Styles {
 
     /// Whether anything was added.
     pub(super) fn changed(&self) -> bool {
-        !(self.new_fills.is_empty() && self.new_fonts.is_empty() && self.new_xfs.is_empty())
+        !(self.new_fills.is_empty()
+            && self.new_fonts.is_empty()
+            && self.new_xfs.is_empty()
+            && self.new_num_fmts.is_empty())
+    }
+
+    /// The id of number format `code`: a built-in one, one the part has, or a new one.
+    fn num_fmt_id(&mut self, code: &str) -> Result<u32, OutputError> {
+        if let Some((_, id)) = BUILT_IN_FORMATS
+            .iter()
+            .find(|(built_in, _)| *built_in == code)
+        {
+            return Ok(*id);
+        }
+        if let Some((id, _)) = self
+            .num_fmts
+            .iter()
+            .chain(&self.new_num_fmts)
+            .find(|(_, known)| known == code)
+        {
+            return Ok(*id);
+        }
+        let id = self
+            .num_fmts
+            .iter()
+            .chain(&self.new_num_fmts)
+            .map(|(id, _)| id.saturating_add(1))
+            .max()
+            .unwrap_or(FIRST_CUSTOM_FORMAT)
+            .max(FIRST_CUSTOM_FORMAT);
+        self.new_num_fmts.push((id, code.to_string()));
+        Ok(id)
+    }
+
+    /// The cell format for a cell whose format is `original` that now holds a number shown
+    /// with number format `code` (and `mark`'s fill, if any): a clone of `original` with
+    /// the number format set and the quote prefix (`'` typed before a number) dropped. One
+    /// per (original, code, mark).
+    ///
+    /// # Errors
+    /// `Package` when the original format cannot be parsed.
+    pub(super) fn formatted_xf(
+        &mut self,
+        original: u32,
+        code: &str,
+        mark: Option<Mark>,
+    ) -> Result<u32, OutputError> {
+        let key = (original, code.to_string(), mark);
+        if let Some(id) = self.formatted_ids.get(&key) {
+            return Ok(*id);
+        }
+        let num_fmt = self.num_fmt_id(code)?;
+        let fill = mark.map(|mark| self.fill_id(mark.rgb())).transpose()?;
+        let base = self.base_xf(original);
+        let mut set = vec![
+            ("numFmtId", Some(num_fmt.to_string())),
+            ("applyNumberFormat", Some("1".to_string())),
+            ("quotePrefix", None),
+        ];
+        if let Some(fill) = fill {
+            set.push(("fillId", Some(fill.to_string())));
+            set.push(("applyFill", Some("1".to_string())));
+        }
+        let xf = clone_xf(&base, &set, &self.part)?;
+        let id = self.push_xf(xf)?;
+        self.formatted_ids.insert(key, id);
+        Ok(id)
+    }
+
+    /// The `<xf>` of cell format `original` as written (the first, or a plain one, when
+    /// the id is out of range).
+    fn base_xf(&self, original: u32) -> String {
+        usize::try_from(original)
+            .ok()
+            .and_then(|i| self.xfs.get(i))
+            .or_else(|| self.xfs.first())
+            .cloned()
+            .unwrap_or_else(|| {
+                format!(
+                    "<{}xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>",
+                    self.prefix
+                )
+            })
     }
 
     /// The number of cell formats the part had.
@@ -174,18 +295,12 @@ impl Styles {
             return Ok(*id);
         }
         let fill = self.fill_id(mark.rgb())?;
-        let base = usize::try_from(original)
-            .ok()
-            .and_then(|i| self.xfs.get(i))
-            .or_else(|| self.xfs.first())
-            .cloned()
-            .unwrap_or_else(|| {
-                format!(
-                    "<{}xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>",
-                    self.prefix
-                )
-            });
-        let xf = clone_xf_with_fill(&base, fill, &self.part)?;
+        let base = self.base_xf(original);
+        let set = [
+            ("fillId", Some(fill.to_string())),
+            ("applyFill", Some("1".to_string())),
+        ];
+        let xf = clone_xf(&base, &set, &self.part)?;
         let id = self.push_xf(xf)?;
         self.xf_ids.insert((original, mark), id);
         Ok(id)
@@ -258,6 +373,16 @@ impl Styles {
             match event {
                 Event::Start(e) => {
                     depth = depth.saturating_add(1);
+                    if depth == 1 && !self.num_fmts_present && !self.new_num_fmts.is_empty() {
+                        // `<numFmts>` is the style sheet's first child.
+                        let p = prefix_of(&e);
+                        let count = self.new_num_fmts.len();
+                        let body = self.additions("numFmts");
+                        splice.insert_at(
+                            end,
+                            &format!("<{p}numFmts count=\"{count}\">{body}</{p}numFmts>"),
+                        );
+                    }
                     if depth == 2 {
                         if let Some((have, added)) = self.section(local(&e)) {
                             if added > 0 {
@@ -297,6 +422,7 @@ impl Styles {
 
     fn section(&self, name: &str) -> Option<(usize, usize)> {
         match name {
+            "numFmts" => Some((self.num_fmts.len(), self.new_num_fmts.len())),
             "fills" => Some((self.fills as usize, self.new_fills.len())),
             "fonts" => Some((self.fonts as usize, self.new_fonts.len())),
             "cellXfs" => Some((self.xfs.len(), self.new_xfs.len())),
@@ -306,6 +432,18 @@ impl Styles {
 
     fn additions(&self, name: &str) -> String {
         match name {
+            "numFmts" => {
+                let p = &self.prefix;
+                self.new_num_fmts
+                    .iter()
+                    .map(|(id, code)| {
+                        format!(
+                            "<{p}numFmt numFmtId=\"{id}\" formatCode=\"{}\"/>",
+                            esc(code)
+                        )
+                    })
+                    .collect()
+            }
             "fills" => self.new_fills.concat(),
             "fonts" => self.new_fonts.concat(),
             "cellXfs" => self.new_xfs.concat(),
@@ -334,18 +472,14 @@ fn rewrite_count(
     }
 }
 
-/// `<xf …>` with `fillId` set and `applyFill="1"`, children kept.
-fn clone_xf_with_fill(raw: &str, fill: u32, part: &str) -> Result<String, OutputError> {
+/// `<xf …>` with the attributes of `set` set (or removed, for `None`), children kept.
+fn clone_xf(raw: &str, set: &[(&str, Option<String>)], part: &str) -> Result<String, OutputError> {
     let mut events = Events::new(raw, part);
     let (event, _, end) = events.next()?;
-    let set = [
-        ("fillId", Some(fill.to_string())),
-        ("applyFill", Some("1".to_string())),
-    ];
     match event {
-        Event::Empty(e) => rewrite_tag(&e, &set, true, part),
+        Event::Empty(e) => rewrite_tag(&e, set, true, part),
         Event::Start(e) => {
-            let tag = rewrite_tag(&e, &set, false, part)?;
+            let tag = rewrite_tag(&e, set, false, part)?;
             Ok(format!("{tag}{}", raw.get(end..).unwrap_or("")))
         }
         _ => Err(damaged(part, "unexpected cell format")),
@@ -373,5 +507,57 @@ mod tests {
         assert!(out.starts_with(
             r#"<styleSheet xmlns="m"><fonts count="1"><font><sz val="11"/></font></fonts>"#
         ));
+    }
+
+    #[test]
+    fn number_formats_are_built_in_reused_or_added_and_the_quote_prefix_dropped() {
+        // No <numFmts>: one is created as the style sheet's first child.
+        let quoted = XML.replace(
+            r##"<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"##,
+            r##"<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1" applyNumberFormat="1"/>"##,
+        );
+        let mut styles = Styles::parse(&quoted, "s").expect("parsed");
+        assert_eq!(styles.formatted_xf(0, "#,##0", None).expect("xf"), 2);
+        assert_eq!(styles.formatted_xf(0, "#,##0", None).expect("xf"), 2);
+        assert_eq!(
+            styles.formatted_xf(0, "#,##0\" đồng\"", None).expect("xf"),
+            3
+        );
+        assert_eq!(
+            styles
+                .formatted_xf(1, "0.0", Some(Mark::Fixed))
+                .expect("xf"),
+            4
+        );
+        let out = styles.patch(&quoted).expect("patched");
+        assert!(
+            out.starts_with(r##"<styleSheet xmlns="m"><numFmts count="2"><numFmt numFmtId="164" formatCode="#,##0&quot; đồng&quot;"/><numFmt numFmtId="165" formatCode="0.0"/></numFmts><fonts"##),
+            "{out}"
+        );
+        assert!(out.contains(r##"<xf fontId="0" fillId="0" borderId="0" xfId="0" numFmtId="3" applyNumberFormat="1"/>"##), "{out}");
+        assert_eq!(
+            out.matches("quotePrefix").count(),
+            1,
+            "only the original keeps it"
+        );
+        assert!(out.contains(r##"<xf fontId="3" borderId="1" xfId="0" numFmtId="165" applyNumberFormat="1" fillId="2" applyFill="1"><alignment horizontal="center"/></xf>"##), "{out}");
+
+        // A <numFmts> the part has: its codes are reused, new ids follow its highest.
+        let with_formats = XML.replace(
+            "<fonts",
+            r##"<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0"/><numFmt numFmtId="170" formatCode="@"/></numFmts><fonts"##,
+        );
+        let mut styles = Styles::parse(&with_formats, "s").expect("parsed");
+        styles.formatted_xf(0, "0.0", None).expect("xf");
+        styles.formatted_xf(0, "0.0%", None).expect("xf");
+        let out = styles.patch(&with_formats).expect("patched");
+        assert!(
+            out.contains(r##"<numFmts count="3"><numFmt numFmtId="164" formatCode="0.0"/><numFmt numFmtId="170" formatCode="@"/><numFmt numFmtId="171" formatCode="0.0%"/></numFmts>"##),
+            "{out}"
+        );
+        assert!(
+            out.contains(r##"xfId="0" numFmtId="164" applyNumberFormat="1"/>"##),
+            "{out}"
+        );
     }
 }
