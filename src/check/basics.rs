@@ -10,8 +10,8 @@ use crate::recalc::{RecalcOutcome, Recomputed};
 
 use super::codes;
 use super::shown::{show_eval, show_value};
-use super::BrokenByStale;
 use super::textnum::TextFigures;
+use super::BrokenByStale;
 
 /// Cells that are data: in the table body outside the label and STT columns, or every cell
 /// when no table was found.
