@@ -118,6 +118,7 @@ fn unreadable_sheet(name: &str) -> EvalValue {
 
 /// Reads the values of a workbook, relative to the sheet holding the formula: the saved
 /// values, or the recomputed ones where they differ.
+#[derive(Clone, Copy)]
 struct StoredValues<'a> {
     workbook: &'a Workbook,
     current: &'a Sheet,
@@ -127,6 +128,10 @@ struct StoredValues<'a> {
     current_cells: &'a RowIndex<'a>,
     /// Recomputed values that replace saved ones.
     recalculated: &'a Recalculated,
+    /// A text figure referenced directly (`=C3+D3` over `"2.491"`) reads as the workbook's
+    /// convention reads it, as Excel converts text in the locale it runs in; otherwise in
+    /// the `.`-decimal form the evaluator reads.
+    text_in_convention: bool,
 }
 
 impl<'a> StoredValues<'a> {
@@ -189,9 +194,19 @@ impl Resolver for StoredValues<'_> {
             Err(unreadable) => unreadable,
             Ok((index, sheet)) => match self.recalculated.get(&(index, at)) {
                 Some(value) => value.clone(),
-                None => self
-                    .cell_of(sheet, at)
-                    .map_or(EvalValue::Blank, |cell| eval_value(&cell.value)),
+                None => self.cell_of(sheet, at).map_or(EvalValue::Blank, |cell| {
+                    match (&cell.value, &cell.reading, self.text_in_convention) {
+                        (Value::Text(_), crate::number::Reading::Number(q), true) => {
+                            EvalValue::number(q.value)
+                        }
+                        (
+                            Value::Text(_),
+                            crate::number::Reading::Ambiguous { primary, .. },
+                            true,
+                        ) => EvalValue::number(primary.value),
+                        _ => eval_value(&cell.value),
+                    }
+                }),
             },
         }
     }
@@ -372,7 +387,22 @@ fn recompute_with(
         None => evaluate(expr, resolver),
     };
     let outcome = outcome_of(computed, cached);
-    if matches!(outcome, RecalcOutcome::Stale { .. }) && binary_matches(expr, resolver, cached) {
+    if !matches!(outcome, RecalcOutcome::Stale { .. }) || binary_matches(expr, resolver, cached) {
+        return if matches!(outcome, RecalcOutcome::Stale { .. }) {
+            RecalcOutcome::Matches
+        } else {
+            outcome
+        };
+    }
+    // Text figures the formula adds directly, read as the file's convention reads them
+    // (a Vietnamese Excel converts "2.491" to 2491): a value either reading gives is not
+    // stale.
+    let in_convention = StoredValues {
+        text_in_convention: true,
+        ..*resolver
+    };
+    let again = outcome_of(evaluate(expr, &in_convention), cached);
+    if matches!(again, RecalcOutcome::Matches) || binary_matches(expr, &in_convention, cached) {
         return RecalcOutcome::Matches;
     }
     outcome
@@ -762,6 +792,7 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
             index: result.sheet,
             current_cells: cells,
             recalculated: &recalculated,
+            text_in_convention: false,
         };
         let mut outcome = recompute_with(&resolver, Ok(expr), &cell.value);
         if workbook.full_calc_on_load {
@@ -832,6 +863,7 @@ fn recompute_part(
         index,
         current_cells: cells,
         recalculated,
+        text_in_convention: false,
     };
     let mut reads = Vec::with_capacity(parsed.len());
     let mut results = Vec::with_capacity(parsed.len());
@@ -1096,6 +1128,39 @@ mod tests {
     }
 
     #[test]
+    fn text_figures_added_directly_read_as_the_files_convention() {
+        let mut text = cell("C3", Value::Text("2.491".into()), None);
+        text.reading = crate::number::Reading::Number(crate::number::Quantity {
+            value: d("2491"),
+            decimals: 0,
+            percent: false,
+            from_text: true,
+        });
+        let cells = vec![
+            text,
+            number("D3", "9"),
+            // A Vietnamese Excel reads "2.491" as 2491; an English one as 2.491.
+            formula("E3", Value::Number(d("2500")), "C3+D3"),
+            formula("F3", Value::Number(d("11.491")), "C3+D3"),
+            formula("G3", Value::Number(d("2600")), "C3+D3"),
+            // SUM skips text whatever the locale.
+            formula("H3", Value::Number(d("9")), "SUM(C3:D3)"),
+        ];
+        let results = recompute(&workbook(vec![sheet("S", cells)]));
+        for address in ["E3", "F3", "H3"] {
+            assert_eq!(
+                outcome_at(&results, 0, address),
+                Some(RecalcOutcome::Matches),
+                "{address}"
+            );
+        }
+        assert!(matches!(
+            outcome_at(&results, 0, "G3"),
+            Some(RecalcOutcome::Stale { .. })
+        ));
+    }
+
+    #[test]
     fn binary_residues_are_not_stale() {
         let cells = vec![
             number("H8", "8493"),
@@ -1355,6 +1420,7 @@ mod tests {
                 index: 0,
                 current_cells: &index,
                 recalculated: &none,
+                text_in_convention: false,
             };
             let general = recompute_with(&resolver, parsed.as_ref(), &cell.value);
             assert_eq!(result.outcome, general, "{}", cell.at);
