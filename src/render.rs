@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use crate::check::CheckReport;
 use crate::finding::{Applicability, Finding, Lang, Severity, Summary};
+use crate::number::Convention;
 
 /// The outcome of one input path: the engine's report, or why the file could not be read.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +83,11 @@ struct JsonFinding<'a> {
     expected: Option<&'a str>,
     actual: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
+    /// `expected` as a plain decimal (`"203566"`, `"96.1"`, a percentage as the fraction
+    /// the cell holds), readable without the locale; null when it is not one number.
+    expected_value: Option<String>,
+    /// `actual` as a plain decimal, likewise.
+    actual_value: Option<String>,
 }
 
 #[derive(serde::Serialize)]
@@ -102,7 +108,14 @@ struct JsonEdit<'a> {
     value: &'a str,
 }
 
-fn json_finding(finding: &Finding, lang: Lang) -> JsonFinding<'_> {
+/// A finding's shown value as a plain decimal, read in the convention it was shown in.
+fn plain(shown: Option<&str>, convention: Convention) -> Option<String> {
+    shown
+        .and_then(|shown| crate::check::plain_value(shown, convention))
+        .map(|value| value.to_string())
+}
+
+fn json_finding(finding: &Finding, lang: Lang, convention: Convention) -> JsonFinding<'_> {
     // A fix without edits has nothing to apply; it is shown as no fix rather than as an
     // object whose `cell` and `value` would be missing.
     let fix = finding.fix.as_ref().and_then(|fix| {
@@ -132,6 +145,8 @@ fn json_finding(finding: &Finding, lang: Lang) -> JsonFinding<'_> {
         expected: finding.expected.as_deref(),
         actual: finding.actual.as_deref(),
         fix,
+        expected_value: plain(finding.expected.as_deref(), convention),
+        actual_value: plain(finding.actual.as_deref(), convention),
     }
 }
 
@@ -160,7 +175,7 @@ pub fn render_json(files: &[FileOutcome], lang: Lang) -> String {
                     findings: report
                         .findings
                         .iter()
-                        .map(|finding| json_finding(finding, lang))
+                        .map(|finding| json_finding(finding, lang, report.convention))
                         .collect(),
                 },
                 Err(error) => JsonFile {
@@ -190,7 +205,7 @@ pub fn render_json(files: &[FileOutcome], lang: Lang) -> String {
 
 /// The CSV header row, in column order.
 pub const CSV_HEADER: &str =
-    "file,template,severity,code,sheet,cell,cells,message,expected,actual,fix_cell,fix_value,fix_reason";
+    "file,template,severity,code,sheet,cell,cells,message,expected,actual,fix_cell,fix_value,fix_reason,expected_value,actual_value";
 
 /// One CSV field: defused against formula injection, then quoted per RFC 4180.
 fn csv_field(text: &str) -> String {
@@ -241,7 +256,7 @@ fn push_csv_row(out: &mut String, fields: &[&str]) {
 /// use crossfoot::{render_csv, FileOutcome, Lang};
 /// let files = [FileOutcome { path: "=a.xlsx".into(), result: Err("damaged, sorry".into()) }];
 /// let csv = render_csv(&files, Lang::Vi);
-/// assert_eq!(csv.lines().nth(1), Some("'=a.xlsx,,error,CF001,,,,\"damaged, sorry\",,,,,"));
+/// assert_eq!(csv.lines().nth(1), Some("'=a.xlsx,,error,CF001,,,,\"damaged, sorry\",,,,,,,"));
 /// ```
 pub fn render_csv(files: &[FileOutcome], lang: Lang) -> String {
     let mut out = String::new();
@@ -260,6 +275,8 @@ pub fn render_csv(files: &[FileOutcome], lang: Lang) -> String {
                     "",
                     "",
                     error,
+                    "",
+                    "",
                     "",
                     "",
                     "",
@@ -300,6 +317,10 @@ pub fn render_csv(files: &[FileOutcome], lang: Lang) -> String {
                             &fix_cell,
                             &fix_value,
                             &fix_reason,
+                            &plain(finding.expected.as_deref(), report.convention)
+                                .unwrap_or_default(),
+                            &plain(finding.actual.as_deref(), report.convention)
+                                .unwrap_or_default(),
                         ],
                     );
                 }
@@ -371,13 +392,25 @@ fn add_summaries(total: Summary, more: Summary) -> Summary {
     }
 }
 
+/// The convention numbers are written in for a reader of `lang`.
+fn convention_of(lang: Lang) -> Convention {
+    match lang {
+        Lang::Vi => Convention::Vietnamese,
+        Lang::En => Convention::English,
+    }
+}
+
 fn push_finding_line(
     out: &mut String,
     finding: &Finding,
     cell_width: usize,
     lang: Lang,
+    convention: Convention,
     color: bool,
 ) {
+    // One number style in a line: the values, shown in the sheet's convention, are written
+    // in the reader's, as the message is.
+    let shown = |value: &str| crate::check::in_convention(value, convention, convention_of(lang));
     let cell = finding.cell.to_string();
     let severity = paint(
         &format!("{:<7}", finding.severity.as_str()),
@@ -396,13 +429,18 @@ fn push_finding_line(
     };
     match (&finding.expected, &finding.actual) {
         (Some(expected), Some(actual)) => {
-            let _ = write!(out, " ({expected_word} {expected}, {actual_word} {actual})");
+            let _ = write!(
+                out,
+                " ({expected_word} {}, {actual_word} {})",
+                shown(expected),
+                shown(actual)
+            );
         }
         (Some(expected), None) => {
-            let _ = write!(out, " ({expected_word} {expected})");
+            let _ = write!(out, " ({expected_word} {})", shown(expected));
         }
         (None, Some(actual)) => {
-            let _ = write!(out, " ({actual_word} {actual})");
+            let _ = write!(out, " ({actual_word} {})", shown(actual));
         }
         (None, None) => {}
     }
@@ -411,7 +449,7 @@ fn push_finding_line(
             .edits
             .iter()
             .take(TEXT_EDITS_SHOWN)
-            .map(|edit| format!("{} = {}", edit.cell, edit.shown))
+            .map(|edit| format!("{} = {}", edit.cell, shown(&edit.shown)))
             .collect();
         let more = fix.edits.len().saturating_sub(TEXT_EDITS_SHOWN);
         if more > 0 {
@@ -473,7 +511,7 @@ pub fn render_text(files: &[FileOutcome], lang: Lang, color: bool) -> String {
                     let _ = write!(out, " ({word} {template})");
                 }
                 out.push('\n');
-                push_sheets(&mut out, &report.findings, lang, color);
+                push_sheets(&mut out, &report.findings, report.convention, lang, color);
                 let summary = Summary::of(&report.findings);
                 total = add_summaries(total, summary);
                 let _ = writeln!(out, "  {}", summary_words(summary, lang));
@@ -500,7 +538,13 @@ pub fn render_text(files: &[FileOutcome], lang: Lang, color: bool) -> String {
 /// Writes findings grouped by sheet, sheets in order of first appearance (the engine sorts
 /// findings by sheet order already; grouping keeps a stray out-of-order finding with its
 /// sheet).
-fn push_sheets(out: &mut String, findings: &[Finding], lang: Lang, color: bool) {
+fn push_sheets(
+    out: &mut String,
+    findings: &[Finding],
+    convention: Convention,
+    lang: Lang,
+    color: bool,
+) {
     let mut sheets: Vec<&str> = Vec::new();
     for finding in findings {
         if !sheets.contains(&finding.sheet.as_str()) {
@@ -523,7 +567,7 @@ fn push_sheets(out: &mut String, findings: &[Finding], lang: Lang, color: bool) 
             .unwrap_or(0);
         let _ = writeln!(out, "  {sheet_word} \"{sheet}\":");
         for finding in in_sheet {
-            push_finding_line(out, finding, cell_width, lang, color);
+            push_finding_line(out, finding, cell_width, lang, convention, color);
         }
     }
 }
@@ -568,6 +612,7 @@ mod tests {
         CheckReport {
             template: Some("tthc-06".to_string()),
             findings: vec![gap, note],
+            convention: Convention::Vietnamese,
         }
     }
 
@@ -716,16 +761,16 @@ mod tests {
         assert_eq!(
             rows.get(1),
             Some(
-                &"a.xlsx,tthc-06,warning,CF203,06,C15,G15 K15,CF203 in English,5.213,0,C15,5.213,total recomputed"
+                &"a.xlsx,tthc-06,warning,CF203,06,C15,G15 K15,CF203 in English,5.213,0,C15,5.213,total recomputed,5213,0"
             )
         );
         assert_eq!(
             rows.get(2),
-            Some(&"a.xlsx,tthc-06,info,CF101,Phụ lục,D7,,CF101 in English,,,,,")
+            Some(&"a.xlsx,tthc-06,info,CF101,Phụ lục,D7,,CF101 in English,,,,,,,")
         );
         assert_eq!(
             rows.get(3),
-            Some(&"b.xlsx,,error,CF001,,,,không phải bảng tính / not a workbook,,,,,")
+            Some(&"b.xlsx,,error,CF001,,,,không phải bảng tính / not a workbook,,,,,,,")
         );
         assert_eq!(rows.get(4), Some(&""), "the last row ends in CRLF");
         assert_eq!(rows.len(), 5);
@@ -742,18 +787,19 @@ mod tests {
             result: Ok(CheckReport {
                 template: None,
                 findings: vec![hostile],
+                convention: Convention::Vietnamese,
             }),
         }];
         let csv = render_csv(&files, Lang::En);
         let body = csv.strip_prefix(CSV_HEADER).expect("header first");
         assert_eq!(
             body,
-            "\r\nx.xlsx,,error,CF201,'=Sheet,A1,,\"'=SUM(A1) says \"\"no\"\"\nsecond line\",-5,\"1,5\",,,\r\n"
+            "\r\nx.xlsx,,error,CF201,'=Sheet,A1,,\"'=SUM(A1) says \"\"no\"\"\nsecond line\",-5,\"1,5\",,,,-5,1.5\r\n"
         );
-        // Every row has exactly 13 fields once quoting is undone.
+        // Every row has exactly 15 fields once quoting is undone.
         assert_eq!(
             parse_csv(&csv).iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![13, 13]
+            vec![15, 15]
         );
     }
 
@@ -800,7 +846,7 @@ mod tests {
         let expected = "\
 a.xlsx (template tthc-06)
   Sheet \"06\":
-  C15  warning CF203  CF203 in English (expected 5.213, actual 0) → fix (review): C15 = 5.213 (total recomputed)
+  C15  warning CF203  CF203 in English (expected 5,213, actual 0) → fix (review): C15 = 5,213 (total recomputed)
   Sheet \"Phụ lục\":
   D7  info    CF101  CF101 in English
   0 errors, 1 warning, 1 info

@@ -9,7 +9,7 @@ use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
 
 use super::codes;
-use super::shown::{show_eval, show_value};
+use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;
 
@@ -81,8 +81,8 @@ pub(crate) fn text_numbers(
             .filter(|at| *at != example.at)
             .collect(),
         message: Message::new(
-            format!("{count} ô chứa số dạng văn bản (như {} \"{typed}\", đọc là {read}); Excel không cộng được các ô này", example.at),
-            format!("{count} cells hold numbers stored as text (like {} \"{typed}\", read as {read}); Excel cannot add them", example.at),
+            format!("{count} ô chứa số dạng văn bản (như {} \"{typed}\", đọc là {}); Excel không cộng được các ô này", example.at, for_messages(&read, convention).0),
+            format!("{count} cells hold numbers stored as text (like {} \"{typed}\", read as {}); Excel cannot add them", example.at, for_messages(&read, convention).1),
         ),
         expected: None,
         actual: Some(typed),
@@ -114,6 +114,7 @@ pub(crate) fn ambiguous_numbers(
             };
             let typed = cell.value.as_text().unwrap_or_default().trim().to_string();
             let (p, a) = (format_quantity(primary, convention), format_quantity(alternative, convention));
+            let ((p_vi, p_en), (a_vi, a_en)) = (for_messages(&p, convention), for_messages(&a, convention));
             Some(Finding {
                 code: codes::AMBIGUOUS_NUMBER,
                 severity: Severity::Warning,
@@ -121,8 +122,8 @@ pub(crate) fn ambiguous_numbers(
                 cell: cell.at,
                 cells: Vec::new(),
                 message: Message::new(
-                    format!("\"{typed}\" có hai cách đọc: {p} (quy ước của tệp, đang dùng) hoặc {a}; hãy ghi rõ"),
-                    format!("\"{typed}\" reads two ways: {p} (the file's convention, used) or {a}; please write it unambiguously"),
+                    format!("\"{typed}\" có hai cách đọc: {p_vi} (quy ước của tệp, đang dùng) hoặc {a_vi}; hãy ghi rõ"),
+                    format!("\"{typed}\" reads two ways: {p_en} (the file's convention, used) or {a_en}; please write it unambiguously"),
                 ),
                 expected: None,
                 actual: Some(typed),
@@ -166,6 +167,8 @@ pub(crate) fn stale_formulas(
             let formula = cell.and_then(|c| c.formula.clone()).unwrap_or_default();
             let expected = show_eval(computed, cell, workbook.convention);
             let actual = show_value(cached, cell, workbook.convention);
+            let (expected_vi, expected_en) = for_messages(&expected, workbook.convention);
+            let (actual_vi, actual_en) = for_messages(&actual, workbook.convention);
             let fix = match computed {
                 crate::formula::EvalValue::Number(n) if n.lo == n.hi => Some(Fix {
                     edits: vec![Edit {
@@ -192,8 +195,8 @@ pub(crate) fn stale_formulas(
                     relations.iter().map(|(m, _)| pick(m)).collect::<Vec<_>>().join("; ")
                 };
                 (
-                    format!("; với giá trị lưu sẵn, các quan hệ sau không thỏa: {} (chúng thỏa với {expected})", list(|m| &m.vi)),
-                    format!("; with the saved value these relations do not hold: {} (they hold with {expected})", list(|m| &m.en)),
+                    format!("; với giá trị lưu sẵn, các quan hệ sau không thỏa: {} (chúng thỏa với {expected_vi})", list(|m| &m.vi)),
+                    format!("; with the saved value these relations do not hold: {} (they hold with {expected_en})", list(|m| &m.en)),
                 )
             };
             Some(Finding {
@@ -203,8 +206,8 @@ pub(crate) fn stale_formulas(
                 cell: r.cell,
                 cells,
                 message: Message::new(
-                    format!("Công thức ={formula} lưu giá trị {actual} nhưng Excel tính ra {expected}: tệp chưa được tính lại trước khi lưu{vi_broken}"),
-                    format!("Formula ={formula} saves {actual} but Excel computes {expected}: the file was saved without recalculating{en_broken}"),
+                    format!("Công thức ={formula} lưu giá trị {actual_vi} nhưng Excel tính ra {expected_vi}: tệp chưa được tính lại trước khi lưu{vi_broken}"),
+                    format!("Formula ={formula} saves {actual_en} but Excel computes {expected_en}: the file was saved without recalculating{en_broken}"),
                 ),
                 expected: Some(expected),
                 actual: Some(actual),
@@ -264,11 +267,13 @@ pub(crate) fn recalculation_notes(workbook: &Workbook, recomputed: &[Recomputed]
             .get(first.sheet)
             .and_then(|s| s.cell(first.cell));
         let shows = show_eval(computed, cell, workbook.convention);
+        let (shows_vi, shows_en) = for_messages(&shows, workbook.convention);
         let saved_text = match saved {
             Value::Empty => ("không có giá trị".to_string(), "no value".to_string()),
             other => {
                 let shown = show_value(other, cell, workbook.convention);
-                (format!("lưu {shown}"), format!("saved {shown}"))
+                let (vi, en) = for_messages(&shown, workbook.convention);
+                (format!("lưu {vi}"), format!("saved {en}"))
             }
         };
         let count = placeholders.len();
@@ -279,8 +284,8 @@ pub(crate) fn recalculation_notes(workbook: &Workbook, recomputed: &[Recomputed]
             cell: first.cell,
             cells: placeholders.iter().skip(1).filter(|(r, _, _)| r.sheet == first.sheet).map(|(r, _, _)| r.cell).collect(),
             message: Message::new(
-                format!("{count} công thức chỉ lưu giá trị giữ chỗ (như {} {}, Excel sẽ hiện {shows}): Excel tính lại khi mở tệp, và crossfoot đã kiểm tra số Excel sẽ hiện; chương trình đọc giá trị lưu sẵn (phần mềm nhập liệu, SheetJS, pandas) sẽ thấy giá trị giữ chỗ", first.cell, saved_text.0),
-                format!("{count} formulas hold placeholders, not results (like {} {}, where Excel shows {shows}): Excel recalculates them when it opens the file, and crossfoot checked the figures Excel will show; a program that reads saved values (an importer, SheetJS, pandas) sees the placeholders", first.cell, saved_text.1),
+                format!("{count} công thức chỉ lưu giá trị giữ chỗ (như {} {}, Excel sẽ hiện {shows_vi}): Excel tính lại khi mở tệp, và crossfoot đã kiểm tra số Excel sẽ hiện; chương trình đọc giá trị lưu sẵn (phần mềm nhập liệu, SheetJS, pandas) sẽ thấy giá trị giữ chỗ", first.cell, saved_text.0),
+                format!("{count} formulas hold placeholders, not results (like {} {}, where Excel shows {shows_en}): Excel recalculates them when it opens the file, and crossfoot checked the figures Excel will show; a program that reads saved values (an importer, SheetJS, pandas) sees the placeholders", first.cell, saved_text.1),
             ),
             expected: Some(shows),
             actual: None,

@@ -30,6 +30,7 @@ use crate::template::{bind, recognizes, Bound, Scope, Template};
 use evaluations::{Evaluations, Readers};
 pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
 use relations::{Evaluator, Outcome};
+pub(crate) use shown::{for_messages, in_convention, plain_value, show_value};
 use shown::{show_interval, show_number};
 
 /// Which template to check with.
@@ -51,6 +52,9 @@ pub struct CheckReport {
     pub template: Option<String>,
     /// The findings, sorted by sheet order, row, column, then code.
     pub findings: Vec<Finding>,
+    /// The workbook's number convention, in which the findings' `expected` and `actual`
+    /// values and fixes are shown (as the sheet shows its numbers).
+    pub convention: Convention,
 }
 
 impl CheckReport {
@@ -224,6 +228,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     CheckReport {
         template: chosen.map(|(t, _)| t.id),
         findings,
+        convention: workbook.convention,
     }
 }
 
@@ -454,8 +459,16 @@ fn rule_findings(
                     cell: target,
                     cells: others(evaluation.cells.iter(), target),
                     message: Message::new(
-                        format!("{actual} là giá trị cắt bớt chữ số; làm tròn sẽ là {rounded}"),
-                        format!("{actual} is truncated; rounding gives {rounded}"),
+                        format!(
+                            "{} là giá trị cắt bớt chữ số; làm tròn sẽ là {}",
+                            for_messages(&actual, convention).0,
+                            for_messages(&rounded, convention).0
+                        ),
+                        format!(
+                            "{} is truncated; rounding gives {}",
+                            for_messages(&actual, convention).1,
+                            for_messages(&rounded, convention).1
+                        ),
                     ),
                     expected: Some(rounded),
                     actual: Some(actual),
@@ -504,6 +517,7 @@ fn rule_findings(
                     actual.as_deref(),
                     difference.as_deref(),
                     target,
+                    convention,
                 );
                 findings.push(Finding {
                     code,
@@ -668,6 +682,8 @@ fn explanation_findings(
             .iter()
             .map(|change| {
                 let (actual, expected) = shown(change);
+                let (actual_vi, actual_en) = for_messages(&actual, convention);
+                let (expected_vi, expected_en) = for_messages(&expected, convention);
                 let reason = match change.typo {
                     Some(typo) => typo.reason(),
                     None if is_rate(change.cell) => Message::new(
@@ -688,12 +704,12 @@ fn explanation_findings(
                     cells: others(related.iter().copied(), cell),
                     message: Message::new(
                         format!(
-                            "{vi_from}{cell} có lẽ sai: ghi {actual}, đúng ra là {expected} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
+                            "{vi_from}{cell} có lẽ sai: ghi {actual_vi}, đúng ra là {expected_vi} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
                             reason.vi,
                             vi_list.join("; ")
                         ),
                         format!(
-                            "{en_from}{cell} is probably wrong: it says {actual}, it should be {expected} ({}); with it corrected these relations hold: {}",
+                            "{en_from}{cell} is probably wrong: it says {actual_en}, it should be {expected_en} ({}); with it corrected these relations hold: {}",
                             reason.en,
                             en_list.join("; ")
                         ),
@@ -716,10 +732,13 @@ fn explanation_findings(
         let Some(first) = changes.first() else {
             return Vec::new();
         };
-        let names: Vec<String> = changes
+        let (names_vi, names_en): (Vec<String>, Vec<String>) = changes
             .iter()
-            .map(|c| format!("{} = {}", c.cell, shown(c).1))
-            .collect();
+            .map(|c| {
+                let (vi, en) = for_messages(&shown(c).1, convention);
+                (format!("{} = {vi}", c.cell), format!("{} = {en}", c.cell))
+            })
+            .unzip();
         let (actual, expected) = shown(first);
         vec![Finding {
             code: codes::AMBIGUOUS_CELL,
@@ -731,12 +750,12 @@ fn explanation_findings(
                 format!(
                     "{vi_from}Các quan hệ sau không thỏa: {}; sửa một trong các ô sau đều làm chúng thỏa, cần người kiểm tra: {}",
                     vi_list.join("; "),
-                    names.join(", ")
+                    names_vi.join(", ")
                 ),
                 format!(
                     "{en_from}These relations do not hold: {}; changing any one of these cells would make them hold, a person must decide: {}",
                     en_list.join("; "),
-                    names.join(", ")
+                    names_en.join(", ")
                 ),
             ),
             expected: Some(expected.clone()),
@@ -780,7 +799,9 @@ fn default_code(scope: Scope, rounding: crate::number::Rounding, body: &RuleBody
     }
 }
 
-/// The rule's own message with its placeholders filled, or a generic one.
+/// The rule's own message with its placeholders filled, or a generic one; the values,
+/// shown in the sheet's `convention`, written in each message language's.
+#[allow(clippy::too_many_arguments)]
 fn message_for(
     rule: &crate::template::RuleSpec,
     body: &RuleBody,
@@ -789,15 +810,30 @@ fn message_for(
     actual: Option<&str>,
     difference: Option<&str>,
     target: CellRef,
+    convention: Convention,
 ) -> Message {
-    let fill = |text: &str| {
-        text.replace("{expected}", expected.unwrap_or("?"))
-            .replace("{actual}", actual.unwrap_or("?"))
-            .replace("{difference}", difference.unwrap_or("?"))
+    let in_both = |value: Option<&str>| value.map(|v| for_messages(v, convention));
+    let (expected, actual, difference) = (in_both(expected), in_both(actual), in_both(difference));
+    let pick = |value: &Option<(String, String)>, vi: bool| -> String {
+        match value {
+            Some((v, e)) => {
+                if vi {
+                    v.clone()
+                } else {
+                    e.clone()
+                }
+            }
+            None => "?".to_string(),
+        }
+    };
+    let fill = |text: &str, vi: bool| {
+        text.replace("{expected}", &pick(&expected, vi))
+            .replace("{actual}", &pick(&actual, vi))
+            .replace("{difference}", &pick(&difference, vi))
             .replace("{label}", label)
     };
     if let Some(message) = &rule.message {
-        return Message::new(fill(&message.vi), fill(&message.en));
+        return Message::new(fill(&message.vi, true), fill(&message.en, false));
     }
     let expr = rule
         .expr
@@ -809,20 +845,20 @@ fn message_for(
     } else {
         format!("{target} ({label})")
     };
-    match (body, expected, actual) {
-        (RuleBody::Sum, Some(e), Some(a)) => Message::new(
+    let both_known = expected.is_some() && actual.is_some();
+    let (e_vi, e_en) = (pick(&expected, true), pick(&expected, false));
+    let (a_vi, a_en) = (pick(&actual, true), pick(&actual, false));
+    let (d_vi, d_en) = (pick(&difference, true), pick(&difference, false));
+    match body {
+        RuleBody::Sum if both_known => Message::new(
+            format!("{at}: dòng tổng ghi {a_vi} nhưng tổng các dòng con là {e_vi} (chênh {d_vi})"),
             format!(
-                "{at}: dòng tổng ghi {a} nhưng tổng các dòng con là {e} (chênh {})",
-                difference.unwrap_or("?")
-            ),
-            format!(
-                "{at}: the total row says {a} but its rows add up to {e} (off by {})",
-                difference.unwrap_or("?")
+                "{at}: the total row says {a_en} but its rows add up to {e_en} (off by {d_en})"
             ),
         ),
-        (_, Some(e), Some(a)) => Message::new(
-            format!("{at}: {expr} không thỏa: ghi {a}, tính được {e}"),
-            format!("{at}: {expr} does not hold: reported {a}, computed {e}"),
+        _ if both_known => Message::new(
+            format!("{at}: {expr} không thỏa: ghi {a_vi}, tính được {e_vi}"),
+            format!("{at}: {expr} does not hold: reported {a_en}, computed {e_en}"),
         ),
         _ => Message::new(
             format!("{at}: {expr} không thỏa"),
@@ -890,6 +926,7 @@ fn propose_fix(
         return None;
     }
     let shown = show_number(value, like, convention);
+    let (shown_vi, shown_en) = for_messages(&shown, convention);
     Some(Fix {
         edits: vec![Edit {
             cell: target,
@@ -897,8 +934,8 @@ fn propose_fix(
             shown: shown.clone(),
         }],
         reason: Message::new(
-            format!("đặt {target} = {shown} làm mọi quan hệ đọc ô này đều thỏa"),
-            format!("setting {target} to {shown} makes every relation that reads it hold"),
+            format!("đặt {target} = {shown_vi} làm mọi quan hệ đọc ô này đều thỏa"),
+            format!("setting {target} to {shown_en} makes every relation that reads it hold"),
         ),
         applicability: Applicability::Safe,
     })

@@ -10,7 +10,7 @@ use crate::number::Convention;
 
 use super::codes;
 use super::relations::{Evaluator, Relation};
-use super::shown::show_number;
+use super::shown::{for_messages, show_number};
 
 /// Most cells the note lists beside its own.
 const MAX_LISTED: usize = 200;
@@ -49,10 +49,16 @@ pub(crate) fn within_rounding(
         .and_then(|(value, residual)| value.checked_sub(residual))
         .map(|value| show_number(value, like, convention));
     let example = match (&actual, &expected) {
-        (Some(actual), Some(expected)) => (
-            format!(" (ví dụ {first}: ghi {actual}, các thành phần cho {expected})"),
-            format!(" (e.g. {first} shows {actual}, its parts give {expected})"),
-        ),
+        (Some(actual), Some(expected)) => {
+            let ((a_vi, a_en), (e_vi, e_en)) = (
+                for_messages(actual, convention),
+                for_messages(expected, convention),
+            );
+            (
+                format!(" (ví dụ {first}: ghi {a_vi}, các thành phần cho {e_vi})"),
+                format!(" (e.g. {first} shows {a_en}, its parts give {e_en})"),
+            )
+        }
         _ => (String::new(), String::new()),
     };
     let units = &evaluator.bound.units;

@@ -6,7 +6,10 @@ use rust_decimal::Decimal;
 use crate::formula::EvalValue;
 use crate::interval::Interval;
 use crate::model::{Cell, Value};
-use crate::number::{format_number, format_quantity, Convention, Quantity, Reading};
+use crate::number::{
+    classify_text, format_number, format_quantity, resolve_text, Convention, Quantity, Reading,
+    TextShape,
+};
 
 /// A cell's stored value as shown.
 pub(crate) fn show_value(value: &Value, cell: Option<&Cell>, convention: Convention) -> String {
@@ -69,6 +72,76 @@ pub(crate) fn show_interval(
     }
 }
 
+/// What a number as [`show_number`] or [`show_interval`] wrote it in `from` reads as: the
+/// quantity (its value, decimals shown, percent), `None` for anything else (a date, a
+/// typed text, an interval). Only a string that is exactly how `from` writes its reading
+/// qualifies, so a text the sheet holds is never taken for one of ours.
+fn read_back(shown: &str, from: Convention) -> Option<Quantity> {
+    let quantity = match classify_text(shown) {
+        TextShape::Number { quantity, .. } => quantity,
+        TextShape::Ambiguous {
+            vietnamese,
+            english,
+            ..
+        } => match from {
+            Convention::Vietnamese => vietnamese,
+            Convention::English => english,
+        },
+        _ => return None,
+    };
+    (format_quantity(&quantity, from) == shown).then_some(quantity)
+}
+
+/// A value shown in the sheet's convention (`from`), written again in `to`: `1.156` in a
+/// Vietnamese sheet is `1,156` in English, `[70,25; 70,35]` is `[70.25; 70.35]`; anything
+/// that is not a number as crossfoot writes one (a date, a typed text) is left as it is.
+pub(crate) fn in_convention(shown: &str, from: Convention, to: Convention) -> String {
+    if from == to {
+        return shown.to_string();
+    }
+    if let Some(q) = read_back(shown, from) {
+        return format_quantity(&q, to);
+    }
+    let interval = shown
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|rest| rest.split_once("; "));
+    match interval {
+        Some((lo, hi)) => match (read_back(lo, from), read_back(hi, from)) {
+            (Some(lo), Some(hi)) => {
+                format!(
+                    "[{}; {}]",
+                    format_quantity(&lo, to),
+                    format_quantity(&hi, to)
+                )
+            }
+            _ => shown.to_string(),
+        },
+        None => shown.to_string(),
+    }
+}
+
+/// A value shown in the sheet's convention, as each message language writes it:
+/// (Vietnamese, English), `1.156` and `1,156`, `96,1` and `96.1`.
+pub(crate) fn for_messages(shown: &str, convention: Convention) -> (String, String) {
+    (
+        in_convention(shown, convention, Convention::Vietnamese),
+        in_convention(shown, convention, Convention::English),
+    )
+}
+
+/// The plain decimal a value shown in the sheet's convention stands for (`203.566` →
+/// 203566, `96,1` → 96.1, `96,1%` → 0.961, the fraction the cell holds; a text figure such
+/// as `1.845 hồ sơ` → 1845): what a program reads without knowing the locale. `None` for an
+/// interval, a date or a text that is not a number.
+pub(crate) fn plain_value(shown: &str, convention: Convention) -> Option<Decimal> {
+    match resolve_text(&classify_text(shown), convention) {
+        Reading::Number(q) => Some(q.value.normalize()),
+        Reading::Ambiguous { primary, .. } => Some(primary.value.normalize()),
+        _ => None,
+    }
+}
+
 /// The quantity a cell reports, if it is a number.
 pub(crate) fn quantity_of(cell: &Cell) -> Option<Quantity> {
     match &cell.reading {
@@ -81,6 +154,47 @@ pub(crate) fn quantity_of(cell: &Cell) -> Option<Quantity> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_written_again_in_the_other_convention() {
+        let vi = Convention::Vietnamese;
+        let en = Convention::English;
+        for (vietnamese, english) in [
+            ("1.156", "1,156"),
+            ("96,1", "96.1"),
+            ("96,1%", "96.1%"),
+            ("-1.845.000", "-1,845,000"),
+            ("98,0992", "98.0992"),
+            ("0", "0"),
+            ("[70,25; 70,35]", "[70.25; 70.35]"),
+        ] {
+            assert_eq!(in_convention(vietnamese, vi, en), english);
+            assert_eq!(in_convention(english, en, vi), vietnamese);
+        }
+        // Not numbers as crossfoot writes them: left as they are.
+        for text in ["28/4/2024", "1.845 hồ sơ", "TRUE", "#DIV/0!", "2491", ""] {
+            assert_eq!(in_convention(text, vi, en), text);
+        }
+        assert_eq!(
+            for_messages("203.566", vi),
+            ("203.566".to_string(), "203,566".to_string())
+        );
+    }
+
+    #[test]
+    fn plain_values_need_no_locale() {
+        let vi = Convention::Vietnamese;
+        assert_eq!(plain_value("203.566", vi), Some(Decimal::from(203_566)));
+        assert_eq!(plain_value("96,1", vi), Some(Decimal::new(961, 1)));
+        assert_eq!(plain_value("96,1%", vi), Some(Decimal::new(961, 3)));
+        assert_eq!(plain_value("1.845 hồ sơ", vi), Some(Decimal::from(1845)));
+        assert_eq!(
+            plain_value("1,156", Convention::English),
+            Some(Decimal::from(1156))
+        );
+        assert_eq!(plain_value("[70,25; 70,35]", vi), None);
+        assert_eq!(plain_value("28/4/2024", vi), None);
+    }
 
     #[test]
     fn a_ratio_without_a_cell_precision_shows_four_decimals_at_most() {

@@ -26,7 +26,7 @@ use crate::text::normalize_label;
 
 use super::basics::data_cells;
 use super::codes;
-use super::shown::{quantity_of, show_number};
+use super::shown::{for_messages, quantity_of, show_number};
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).
 const CODE_WORDS: &[&str] = &[
@@ -772,6 +772,9 @@ fn skipping_finding(
     let actual = show_number(shown, like, convention);
     let expected = show_number(with, like, convention);
     let amount = show_number(skipped.amount, like, convention);
+    let (actual_vi, actual_en) = for_messages(&actual, convention);
+    let (expected_vi, expected_en) = for_messages(&expected, convention);
+    let (amount_vi, amount_en) = for_messages(&amount, convention);
     let mut cells: Vec<CellRef> = skipped.cells.iter().map(|cell| cell.at).collect();
     cells.sort();
     cells.dedup();
@@ -818,13 +821,13 @@ fn skipping_finding(
     });
     let (what_vi, what_en) = if count == 1 {
         (
-            format!("1 ô chứa số dạng văn bản, {named} = {amount}; tính cả ô này"),
-            format!("1 cell holding a number as text, {named} = {amount}; counting it"),
+            format!("1 ô chứa số dạng văn bản, {named} = {amount_vi}; tính cả ô này"),
+            format!("1 cell holding a number as text, {named} = {amount_en}; counting it"),
         )
     } else {
         (
-            format!("{count} ô chứa số dạng văn bản ({named}) cộng lại {amount}; tính cả các ô này"),
-            format!("{count} cells holding numbers as text ({named}) that add up to {amount}; counting them"),
+            format!("{count} ô chứa số dạng văn bản ({named}) cộng lại {amount_vi}; tính cả các ô này"),
+            format!("{count} cells holding numbers as text ({named}) that add up to {amount_en}; counting them"),
         )
     };
     Finding {
@@ -835,10 +838,10 @@ fn skipping_finding(
         cells,
         message: Message::new(
             format!(
-                "{at} = {formula} hiển thị {actual}, nhưng SUM bỏ qua {what_vi} thì tổng là {expected}"
+                "{at} = {formula} hiển thị {actual_vi}, nhưng SUM bỏ qua {what_vi} thì tổng là {expected_vi}"
             ),
             format!(
-                "{at} = {formula} shows {actual}, but SUM skips {what_en} the total is {expected}"
+                "{at} = {formula} shows {actual_en}, but SUM skips {what_en} the total is {expected_en}"
             ),
         ),
         expected: Some(expected),

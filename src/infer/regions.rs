@@ -28,7 +28,7 @@ pub fn formula_region_findings(workbook: &Workbook) -> Vec<Finding> {
         let Some(layout) = Layout::find(sheet) else {
             continue;
         };
-        findings.extend(inconsistent_formulas(sheet, &layout));
+        findings.extend(inconsistent_formulas(sheet, &layout, workbook.convention));
         findings.extend(short_sums(sheet, &layout));
     }
     findings
@@ -88,7 +88,11 @@ fn calls(expr: &Expr) -> Vec<String> {
 }
 
 /// Unit rows of a column where most hold one formula shape and a few hold a typed number.
-fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
+fn inconsistent_formulas(
+    sheet: &Sheet,
+    layout: &Layout,
+    convention: crate::number::Convention,
+) -> Vec<Finding> {
     let units: Vec<u32> = layout
         .body
         .iter()
@@ -143,7 +147,12 @@ fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
                 .and_then(|c| c.formula.as_ref().map(|f| (at, f.clone())))
         });
         for at in constants {
-            let shown = sheet.label(at);
+            // The typed number as the sheet shows it, and as each message language writes it.
+            let shown = sheet
+                .cell(at)
+                .map(|c| crate::check::show_value(&c.value, Some(c), convention))
+                .unwrap_or_else(|| sheet.label(at));
+            let (shown_vi, shown_en) = crate::check::for_messages(&shown, convention);
             let (vi_example, en_example) = match &example {
                 Some((where_, f)) => (
                     format!(" (ví dụ {where_}: ={f})"),
@@ -159,11 +168,11 @@ fn inconsistent_formulas(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
                 cells: Vec::new(),
                 message: Message::new(
                     format!(
-                        "Cột {} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown}: số này không tự cập nhật khi số liệu thay đổi",
+                        "Cột {} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown_vi}: số này không tự cập nhật khi số liệu thay đổi",
                         column_letters(col)
                     ),
                     format!(
-                        "Column {} is a formula on {common} rows{en_example}, but {at} is the typed number {shown}: it will not follow when the figures change",
+                        "Column {} is a formula on {common} rows{en_example}, but {at} is the typed number {shown_en}: it will not follow when the figures change",
                         column_letters(col)
                     ),
                 ),

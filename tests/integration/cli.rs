@@ -170,7 +170,7 @@ fn csv_reports_an_unreadable_file_as_cf001() {
     let mut rows = text.split("\r\n");
     assert_eq!(
         rows.next(),
-        Some("file,template,severity,code,sheet,cell,cells,message,expected,actual,fix_cell,fix_value,fix_reason")
+        Some("file,template,severity,code,sheet,cell,cells,message,expected,actual,fix_cell,fix_value,fix_reason,expected_value,actual_value")
     );
     let row = rows.next().expect("one row");
     assert!(

@@ -88,8 +88,14 @@ fn json_has_every_contract_key_with_its_type() {
             assert!(finding[key].is_string(), "{key} in {finding}");
         }
         assert!(finding["cells"].is_array());
-        for key in ["expected", "actual"] {
+        for key in ["expected", "actual", "expected_value", "actual_value"] {
             assert!(finding[key].is_string() || finding[key].is_null(), "{key}");
+        }
+        // A plain decimal, readable without the locale, wherever the shown value is one.
+        for key in ["expected_value", "actual_value"] {
+            if let Some(plain) = finding[key].as_str() {
+                assert!(plain.parse::<rust_decimal::Decimal>().is_ok(), "{key}: {plain}");
+            }
         }
         assert!(finding["fix"].is_object() || finding["fix"].is_null());
         let severity = finding["severity"].as_str().unwrap();
@@ -103,6 +109,8 @@ fn json_has_every_contract_key_with_its_type() {
     assert_eq!(total["sheet"], "06");
     assert_eq!(total["actual"], "20.158");
     assert_eq!(total["expected"], "19.158");
+    assert_eq!(total["actual_value"], "20158");
+    assert_eq!(total["expected_value"], "19158");
     assert_eq!(total["fix"]["cell"], cell.as_str());
     assert_eq!(total["fix"]["value"], "19.158");
     assert!(total["fix"]["reason"].is_string());
@@ -111,7 +119,7 @@ fn json_has_every_contract_key_with_its_type() {
         total["message"]
             .as_str()
             .unwrap()
-            .contains("should be 19.158"),
+            .contains("should be 19,158"),
         "{}",
         total["message"]
     );

@@ -145,11 +145,12 @@ fn verdict(book: &Workbook, at: CellRef, original: Decimal) -> Verdict {
         }
         // Ambiguous is right only when the injected cell, with its original value, is
         // one of the corrections offered for a person to choose from.
+        // (The Vietnamese message writes the values as these Vietnamese forms show them.)
         let offered = format!("{at} = {}", shown_as_filed(book, at, original));
         let offers_it = errors.iter().filter(|f| f.code == "CF302").any(|f| {
             f.message
-                .en
-                .rsplit_once("a person must decide: ")
+                .vi
+                .rsplit_once("cần người kiểm tra: ")
                 .is_some_and(|(_, choices)| choices.split(", ").any(|c| c == offered))
         });
         return if offers_it {

@@ -169,7 +169,7 @@ fn a_sum_over_text_figures_is_an_error_at_the_total_with_the_amount() {
     assert_eq!(c6.actual.as_deref(), Some("2.150"));
     assert_eq!(c6.expected.as_deref(), Some("3.995"));
     assert!(
-        c6.message.en.contains("C4") && c6.message.en.contains("1.845"),
+        c6.message.en.contains("C4") && c6.message.en.contains("1,845"),
         "{}",
         c6.message.en
     );
