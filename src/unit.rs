@@ -589,7 +589,10 @@ pub(crate) fn cell_half_unit(
         crate::number::Reading::Ambiguous { primary, .. } => Some(**primary),
         _ => None,
     });
-    let decimals = quantity.map_or(0, |q| q.decimals);
+    let decimals = match (cell, &quantity) {
+        (Some(cell), Some(q)) => shown_decimals(cell, q),
+        _ => 0,
+    };
     if units.rounded(at.col) && !quantity.is_some_and(|q| q.percent) {
         return half_unit(value, decimals).unwrap_or(Decimal::ZERO);
     }
@@ -625,11 +628,33 @@ pub(crate) fn shows_fewer_decimals(value: Decimal, decimals: u32) -> bool {
 /// shows ([`cell_half_unit`], [`shows_fewer_decimals`]).
 pub(crate) fn is_shown_rounded(cell: &Cell) -> bool {
     match &cell.reading {
-        crate::number::Reading::Number(q) => shows_fewer_decimals(q.value, q.decimals),
+        crate::number::Reading::Number(q) => shows_fewer_decimals(q.value, shown_decimals(cell, q)),
         crate::number::Reading::Ambiguous { primary, .. } => {
-            shows_fewer_decimals(primary.value, primary.decimals)
+            shows_fewer_decimals(primary.value, shown_decimals(cell, primary))
         }
         _ => false,
+    }
+}
+
+/// The decimals a figure is meant to be shown with: those it shows, or, for a figure typed
+/// as text in a cell whose number format shows fewer (an export that wrote
+/// `"58601689702.1"` into a `#,##0 ₫` column of whole đồng), the format's: the office
+/// formatted the column to that precision, and the text's extra digit is below it.
+fn shown_decimals(cell: &Cell, quantity: &crate::number::Quantity) -> u32 {
+    if !quantity.from_text || quantity.percent {
+        return quantity.decimals;
+    }
+    match cell
+        .number_format
+        .as_deref()
+        .map(crate::number::format_info)
+    {
+        Some(crate::number::FormatInfo {
+            decimals: Some(format),
+            percent: false,
+            date: false,
+        }) => format.min(quantity.decimals),
+        _ => quantity.decimals,
     }
 }
 

@@ -94,7 +94,10 @@ fn json_has_every_contract_key_with_its_type() {
         // A plain decimal, readable without the locale, wherever the shown value is one.
         for key in ["expected_value", "actual_value"] {
             if let Some(plain) = finding[key].as_str() {
-                assert!(plain.parse::<rust_decimal::Decimal>().is_ok(), "{key}: {plain}");
+                assert!(
+                    plain.parse::<rust_decimal::Decimal>().is_ok(),
+                    "{key}: {plain}"
+                );
             }
         }
         assert!(finding["fix"].is_object() || finding["fix"].is_null());

@@ -490,3 +490,73 @@ fn a_typed_total_a_cent_off_a_sum_of_formula_results_is_an_error() {
         report.findings
     );
 }
+
+/// An export that writes money as text (`"58601689702.1"`) into columns the office
+/// formatted as whole đồng (`#,##0`): the text's tenth of a đồng is below the precision the
+/// column is meant to show, so a difference of 0,4 đồng on ten billion holds within
+/// rounding; a whole đồng off still does not.
+#[test]
+fn text_figures_under_a_whole_unit_format_are_shown_rounded() {
+    let write = |difference: &str| {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let whole = Format::new().set_num_format("#,##0");
+        for (col, header) in ["Đơn vị", "Thu", "Chi", "Chênh lệch"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *header).unwrap();
+        }
+        let rows = [
+            ("Bệnh viện A", 48_194_460_532.0, "58601689702.1", difference),
+            (
+                "Bệnh viện B",
+                24_831_569_094.0,
+                "32314404670",
+                "-7482835576",
+            ),
+            ("Bệnh viện C", 1_000.0, "400", "600"),
+        ];
+        for (i, (name, thu, chi, chenh)) in rows.into_iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, name).unwrap();
+            sheet.write_number_with_format(row, 1, thu, &whole).unwrap();
+            sheet.write_string_with_format(row, 2, chi, &whole).unwrap();
+            sheet
+                .write_string_with_format(row, 3, chenh, &whole)
+                .unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    };
+    let rule = Template::from_toml(
+        r#"
+id = "thu-chi-dong"
+title = "Thu chi"
+[recognize]
+all = ["Thu", "Chi", "Chênh lệch"]
+[columns]
+thu = "Thu"
+chi = "Chi"
+chenh = "Chênh lệch"
+[[rule]]
+expr = "chenh = thu - chi"
+"#,
+    )
+    .unwrap();
+    // 48194460532 − 58601689702,1 = −10407229170,1, written −10407229169,7.
+    let report = check_with(&write("-10407229169.7"), &given(rule.clone()));
+    assert!(
+        relation_findings(&report)
+            .iter()
+            .all(|f| f.severity == Severity::Info),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(within_rounding(&report).len(), 1, "{:#?}", report.findings);
+    // A whole đồng and more off is a slip (of the row; which cell, localization decides).
+    let report = check_with(&write("-10407229168.7"), &given(rule));
+    assert!(
+        relation_findings(&report)
+            .iter()
+            .any(|f| f.severity == Severity::Error && f.cell.row == 1),
+        "{:#?}",
+        report.findings
+    );
+}
