@@ -855,7 +855,6 @@ mod tests {
     use super::*;
     use crate::model::Cell;
     use crate::number::{classify_text, numeric_reading, resolve_text};
-    use smallvec::SmallVec;
 
     fn at(a1: &str) -> CellRef {
         CellRef::parse(a1).unwrap_or_else(|| panic!("{a1}"))
@@ -899,27 +898,17 @@ mod tests {
 
     /// What each formula of `sheet` reads on it, as the recalculation notes it.
     fn reads_of(sheet: &Sheet) -> FormulaReads {
-        FormulaReads(
-            sheet
-                .cells
-                .iter()
-                .filter_map(|cell| {
-                    let expr = parse_formula(cell.formula.as_deref()?).ok()?;
-                    let ranges: SmallVec<[CellRange; 4]> = crate::formula::references(&expr)
-                        .into_iter()
-                        .filter_map(|reference| match reference {
-                            Reference::Cell { sheet: None, at } => Some(CellRange {
-                                first: at,
-                                last: at,
-                            }),
-                            Reference::Range { sheet: None, range } => Some(range),
-                            _ => None,
-                        })
-                        .collect();
-                    Some((cell.at, ranges))
-                })
-                .collect(),
-        )
+        let workbook = crate::model::Workbook {
+            format: crate::model::SourceFormat::Xlsx,
+            sheets: vec![sheet.clone()],
+            defined_names: Vec::new(),
+            convention: Convention::Vietnamese,
+            full_calc_on_load: false,
+        };
+        crate::recalc::recalculate(&workbook)
+            .reads
+            .pop()
+            .unwrap_or_default()
     }
 
     fn figures_of(sheet: &Sheet) -> Vec<String> {
