@@ -75,10 +75,14 @@ screenshots: web
 
 # Every finding on the real workbooks matched to its verdict; fails when a true finding is
 # lost or a false one comes back at error severity (examples/corpus.rs says how).
+# CORPUS_PROFILE=dev reuses the build `make test` made (CI's time is short; the findings
+# are the same in every profile).
 CORPUS ?= ../shared/real
+CORPUS_PROFILE ?= release
+CORPUS_DIR := target/$(if $(filter dev,$(CORPUS_PROFILE)),debug,$(CORPUS_PROFILE))
 corpus:
-	$(CARGO) build --release --bin crossfoot --example corpus
-	./target/release/examples/corpus --bin target/release/crossfoot $(CORPUS)
+	$(CARGO) build --profile $(CORPUS_PROFILE) --bin crossfoot --example corpus
+	./$(CORPUS_DIR)/examples/corpus --bin $(CORPUS_DIR)/crossfoot $(CORPUS)
 
 # The benchmark beside its peers (not part of `make test`: it takes about 15 minutes);
 # writes bench/RESULTS.md.
