@@ -8,7 +8,7 @@ use crate::number::{format_quantity, Convention, Reading};
 use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
 
-use super::codes;
+use crate::codes;
 use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;

@@ -8,7 +8,7 @@ use crate::finding::{Finding, Message, Severity};
 use crate::model::{CellRef, Sheet};
 use crate::number::Convention;
 
-use super::codes;
+use crate::codes;
 use super::relations::{Evaluator, Relation};
 use super::shown::{for_messages, show_number};
 

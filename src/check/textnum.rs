@@ -25,7 +25,7 @@ use crate::recalc::FormulaReads;
 use crate::text::normalize_label;
 
 use super::basics::data_cells;
-use super::codes;
+use crate::codes;
 use super::shown::{for_messages, quantity_of, show_number};
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).

@@ -509,7 +509,7 @@ impl TemplateSpec {
                 }
             }
             if let Some(code) = &rule.code {
-                if !crate::check::rule_docs().iter().any(|doc| doc.code == code) {
+                if !crate::codes::rule_docs().iter().any(|doc| doc.code == code) {
                     return Err(TemplateError::new(format!(
                         "quy tắc {label}: mã '{code}' không có / rule {label}: unknown code '{code}'"
                     )));
