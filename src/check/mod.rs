@@ -6,6 +6,7 @@ mod evaluations;
 mod graph;
 mod live;
 mod localize;
+mod regions;
 mod relations;
 mod rounding;
 mod shown;
@@ -19,6 +20,7 @@ use rust_decimal::Decimal;
 // The codes stay reachable through `check` for the writers and shells that name them here.
 pub(crate) use crate::codes::*;
 pub use live::live_formulas;
+pub use regions::formula_region_findings;
 pub(crate) use live::{names_of, parse_rules, rule_formulas, substitute};
 
 use crate::codes::{self, rule_docs};
@@ -31,7 +33,7 @@ use crate::template::{bind, recognizes, Bound, Scope, Template};
 use evaluations::{Evaluations, Readers};
 pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
 use relations::{Evaluator, Outcome};
-pub(crate) use shown::{for_messages, in_convention, plain_value, show_value};
+pub(crate) use shown::{for_messages, in_convention, plain_value};
 use shown::{show_interval, show_number};
 
 /// Which template to check with.
@@ -205,7 +207,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
 
     // Formula regions (a constant among formulas, a short SUM) are read from the data too.
     if is_inferred {
-        findings.extend(crate::infer::formula_region_findings(workbook));
+        findings.extend(formula_region_findings(workbook));
     }
 
     let order: HashMap<&str, usize> = workbook

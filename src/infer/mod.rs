@@ -1,10 +1,8 @@
 //! Checking any table without a template: infers one from a sheet's labels and numbers
 //! (total and subtotal rows, column identities that hold on nearly every row, "of which"
 //! parts, percentage columns and their rounding), so the same engine checks it, and says on
-//! what evidence each rule was inferred. Also finds the formula regions Excel itself would
-//! flag: a typed constant in a column of formulas, and a SUM that stops short of its rows.
+//! what evidence each rule was inferred.
 
-mod regions;
 mod search;
 mod table;
 mod toml_out;
@@ -23,7 +21,6 @@ use crate::template::{
 };
 use crate::text::normalize_label;
 
-pub use regions::formula_region_findings;
 pub use toml_out::template_to_toml;
 
 use search::{Budget, Identity, Percent, UnlabelledTotal, WORK_BUDGET};
@@ -557,7 +554,7 @@ fn unlabelled_rules(table: &Table, total: &UnlabelledTotal) -> (Vec<RuleSpec>, E
                 0..0,
                 format!("{letter}{} = SUM({letter}{}:{letter}{})", row, first, last),
             )),
-            code: Some(crate::check::TOTAL.to_string()),
+            code: Some(crate::codes::TOTAL.to_string()),
             message: Some(MessageSpec {
                 vi: format!("Suy ra từ dữ liệu: dòng {} là tổng của dòng {}–{} nhưng ghi {{actual}}, tổng là {{expected}} (chênh {{difference}})", row, first, last),
                 en: format!("Inferred from the data: row {} totals rows {}–{} but shows {{actual}}; they add up to {{expected}} (off by {{difference}})", row, first, last),
