@@ -8,10 +8,10 @@ use crate::number::{format_quantity, Convention, Reading};
 use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
 
-use crate::codes;
 use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;
+use crate::codes;
 
 /// Cells that are data: in the table body outside the label and STT columns, or every cell
 /// when no table was found.

@@ -11,9 +11,9 @@ use crate::formula::{parse_formula, EvalValue, Expr, Reference};
 use crate::model::{column_letters, CellRef, Sheet, Workbook};
 use crate::number::Rounding;
 use crate::output::LiveFormula;
-use crate::template::{Bound, Scope, Template};
+use crate::template::{parse_rules, Bound, Comparison, ParsedRule, RuleBody, Scope, Template};
 
-use super::relations::{Comparison, Evaluator, ParsedRule, Relation, RuleBody};
+use super::relations::{Evaluator, Relation};
 use super::{choose_template, CheckReport, TemplateChoice};
 
 /// The live formulas of a checked workbook: each cell a template rule defines (section and
@@ -72,17 +72,6 @@ pub fn live_formulas(
         }
     }
     out
-}
-
-/// Every rule of the template parsed, or `None` when one does not parse (a template read
-/// through [`Template::from_toml`] always parses).
-pub(crate) fn parse_rules(template: &Template) -> Option<Vec<ParsedRule>> {
-    template
-        .spec
-        .rules
-        .iter()
-        .map(|rule| ParsedRule::parse(rule).ok())
-        .collect()
 }
 
 /// The one place a rule becomes an Excel formula: for a template bound to a sheet, each

@@ -20,8 +20,8 @@ use rust_decimal::Decimal;
 // The codes stay reachable through `check` for the writers and shells that name them here.
 pub(crate) use crate::codes::*;
 pub use live::live_formulas;
+pub(crate) use live::{names_of, rule_formulas, substitute};
 pub use regions::formula_region_findings;
-pub(crate) use live::{names_of, parse_rules, rule_formulas, substitute};
 
 use crate::codes::{self, rule_docs};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
@@ -31,7 +31,8 @@ use crate::number::Convention;
 use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Scope, Template};
 use evaluations::{Evaluations, Readers};
-pub(crate) use relations::{Comparison, ParsedRule, RuleBody};
+// The rule syntax lives with the template; the form writer names it through `check`.
+pub(crate) use crate::template::{parse_rules, Comparison, ParsedRule, RuleBody};
 use relations::{Evaluator, Outcome};
 pub(crate) use shown::{for_messages, in_convention, plain_value};
 use shown::{show_interval, show_number};
@@ -286,30 +287,6 @@ fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Vec<(usize,
         .collect()
 }
 
-/// Checks a rule formula for a template: it parses, and names only `allowed` names.
-/// Returns the byte offset and message of the first problem.
-pub(crate) fn validate_rule_formula(text: &str, allowed: &[&str]) -> Result<(), (usize, String)> {
-    let parts: Vec<&str> = match relations::split_comparison(text) {
-        Some((lhs, _, rhs)) => vec![lhs, rhs],
-        None => vec![text],
-    };
-    for part in parts {
-        let expr =
-            crate::formula::parse_formula(part).map_err(|e| (e.offset, e.message.clone()))?;
-        for reference in crate::formula::references(&expr) {
-            if let crate::formula::Reference::Name(name) = reference {
-                if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
-                    return Err((
-                        0,
-                        format!("tên '{name}' chưa khai báo trong [columns], [rows] hoặc [cells] / name '{name}' is not defined in [columns], [rows] or [cells]"),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Whether the workbook must be copied with the values Excel computes (placeholders, or a
 /// stale value that is not a number), and otherwise each sheet's stale formula cells with
 /// the numbers Excel computes for them.
@@ -352,15 +329,9 @@ fn rule_findings(
     stale: &[(CellRef, Decimal)],
     recalculated: &HashMap<CellRef, Decimal>,
 ) -> (Vec<Finding>, BrokenByStale) {
-    let parsed: Vec<ParsedRule> = template
-        .spec
-        .rules
-        .iter()
-        .filter_map(|rule| ParsedRule::parse(rule).ok())
-        .collect();
-    if parsed.len() != template.spec.rules.len() {
+    let Some(parsed) = parse_rules(template) else {
         return (Vec::new(), BrokenByStale::new());
-    }
+    };
     let evaluator =
         Evaluator::new(sheet, bound, &template.spec, &parsed).with_recalculated(recalculated);
     let relations = evaluator.relations();

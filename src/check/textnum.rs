@@ -25,8 +25,8 @@ use crate::recalc::FormulaReads;
 use crate::text::normalize_label;
 
 use super::basics::data_cells;
-use crate::codes;
 use super::shown::{for_messages, quantity_of, show_number};
+use crate::codes;
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).
 const CODE_WORDS: &[&str] = &[

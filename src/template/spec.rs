@@ -485,7 +485,7 @@ impl TemplateSpec {
                         allowed.push("x");
                     }
                     for formula in [Some(expr), rule.when.as_ref()].into_iter().flatten() {
-                        crate::check::validate_rule_formula(formula.get_ref(), &allowed).map_err(
+                        super::rule::validate_rule_formula(formula.get_ref(), &allowed).map_err(
                             |(offset, message)| {
                                 at(
                                     formula
