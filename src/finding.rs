@@ -1,5 +1,6 @@
-//! Findings as data: what a check found, where, how sure it is, and the fix it proposes.
-//! Renderers (text, JSON, CSV, workbooks) read these; nothing here formats for a screen.
+//! Findings as data: what a check found, where, how sure it is, the fix it proposes, and
+//! the live formulas a corrected workbook writes. Renderers (text, JSON, CSV, workbooks)
+//! read these; nothing here formats for a screen.
 
 use crate::model::CellRef;
 
@@ -121,6 +122,19 @@ pub struct Finding {
     pub actual: Option<String>,
     /// A proposed correction, when one change explains it.
     pub fix: Option<Fix>,
+}
+
+/// A cell the corrected workbook rewrites as a live formula (`--live-totals`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveFormula {
+    /// Sheet name.
+    pub sheet: String,
+    /// The cell.
+    pub cell: CellRef,
+    /// Excel formula text without the leading `=` (`SUM(C11:C26)`).
+    pub formula: String,
+    /// Its correct value, written as the cached result.
+    pub value: rust_decimal::Decimal,
 }
 
 /// Counts of findings by severity.

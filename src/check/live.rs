@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
-use crate::finding::{Applicability, Severity};
+use crate::finding::{Applicability, LiveFormula, Severity};
 use crate::formula::{parse_formula, EvalValue, Expr, Reference};
 use crate::model::{column_letters, CellRef, Sheet, Workbook};
 use crate::number::Rounding;
-use crate::output::LiveFormula;
 use crate::template::{parse_rules, Bound, Comparison, ParsedRule, RuleBody, Scope, Template};
 
 use super::relations::{Evaluator, Relation};
