@@ -613,6 +613,7 @@ mod tests {
             template: Some("tthc-06".to_string()),
             findings: vec![gap, note],
             convention: Convention::Vietnamese,
+            ..CheckReport::default()
         }
     }
 
@@ -788,6 +789,7 @@ mod tests {
                 template: None,
                 findings: vec![hostile],
                 convention: Convention::Vietnamese,
+                ..CheckReport::default()
             }),
         }];
         let csv = render_csv(&files, Lang::En);

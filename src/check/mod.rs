@@ -14,6 +14,7 @@ mod textnum;
 mod typo;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
@@ -59,6 +60,40 @@ pub struct CheckReport {
     /// The workbook's number convention, in which the findings' `expected` and `actual`
     /// values and fixes are shown (as the sheet shows its numbers).
     pub convention: Convention,
+    /// The template the check used, bound to the workbook's sheets: what
+    /// [`live_formulas`] writes its formulas from, so that it does not choose (or infer)
+    /// the template again.
+    pub(crate) bound: Option<Arc<BoundTemplate>>,
+}
+
+/// A template bound to the sheets of one workbook: the sheets' indices and bindings.
+#[derive(Clone, PartialEq)]
+pub(crate) struct BoundTemplate {
+    /// The template.
+    pub template: Template,
+    /// Each sheet it binds to, by its index in the workbook.
+    pub sheets: Vec<(usize, Bound)>,
+}
+
+impl BoundTemplate {
+    /// The binding of the sheet at `index`, if the template binds to it.
+    fn sheet(&self, index: usize) -> Option<&Bound> {
+        self.sheets
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, bound)| bound)
+    }
+}
+
+// A report's debug output names the template and its sheets, not every bound row.
+impl std::fmt::Debug for BoundTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sheets: Vec<usize> = self.sheets.iter().map(|(index, _)| *index).collect();
+        f.debug_struct("BoundTemplate")
+            .field("template", &self.template.id)
+            .field("sheets", &sheets)
+            .finish()
+    }
 }
 
 impl CheckReport {
@@ -96,7 +131,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
         workbook
     };
     let chosen = choose_template(workbook, choice);
-    let is_inferred = chosen.as_ref().is_some_and(|(t, _)| t.id == "inferred")
+    let is_inferred = chosen.as_ref().is_some_and(|c| c.template.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
 
     let recomputed = &recalculation.results;
@@ -104,12 +139,10 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     let mut findings = Vec::new();
     let checks = chosen
         .as_ref()
-        .map(|(t, _)| t.spec.checks)
+        .map(|c| c.template.spec.checks)
         .unwrap_or_default();
     for (index, sheet) in workbook.sheets.iter().enumerate() {
-        let bound = chosen
-            .as_ref()
-            .and_then(|(_, b)| b.iter().find(|(i, _)| *i == index).map(|(_, b)| b));
+        let bound = chosen.as_ref().and_then(|c| c.sheet(index));
         let found_layout;
         let layout = match bound {
             Some(bound) => Some(&bound.layout),
@@ -148,7 +181,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
             .collect();
         let mut folded = HashMap::new();
         let no_numbers = HashMap::new();
-        if let (Some((template, _)), Some(bound)) = (&chosen, bound) {
+        if let (Some(BoundTemplate { template, .. }), Some(bound)) = (&chosen, bound) {
             let no_reads = FormulaReads::default();
             let reads = formula_reads.get(index).unwrap_or(&no_reads);
             let (rule_found, broken_by_stale) = rule_findings(
@@ -179,8 +212,8 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     if checks.stale_formulas {
         findings.extend(basics::recalculation_notes(saved, recomputed));
     }
-    if let Some((template, bound)) = &chosen {
-        if bound.is_empty() {
+    if let Some(BoundTemplate { template, sheets }) = &chosen {
+        if sheets.is_empty() {
             if let Some(sheet) = workbook.sheets.first() {
                 findings.push(Finding {
                     code: codes::TEMPLATE_NOT_FOUND,
@@ -230,36 +263,41 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     });
     findings.dedup();
     CheckReport {
-        template: chosen.map(|(t, _)| t.id),
+        template: chosen.as_ref().map(|c| c.template.id.clone()),
         findings,
         convention: workbook.convention,
+        bound: chosen.map(Arc::new),
     }
 }
 
 /// The template a check uses and the sheets it binds to. With no template, or no built-in
 /// one that matches, the template inferred from the data.
-fn choose_template(
-    workbook: &Workbook,
-    choice: &TemplateChoice,
-) -> Option<(Template, Vec<(usize, Bound)>)> {
+fn choose_template(workbook: &Workbook, choice: &TemplateChoice) -> Option<BoundTemplate> {
     let inferred = || {
         crate::infer::infer_template(workbook)
             .map(|inferred| {
-                let bound = bindings(&inferred.template, workbook, false);
-                (inferred.template, bound)
+                let sheets = bindings(&inferred.template, workbook, false);
+                BoundTemplate {
+                    template: inferred.template,
+                    sheets,
+                }
             })
-            .filter(|(_, bound)| !bound.is_empty())
+            .filter(|chosen| !chosen.sheets.is_empty())
     };
     match choice {
         TemplateChoice::None => inferred(),
-        TemplateChoice::Given(template) => {
-            Some(((**template).clone(), bindings(template, workbook, false)))
-        }
+        TemplateChoice::Given(template) => Some(BoundTemplate {
+            template: (**template).clone(),
+            sheets: bindings(template, workbook, false),
+        }),
         TemplateChoice::Auto => Template::all_builtins()
             .iter()
             .find_map(|template| {
-                let bound = bindings(template, workbook, true);
-                (!bound.is_empty()).then(|| (template.clone(), bound))
+                let sheets = bindings(template, workbook, true);
+                (!sheets.is_empty()).then(|| BoundTemplate {
+                    template: template.clone(),
+                    sheets,
+                })
             })
             .or_else(inferred),
     }

@@ -12,7 +12,7 @@ use crate::text::normalize_label;
 use crate::unit::Units;
 
 /// A template bound to one sheet.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Bound {
     /// The table.
     pub layout: Layout,
