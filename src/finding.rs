@@ -101,6 +101,18 @@ pub struct Fix {
     pub applicability: Applicability,
 }
 
+impl Fix {
+    /// Whether the fix may be applied where `required` is the least applicability accepted
+    /// (ruff's `Fix::applies`): a safe fix applies everywhere, one that needs review only
+    /// where review is accepted.
+    pub fn applies(&self, required: Applicability) -> bool {
+        match required {
+            Applicability::Safe => self.applicability == Applicability::Safe,
+            Applicability::NeedsReview => true,
+        }
+    }
+}
+
 /// One thing a check found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
@@ -135,6 +147,13 @@ pub struct LiveFormula {
     pub formula: String,
     /// Its correct value, written as the cached result.
     pub value: rust_decimal::Decimal,
+}
+
+impl Finding {
+    /// The finding's fix, when it applies at `required` ([`Fix::applies`]).
+    pub fn fix_applying(&self, required: Applicability) -> Option<&Fix> {
+        self.fix.as_ref().filter(|fix| fix.applies(required))
+    }
 }
 
 /// Counts of findings by severity.

@@ -62,8 +62,7 @@ pub fn live_formulas(
             .findings
             .iter()
             .filter(|f| f.sheet == sheet.name)
-            .filter_map(|f| f.fix.as_ref())
-            .filter(|fix| fix.applicability == Applicability::Safe)
+            .filter_map(|f| f.fix_applying(Applicability::Safe))
             .flat_map(|fix| fix.edits.iter().map(|e| (e.cell, e.value)))
             .collect();
         let (evaluator, formulas) = rule_formulas(template, sheet, sheet_bound, &parsed);
