@@ -15,5 +15,5 @@ pub(crate) mod tests;
 pub(crate) use cell_set::{CellSet, CellSetIter};
 pub(crate) use child_sum::ChildSum;
 pub(crate) use evaluator::Evaluator;
-pub(crate) use outcome::{Evaluation, Outcome};
+pub(crate) use outcome::{Evaluation, Outcome, Sides};
 pub(crate) use relation::{Relation, Relations};
