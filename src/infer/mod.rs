@@ -23,7 +23,7 @@ use crate::text::normalize_label;
 
 pub use toml_out::template_to_toml;
 
-use search::{Budget, Identity, Percent, UnlabelledTotal, WORK_BUDGET};
+use search::{Budget, Identity, PartsBound, Percent, UnlabelledTotal, WORK_BUDGET};
 use table::Table;
 
 /// A template inferred from a sheet, with the evidence for each of its rules.
@@ -140,45 +140,11 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         .filter(|b| named(b.total) && b.parts.iter().all(|&p| named(p)))
         .zip(1..)
     {
-        let total_name = names.of(bound.total).unwrap_or_default();
-        let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
-        let id = format!("parts-{number}");
-        let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
-        let shape = format!(
-            "{} ≥ MAX({})",
-            table.letter(bound.total),
-            letters.join(", ")
-        );
         used_columns.insert(bound.total);
         used_columns.extend(bound.parts.iter().copied());
-        rules.push(RuleSpec {
-            id: Some(id.clone()),
-            expr: Some(Spanned::new(
-                0..0,
-                format!("{total_name} >= MAX({})", parts.join(", ")),
-            )),
-            severity: bound.severity,
-            message: Some(MessageSpec {
-                vi: format!("Suy ra từ dữ liệu (đúng trên {}/{} dòng): {{label}}: thành phần lớn hơn tổng, cột {shape} không thỏa (ghi {{actual}}, các phần {{expected}})", bound.holds, bound.of),
-                en: format!("Inferred from the data (holds on {} of {} rows): {{label}}: a part exceeds its total, column {shape} does not hold (shows {{actual}}, parts {{expected}})", bound.holds, bound.of),
-            }),
-            ..blank_rule()
-        });
-        evidence.push(Evidence {
-            rule: id,
-            holds_on: bound.holds,
-            of_rows: bound.of,
-            message: Message::new(
-                format!(
-                    "suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng",
-                    bound.holds, bound.of
-                ),
-                format!(
-                    "inferred: column {shape} (parts ≤ total) holds on {} of {} rows",
-                    bound.holds, bound.of
-                ),
-            ),
-        });
+        let (rule, ev) = parts_rule(table, &names, &bound, number);
+        rules.push(rule);
+        evidence.push(ev);
     }
     // Percentages.
     let percents: Vec<Percent> = search::percents(table, &mut budget)
@@ -198,9 +164,71 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         return None;
     }
 
+    let _ = unlabelled;
+    Some(InferredTemplate {
+        template: inferred_template(table, &names, &used_columns, rules),
+        evidence,
+    })
+}
+
+/// The rule that an "of which" total is at least each of its parts, and its evidence.
+fn parts_rule(
+    table: &Table,
+    names: &Names,
+    bound: &PartsBound,
+    number: usize,
+) -> (RuleSpec, Evidence) {
+    let total_name = names.of(bound.total).unwrap_or_default();
+    let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
+    let id = format!("parts-{number}");
+    let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
+    let shape = format!(
+        "{} ≥ MAX({})",
+        table.letter(bound.total),
+        letters.join(", ")
+    );
+    let rule = RuleSpec {
+        id: Some(id.clone()),
+        expr: Some(Spanned::new(
+            0..0,
+            format!("{total_name} >= MAX({})", parts.join(", ")),
+        )),
+        severity: bound.severity,
+        message: Some(MessageSpec {
+            vi: format!("Suy ra từ dữ liệu (đúng trên {}/{} dòng): {{label}}: thành phần lớn hơn tổng, cột {shape} không thỏa (ghi {{actual}}, các phần {{expected}})", bound.holds, bound.of),
+            en: format!("Inferred from the data (holds on {} of {} rows): {{label}}: a part exceeds its total, column {shape} does not hold (shows {{actual}}, parts {{expected}})", bound.holds, bound.of),
+        }),
+        ..blank_rule()
+    };
+    let evidence = Evidence {
+        rule: id,
+        holds_on: bound.holds,
+        of_rows: bound.of,
+        message: Message::new(
+            format!(
+                "suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng",
+                bound.holds, bound.of
+            ),
+            format!(
+                "inferred: column {shape} (parts ≤ total) holds on {} of {} rows",
+                bound.holds, bound.of
+            ),
+        ),
+    };
+    (rule, evidence)
+}
+
+/// The inferred template: the columns the rules read (`used_columns`), the table's total
+/// and subtotal labels, its first header labels to recognise it by, and the `rules`.
+fn inferred_template(
+    table: &Table,
+    names: &Names,
+    used_columns: &BTreeSet<usize>,
+    rules: Vec<RuleSpec>,
+) -> Template {
     // Only the columns the rules read are declared: each must bind for the template to bind.
     let mut columns = BTreeMap::new();
-    for &c in &used_columns {
+    for &c in used_columns {
         if let (Some(name), Some(path)) = (
             names.names.get(c).cloned().flatten(),
             names.paths.get(c).cloned().flatten(),
@@ -257,11 +285,7 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         rules,
         form: None,
     };
-    let _ = unlabelled;
-    Some(InferredTemplate {
-        template: Template { id, title, spec },
-        evidence,
-    })
+    Template { id, title, spec }
 }
 
 /// A rule with every optional part empty.
