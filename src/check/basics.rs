@@ -1,6 +1,7 @@
 //! The checks every file gets, template or not: numbers stored as text, ambiguous text
 //! numbers, stale formula values, and dates outside the period the title states.
 
+use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::Layout;
 use crate::model::{Cell, Date, Sheet, Value, Workbook};
@@ -11,7 +12,6 @@ use crate::recalc::{RecalcOutcome, Recomputed};
 use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;
-use crate::codes;
 
 /// Cells that are data: in the table body outside the label and STT columns, or every cell
 /// when no table was found.

@@ -19,11 +19,14 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-// The codes stay reachable through `check` for the writers and shells that name them here.
-pub(crate) use crate::codes::*;
 pub use live::live_formulas;
-pub(crate) use live::{names_of, rule_formulas, substitute};
 pub use regions::formula_region_findings;
+// Reached through `check` by the writers, the shells and the form writer: the codes (their
+// table is `crate::codes`) and the rule syntax (it lives with the template).
+pub(crate) use crate::codes::*;
+pub(crate) use crate::template::{parse_rules, Comparison, ParsedRule, RuleBody};
+pub(crate) use live::{names_of, rule_formulas, substitute};
+pub(crate) use shown::{in_convention, plain_value};
 
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
@@ -32,10 +35,7 @@ use crate::model::{CellRef, Workbook};
 use crate::number::Convention;
 use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Template};
-// The rule syntax lives with the template; the form writer names it through `check`.
-pub(crate) use crate::template::{parse_rules, Comparison, ParsedRule, RuleBody};
 use rules::{rule_findings, BrokenByStale};
-pub(crate) use shown::{in_convention, plain_value};
 
 /// Which template to check with.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -5,13 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::shown::{for_messages, show_value};
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
 use crate::formula::{parse_formula, references, Expr, Reference};
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
 use crate::number::Reading;
+
+use super::shown::{for_messages, show_value};
 
 /// Most formula cells per sheet looked at.
 const MAX_FORMULAS: usize = 200_000;

@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
+use crate::codes;
 use crate::finding::{Finding, Message, Severity};
 use crate::model::{CellRef, Sheet};
 use crate::number::Convention;
 
 use super::relations::{Evaluator, Relation};
 use super::shown::{for_messages, show_number};
-use crate::codes;
 
 /// Most cells the note lists beside its own.
 const MAX_LISTED: usize = 200;

@@ -6,10 +6,6 @@ use std::collections::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
-use super::evaluations::{Evaluations, Readers};
-use super::relations::{Evaluation, Evaluator, Outcome, Relation, Relations, Sides};
-use super::shown::{self, for_messages, show_interval, show_number};
-use super::{graph, localize, rounding};
 use crate::codes::{self, rule_docs};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::interval::Interval;
@@ -19,6 +15,11 @@ use crate::recalc::FormulaReads;
 use crate::template::{
     parse_rules, Bound, Comparison, ParsedRule, RuleBody, RuleSpec, Scope, Template,
 };
+
+use super::evaluations::{Evaluations, Readers};
+use super::relations::{Evaluation, Evaluator, Outcome, Relation, Relations, Sides};
+use super::shown::{self, for_messages, show_interval, show_number};
+use super::{graph, localize, rounding};
 
 /// The relations a stale value breaks, by the stale cell: each as its description (in
 /// both languages) and the cells it reads. They hold with the value Excel computes, so

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
+use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
 use crate::layout::Layout;
@@ -26,7 +27,6 @@ use crate::text::normalize_label;
 
 use super::basics::data_cells;
 use super::shown::{for_messages, quantity_of, show_number};
-use crate::codes;
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).
 const CODE_WORDS: &[&str] = &[
