@@ -1,5 +1,6 @@
-//! Findings as data: what a check found, where, how sure it is, and the fix it proposes.
-//! Renderers (text, JSON, CSV, workbooks) read these; nothing here formats for a screen.
+//! Findings as data: what a check found, where, how sure it is, the fix it proposes, and
+//! the live formulas a corrected workbook writes. Renderers (text, JSON, CSV, workbooks)
+//! read these; nothing here formats for a screen.
 
 use crate::model::CellRef;
 
@@ -100,6 +101,18 @@ pub struct Fix {
     pub applicability: Applicability,
 }
 
+impl Fix {
+    /// Whether the fix may be applied where `required` is the least applicability accepted
+    /// (ruff's `Fix::applies`): a safe fix applies everywhere, one that needs review only
+    /// where review is accepted.
+    pub fn applies(&self, required: Applicability) -> bool {
+        match required {
+            Applicability::Safe => self.applicability == Applicability::Safe,
+            Applicability::NeedsReview => true,
+        }
+    }
+}
+
 /// One thing a check found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
@@ -121,6 +134,26 @@ pub struct Finding {
     pub actual: Option<String>,
     /// A proposed correction, when one change explains it.
     pub fix: Option<Fix>,
+}
+
+/// A cell the corrected workbook rewrites as a live formula (`--live-totals`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveFormula {
+    /// Sheet name.
+    pub sheet: String,
+    /// The cell.
+    pub cell: CellRef,
+    /// Excel formula text without the leading `=` (`SUM(C11:C26)`).
+    pub formula: String,
+    /// Its correct value, written as the cached result.
+    pub value: rust_decimal::Decimal,
+}
+
+impl Finding {
+    /// The finding's fix, when it applies at `required` ([`Fix::applies`]).
+    pub fn fix_applying(&self, required: Applicability) -> Option<&Fix> {
+        self.fix.as_ref().filter(|fix| fix.applies(required))
+    }
 }
 
 /// Counts of findings by severity.

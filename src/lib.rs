@@ -20,6 +20,7 @@
 )]
 
 mod check;
+mod codes;
 mod error;
 mod finding;
 mod form;
@@ -43,6 +44,7 @@ mod unit;
 mod wasm;
 
 pub use check::*;
+pub use codes::*;
 pub use error::*;
 pub use finding::*;
 pub use form::*;

@@ -21,7 +21,7 @@ pub struct FileOutcome {
 }
 
 /// The code a read error is reported under in CSV rows.
-pub const READ_ERROR_CODE: &str = "CF001";
+pub const READ_ERROR_CODE: &str = crate::codes::UNREADABLE;
 
 const ANSI_RED: &str = "\x1b[31m";
 const ANSI_YELLOW: &str = "\x1b[33m";
@@ -613,6 +613,7 @@ mod tests {
             template: Some("tthc-06".to_string()),
             findings: vec![gap, note],
             convention: Convention::Vietnamese,
+            ..CheckReport::default()
         }
     }
 
@@ -788,6 +789,7 @@ mod tests {
                 template: None,
                 findings: vec![hostile],
                 convention: Convention::Vietnamese,
+                ..CheckReport::default()
             }),
         }];
         let csv = render_csv(&files, Lang::En);

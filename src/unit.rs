@@ -17,7 +17,6 @@ use rust_decimal::Decimal;
 
 use crate::layout::Layout;
 use crate::model::{Cell, CellRef, Sheet, Value};
-use crate::template::TableSpec;
 
 /// What a stated unit says about the figures under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -411,13 +410,18 @@ pub(crate) struct Units {
 }
 
 impl Units {
-    /// The units of the table `layout` found in `sheet`, as `spec` (the template's
-    /// `[table]`) settles them.
-    pub(crate) fn of(sheet: &Sheet, layout: &Layout, spec: &TableSpec) -> Units {
-        let table = match &spec.unit {
+    /// The units of the table `layout` found in `sheet`, as a template's `[table] unit` and
+    /// `rounded` settle them (`None`: the sheet's unit line, the headers).
+    pub(crate) fn of(
+        sheet: &Sheet,
+        layout: &Layout,
+        unit: Option<&str>,
+        rounded: Option<bool>,
+    ) -> Units {
+        let table = match unit {
             Some(unit) => Some(StatedUnit {
                 kind: unit_kind(unit).unwrap_or(UnitKind::Plain),
-                text: unit.clone(),
+                text: unit.to_string(),
             }),
             None => table_unit(sheet, layout),
         };
@@ -428,7 +432,7 @@ impl Units {
             .filter_map(|(col, chain)| Some((*col, column_unit(chain)?)))
             .collect();
         let mut units = Units {
-            forced: spec.rounded,
+            forced: rounded,
             table,
             columns,
             any: false,

@@ -1,6 +1,7 @@
 //! The checks every file gets, template or not: numbers stored as text, ambiguous text
 //! numbers, stale formula values, and dates outside the period the title states.
 
+use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::Layout;
 use crate::model::{Cell, Date, Sheet, Value, Workbook};
@@ -8,7 +9,6 @@ use crate::number::{format_quantity, Convention, Reading};
 use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
 
-use super::codes;
 use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;

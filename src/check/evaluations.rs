@@ -19,11 +19,10 @@ use super::relations::{
 #[cfg(feature = "parallel")]
 const PARALLEL_CHUNK: usize = 1 << 15;
 
-/// The evaluations of every relation of a sheet, by relation index. A big sheet has ten
-/// million, nearly all holding after reading a handful of cells of one row: each of those
-/// is kept as that row, the columns read and the target's column (12 bytes, where an
-/// [`Evaluation`] is 48: a 500k-row form's evaluations took 480 MB); any other is kept
-/// whole.
+/// The evaluations of every relation of a sheet, by relation index. A big sheet has
+/// millions, nearly all holding after reading a handful of cells of one row: each of those
+/// is kept as that row, the columns read and the target's column (12 bytes, a quarter of
+/// an [`Evaluation`]); any other is kept whole.
 #[derive(Default)]
 pub(crate) struct Evaluations {
     entries: Vec<Entry>,
@@ -322,10 +321,10 @@ impl FromIterator<Evaluation> for Evaluations {
 
 /// Index: which relations read each cell, kept as the relations that read anything in each
 /// row. A relation reads a dozen cells of its own row, or (a total) thousands down a
-/// column: listed once per row it reads, a 500k-row form's relations take some fifteen
-/// million entries of 4 bytes, where one `(cell, relation)` pair per cell read took forty
-/// million of 12 bytes (half a gigabyte) and a sort. A look-up tests the row's few dozen
-/// relations against their read cells.
+/// column: listed once per row it reads, each entry 4 bytes, rather than one
+/// `(cell, relation)` pair per cell read, which would be several times as many entries
+/// and need a sort. A look-up tests the row's few dozen relations against their read
+/// cells.
 #[derive(Default)]
 pub(crate) struct Readers<'e> {
     evaluations: Option<&'e Evaluations>,

@@ -6,20 +6,22 @@ use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
 
-use crate::finding::{Applicability, Severity};
+use crate::finding::{Applicability, LiveFormula, Severity};
 use crate::formula::{parse_formula, EvalValue, Expr, Reference};
 use crate::model::{column_letters, CellRef, Sheet, Workbook};
 use crate::number::Rounding;
-use crate::output::LiveFormula;
-use crate::template::{Bound, Scope, Template};
+use crate::template::{parse_rules, Bound, Comparison, ParsedRule, RuleBody, Scope, Template};
 
-use super::relations::{Comparison, Evaluator, ParsedRule, Relation, RuleBody};
-use super::{choose_template, CheckReport, TemplateChoice};
+use super::relations::{Evaluator, Relation};
+use super::{choose_template, BoundTemplate, CheckReport, TemplateChoice};
 
 /// The live formulas of a checked workbook: each cell a template rule defines (section and
 /// grand totals as sums of their rows, row totals as the sum of their parts, rates as
 /// their ratio rounded as shown), with the value it computes once the report's safe fixes
 /// are applied. Cells that already hold a formula are left as they are.
+///
+/// The template is the one the check bound; a report the check did not make (built by
+/// hand with a template's id) has it chosen again by `choice`.
 ///
 /// # Examples
 /// ```
@@ -35,14 +37,24 @@ pub fn live_formulas(
     report: &CheckReport,
     choice: &TemplateChoice,
 ) -> Vec<LiveFormula> {
-    let Some((template, bound)) = choose_template(workbook, choice) else {
-        return Vec::new();
+    let chosen_again;
+    let chosen = match &report.bound {
+        Some(bound) => bound.as_ref(),
+        None if report.template.is_some() => {
+            chosen_again = choose_template(workbook, choice);
+            match &chosen_again {
+                Some(chosen) => chosen,
+                None => return Vec::new(),
+            }
+        }
+        None => return Vec::new(),
     };
-    let Some(parsed) = parse_rules(&template) else {
+    let BoundTemplate { template, sheets } = chosen;
+    let Some(parsed) = parse_rules(template) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (index, sheet_bound) in &bound {
+    for (index, sheet_bound) in sheets {
         let Some(sheet) = workbook.sheets.get(*index) else {
             continue;
         };
@@ -50,11 +62,10 @@ pub fn live_formulas(
             .findings
             .iter()
             .filter(|f| f.sheet == sheet.name)
-            .filter_map(|f| f.fix.as_ref())
-            .filter(|fix| fix.applicability == Applicability::Safe)
+            .filter_map(|f| f.fix_applying(Applicability::Safe))
             .flat_map(|fix| fix.edits.iter().map(|e| (e.cell, e.value)))
             .collect();
-        let (evaluator, formulas) = rule_formulas(&template, sheet, sheet_bound, &parsed);
+        let (evaluator, formulas) = rule_formulas(template, sheet, sheet_bound, &parsed);
         for (at, expr) in formulas {
             if sheet.cell(at).is_some_and(|c| c.formula.is_some()) {
                 continue;
@@ -72,17 +83,6 @@ pub fn live_formulas(
         }
     }
     out
-}
-
-/// Every rule of the template parsed, or `None` when one does not parse (a template read
-/// through [`Template::from_toml`] always parses).
-pub(crate) fn parse_rules(template: &Template) -> Option<Vec<ParsedRule>> {
-    template
-        .spec
-        .rules
-        .iter()
-        .map(|rule| ParsedRule::parse(rule).ok())
-        .collect()
 }
 
 /// The one place a rule becomes an Excel formula: for a template bound to a sheet, each

@@ -4,11 +4,11 @@
 
 use std::collections::HashMap;
 
+use crate::codes;
 use crate::finding::{Finding, Message, Severity};
 use crate::model::{CellRef, Sheet};
 use crate::number::Convention;
 
-use super::codes;
 use super::relations::{Evaluator, Relation};
 use super::shown::{for_messages, show_number};
 

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 
+use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
 use crate::layout::Layout;
@@ -25,7 +26,6 @@ use crate::recalc::FormulaReads;
 use crate::text::normalize_label;
 
 use super::basics::data_cells;
-use super::codes;
 use super::shown::{for_messages, quantity_of, show_number};
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).

@@ -1,10 +1,8 @@
 //! Checking any table without a template: infers one from a sheet's labels and numbers
 //! (total and subtotal rows, column identities that hold on nearly every row, "of which"
 //! parts, percentage columns and their rounding), so the same engine checks it, and says on
-//! what evidence each rule was inferred. Also finds the formula regions Excel itself would
-//! flag: a typed constant in a column of formulas, and a SUM that stops short of its rows.
+//! what evidence each rule was inferred.
 
-mod regions;
 mod search;
 mod table;
 mod toml_out;
@@ -23,10 +21,9 @@ use crate::template::{
 };
 use crate::text::normalize_label;
 
-pub use regions::formula_region_findings;
 pub use toml_out::template_to_toml;
 
-use search::{Budget, Identity, Percent, UnlabelledTotal, WORK_BUDGET};
+use search::{Budget, Identity, PartsBound, Percent, UnlabelledTotal, WORK_BUDGET};
 use table::Table;
 
 /// A template inferred from a sheet, with the evidence for each of its rules.
@@ -143,45 +140,11 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         .filter(|b| named(b.total) && b.parts.iter().all(|&p| named(p)))
         .zip(1..)
     {
-        let total_name = names.of(bound.total).unwrap_or_default();
-        let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
-        let id = format!("parts-{number}");
-        let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
-        let shape = format!(
-            "{} ≥ MAX({})",
-            table.letter(bound.total),
-            letters.join(", ")
-        );
         used_columns.insert(bound.total);
         used_columns.extend(bound.parts.iter().copied());
-        rules.push(RuleSpec {
-            id: Some(id.clone()),
-            expr: Some(Spanned::new(
-                0..0,
-                format!("{total_name} >= MAX({})", parts.join(", ")),
-            )),
-            severity: bound.severity,
-            message: Some(MessageSpec {
-                vi: format!("Suy ra từ dữ liệu (đúng trên {}/{} dòng): {{label}}: thành phần lớn hơn tổng, cột {shape} không thỏa (ghi {{actual}}, các phần {{expected}})", bound.holds, bound.of),
-                en: format!("Inferred from the data (holds on {} of {} rows): {{label}}: a part exceeds its total, column {shape} does not hold (shows {{actual}}, parts {{expected}})", bound.holds, bound.of),
-            }),
-            ..blank_rule()
-        });
-        evidence.push(Evidence {
-            rule: id,
-            holds_on: bound.holds,
-            of_rows: bound.of,
-            message: Message::new(
-                format!(
-                    "suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng",
-                    bound.holds, bound.of
-                ),
-                format!(
-                    "inferred: column {shape} (parts ≤ total) holds on {} of {} rows",
-                    bound.holds, bound.of
-                ),
-            ),
-        });
+        let (rule, ev) = parts_rule(table, &names, &bound, number);
+        rules.push(rule);
+        evidence.push(ev);
     }
     // Percentages.
     let percents: Vec<Percent> = search::percents(table, &mut budget)
@@ -201,9 +164,71 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         return None;
     }
 
+    let _ = unlabelled;
+    Some(InferredTemplate {
+        template: inferred_template(table, &names, &used_columns, rules),
+        evidence,
+    })
+}
+
+/// The rule that an "of which" total is at least each of its parts, and its evidence.
+fn parts_rule(
+    table: &Table,
+    names: &Names,
+    bound: &PartsBound,
+    number: usize,
+) -> (RuleSpec, Evidence) {
+    let total_name = names.of(bound.total).unwrap_or_default();
+    let parts: Vec<&str> = bound.parts.iter().filter_map(|&p| names.of(p)).collect();
+    let id = format!("parts-{number}");
+    let letters: Vec<String> = bound.parts.iter().map(|&p| table.letter(p)).collect();
+    let shape = format!(
+        "{} ≥ MAX({})",
+        table.letter(bound.total),
+        letters.join(", ")
+    );
+    let rule = RuleSpec {
+        id: Some(id.clone()),
+        expr: Some(Spanned::new(
+            0..0,
+            format!("{total_name} >= MAX({})", parts.join(", ")),
+        )),
+        severity: bound.severity,
+        message: Some(MessageSpec {
+            vi: format!("Suy ra từ dữ liệu (đúng trên {}/{} dòng): {{label}}: thành phần lớn hơn tổng, cột {shape} không thỏa (ghi {{actual}}, các phần {{expected}})", bound.holds, bound.of),
+            en: format!("Inferred from the data (holds on {} of {} rows): {{label}}: a part exceeds its total, column {shape} does not hold (shows {{actual}}, parts {{expected}})", bound.holds, bound.of),
+        }),
+        ..blank_rule()
+    };
+    let evidence = Evidence {
+        rule: id,
+        holds_on: bound.holds,
+        of_rows: bound.of,
+        message: Message::new(
+            format!(
+                "suy ra: cột {shape} (phần ≤ tổng) đúng trên {}/{} dòng",
+                bound.holds, bound.of
+            ),
+            format!(
+                "inferred: column {shape} (parts ≤ total) holds on {} of {} rows",
+                bound.holds, bound.of
+            ),
+        ),
+    };
+    (rule, evidence)
+}
+
+/// The inferred template: the columns the rules read (`used_columns`), the table's total
+/// and subtotal labels, its first header labels to recognise it by, and the `rules`.
+fn inferred_template(
+    table: &Table,
+    names: &Names,
+    used_columns: &BTreeSet<usize>,
+    rules: Vec<RuleSpec>,
+) -> Template {
     // Only the columns the rules read are declared: each must bind for the template to bind.
     let mut columns = BTreeMap::new();
-    for &c in &used_columns {
+    for &c in used_columns {
         if let (Some(name), Some(path)) = (
             names.names.get(c).cloned().flatten(),
             names.paths.get(c).cloned().flatten(),
@@ -260,11 +285,7 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
         rules,
         form: None,
     };
-    let _ = unlabelled;
-    Some(InferredTemplate {
-        template: Template { id, title, spec },
-        evidence,
-    })
+    Template { id, title, spec }
 }
 
 /// A rule with every optional part empty.
@@ -557,7 +578,7 @@ fn unlabelled_rules(table: &Table, total: &UnlabelledTotal) -> (Vec<RuleSpec>, E
                 0..0,
                 format!("{letter}{} = SUM({letter}{}:{letter}{})", row, first, last),
             )),
-            code: Some(crate::check::TOTAL.to_string()),
+            code: Some(crate::codes::TOTAL.to_string()),
             message: Some(MessageSpec {
                 vi: format!("Suy ra từ dữ liệu: dòng {} là tổng của dòng {}–{} nhưng ghi {{actual}}, tổng là {{expected}} (chênh {{difference}})", row, first, last),
                 en: format!("Inferred from the data: row {} totals rows {}–{} but shows {{actual}}; they add up to {{expected}} (off by {{difference}})", row, first, last),

@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use crate::layout::Layout;
 use crate::model::{CellRef, Sheet, Value};
 use crate::number::{Marker, Quantity, Reading};
-use crate::template::TableSpec;
 use crate::text::normalize_label;
 use crate::unit::{cell_half_unit, Units};
 
@@ -77,7 +76,7 @@ impl<'a> Table<'a> {
                 !percent && !header_says_not_additive(layout.headers.get(col).map(Vec::as_slice))
             })
             .collect();
-        let units = Units::of(sheet, &layout, &TableSpec::default());
+        let units = Units::of(sheet, &layout, None, None);
         Some(Table {
             sheet,
             layout,

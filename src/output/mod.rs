@@ -10,8 +10,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::check::CheckReport;
-use crate::finding::{Finding, Lang};
-use crate::model::{CellRef, SourceFormat, Workbook};
+use crate::finding::{Finding, Lang, LiveFormula};
+use crate::model::{SourceFormat, Workbook};
 
 mod patch;
 mod rebuild;
@@ -62,19 +62,6 @@ pub struct OutputOptions {
     pub checked_at: Option<String>,
     /// Set when the input was not xlsx/xlsm and was rebuilt as xlsx first.
     pub converted_from: Option<SourceFormat>,
-}
-
-/// A cell the corrected workbook rewrites as a live formula (`--live-totals`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveFormula {
-    /// Sheet name.
-    pub sheet: String,
-    /// The cell.
-    pub cell: CellRef,
-    /// Excel formula text without the leading `=` (`SUM(C11:C26)`).
-    pub formula: String,
-    /// Its correct value, written as the cached result.
-    pub value: rust_decimal::Decimal,
 }
 
 /// The workbook with every finding marked on its cell (a fill and a note) and a results

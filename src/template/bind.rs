@@ -12,7 +12,7 @@ use crate::text::normalize_label;
 use crate::unit::Units;
 
 /// A template bound to one sheet.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Bound {
     /// The table.
     pub layout: Layout,
@@ -133,7 +133,12 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
     }
 
     if missing.is_empty() {
-        let units = Units::of(sheet, &layout, &spec.table);
+        let units = Units::of(
+            sheet,
+            &layout,
+            spec.table.unit.as_deref(),
+            spec.table.rounded,
+        );
         Ok(Bound {
             layout,
             columns,

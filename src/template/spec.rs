@@ -485,7 +485,7 @@ impl TemplateSpec {
                         allowed.push("x");
                     }
                     for formula in [Some(expr), rule.when.as_ref()].into_iter().flatten() {
-                        crate::check::validate_rule_formula(formula.get_ref(), &allowed).map_err(
+                        super::rule::validate_rule_formula(formula.get_ref(), &allowed).map_err(
                             |(offset, message)| {
                                 at(
                                     formula
@@ -509,7 +509,7 @@ impl TemplateSpec {
                 }
             }
             if let Some(code) = &rule.code {
-                if !crate::check::rule_docs().iter().any(|doc| doc.code == code) {
+                if !crate::codes::rule_docs().iter().any(|doc| doc.code == code) {
                     return Err(TemplateError::new(format!(
                         "quy tắc {label}: mã '{code}' không có / rule {label}: unknown code '{code}'"
                     )));

@@ -207,11 +207,7 @@ pub fn fix_package(
     // typed (no fill, one note for them all), so that a fix of the same cell's value
     // below keeps that format.
     for f in findings.iter().filter(|f| f.code == TEXT_NUMBER) {
-        let Some(fix) = f
-            .fix
-            .as_ref()
-            .filter(|fix| fix.applicability == Applicability::Safe)
-        else {
+        let Some(fix) = f.fix_applying(Applicability::Safe) else {
             continue;
         };
         for edit in &fix.edits {

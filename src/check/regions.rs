@@ -5,11 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::codes;
 use crate::finding::{Finding, Message, Severity};
 use crate::formula::{parse_formula, references, Expr, Reference};
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
 use crate::number::Reading;
+
+use super::shown::{for_messages, show_value};
 
 /// Most formula cells per sheet looked at.
 const MAX_FORMULAS: usize = 200_000;
@@ -150,9 +153,9 @@ fn inconsistent_formulas(
             // The typed number as the sheet shows it, and as each message language writes it.
             let shown = sheet
                 .cell(at)
-                .map(|c| crate::check::show_value(&c.value, Some(c), convention))
+                .map(|c| show_value(&c.value, Some(c), convention))
                 .unwrap_or_else(|| sheet.label(at));
-            let (shown_vi, shown_en) = crate::check::for_messages(&shown, convention);
+            let (shown_vi, shown_en) = for_messages(&shown, convention);
             let (vi_example, en_example) = match &example {
                 Some((where_, f)) => (
                     format!(" (ví dụ {where_}: ={f})"),
@@ -161,7 +164,7 @@ fn inconsistent_formulas(
                 None => (String::new(), String::new()),
             };
             findings.push(Finding {
-                code: crate::check::INCONSISTENT_FORMULA,
+                code: codes::INCONSISTENT_FORMULA,
                 severity: Severity::Warning,
                 sheet: sheet.name.clone(),
                 cell: at,
@@ -288,7 +291,7 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             .map(|r| format!("{}:{}", r.first, r.last))
             .collect();
         findings.push(Finding {
-            code: crate::check::SUM_RANGE_SHORT,
+            code: codes::SUM_RANGE_SHORT,
             severity: Severity::Warning,
             sheet: sheet.name.clone(),
             cell: at,
