@@ -137,29 +137,18 @@ pub(super) trait CalamineError: std::fmt::Display {
     fn is_password(&self) -> bool;
 }
 
-impl CalamineError for XlsxError {
-    fn is_password(&self) -> bool {
-        matches!(self, XlsxError::Password)
-    }
+/// Each calamine format's error, whose `Password` variant says the workbook is encrypted.
+macro_rules! password_variant {
+    ($($error:ident),*) => {
+        $(impl CalamineError for $error {
+            fn is_password(&self) -> bool {
+                matches!(self, $error::Password)
+            }
+        })*
+    };
 }
 
-impl CalamineError for XlsbError {
-    fn is_password(&self) -> bool {
-        matches!(self, XlsbError::Password)
-    }
-}
-
-impl CalamineError for XlsError {
-    fn is_password(&self) -> bool {
-        matches!(self, XlsError::Password)
-    }
-}
-
-impl CalamineError for OdsError {
-    fn is_password(&self) -> bool {
-        matches!(self, OdsError::Password)
-    }
-}
+password_variant!(XlsxError, XlsbError, XlsError, OdsError);
 
 /// A calamine error as the reader reports it: encrypted, or damaged.
 pub(super) fn read_error(error: impl CalamineError) -> ReadError {

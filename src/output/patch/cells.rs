@@ -93,10 +93,10 @@ pub(super) fn patch_sheet(
         p: String::new(),
         out: SheetOutcome::default(),
     };
-    let mut events = Events::new(xml, part);
     let mut walk = Walk {
         xml,
         part,
+        events: Events::new(xml, part),
         splice: Splice::new(xml),
         notes_wanted,
         new_legacy_rid,
@@ -111,11 +111,11 @@ pub(super) fn patch_sheet(
         child_start: None,
     };
     loop {
-        let (event, start, end) = events.next()?;
+        let (event, start, end) = walk.events.next()?;
         match &event {
             Event::Start(e) | Event::Empty(e) => {
-                let is_empty = matches!(event, Event::Empty(_));
-                walk.start_tag(&mut s, &mut events, e, is_empty, (start, end))?;
+                let tag = Tag(e, matches!(event, Event::Empty(_)), start, end);
+                walk.start_tag(&mut s, tag)?;
             }
             Event::End(e) => walk.end_tag(&mut s, e.local_name().into_inner(), (start, end))?,
             Event::Eof => break,
@@ -130,10 +130,16 @@ pub(super) fn patch_sheet(
     Ok(out)
 }
 
+/// A start tag, whether it is empty (`<x/>`), and where it starts and ends in the sheet's
+/// XML.
+#[derive(Clone, Copy)]
+struct Tag<'t, 'x>(&'t BytesStart<'x>, bool, usize, usize);
+
 /// Where the stream is in the sheet's XML, and the copy it is writing.
 struct Walk<'x> {
     xml: &'x str,
     part: &'x str,
+    events: Events<'x>,
     splice: Splice<'x>,
     /// Notes are added: the sheet needs a `<legacyDrawing>`.
     notes_wanted: bool,
@@ -157,25 +163,19 @@ struct Walk<'x> {
 }
 
 impl Walk<'_> {
-    /// A start (or empty, `is_empty`) tag spanning `start..end`.
-    fn start_tag(
-        &mut self,
-        s: &mut Streamer<'_>,
-        events: &mut Events<'_>,
-        e: &BytesStart<'_>,
-        is_empty: bool,
-        (start, end): (usize, usize),
-    ) -> Result<(), OutputError> {
+    /// A start (or empty) tag.
+    fn start_tag(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
         let name = local(e);
         if self.depth == 0 {
-            s.p = prefix_of(e);
+            s.p = prefix_of(e.name());
             self.r_prefix = ns_prefix(e, REL_NS, self.part)?;
         } else if self.depth == 1 {
-            self.worksheet_child(s, e, is_empty, (start, end))?;
+            self.worksheet_child(s, tag)?;
         } else if self.in_data && self.depth == 2 && name == "row" {
-            self.row_start(s, events, e, is_empty, (start, end))?;
+            self.row_start(s, tag)?;
         } else if self.depth == 3 && name == "c" {
-            self.cell_start(s, e, is_empty, (start, end))?;
+            self.cell_start(s, tag)?;
         } else if self.depth == 4 {
             if let Some(cap) = self.capture.as_mut() {
                 if is_empty {
@@ -197,10 +197,9 @@ impl Walk<'_> {
     fn worksheet_child(
         &mut self,
         s: &mut Streamer<'_>,
-        e: &BytesStart<'_>,
-        is_empty: bool,
-        (start, end): (usize, usize),
+        tag: Tag<'_, '_>,
     ) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
         let name = local(e);
         if name == "legacyDrawing" {
             s.out.legacy_rid = super::xml::attr_local(e, "id", self.part)?;
@@ -229,14 +228,8 @@ impl Walk<'_> {
 
     /// A `<row>`: new rows planned before it inserted, its spans widened, new cells added
     /// to an empty one; a row with nothing planned is skipped unparsed.
-    fn row_start(
-        &mut self,
-        s: &mut Streamer<'_>,
-        events: &mut Events<'_>,
-        e: &BytesStart<'_>,
-        is_empty: bool,
-        (start, end): (usize, usize),
-    ) -> Result<(), OutputError> {
+    fn row_start(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
         let part = self.part;
         let r = match attr(e, "r", part)? {
             Some(r) => r
@@ -278,7 +271,7 @@ impl Walk<'_> {
             // Nothing planned in this row: copy its cells without parsing
             // them (most rows of a big sheet; the next event is `</row>`).
             if s.pending.peek().is_none_or(|(k, _)| k.row > r) {
-                events.skip_element(e.name().into_inner());
+                self.events.skip_element(e.name().into_inner());
             }
         }
         Ok(())
@@ -286,13 +279,8 @@ impl Walk<'_> {
 
     /// A `<c>` in the open row: new cells planned before it inserted; a planned cell is
     /// rebuilt now when empty, else captured until its end tag.
-    fn cell_start(
-        &mut self,
-        s: &mut Streamer<'_>,
-        e: &BytesStart<'_>,
-        is_empty: bool,
-        (start, end): (usize, usize),
-    ) -> Result<(), OutputError> {
+    fn cell_start(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
         let Some((r, row_style)) = self.row else {
             return Ok(());
         };
@@ -600,7 +588,7 @@ impl Streamer<'_> {
             return rewrite_tag(tag, &[], empty, self.part).map(|t| format!("{t}{inner}"));
         };
         let part = self.part;
-        let p = prefix_of(tag);
+        let p = prefix_of(tag.name());
         let formula = children.iter().find(|c| c.name == "f");
         let mut edit = plan.value.as_ref();
         let mut mark = plan.mark;

@@ -388,7 +388,7 @@ fn patch_workbook(
                         splice.replace(start, end, &tag);
                         calc_done = true;
                     } else if name == "sheets" && empty && !sheet_done {
-                        let p = prefix_of(e);
+                        let p = prefix_of(e.name());
                         let open = rewrite_tag(e, &[], false, part)?;
                         splice.replace(
                             start,
@@ -399,7 +399,7 @@ fn patch_workbook(
                     } else if !calc_done && AFTER_CALC_PR.contains(&name) {
                         splice.insert_at(
                             start,
-                            &format!("<{}calcPr fullCalcOnLoad=\"1\"/>", prefix_of(e)),
+                            &format!("<{}calcPr fullCalcOnLoad=\"1\"/>", prefix_of(e.name())),
                         );
                         calc_done = true;
                     }
@@ -410,10 +410,7 @@ fn patch_workbook(
             }
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let name = e.local_name().into_inner();
                 if depth == 1 && name == "sheets" && !sheet_done {
                     splice.insert_at(start, &sheet_tag(&p, &r_prefix));

@@ -259,17 +259,14 @@ pub(super) fn patch_rels(
                 }
             }
             Event::Empty(e) if local(&e) == "Relationships" => {
-                let p = prefix_of(&e);
+                let p = prefix_of(e.name());
                 let open = xml.get(start..end).unwrap_or("").trim_end_matches("/>");
                 let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
                 splice.replace(start, end, &format!("{open}>{with}</{p}Relationships>"));
                 done = true;
             }
             Event::End(e) if e.local_name().into_inner() == "Relationships" => {
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
                 splice.insert_at(start, &with);
                 done = true;
@@ -320,10 +317,7 @@ pub(super) fn patch_content_types(
                 }
             }
             Event::End(e) if e.local_name().into_inner() == "Types" => {
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let mut new = String::new();
                 for (ext, ct) in defaults {
                     if !have_ext.contains(&ext.to_ascii_lowercase()) {
