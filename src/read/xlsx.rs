@@ -12,7 +12,7 @@ use calamine::{Reader, SheetType, Xlsx};
 
 use crate::error::ReadError;
 use crate::limits::Limits;
-use crate::model::{CellRef, SourceFormat, Value};
+use crate::model::{Cell, CellRange, CellRef, SourceFormat, Value};
 use crate::ooxml::{archive_text, Archive, WorkbookPart};
 
 use super::guard::Unmeasured;
@@ -119,19 +119,7 @@ fn read_xlsx_with(
                 (cells, Some(scan))
             }
             None => {
-                let mut cells = Vec::new();
-                let mut reader = book
-                    .worksheet_cells_reader(&meta.name)
-                    .map_err(read_error)?;
-                while let Some(record) = reader.next_cell_with_formula().map_err(read_error)? {
-                    let formula = record.formula.filter(|f| !f.is_empty());
-                    let value = value_of_ref(&record.value);
-                    if value == Value::Empty && formula.is_none() {
-                        continue;
-                    }
-                    push_cell(&mut cells, &meta.name, record.pos, value, formula, limits)?;
-                }
-                drop(reader);
+                let cells = cells_with_formulas(&mut book, &meta.name, limits)?;
                 // Number formats and merged ranges come from a byte scan of the sheet
                 // (calamine offers values with formulas or values with style ids, never
                 // both in one pass); calamine's own passes are the fallback when the scan
@@ -173,11 +161,7 @@ fn read_xlsx_with(
                         set_format(CellRef::new(row, col), style);
                     }
                 }
-                book.merge_cells_by_sheet_name(&meta.name)
-                    .map_err(read_error)?
-                    .iter()
-                    .map(range_of)
-                    .collect()
+                merged_ranges(&mut book, &meta.name)?
             }
         };
         sheets.push(sheet_of(meta, cells, merges));
@@ -189,6 +173,35 @@ fn read_xlsx_with(
         is_1904,
         full_calc_on_load,
     })
+}
+
+/// A sheet's cells, values with their formulas, through calamine.
+fn cells_with_formulas(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+    limits: &Limits,
+) -> Result<Vec<Cell>, ReadError> {
+    let mut cells = Vec::new();
+    let mut reader = book.worksheet_cells_reader(sheet).map_err(read_error)?;
+    while let Some(record) = reader.next_cell_with_formula().map_err(read_error)? {
+        let formula = record.formula.filter(|f| !f.is_empty());
+        let value = value_of_ref(&record.value);
+        if value == Value::Empty && formula.is_none() {
+            continue;
+        }
+        push_cell(&mut cells, sheet, record.pos, value, formula, limits)?;
+    }
+    Ok(cells)
+}
+
+/// A sheet's merged ranges, through calamine.
+fn merged_ranges(book: &mut Xlsx<Cursor<&[u8]>>, sheet: &str) -> Result<Vec<CellRange>, ReadError> {
+    Ok(book
+        .merge_cells_by_sheet_name(sheet)
+        .map_err(read_error)?
+        .iter()
+        .map(range_of)
+        .collect())
 }
 
 /// The number format code of each of the workbook's cell styles, by style id; `None` for
