@@ -1,7 +1,7 @@
 //! The xlsx (and xlsm) reader: the one entry to reading an Office Open XML workbook. It
 //! finds the workbook's sheets and their parts through the package's relationships
 //! ([`crate::ooxml`]), reads each sheet in one byte scan ([`super::xlsx_scan`], or in
-//! blocks on every core, [`super::xlsx_blocks`]) and falls back on calamine's passes for
+//! blocks on every core, `xlsx_blocks`) and falls back on calamine's passes for
 //! any sheet the scans cannot follow. The scans read cells through [`super::xlsx_cells`];
 //! none of them calls back up here.
 

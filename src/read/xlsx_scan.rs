@@ -3,11 +3,11 @@
 //! [`super::xlsx_cells`] to be read as calamine reads them. It reads a sheet whole (every
 //! cell's value, formula and style id, and the merged ranges), or only the style ids and
 //! merged ranges of a sheet calamine read (skipping straight to `</sheetData>` when no
-//! style is wanted), or one block of a big sheet on its own, for [`super::xlsx_blocks`]
-//! (its depth walked and its first and last cells kept, for the blocks to be put together).
-//! A part the package guard left to this reader is measured as it is inflated. Whatever
-//! the scan cannot follow exactly, it gives up on (`None`), and the caller reads the
-//! sheet through calamine.
+//! style is wanted), or one block of a big sheet on its own for the block reader
+//! (`xlsx_blocks`: the block's depth walked and its first and last cells kept, for the
+//! blocks to be put together). A part the package guard left to this reader is measured
+//! as it is inflated. Whatever the scan cannot follow exactly, it gives up on (`None`),
+//! and the caller reads the sheet through calamine.
 
 use std::io::Read;
 
