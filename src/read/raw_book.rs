@@ -2,7 +2,11 @@
 //! format code), and what the readers share to build it: cells kept within the limit and
 //! in order, calamine's sheets, ranges, values and errors as the model's and the reader's.
 
-use calamine::{DataRef, OdsError, SheetVisible, XlsError, XlsbError, XlsxError};
+use std::io::{Read, Seek};
+
+use calamine::{
+    DataRef, OdsError, Reader, SheetType, SheetVisible, XlsError, XlsbError, XlsxError,
+};
 use rust_decimal::Decimal;
 
 use crate::error::ReadError;
@@ -18,6 +22,37 @@ pub(super) struct RawBook {
     pub is_1904: bool,
     /// The workbook asks for every formula to be recalculated when it is opened.
     pub full_calc_on_load: bool,
+}
+
+/// Reads every worksheet of a calamine workbook, in order, with `read_sheet` (its cells
+/// and merged ranges).
+pub(super) fn read_worksheets<RS, R>(
+    mut book: R,
+    format: SourceFormat,
+    is_1904: bool,
+    mut read_sheet: impl FnMut(
+        &mut R,
+        &calamine::Sheet,
+    ) -> Result<(Vec<Cell>, Vec<CellRange>), ReadError>,
+) -> Result<RawBook, ReadError>
+where
+    RS: Read + Seek,
+    R: Reader<RS>,
+{
+    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
+    let defined_names = book.defined_names().to_vec();
+    let mut sheets = Vec::new();
+    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
+        let (cells, merges) = read_sheet(&mut book, meta)?;
+        sheets.push(sheet_of(meta, cells, merges));
+    }
+    Ok(RawBook {
+        format,
+        sheets,
+        defined_names,
+        is_1904,
+        full_calc_on_load: false,
+    })
 }
 
 /// A model sheet from calamine's metadata and the cells and merges read for it.

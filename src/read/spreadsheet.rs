@@ -7,49 +7,18 @@
 
 use std::io::{Cursor, Read, Seek};
 
-use calamine::{Data, Ods, Range, Reader, SheetType, Xls, Xlsb};
+use calamine::{Data, Ods, Range, Reader, Xls, Xlsb};
 use rust_decimal::Decimal;
 
 use crate::error::ReadError;
 use crate::limits::Limits;
-use crate::model::{Cell, CellRange, CellRef, SourceFormat, Value};
+use crate::model::{Cell, CellRef, SourceFormat, Value};
 use crate::number::Reading;
 
 use super::raw_book::{
-    decimal_of_f64, iso_date, push_cell, range_of, read_error, sheet_of, sort_cells, value_of_ref,
-    CalamineError, RawBook,
+    decimal_of_f64, iso_date, push_cell, range_of, read_error, read_worksheets, sort_cells,
+    value_of_ref, CalamineError, RawBook,
 };
-
-/// Reads every worksheet of a calamine workbook, in order, with `read_sheet` (its cells
-/// and merged ranges).
-fn read_worksheets<RS, R>(
-    mut book: R,
-    format: SourceFormat,
-    is_1904: bool,
-    mut read_sheet: impl FnMut(
-        &mut R,
-        &calamine::Sheet,
-    ) -> Result<(Vec<Cell>, Vec<CellRange>), ReadError>,
-) -> Result<RawBook, ReadError>
-where
-    RS: Read + Seek,
-    R: Reader<RS>,
-{
-    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
-    let defined_names = book.defined_names().to_vec();
-    let mut sheets = Vec::new();
-    for meta in metadata.iter().filter(|m| m.typ == SheetType::WorkSheet) {
-        let (cells, merges) = read_sheet(&mut book, meta)?;
-        sheets.push(sheet_of(meta, cells, merges));
-    }
-    Ok(RawBook {
-        format,
-        sheets,
-        defined_names,
-        is_1904,
-        full_calc_on_load: false,
-    })
-}
 
 /// A sheet's cells from calamine's dense ranges of values and of formulas.
 fn cells_of_sheet<RS, R>(book: &mut R, sheet: &str, limits: &Limits) -> Result<Vec<Cell>, ReadError>

@@ -17,7 +17,7 @@ use crate::ooxml::{archive_text, Archive, WorkbookPart};
 
 use super::guard::Unmeasured;
 use super::raw_book::{
-    push_cell, range_of, read_error, sheet_of, sort_cells, value_of_ref, RawBook,
+    push_cell, range_of, read_error, read_worksheets, sort_cells, value_of_ref, RawBook,
 };
 use super::xlsx_cells;
 use super::xlsx_scan::{self, SheetScan};
@@ -43,10 +43,14 @@ fn read_xlsx_with(
     one_scan: bool,
     unmeasured: &mut Unmeasured,
 ) -> Result<RawBook, ReadError> {
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(read_error)?;
+    let book = Xlsx::new(Cursor::new(bytes)).map_err(read_error)?;
     let is_1904 = book.has_1904_epoch();
-    let metadata: Vec<calamine::Sheet> = book.sheets_metadata().to_vec();
-    let defined_names = book.defined_names().to_vec();
+    let worksheets: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|m| m.typ == SheetType::WorkSheet)
+        .map(|m| m.name.clone())
+        .collect();
     // One archive for the scans of every sheet (calamine keeps its own).
     let mut package = Archive::new(Cursor::new(bytes)).ok();
     let workbook = package
@@ -61,25 +65,19 @@ fn read_xlsx_with(
         .as_ref()
         .map(|w| xlsx_cells::shared_strings_part(&w.part))
         .unwrap_or_default();
-    let mut sheets = Vec::new();
-    let mut palette: Option<Vec<Option<Arc<str>>>> = None;
     // The shared strings, read on the first sheet the one-scan reader takes.
     let mut strings: Option<Option<Vec<String>>> = None;
-    let worksheets: Vec<&calamine::Sheet> = metadata
-        .iter()
-        .filter(|m| m.typ == SheetType::WorkSheet)
-        .collect();
-    let part_of = |meta: &calamine::Sheet| {
+    let part_of = |sheet: &str| {
         parts
             .iter()
-            .find(|(name, _)| *name == meta.name)
+            .find(|(name, _)| name == sheet)
             .map(|(_, part)| part.as_str())
     };
     // Every sheet read in one byte scan first (values, formulas, styles, merges), each
     // part measured as it is read; calamine's passes for those the scan cannot follow.
     let mut scans = Vec::with_capacity(worksheets.len());
-    for meta in &worksheets {
-        let read_whole = match part_of(meta).filter(|_| one_scan).zip(package.as_mut()) {
+    for sheet in &worksheets {
+        let read_whole = match part_of(sheet).filter(|_| one_scan).zip(package.as_mut()) {
             Some((part, package)) => {
                 let strings = strings
                     .get_or_insert_with(|| xlsx_cells::shared_strings(package, &strings_part));
@@ -95,84 +93,95 @@ fn read_xlsx_with(
     // calamine measures nothing it inflates, and finds a sheet's part its own way: every
     // part the scans did not measure is measured before calamine opens any sheet.
     std::mem::take(unmeasured).measure_rest(bytes, limits)?;
-    for (meta, read_whole) in worksheets.into_iter().zip(scans) {
-        // The styles are the workbook's: read them once, through the first sheet.
-        if palette.is_none() {
-            palette = Some(number_formats(&mut book, &meta.name)?);
-        }
-        let palette = palette.as_deref().unwrap_or_default();
-        // Without a single number format besides General, the styles have nothing to add.
-        let with_styles = palette.iter().any(Option::is_some);
-        let (mut cells, scanned) = match read_whole {
-            Some(mut scan) => {
-                // The scan kept no more cells than the limit, in order, each once: each
-                // cell's style is its own.
-                let mut cells = std::mem::take(&mut scan.cells);
-                if with_styles {
-                    for (cell, style) in cells.iter_mut().zip(&scan.cell_styles) {
-                        if let Some(Some(code)) = palette.get(*style as usize) {
-                            cell.number_format = Some(Arc::clone(code));
-                        }
-                    }
-                }
-                scan.cell_styles = Vec::new();
-                (cells, Some(scan))
-            }
-            None => {
-                let cells = cells_with_formulas(&mut book, &meta.name, limits)?;
-                // Number formats and merged ranges come from a byte scan of the sheet
-                // (calamine offers values with formulas or values with style ids, never
-                // both in one pass); calamine's own passes are the fallback when the scan
-                // cannot follow the part.
-                let scanned = part_of(meta)
-                    .zip(package.as_mut())
-                    .and_then(|(part, package)| xlsx_scan::scan_sheet(package, part, with_styles));
-                (cells, scanned)
-            }
-        };
-        sort_cells(&mut cells);
-        let mut set_format = |at: CellRef, style: usize| {
-            let Some(Some(code)) = palette.get(style) else {
-                return;
-            };
-            if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
-                if let Some(cell) = cells.get_mut(i) {
-                    cell.number_format = Some(Arc::clone(code));
-                }
-            }
-        };
-        let merges = match scanned {
-            Some(scan) => {
-                if with_styles {
-                    for (at, style) in scan.styles {
-                        set_format(at, style);
-                    }
-                }
-                scan.merges
-            }
-            None => {
-                if with_styles {
-                    let mut reader = book
-                        .worksheet_cells_reader(&meta.name)
-                        .map_err(read_error)?;
-                    while let Some((row, col, style)) =
-                        reader.next_style_id().map_err(read_error)?
-                    {
-                        set_format(CellRef::new(row, col), style);
-                    }
-                }
-                merged_ranges(&mut book, &meta.name)?
-            }
-        };
-        sheets.push(sheet_of(meta, cells, merges));
+    let mut scans = scans.into_iter();
+    let mut palette: Option<Vec<Option<Arc<str>>>> = None;
+    let mut raw = read_worksheets(book, format, is_1904, |book, meta| {
+        let scan_part = package.as_mut().zip(part_of(&meta.name));
+        let read_whole = scans.next().flatten();
+        cells_and_merges(book, meta, read_whole, &mut palette, scan_part, limits)
+    })?;
+    raw.full_calc_on_load = full_calc_on_load;
+    Ok(raw)
+}
+
+/// One worksheet's cells (with their number formats) and merged ranges: what the one
+/// scan read (`read_whole`), else calamine's cells with the styles and merged ranges a
+/// byte scan of its part finds (`scan_part`), else calamine's passes alone. `palette`
+/// keeps the workbook's number formats, read on the first sheet.
+fn cells_and_merges(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    meta: &calamine::Sheet,
+    read_whole: Option<SheetScan>,
+    palette: &mut Option<Vec<Option<Arc<str>>>>,
+    scan_part: Option<(&mut Archive<'_>, &str)>,
+    limits: &Limits,
+) -> Result<(Vec<Cell>, Vec<CellRange>), ReadError> {
+    // The styles are the workbook's: read them once, through the first sheet.
+    if palette.is_none() {
+        *palette = Some(number_formats(book, &meta.name)?);
     }
-    Ok(RawBook {
-        format,
-        sheets,
-        defined_names,
-        is_1904,
-        full_calc_on_load,
-    })
+    let palette = palette.as_deref().unwrap_or_default();
+    // Without a single number format besides General, the styles have nothing to add.
+    let with_styles = palette.iter().any(Option::is_some);
+    let (mut cells, scanned) = match read_whole {
+        Some(mut scan) => {
+            // The scan kept no more cells than the limit, in order, each once: each
+            // cell's style is its own.
+            let mut cells = std::mem::take(&mut scan.cells);
+            if with_styles {
+                for (cell, style) in cells.iter_mut().zip(&scan.cell_styles) {
+                    if let Some(Some(code)) = palette.get(*style as usize) {
+                        cell.number_format = Some(Arc::clone(code));
+                    }
+                }
+            }
+            scan.cell_styles = Vec::new();
+            (cells, Some(scan))
+        }
+        None => {
+            let cells = cells_with_formulas(book, &meta.name, limits)?;
+            // Number formats and merged ranges come from a byte scan of the sheet
+            // (calamine offers values with formulas or values with style ids, never
+            // both in one pass); calamine's own passes are the fallback when the scan
+            // cannot follow the part.
+            let scanned = scan_part
+                .and_then(|(package, part)| xlsx_scan::scan_sheet(package, part, with_styles));
+            (cells, scanned)
+        }
+    };
+    sort_cells(&mut cells);
+    let mut set_format = |at: CellRef, style: usize| {
+        let Some(Some(code)) = palette.get(style) else {
+            return;
+        };
+        if let Ok(i) = cells.binary_search_by(|cell| cell.at.cmp(&at)) {
+            if let Some(cell) = cells.get_mut(i) {
+                cell.number_format = Some(Arc::clone(code));
+            }
+        }
+    };
+    let merges = match scanned {
+        Some(scan) => {
+            if with_styles {
+                for (at, style) in scan.styles {
+                    set_format(at, style);
+                }
+            }
+            scan.merges
+        }
+        None => {
+            if with_styles {
+                let mut reader = book
+                    .worksheet_cells_reader(&meta.name)
+                    .map_err(read_error)?;
+                while let Some((row, col, style)) = reader.next_style_id().map_err(read_error)? {
+                    set_format(CellRef::new(row, col), style);
+                }
+            }
+            merged_ranges(book, &meta.name)?
+        }
+    };
+    Ok((cells, merges))
 }
 
 /// A sheet's cells, values with their formulas, through calamine.
