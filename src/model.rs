@@ -300,7 +300,7 @@ impl Sheet {
             .unwrap_or_else(|insert_at| insert_at);
         let rest = self.cells.get(start..).unwrap_or(&[]);
         // The row's end is near its start: gallop to a window past it, then search that
-        // (a second search of the whole sheet was half of the layout's row look-ups).
+        // window, rather than search the whole sheet a second time.
         let in_row = |cell: &Cell| cell.at.row == row;
         let mut window = 1usize;
         while window < rest.len() && rest.get(window.saturating_sub(1)).is_some_and(in_row) {
@@ -311,8 +311,8 @@ impl Sheet {
     }
 
     /// The rows from `first` that hold cells, in order, each with its cells: one search,
-    /// then a walk (a layout visits a 500k-row sheet's rows one after another, and a search
-    /// for each was most of its time).
+    /// then a walk, for passes that visit the rows one after another (a search for each
+    /// row would cost a logarithm of the sheet per row).
     pub(crate) fn rows_from(&self, first: u32) -> impl Iterator<Item = (u32, &[Cell])> {
         let start = self
             .search(CellRef::new(first, 0))
@@ -435,8 +435,8 @@ impl Workbook {
 
 /// Each row's cells of a sheet, found by one index look-up. The check engine looks up
 /// millions of cells on a big sheet, and [`Sheet`]'s own search (a guess, then a gallop
-/// and a binary search over 136-byte cells) misses the cache at each step: it was a fifth
-/// of checking a 500k-row form. Built once per check, borrowing the sheet.
+/// and a binary search over the cells) touches a new cache line at each step; the index
+/// is a few bytes a row, read once per look-up. Built once per check, borrowing the sheet.
 pub(crate) struct RowIndex<'s> {
     sheet: &'s Sheet,
     first_row: u32,
@@ -445,8 +445,8 @@ pub(crate) struct RowIndex<'s> {
     /// the sheet's own search answers).
     starts: Vec<u32>,
     /// The rightmost column any cell is in, found while the index is built: a formula
-    /// over a large range is cut to the used area, and working that out from the cells
-    /// each time walked a 500k-row sheet's seven million cells per formula.
+    /// over a large range is cut to the used area, which would otherwise mean walking
+    /// every cell of the sheet for each such formula.
     last_col: u32,
 }
 
@@ -546,7 +546,7 @@ mod tests {
     #[test]
     fn a_cell_stays_small() {
         assert!(std::mem::size_of::<crate::number::Reading>() <= 24);
-        // A 500k-row form holds seven million cells: every byte here is 7 MB there.
+        // Every cell of a sheet is held at once: a byte more here is a byte more per cell.
         assert!(
             std::mem::size_of::<Cell>() <= 88,
             "{}",

@@ -93,174 +93,192 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
             .collect(),
     };
 
-    // The lines above the table: issuer at the left, form number at the right, both from
-    // row 1; a blank row after an issuer; the title and period lines; a blank row.
-    let side = 2.min(last_col);
-    for (row, line) in spec.issuer.iter().enumerate() {
-        plan.merged(row as u32, 0, row as u32, side, line, Look::Issuer);
-    }
-    let corner_first = last_col
-        .saturating_sub(2)
-        .max(side.saturating_add(1))
-        .min(last_col);
-    for (row, line) in spec.corner.iter().enumerate() {
-        plan.merged(
-            row as u32,
-            corner_first,
-            row as u32,
-            last_col,
-            line,
-            Look::Corner,
-        );
-    }
-    let mut row = spec.issuer.len().max(spec.corner.len()) as u32;
-    if !spec.issuer.is_empty() {
-        row = row.saturating_add(1);
-    }
-    for line in &spec.title {
-        plan.merged(row, 0, row, last_col, line, Look::Title);
-        row = row.saturating_add(1);
-    }
-    if let Some(pattern) = &spec.period {
-        plan.merged(
-            row,
-            0,
-            row,
-            last_col,
-            &pattern.replace("{period}", period),
-            Look::Period,
-        );
-        row = row.saturating_add(1);
-    }
-    row = row.saturating_add(1);
-
-    // The header tree.
-    plan.header_first = row;
-    let paths: Vec<Vec<String>> = spec
-        .columns
-        .iter()
-        .map(|c| c.header.split('>').map(|p| p.trim().to_string()).collect())
-        .collect();
-    let depth = paths.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
-    let bottom = row.saturating_add(depth).saturating_sub(1);
-    plan.merged(row, STT_COL, bottom, STT_COL, &spec.stt, Look::Header);
-    plan.merged(row, LABEL_COL, bottom, LABEL_COL, &spec.label, Look::Header);
-    for level in 0..depth as usize {
-        let mut i = 0;
-        while let Some(path) = paths.get(i) {
-            let Some(text) = path.get(level) else {
-                i = i.saturating_add(1);
-                continue;
-            };
-            let leaf = path.len() == level.saturating_add(1);
-            // Neighbours with the same path down to this level share one merged cell.
-            let mut j = i;
-            while !leaf
-                && paths.get(j.saturating_add(1)).is_some_and(|next| {
-                    next.len() > level.saturating_add(1) && next.get(..=level) == path.get(..=level)
-                })
-            {
-                j = j.saturating_add(1);
-            }
-            let first_col = (LABEL_COL + 1).saturating_add(i as u32);
-            let last = (LABEL_COL + 1).saturating_add(j as u32);
-            let top = row.saturating_add(level as u32);
-            let down = if leaf { bottom } else { top };
-            plan.merged(top, first_col, down, last, text, Look::Header);
-            i = j.saturating_add(1);
-        }
-    }
-    plan.number_row = bottom.saturating_add(1);
-    for col in 0..=last_col {
-        plan.text(
-            plan.number_row,
-            col,
-            &format!("({})", u64::from(col) + 1),
-            Look::ColumnNumber,
-        );
-    }
-    let mut row = plan.number_row.saturating_add(1);
-
-    // The body.
-    if spec.lines.is_empty() {
-        if let Some(total) = &spec.total {
-            plan.body_row(spec, row, "", total, true, false, None, None);
-            row = row.saturating_add(1);
-        }
-        for section in sections {
-            if !section.label.is_empty() {
-                plan.body_row(
-                    spec,
-                    row,
-                    &section.number,
-                    &section.label,
-                    true,
-                    false,
-                    None,
-                    None,
-                );
-                row = row.saturating_add(1);
-            }
-            for (n, unit) in section.units.iter().enumerate() {
-                plan.body_row(
-                    spec,
-                    row,
-                    &n.saturating_add(1).to_string(),
-                    unit,
-                    false,
-                    true,
-                    None,
-                    None,
-                );
-                row = row.saturating_add(1);
-            }
-        }
-    } else {
-        for line in &spec.lines {
-            let heading = line.unit.is_none();
-            let stt = line.stt.as_deref().unwrap_or("");
-            plan.body_row(
-                spec,
-                row,
-                stt,
-                &line.label,
-                heading,
-                !heading,
-                line.unit.as_deref(),
-                line.format.as_deref(),
-            );
-            row = row.saturating_add(1);
-        }
-    }
-
-    // The signature block, one blank row under the table.
-    let sign_row = row.saturating_add(1);
-    for (i, line) in spec.sign_left.iter().enumerate() {
-        plan.text(
-            sign_row.saturating_add(i as u32),
-            LABEL_COL,
-            line,
-            Look::Sign { first: i == 0 },
-        );
-    }
-    let right_first = last_col.saturating_sub(3).max(LABEL_COL + 1).min(last_col);
-    for (i, line) in spec.sign_right.iter().enumerate() {
-        let at = sign_row.saturating_add(i as u32);
-        plan.merged(
-            at,
-            right_first,
-            at,
-            last_col,
-            line,
-            Look::Sign {
-                first: i == 1 || spec.sign_right.len() == 1,
-            },
-        );
-    }
+    let row = plan.lines_above(spec, last_col, period);
+    let row = plan.header_tree(spec, row, last_col);
+    let row = plan.body(spec, sections, row);
+    plan.signature(spec, row, last_col);
     plan
 }
 
 impl Plan {
+    /// The lines above the table: issuer at the left, form number at the right, both from
+    /// row 1; a blank row after an issuer; the title and period lines; a blank row. The
+    /// row the header starts at.
+    fn lines_above(&mut self, spec: &FormSpec, last_col: u32, period: &str) -> u32 {
+        let side = 2.min(last_col);
+        for (row, line) in spec.issuer.iter().enumerate() {
+            self.merged(row as u32, 0, row as u32, side, line, Look::Issuer);
+        }
+        let corner_first = last_col
+            .saturating_sub(2)
+            .max(side.saturating_add(1))
+            .min(last_col);
+        for (row, line) in spec.corner.iter().enumerate() {
+            self.merged(
+                row as u32,
+                corner_first,
+                row as u32,
+                last_col,
+                line,
+                Look::Corner,
+            );
+        }
+        let mut row = spec.issuer.len().max(spec.corner.len()) as u32;
+        if !spec.issuer.is_empty() {
+            row = row.saturating_add(1);
+        }
+        for line in &spec.title {
+            self.merged(row, 0, row, last_col, line, Look::Title);
+            row = row.saturating_add(1);
+        }
+        if let Some(pattern) = &spec.period {
+            self.merged(
+                row,
+                0,
+                row,
+                last_col,
+                &pattern.replace("{period}", period),
+                Look::Period,
+            );
+            row = row.saturating_add(1);
+        }
+        row.saturating_add(1)
+    }
+
+    /// The header tree from `row` (neighbours with the same path share merged cells) and
+    /// the `(1) (2) (3)` row under it; the row the body starts at.
+    fn header_tree(&mut self, spec: &FormSpec, row: u32, last_col: u32) -> u32 {
+        self.header_first = row;
+        let paths: Vec<Vec<String>> = spec
+            .columns
+            .iter()
+            .map(|c| c.header.split('>').map(|p| p.trim().to_string()).collect())
+            .collect();
+        let depth = paths.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
+        let bottom = row.saturating_add(depth).saturating_sub(1);
+        self.merged(row, STT_COL, bottom, STT_COL, &spec.stt, Look::Header);
+        self.merged(row, LABEL_COL, bottom, LABEL_COL, &spec.label, Look::Header);
+        for level in 0..depth as usize {
+            let mut i = 0;
+            while let Some(path) = paths.get(i) {
+                let Some(text) = path.get(level) else {
+                    i = i.saturating_add(1);
+                    continue;
+                };
+                let leaf = path.len() == level.saturating_add(1);
+                // Neighbours with the same path down to this level share one merged cell.
+                let mut j = i;
+                while !leaf
+                    && paths.get(j.saturating_add(1)).is_some_and(|next| {
+                        next.len() > level.saturating_add(1)
+                            && next.get(..=level) == path.get(..=level)
+                    })
+                {
+                    j = j.saturating_add(1);
+                }
+                let first_col = (LABEL_COL + 1).saturating_add(i as u32);
+                let last = (LABEL_COL + 1).saturating_add(j as u32);
+                let top = row.saturating_add(level as u32);
+                let down = if leaf { bottom } else { top };
+                self.merged(top, first_col, down, last, text, Look::Header);
+                i = j.saturating_add(1);
+            }
+        }
+        self.number_row = bottom.saturating_add(1);
+        for col in 0..=last_col {
+            self.text(
+                self.number_row,
+                col,
+                &format!("({})", u64::from(col) + 1),
+                Look::ColumnNumber,
+            );
+        }
+        self.number_row.saturating_add(1)
+    }
+
+    /// The body from `row`: the total, each section's heading and units, or the spec's
+    /// own lines; the row after it.
+    fn body(&mut self, spec: &FormSpec, sections: &[FormSection], mut row: u32) -> u32 {
+        if spec.lines.is_empty() {
+            if let Some(total) = &spec.total {
+                self.body_row(spec, row, "", total, true, false, None, None);
+                row = row.saturating_add(1);
+            }
+            for section in sections {
+                if !section.label.is_empty() {
+                    self.body_row(
+                        spec,
+                        row,
+                        &section.number,
+                        &section.label,
+                        true,
+                        false,
+                        None,
+                        None,
+                    );
+                    row = row.saturating_add(1);
+                }
+                for (n, unit) in section.units.iter().enumerate() {
+                    self.body_row(
+                        spec,
+                        row,
+                        &n.saturating_add(1).to_string(),
+                        unit,
+                        false,
+                        true,
+                        None,
+                        None,
+                    );
+                    row = row.saturating_add(1);
+                }
+            }
+        } else {
+            for line in &spec.lines {
+                let heading = line.unit.is_none();
+                let stt = line.stt.as_deref().unwrap_or("");
+                self.body_row(
+                    spec,
+                    row,
+                    stt,
+                    &line.label,
+                    heading,
+                    !heading,
+                    line.unit.as_deref(),
+                    line.format.as_deref(),
+                );
+                row = row.saturating_add(1);
+            }
+        }
+        row
+    }
+
+    /// The signature block, one blank row under the table that ends before `row`.
+    fn signature(&mut self, spec: &FormSpec, row: u32, last_col: u32) {
+        let sign_row = row.saturating_add(1);
+        for (i, line) in spec.sign_left.iter().enumerate() {
+            self.text(
+                sign_row.saturating_add(i as u32),
+                LABEL_COL,
+                line,
+                Look::Sign { first: i == 0 },
+            );
+        }
+        let right_first = last_col.saturating_sub(3).max(LABEL_COL + 1).min(last_col);
+        for (i, line) in spec.sign_right.iter().enumerate() {
+            let at = sign_row.saturating_add(i as u32);
+            self.merged(
+                at,
+                right_first,
+                at,
+                last_col,
+                line,
+                Look::Sign {
+                    first: i == 1 || spec.sign_right.len() == 1,
+                },
+            );
+        }
+    }
+
     fn text(&mut self, row: u32, col: u32, text: &str, look: Look) {
         self.cells.insert(
             CellRef::new(row, col),

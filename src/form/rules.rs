@@ -84,14 +84,47 @@ pub(crate) fn form_rules(
         return FormRules::default();
     };
     let (evaluator, exprs) = rule_formulas(template, sheet, bound, &parsed);
+    let formulas = computed_formulas(&exprs, |expr, known| evaluator.formula_value(expr, known));
+    let typed: BTreeSet<CellRef> = typed
+        .iter()
+        .filter(|at| !formulas.contains_key(at))
+        .copied()
+        .collect();
+    let rules = RulesOnForm {
+        template,
+        parsed: &parsed,
+        bound,
+    };
+    let mut sorted = SortedRelations::default();
+    for relation in evaluator.relations().iter() {
+        rules.sort(
+            &mut sorted,
+            &typed,
+            &formulas,
+            (relation.rule(), relation.row, relation.column),
+        );
+    }
+    let validations = rules.validations(sorted.validated);
+    let highlights = rules.highlights(sorted.once, sorted.failing);
+    FormRules {
+        formulas,
+        validations,
+        highlights,
+    }
+}
 
-    // Cached values: formulas read formulas (a grand total reads section totals), so
-    // evaluate until nothing changes; the chain is as deep as the hierarchy.
+/// The live formulas with their cached values, by `value_of` (a formula with the values
+/// known so far). Formulas read formulas (a grand total reads section totals), so they
+/// are evaluated until nothing changes; the chain is as deep as the hierarchy.
+fn computed_formulas(
+    exprs: &BTreeMap<CellRef, Expr>,
+    value_of: impl Fn(&Expr, &HashMap<CellRef, Decimal>) -> EvalValue,
+) -> BTreeMap<CellRef, Computed> {
     let mut known: HashMap<CellRef, Decimal> = HashMap::new();
     for _ in 0..=exprs.len() {
         let mut changed = false;
-        for (at, expr) in &exprs {
-            if let EvalValue::Number(n) = evaluator.formula_value(expr, &known) {
+        for (at, expr) in exprs {
+            if let EvalValue::Number(n) = value_of(expr, &known) {
                 if n.lo == n.hi && known.get(at) != Some(&n.lo) {
                     known.insert(*at, n.lo);
                     changed = true;
@@ -102,7 +135,7 @@ pub(crate) fn form_rules(
             break;
         }
     }
-    let formulas: BTreeMap<CellRef, Computed> = exprs
+    exprs
         .iter()
         .map(|(at, expr)| {
             let computed = Computed {
@@ -111,46 +144,66 @@ pub(crate) fn form_rules(
             };
             (*at, computed)
         })
-        .collect();
-    let typed: BTreeSet<CellRef> = typed
-        .iter()
-        .filter(|at| !formulas.contains_key(at))
-        .copied()
-        .collect();
+        .collect()
+}
 
-    let mut validated: BTreeMap<(u32, String), Vec<u32>> = BTreeMap::new();
-    let mut failing: BTreeMap<(usize, u32), Vec<u32>> = BTreeMap::new();
-    let mut once: Vec<Highlight> = Vec::new();
-    for relation in evaluator.relations().iter() {
-        let (Some(rule), Some(parsed_rule)) = (
-            template.spec.rules.get(relation.rule()),
-            parsed.get(relation.rule()),
-        ) else {
-            continue;
+/// The template's rules on the form they were bound to.
+struct RulesOnForm<'a> {
+    template: &'a Template,
+    parsed: &'a [ParsedRule],
+    bound: &'a Bound,
+}
+
+/// The rules' relations sorted by what each becomes on the form.
+#[derive(Default)]
+struct SortedRelations {
+    /// Typed cells to validate, by column and what they accept, with their rows.
+    validated: BTreeMap<(u32, String), Vec<u32>>,
+    /// Row rules that colour a column while they fail, with their rows.
+    failing: BTreeMap<(usize, u32), Vec<u32>>,
+    /// Rules that colour one cell.
+    once: Vec<Highlight>,
+}
+
+impl RulesOnForm<'_> {
+    /// Sorts one relation, of rule `index` on `row` (and `column`, for a rule on each
+    /// named cell): a validation of a typed cell, a row rule's highlight, a highlight of
+    /// one cell, or nothing (a rule a live formula makes true needs no colour).
+    fn sort(
+        &self,
+        sorted: &mut SortedRelations,
+        typed: &BTreeSet<CellRef>,
+        formulas: &BTreeMap<CellRef, Computed>,
+        (index, row, column): (usize, Option<u32>, Option<u32>),
+    ) {
+        let (Some(rule), Some(parsed_rule)) =
+            (self.template.spec.rules.get(index), self.parsed.get(index))
+        else {
+            return;
         };
         if rule.scope == Scope::Hierarchy {
-            continue;
+            return;
         }
-        let names = names_of(bound, relation.row);
+        let names = names_of(self.bound, row);
         if !rule.each.is_empty() {
             // A rule on each named cell: validation of the typed ones.
-            let (Some(row), Some(col)) = (relation.row, relation.column) else {
-                continue;
+            let (Some(row), Some(col)) = (row, column) else {
+                return;
             };
             let at = CellRef::new(row, col);
             if !typed.contains(&at) {
-                continue;
+                return;
             }
             let RuleBody::Whole(expr) = &parsed_rule.body else {
-                continue;
+                return;
             };
             let key = match accepts(expr, at) {
                 Accepts::Count => "count".to_string(),
                 Accepts::NonNegative => "nonnegative".to_string(),
-                Accepts::Custom(_) => format!("custom {}", relation.rule()),
+                Accepts::Custom(_) => format!("custom {index}"),
             };
-            validated.entry((col, key)).or_default().push(row);
-            continue;
+            sorted.validated.entry((col, key)).or_default().push(row);
+            return;
         }
         // A rule a formula already makes true needs no colour.
         let target = parsed_rule
@@ -158,7 +211,7 @@ pub(crate) fn form_rules(
             .as_deref()
             .and_then(|name| names.get(name).copied().or_else(|| CellRef::parse(name)));
         let Some(target) = target else {
-            continue;
+            return;
         };
         let defines = matches!(
             parsed_rule.body,
@@ -168,75 +221,83 @@ pub(crate) fn form_rules(
             }
         ) && rule.severity == Severity::Error;
         if defines && formulas.contains_key(&target) {
-            continue;
+            return;
         }
-        match relation.row {
-            Some(row) if uses_only_columns(rule, bound) => failing
-                .entry((relation.rule(), target.col))
+        match row {
+            Some(row) if uses_only_columns(rule, self.bound) => sorted
+                .failing
+                .entry((index, target.col))
                 .or_default()
                 .push(row),
             _ => {
                 if let Some(formula) = failing_formula(rule, &names) {
-                    once.push(Highlight {
+                    sorted.once.push(Highlight {
                         first: target,
                         last: target,
                         formula,
                         severity: rule.severity,
-                        rule: rule_id(rule, relation.rule()),
+                        rule: rule_id(rule, index),
                     });
                 }
             }
         }
     }
 
-    let mut validations = Vec::new();
-    for ((col, key), rows) in validated {
-        for (first, last) in runs(rows) {
-            let custom = key
-                .strip_prefix("custom ")
-                .and_then(|index| index.parse::<usize>().ok())
-                .and_then(|index| parsed.get(index));
-            let accepts = if let Some(ParsedRule {
-                body: RuleBody::Whole(expr),
-                ..
-            }) = custom
-            {
-                accepts(expr, CellRef::new(first, col))
-            } else if key == "count" {
-                Accepts::Count
-            } else {
-                Accepts::NonNegative
-            };
-            validations.push(Validation {
-                first: CellRef::new(first, col),
-                last: CellRef::new(last, col),
-                accepts,
-            });
-        }
-    }
-
-    let mut highlights = once;
-    for ((index, col), rows) in failing {
-        let Some(rule) = template.spec.rules.get(index) else {
-            continue;
-        };
-        for (first, last) in runs(rows) {
-            // Written for the run's first row; Excel moves its relative references down.
-            if let Some(formula) = failing_formula(rule, &names_of(bound, Some(first))) {
-                highlights.push(Highlight {
+    /// The validations over runs of typed cells in one column.
+    fn validations(&self, validated: BTreeMap<(u32, String), Vec<u32>>) -> Vec<Validation> {
+        let mut validations = Vec::new();
+        for ((col, key), rows) in validated {
+            for (first, last) in runs(rows) {
+                let custom = key
+                    .strip_prefix("custom ")
+                    .and_then(|index| index.parse::<usize>().ok())
+                    .and_then(|index| self.parsed.get(index));
+                let accepts = if let Some(ParsedRule {
+                    body: RuleBody::Whole(expr),
+                    ..
+                }) = custom
+                {
+                    accepts(expr, CellRef::new(first, col))
+                } else if key == "count" {
+                    Accepts::Count
+                } else {
+                    Accepts::NonNegative
+                };
+                validations.push(Validation {
                     first: CellRef::new(first, col),
                     last: CellRef::new(last, col),
-                    formula,
-                    severity: rule.severity,
-                    rule: rule_id(rule, index),
+                    accepts,
                 });
             }
         }
+        validations
     }
-    FormRules {
-        formulas,
-        validations,
-        highlights,
+
+    /// The highlights: those of one cell, then each row rule's over runs of rows.
+    fn highlights(
+        &self,
+        once: Vec<Highlight>,
+        failing: BTreeMap<(usize, u32), Vec<u32>>,
+    ) -> Vec<Highlight> {
+        let mut highlights = once;
+        for ((index, col), rows) in failing {
+            let Some(rule) = self.template.spec.rules.get(index) else {
+                continue;
+            };
+            for (first, last) in runs(rows) {
+                // Written for the run's first row; Excel moves its relative references down.
+                if let Some(formula) = failing_formula(rule, &names_of(self.bound, Some(first))) {
+                    highlights.push(Highlight {
+                        first: CellRef::new(first, col),
+                        last: CellRef::new(last, col),
+                        formula,
+                        severity: rule.severity,
+                        rule: rule_id(rule, index),
+                    });
+                }
+            }
+        }
+        highlights
     }
 }
 

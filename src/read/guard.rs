@@ -15,8 +15,8 @@ use crate::limits::Limits;
 /// Validates every part of the zip package in `bytes` against `limits`, except that the
 /// parts `defer` names are checked only by what the central directory declares: their
 /// inflation is measured by whoever reads them first, through a [`PartMeter`] (the one-scan
-/// sheet reader, which inflates the sheet anyway: inflating and measuring it here as well
-/// was a tenth of checking a big sheet), or by [`Unmeasured::measure_rest`] before a reader
+/// sheet reader, which inflates the sheet anyway, so that a big sheet is inflated once, not
+/// twice), or by [`Unmeasured::measure_rest`] before a reader
 /// that does not measure touches them; the caller leaves none unmeasured.
 ///
 /// # Errors
@@ -65,8 +65,7 @@ pub(crate) fn check_zip_deferring(
         parts: Vec::new(),
         inflated_total: 0,
     };
-    // One buffer for every part: allocating (and zeroing) 64 KB per part was 2 % of
-    // checking a form-sized workbook.
+    // One buffer for every part, not one allocated (and zeroed) per part.
     let mut buffer = vec![0u8; 64 << 10];
     for index in 0..archive.len() {
         let part = archive.by_index(index).map_err(open_error)?;

@@ -5,8 +5,11 @@
 mod guard;
 mod html;
 mod ods_merges;
+mod raw_book;
 mod spreadsheet;
+mod tags;
 mod xls_extent;
+mod xlsx;
 #[cfg(feature = "parallel")]
 mod xlsx_blocks;
 mod xlsx_cells;
@@ -85,7 +88,7 @@ pub fn read_workbook_with(
             xls_extent::check_xls(bytes, limits)?;
             spreadsheet::read_xls(bytes, limits)?
         } else if html::looks_like_html(bytes) {
-            spreadsheet::RawBook {
+            raw_book::RawBook {
                 format: SourceFormat::Html,
                 sheets: html::read_html(bytes)?,
                 defined_names: Vec::new(),
@@ -119,7 +122,7 @@ fn read_zip_package(
     file_name: &str,
     limits: &Limits,
     unmeasured: &mut guard::Unmeasured,
-) -> Result<spreadsheet::RawBook, ReadError> {
+) -> Result<raw_book::RawBook, ReadError> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadError::Corrupt(format!("zip: {e}")))?;
     let has = |name: &str| archive.index_for_name(name).is_some();
@@ -139,7 +142,7 @@ fn read_zip_package(
         } else {
             SourceFormat::Xlsx
         };
-        spreadsheet::read_xlsx(bytes, format, limits, unmeasured)
+        xlsx::read_xlsx(bytes, format, limits, unmeasured)
     } else {
         Err(ReadError::NotAWorkbook)
     }
@@ -152,7 +155,7 @@ const GRID_COLUMNS: u32 = 1 << 14;
 
 /// The limits a raw book is checked against once read: sheets, text and formula lengths,
 /// formula depth (cells per sheet are counted while reading).
-fn check_contents(raw: &spreadsheet::RawBook, limits: &Limits) -> Result<(), ReadError> {
+fn check_contents(raw: &raw_book::RawBook, limits: &Limits) -> Result<(), ReadError> {
     let over = |what: String, limit: usize| ReadError::LimitExceeded {
         what,
         limit: u64::try_from(limit).unwrap_or(u64::MAX),
@@ -235,7 +238,7 @@ fn ole_holds_encrypted_package(bytes: &[u8]) -> bool {
 
 /// Turns a raw book into the model: dates under date formats, and every cell's reading
 /// under the convention the workbook (or the cell's column) uses.
-fn finish(raw: spreadsheet::RawBook) -> Workbook {
+fn finish(raw: raw_book::RawBook) -> Workbook {
     let mut sheets = raw.sheets;
     let text_is_normal = raw.format == SourceFormat::Html;
 

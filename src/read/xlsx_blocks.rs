@@ -15,10 +15,11 @@ use crate::error::ReadError;
 use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef, Value};
 
+use crate::ooxml::Archive;
+
 use super::guard::{PartMeter, Unmeasured};
-use super::xlsx_scan::{
-    attribute, construct_end, inflate_into, scan_block, Package, ScannedBlock, SheetScan,
-};
+use super::tags::{attribute, construct_end};
+use super::xlsx_scan::{inflate_into, scan_block, ScannedBlock, SheetScan};
 
 /// Parts smaller than this are read in one scan: a form-sized sheet gains nothing, and a
 /// batch already keeps every core busy with whole files.
@@ -35,13 +36,13 @@ type Template = Option<(String, (u32, u32))>;
 
 /// Reads one sheet part in blocks on every core; `Ok(None)` when the part is small,
 /// rayon's pool has one thread, or the blocks cannot be read exactly as one scan reads the
-/// sheet: then [`super::xlsx_scan::read_sheet`] reads it. A part the package guard left
+/// sheet: then the caller reads it in one scan. A part the package guard left
 /// to its reader (`unmeasured`) is measured as it inflates, to its end.
 ///
 /// # Errors
 /// What [`super::guard`] would have found in a part left to this reader.
 pub(crate) fn read_sheet(
-    archive: &mut Package<'_>,
+    archive: &mut Archive<'_>,
     part: &str,
     strings: &[String],
     limits: &Limits,
@@ -636,8 +637,10 @@ mod tests {
             .merge_range(3_001, 0, 3_002, 3, "Người lập biểu", &bold)
             .expect("merges");
         let bytes = book.save_to_buffer().expect("saves");
-        let mut archive = Package::new(Cursor::new(&bytes[..])).expect("a zip");
-        let strings = super::super::xlsx_cells::shared_strings(&mut archive).expect("strings");
+        let mut archive = Archive::new(Cursor::new(&bytes[..])).expect("a zip");
+        let strings =
+            super::super::xlsx_cells::shared_strings(&mut archive, "xl/sharedStrings.xml")
+                .expect("strings");
         let part = "xl/worksheets/sheet1.xml";
         let mut xml = Vec::new();
         archive

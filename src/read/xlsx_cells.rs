@@ -15,11 +15,16 @@ use quick_xml::Reader;
 use crate::model::{Cell, CellRef, Value};
 use crate::number::Reading;
 
-use super::spreadsheet::{decimal_of_f64, iso_date};
-use super::xlsx_scan::attribute;
+use crate::ooxml::{resolve, Archive};
 
-/// Where calamine looks for the shared strings (it does not follow relationships).
-const SHARED_STRINGS_PART: &str = "xl/sharedStrings.xml";
+use super::raw_book::{decimal_of_f64, iso_date};
+use super::tags::attribute;
+
+/// Where calamine looks for the shared strings: beside the workbook part, named
+/// `sharedStrings.xml` (it does not follow the workbook's relationship to them).
+pub(crate) fn shared_strings_part(workbook_part: &str) -> String {
+    resolve(workbook_part, "sharedStrings.xml")
+}
 
 /// The cell types (`t`) calamine reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -474,17 +479,17 @@ fn has_unicode_escape(text: &str) -> bool {
 /// The workbook's shared strings as calamine reads them (rich runs joined, phonetic runs
 /// left out, whitespace trimmed unless preserved); empty when the package has none, `None`
 /// when they cannot be read exactly as calamine would.
-pub(crate) fn shared_strings(archive: &mut super::xlsx_scan::Package<'_>) -> Option<Vec<String>> {
+pub(crate) fn shared_strings(archive: &mut Archive<'_>, part: &str) -> Option<Vec<String>> {
     let name = archive
         .file_names()
         .flatten()
-        .find(|name| name.eq_ignore_ascii_case(SHARED_STRINGS_PART))
+        .find(|name| name.eq_ignore_ascii_case(part))
         .map(|name| name.to_string());
     let Some(name) = name else {
         return Some(Vec::new());
     };
     // calamine finds parts whatever their case; a differently cased twin is left to it.
-    if name != SHARED_STRINGS_PART {
+    if name != part {
         return None;
     }
     let mut xml = Vec::new();

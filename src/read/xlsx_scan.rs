@@ -1,77 +1,31 @@
-//! What calamine's value-and-formula pass leaves out of an xlsx sheet, found by one byte
-//! scan of the sheet's XML: the style id of every cell (for number formats) and the merged
-//! ranges. calamine reads a sheet's values with their formulas, or its values with their
-//! style ids, never both in one pass, and its merge reader parses the whole sheet with
-//! quick-xml to reach `<mergeCells>` at the end: those two extra full parses were a
-//! quarter of checking a form-sized workbook. This scan looks only at `<row r>`, `<c r s>`
-//! and `<mergeCell ref>` start tags and jumps from `<` to `<` in between; when no style is
-//! wanted it skips the cells altogether, straight to `</sheetData>`. When it cannot find
-//! or follow the sheet's part it says so (`None`), and the caller falls back on calamine.
+//! One byte scan of an xlsx sheet part: it jumps from `<` to `<`, following the `<row>`,
+//! `<c>` and `<mergeCell>` tags, and hands each cell's tags and text to
+//! [`super::xlsx_cells`] to be read as calamine reads them. It reads a sheet whole (every
+//! cell's value, formula and style id, and the merged ranges), or only the style ids and
+//! merged ranges of a sheet calamine read (skipping straight to `</sheetData>` when no
+//! style is wanted), or one block of a big sheet on its own for the block reader
+//! (`xlsx_blocks`: the block's depth walked and its first and last cells kept, for the
+//! blocks to be put together). A part the package guard left to this reader is measured
+//! as it is inflated. Whatever the scan cannot follow exactly, it gives up on (`None`),
+//! and the caller reads the sheet through calamine.
 
-use std::io::{Cursor, Read};
-
-use quick_xml::events::Event;
-use quick_xml::Reader;
+use std::io::Read;
 
 use crate::error::ReadError;
 use crate::limits::Limits;
 use crate::model::{Cell, CellRange, CellRef};
-use crate::part_name::resolve;
+use crate::ooxml::Archive;
 
 use super::guard::{PartMeter, Unmeasured};
-
+use super::tags::{attribute, attributes, construct_end, local_name};
 use super::xlsx_cells::{position, CellReader};
-
-/// Where the reader looks for the workbook part (others are left to calamine).
-const WORKBOOK_PART: &str = "xl/workbook.xml";
 
 /// How far one tag, comment or CDATA section may run before the scan gives up (and the
 /// caller falls back on calamine): real ones are a few dozen bytes.
 const MAX_CONSTRUCT_BYTES: usize = 4 << 20;
-/// An xlsx package opened once for the whole workbook.
-pub(crate) type Package<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
 /// How much of the sheet XML is inflated at a time.
 const CHUNK_BYTES: usize = 64 << 10;
-
-/// The sheets of an xlsx package and their XML parts, `(sheet name, part name)` in
-/// workbook order; `None` when the workbook or its relationships cannot be read.
-pub(crate) fn sheet_parts(archive: &mut Package<'_>) -> Option<Vec<(String, String)>> {
-    let workbook = part_text(archive, WORKBOOK_PART)?;
-    let rels = part_text(archive, "xl/_rels/workbook.xml.rels")?;
-    let mut targets: Vec<(String, String)> = Vec::new();
-    for_each_element(&rels, "Relationship", |attrs| {
-        if let (Some(id), Some(target)) = (attrs.get("Id"), attrs.get("Target")) {
-            targets.push((id.clone(), resolve(WORKBOOK_PART, target)));
-        }
-    })?;
-    let mut sheets = Vec::new();
-    for_each_element(&workbook, "sheet", |attrs| {
-        let part = attrs
-            .get("id")
-            .and_then(|id| targets.iter().find(|(known, _)| known == id))
-            .map(|(_, part)| part.clone());
-        if let (Some(name), Some(part)) = (attrs.get("name"), part) {
-            sheets.push((name.clone(), part));
-        }
-    })?;
-    Some(sheets)
-}
-
-/// Whether the workbook asks for every formula to be recalculated when it is opened
-/// (`<calcPr fullCalcOnLoad="1"/>`): its saved formula values may be placeholders.
-pub(crate) fn full_calc_on_load(archive: &mut Package<'_>) -> bool {
-    let Some(workbook) = part_text(archive, WORKBOOK_PART) else {
-        return false;
-    };
-    let mut asks = false;
-    for_each_element(&workbook, "calcPr", |attrs| {
-        asks |= attrs
-            .get("fullCalcOnLoad")
-            .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    });
-    asks
-}
 
 /// What the scan found in one sheet part.
 #[derive(Debug, Default)]
@@ -92,7 +46,7 @@ pub(crate) struct SheetScan {
 /// Scans one sheet part for its merged ranges and, when `with_styles`, its cells' style
 /// ids; `None` when the part is missing or its XML cannot be followed.
 pub(crate) fn scan_sheet(
-    archive: &mut Package<'_>,
+    archive: &mut Archive<'_>,
     part: &str,
     with_styles: bool,
 ) -> Option<SheetScan> {
@@ -113,17 +67,12 @@ pub(crate) fn scan_sheet(
 /// # Errors
 /// What [`super::guard`] would have found in a part left to this reader.
 pub(crate) fn read_sheet(
-    archive: &mut Package<'_>,
+    archive: &mut Archive<'_>,
     part: &str,
     strings: &[String],
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {
-    #[cfg(feature = "parallel")]
-    if let Some(found) = super::xlsx_blocks::read_sheet(archive, part, strings, limits, unmeasured)?
-    {
-        return Ok(Some(found));
-    }
     let Ok(file) = archive.by_name(part) else {
         return Ok(None);
     };
@@ -494,47 +443,6 @@ impl Scan<'_> {
     }
 }
 
-/// Where the construct starting at `text[0] == b'<'` ends (one past its `>`): a comment at
-/// `-->`, CDATA at `]]>`, a tag at the first `>` outside quoted attribute values. `None`
-/// when `text` holds only its beginning.
-pub(crate) fn construct_end(text: &[u8]) -> Option<usize> {
-    let find = |pattern: &[u8]| {
-        text.windows(pattern.len())
-            .position(|window| window == pattern)
-            .and_then(|i| i.checked_add(pattern.len()))
-    };
-    if text.starts_with(b"<!--") {
-        return find(b"-->");
-    }
-    if text.starts_with(b"<![CDATA[") {
-        return find(b"]]>");
-    }
-    let mut quote: Option<u8> = None;
-    for (i, &byte) in text.iter().enumerate() {
-        match (quote, byte) {
-            (Some(q), b) if b == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(byte),
-            (None, b'>') => return i.checked_add(1),
-            (None, _) => {}
-        }
-    }
-    None
-}
-
-/// The element name's local part (after any `prefix:`), up to whitespace or the end.
-fn local_name(inner: &[u8]) -> &[u8] {
-    let end = inner
-        .iter()
-        .position(|b| b.is_ascii_whitespace() || *b == b'/')
-        .unwrap_or(inner.len());
-    let name = inner.get(..end).unwrap_or_default();
-    match name.iter().position(|&b| b == b':') {
-        Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
-        None => name,
-    }
-}
-
 /// Where the closing `</sheetData>` (any prefix) starts in `text` at or after `from`.
 fn close_of_sheet_data(text: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
@@ -567,92 +475,11 @@ fn range_of_ref(reference: &str) -> Option<CellRange> {
     })
 }
 
-/// The raw value of attribute `name` in a start tag's inside (`c r="A1" s="3"`, or
-/// `c r="A1" s="3"/` for an empty one).
-pub(crate) fn attribute<'t>(inner: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
-    let [value] = attributes(inner, [name]);
-    value
-}
-
-/// The raw values of several attributes in one pass over the tag (the first of each
-/// name, as [`attribute`] finds it).
-pub(crate) fn attributes<'t, const N: usize>(
-    inner: &'t [u8],
-    names: [&[u8]; N],
-) -> [Option<&'t [u8]>; N] {
-    let mut found = [None; N];
-    // Past the element name, then `name = "value"` pairs, up to anything malformed.
-    let Some(mut rest) = inner
-        .iter()
-        .position(u8::is_ascii_whitespace)
-        .and_then(|start| inner.get(start..))
-    else {
-        return found;
-    };
-    let mut next = || -> Option<()> {
-        rest = rest.trim_ascii_start();
-        let equals = memchr::memchr(b'=', rest)?;
-        let key = rest.get(..equals)?.trim_ascii();
-        rest = rest.get(equals.checked_add(1)?..)?.trim_ascii_start();
-        let quote = *rest.first()?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
-        }
-        let value_len = memchr::memchr(quote, rest.get(1..)?)?;
-        let value = rest.get(1..value_len.checked_add(1)?)?;
-        if let Some(slot) = names
-            .iter()
-            .position(|name| *name == key)
-            .and_then(|i| found.get_mut(i))
-        {
-            slot.get_or_insert(value);
-        }
-        rest = rest.get(value_len.checked_add(2)?..)?;
-        Some(())
-    };
-    while next().is_some() {}
-    found
-}
-
-/// A part's text, when the package has it and it is UTF-8.
-fn part_text(archive: &mut Package<'_>, name: &str) -> Option<String> {
-    let mut text = String::new();
-    archive.by_name(name).ok()?.read_to_string(&mut text).ok()?;
-    Some(text)
-}
-
-/// Calls `visit` with the attributes (by local name, unescaped) of every element named
-/// `local` in `xml`; `None` on malformed XML.
-fn for_each_element(
-    xml: &str,
-    local: &str,
-    mut visit: impl FnMut(&std::collections::HashMap<String, String>),
-) -> Option<()> {
-    let mut reader = Reader::from_str(xml);
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == local => {
-                let mut attrs = std::collections::HashMap::new();
-                for attr in e.attributes() {
-                    let attr = attr.ok()?;
-                    let key = attr.key.local_name().into_inner();
-                    let value = attr
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .ok()?;
-                    attrs.insert(key.to_string(), value.into_owned());
-                }
-                visit(&attrs);
-            }
-            Event::Eof => return Some(()),
-            _ => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use calamine::Reader as _;
+    use std::io::Cursor;
 
     /// Styles and merged ranges by address.
     type Found = (Vec<(String, usize)>, Vec<String>);
@@ -783,7 +610,7 @@ mod tests {
     fn a_part_left_to_the_scan_is_measured_by_it() {
         let read = |xml: &str| {
             let (bytes, mut unmeasured) = left_to_the_reader(xml);
-            let mut package = Package::new(Cursor::new(bytes.as_slice())).expect("zip");
+            let mut package = Archive::new(Cursor::new(bytes.as_slice())).expect("zip");
             let result = read_sheet(&mut package, PART, &[], &Limits::default(), &mut unmeasured);
             (
                 result.map(|found| found.map(|f| f.cells.len())),
@@ -857,22 +684,6 @@ mod tests {
     }
 
     #[test]
-    fn targets_resolve_against_xl() {
-        assert_eq!(
-            resolve(WORKBOOK_PART, "worksheets/sheet1.xml"),
-            "xl/worksheets/sheet1.xml"
-        );
-        assert_eq!(
-            resolve(WORKBOOK_PART, "/xl/worksheets/s.xml"),
-            "xl/worksheets/s.xml"
-        );
-        assert_eq!(
-            resolve(WORKBOOK_PART, "../xl/./worksheets/s.xml"),
-            "xl/worksheets/s.xml"
-        );
-    }
-
-    #[test]
     fn every_xlsx_fixture_matches_calamines_style_and_merge_passes() {
         let (mut compared, mut merged) = (0, 0);
         for entry in std::fs::read_dir("tests/fixtures").unwrap() {
@@ -881,8 +692,12 @@ mod tests {
             let Ok(mut book) = calamine::Xlsx::new(std::io::Cursor::new(bytes.as_slice())) else {
                 continue;
             };
-            let mut package = Package::new(Cursor::new(bytes.as_slice())).expect("zip");
-            let parts = sheet_parts(&mut package).expect("parts");
+            let mut package = Archive::new(Cursor::new(bytes.as_slice())).expect("zip");
+            let parts = crate::ooxml::WorkbookPart::read(|part| {
+                crate::ooxml::archive_text(&mut package, part)
+            })
+            .expect("workbook part")
+            .sheet_parts();
             for name in book.sheet_names() {
                 let (_, part) = parts.iter().find(|(n, _)| *n == name).expect("its part");
                 let scan = scan_sheet(&mut package, part, true).expect("styles");

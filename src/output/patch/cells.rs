@@ -93,203 +93,303 @@ pub(super) fn patch_sheet(
         p: String::new(),
         out: SheetOutcome::default(),
     };
-    let mut events = Events::new(xml, part);
-    let mut splice = Splice::new(xml);
-    let mut depth = 0usize;
-    let mut r_prefix: Option<String> = None;
-    let mut in_data = false;
-    let mut data_done = false;
-    let mut row: Option<(u32, Option<u32>)> = None;
-    let mut last_row: Option<u32> = None;
-    let mut last_col: Option<u32> = None;
-    let mut capture: Option<Capture> = None;
-    let mut child_start: Option<(usize, usize, BytesStart<'static>)> = None;
-
+    let mut walk = Walk {
+        xml,
+        part,
+        events: Events::new(xml, part),
+        splice: Splice::new(xml),
+        notes_wanted,
+        new_legacy_rid,
+        depth: 0,
+        r_prefix: None,
+        in_data: false,
+        data_done: false,
+        row: None,
+        last_row: None,
+        last_col: None,
+        capture: None,
+        child_start: None,
+    };
     loop {
-        let (event, start, end) = events.next()?;
+        let (event, start, end) = walk.events.next()?;
         match &event {
             Event::Start(e) | Event::Empty(e) => {
-                let is_empty = matches!(event, Event::Empty(_));
-                let name = local(e);
-                if depth == 0 {
-                    s.p = prefix_of(e);
-                    r_prefix = ns_prefix(e, REL_NS, part)?;
-                } else if depth == 1 {
-                    if name == "legacyDrawing" {
-                        s.out.legacy_rid = super::xml::attr_local(e, "id", part)?;
-                    } else if name == "dimension" {
-                        if let Some(tag) = s.grown_dimension(e, is_empty)? {
-                            splice.replace(start, end, &tag);
-                        }
-                    } else if name == "sheetData" {
-                        if is_empty {
-                            let rows = s.new_rows_before(u32::MAX)?;
-                            if !rows.is_empty() {
-                                let p = s.p.clone();
-                                let open = rewrite_tag(e, &[], false, part)?;
-                                splice.replace(start, end, &format!("{open}{rows}</{p}sheetData>"));
-                            }
-                            data_done = true;
-                        } else {
-                            in_data = true;
-                        }
-                    } else if data_done
-                        && notes_wanted
-                        && s.out.legacy_rid.is_none()
-                        && !s.out.inserted_legacy
-                        && AFTER_LEGACY.contains(&name)
-                    {
-                        let tag = legacy_tag(&s.p, r_prefix.as_deref(), new_legacy_rid);
-                        splice.insert_at(start, &tag);
-                        s.out.inserted_legacy = true;
-                    }
-                } else if in_data && depth == 2 && name == "row" {
-                    let r = match attr(e, "r", part)? {
-                        Some(r) => r
-                            .trim()
-                            .parse::<u32>()
-                            .map_err(|_| damaged(part, format!("row number {r}")))?
-                            .saturating_sub(1),
-                        None => last_row.map_or(0, |r| r.saturating_add(1)),
-                    };
-                    last_row = Some(r);
-                    last_col = None;
-                    let rows = s.new_rows_before(r)?;
-                    if !rows.is_empty() {
-                        splice.insert_at(start, &rows);
-                    }
-                    let row_style = if attr(e, "customFormat", part)?
-                        .as_deref()
-                        .is_some_and(|v| v == "1" || v == "true")
-                    {
-                        attr(e, "s", part)?.and_then(|v| v.parse::<u32>().ok())
-                    } else {
-                        None
-                    };
-                    let spans = s.spans_for(e, r)?;
-                    if is_empty {
-                        let cells = s.new_cells(r, u32::MAX, row_style)?;
-                        if !cells.is_empty() {
-                            let p = s.p.clone();
-                            let open = rewrite_tag(e, &spans, false, part)?;
-                            splice.replace(start, end, &format!("{open}{cells}</{p}row>"));
-                        }
-                    } else {
-                        if !spans.is_empty() {
-                            let open = rewrite_tag(e, &spans, false, part)?;
-                            splice.replace(start, end, &open);
-                        }
-                        row = Some((r, row_style));
-                        // Nothing planned in this row: copy its cells without parsing
-                        // them (most rows of a big sheet; the next event is `</row>`).
-                        if s.pending.peek().is_none_or(|(k, _)| k.row > r) {
-                            events.skip_element(e.name().into_inner());
-                        }
-                    }
-                } else if depth == 3 && name == "c" {
-                    if let Some((r, row_style)) = row {
-                        let col = match attr(e, "r", part)? {
-                            Some(a1) => CellRef::parse(&a1)
-                                .map(|c| c.col)
-                                .ok_or_else(|| damaged(part, format!("cell reference {a1}")))?,
-                            None => last_col.map_or(0, |c| c.saturating_add(1)),
-                        };
-                        last_col = Some(col);
-                        let before = s.new_cells(r, col, row_style)?;
-                        if !before.is_empty() {
-                            splice.insert_at(start, &before);
-                        }
-                        let at = CellRef::new(r, col);
-                        if s.pending.peek().is_some_and(|(k, _)| **k == at) {
-                            s.pending.next();
-                            if is_empty {
-                                let cell = s.rebuild(e, true, "", &[], at)?;
-                                splice.replace(start, end, &cell);
-                            } else {
-                                capture = Some(Capture {
-                                    tag: e.clone().into_owned(),
-                                    start,
-                                    tag_end: end,
-                                    at,
-                                    children: Vec::new(),
-                                });
-                            }
-                        }
-                    }
-                } else if depth == 4 {
-                    if let Some(cap) = capture.as_mut() {
-                        if is_empty {
-                            cap.children.push(child(e, start, end, None, part)?);
-                        } else {
-                            child_start = Some((start, end, e.clone().into_owned()));
-                        }
-                    }
-                }
-                if !is_empty {
-                    depth = depth.saturating_add(1);
-                }
+                let tag = Tag(e, matches!(event, Event::Empty(_)), start, end);
+                walk.start_tag(&mut s, tag)?;
             }
-            Event::End(e) => {
-                depth = depth.saturating_sub(1);
-                let name = e.local_name().into_inner();
-                if depth == 4 {
-                    if let (Some(cap), Some((cs, ce, tag))) = (capture.as_mut(), child_start.take())
-                    {
-                        cap.children
-                            .push(child(&tag, cs, end, Some((ce, start)), part)?);
-                    }
-                } else if depth == 3 && name == "c" {
-                    if let Some(cap) = capture.take() {
-                        let inner = xml.get(cap.tag_end..start).unwrap_or("");
-                        let children: Vec<Child> = cap
-                            .children
-                            .into_iter()
-                            .map(|mut c| {
-                                c.start = c.start.saturating_sub(cap.tag_end);
-                                c.end = c.end.saturating_sub(cap.tag_end);
-                                c.inner = c.inner.map(|(a, b)| {
-                                    (a.saturating_sub(cap.tag_end), b.saturating_sub(cap.tag_end))
-                                });
-                                c
-                            })
-                            .collect();
-                        let cell = s.rebuild(&cap.tag, false, inner, &children, cap.at)?;
-                        splice.replace(cap.start, end, &cell);
-                    }
-                } else if depth == 2 && name == "row" {
-                    if let Some((r, row_style)) = row.take() {
-                        let cells = s.new_cells(r, u32::MAX, row_style)?;
-                        if !cells.is_empty() {
-                            splice.insert_at(start, &cells);
-                        }
-                    }
-                } else if depth == 1 && name == "sheetData" {
-                    let rows = s.new_rows_before(u32::MAX)?;
-                    if !rows.is_empty() {
-                        splice.insert_at(start, &rows);
-                    }
-                    in_data = false;
-                    data_done = true;
-                } else if depth == 0
-                    && notes_wanted
-                    && s.out.legacy_rid.is_none()
-                    && !s.out.inserted_legacy
-                {
-                    let tag = legacy_tag(&s.p, r_prefix.as_deref(), new_legacy_rid);
-                    splice.insert_at(start, &tag);
-                    s.out.inserted_legacy = true;
-                }
-            }
+            Event::End(e) => walk.end_tag(&mut s, e.local_name().into_inner(), (start, end))?,
             Event::Eof => break,
             _ => {}
         }
     }
-    if !data_done {
+    if !walk.data_done {
         return Err(damaged(part, "no <sheetData>"));
     }
     let mut out = s.out;
-    out.xml = splice.finish();
+    out.xml = walk.splice.finish();
     Ok(out)
+}
+
+/// A start tag, whether it is empty (`<x/>`), and where it starts and ends in the sheet's
+/// XML.
+#[derive(Clone, Copy)]
+struct Tag<'t, 'x>(&'t BytesStart<'x>, bool, usize, usize);
+
+/// Where the stream is in the sheet's XML, and the copy it is writing.
+struct Walk<'x> {
+    xml: &'x str,
+    part: &'x str,
+    events: Events<'x>,
+    splice: Splice<'x>,
+    /// Notes are added: the sheet needs a `<legacyDrawing>`.
+    notes_wanted: bool,
+    /// The relationship id a new `<legacyDrawing>` points with.
+    new_legacy_rid: &'x str,
+    depth: usize,
+    /// The prefix the sheet binds the relationships namespace to.
+    r_prefix: Option<String>,
+    /// Inside `<sheetData>`.
+    in_data: bool,
+    /// Past `<sheetData>`.
+    data_done: bool,
+    /// The open row: its index and the style its cells take (`customFormat`).
+    row: Option<(u32, Option<u32>)>,
+    last_row: Option<u32>,
+    last_col: Option<u32>,
+    /// The planned cell being read, to be rebuilt at its end tag.
+    capture: Option<Capture>,
+    /// The open child of the captured cell: its start tag's span and the tag.
+    child_start: Option<(usize, usize, BytesStart<'static>)>,
+}
+
+impl Walk<'_> {
+    /// A start (or empty) tag.
+    fn start_tag(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
+        let name = local(e);
+        if self.depth == 0 {
+            s.p = prefix_of(e.name());
+            self.r_prefix = ns_prefix(e, REL_NS, self.part)?;
+        } else if self.depth == 1 {
+            self.worksheet_child(s, tag)?;
+        } else if self.in_data && self.depth == 2 && name == "row" {
+            self.row_start(s, tag)?;
+        } else if self.depth == 3 && name == "c" {
+            self.cell_start(s, tag)?;
+        } else if self.depth == 4 {
+            if let Some(cap) = self.capture.as_mut() {
+                if is_empty {
+                    cap.children.push(child(e, start, end, None, self.part)?);
+                } else {
+                    self.child_start = Some((start, end, e.clone().into_owned()));
+                }
+            }
+        }
+        if !is_empty {
+            self.depth = self.depth.saturating_add(1);
+        }
+        Ok(())
+    }
+
+    /// A child of `<worksheet>`: the legacy drawing it has, `<dimension>` grown,
+    /// `<sheetData>` (rows added to an empty one), a new `<legacyDrawing>` before the
+    /// children that follow it.
+    fn worksheet_child(
+        &mut self,
+        s: &mut Streamer<'_>,
+        tag: Tag<'_, '_>,
+    ) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
+        let name = local(e);
+        if name == "legacyDrawing" {
+            s.out.legacy_rid = super::xml::attr_local(e, "id", self.part)?;
+        } else if name == "dimension" {
+            if let Some(tag) = s.grown_dimension(e, is_empty)? {
+                self.splice.replace(start, end, &tag);
+            }
+        } else if name == "sheetData" {
+            if is_empty {
+                let rows = s.new_rows_before(u32::MAX)?;
+                if !rows.is_empty() {
+                    let p = s.p.clone();
+                    let open = rewrite_tag(e, &[], false, self.part)?;
+                    self.splice
+                        .replace(start, end, &format!("{open}{rows}</{p}sheetData>"));
+                }
+                self.data_done = true;
+            } else {
+                self.in_data = true;
+            }
+        } else if self.data_done && self.wants_legacy(s) && AFTER_LEGACY.contains(&name) {
+            self.insert_legacy(s, start);
+        }
+        Ok(())
+    }
+
+    /// A `<row>`: new rows planned before it inserted, its spans widened, new cells added
+    /// to an empty one; a row with nothing planned is skipped unparsed.
+    fn row_start(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
+        let part = self.part;
+        let r = match attr(e, "r", part)? {
+            Some(r) => r
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| damaged(part, format!("row number {r}")))?
+                .saturating_sub(1),
+            None => self.last_row.map_or(0, |r| r.saturating_add(1)),
+        };
+        self.last_row = Some(r);
+        self.last_col = None;
+        let rows = s.new_rows_before(r)?;
+        if !rows.is_empty() {
+            self.splice.insert_at(start, &rows);
+        }
+        let row_style = if attr(e, "customFormat", part)?
+            .as_deref()
+            .is_some_and(|v| v == "1" || v == "true")
+        {
+            attr(e, "s", part)?.and_then(|v| v.parse::<u32>().ok())
+        } else {
+            None
+        };
+        let spans = s.spans_for(e, r)?;
+        if is_empty {
+            let cells = s.new_cells(r, u32::MAX, row_style)?;
+            if !cells.is_empty() {
+                let p = s.p.clone();
+                let open = rewrite_tag(e, &spans, false, part)?;
+                self.splice
+                    .replace(start, end, &format!("{open}{cells}</{p}row>"));
+            }
+        } else {
+            if !spans.is_empty() {
+                let open = rewrite_tag(e, &spans, false, part)?;
+                self.splice.replace(start, end, &open);
+            }
+            self.row = Some((r, row_style));
+            // Nothing planned in this row: copy its cells without parsing
+            // them (most rows of a big sheet; the next event is `</row>`).
+            if s.pending.peek().is_none_or(|(k, _)| k.row > r) {
+                self.events.skip_element(e.name().into_inner());
+            }
+        }
+        Ok(())
+    }
+
+    /// A `<c>` in the open row: new cells planned before it inserted; a planned cell is
+    /// rebuilt now when empty, else captured until its end tag.
+    fn cell_start(&mut self, s: &mut Streamer<'_>, tag: Tag<'_, '_>) -> Result<(), OutputError> {
+        let Tag(e, is_empty, start, end) = tag;
+        let Some((r, row_style)) = self.row else {
+            return Ok(());
+        };
+        let part = self.part;
+        let col = match attr(e, "r", part)? {
+            Some(a1) => CellRef::parse(&a1)
+                .map(|c| c.col)
+                .ok_or_else(|| damaged(part, format!("cell reference {a1}")))?,
+            None => self.last_col.map_or(0, |c| c.saturating_add(1)),
+        };
+        self.last_col = Some(col);
+        let before = s.new_cells(r, col, row_style)?;
+        if !before.is_empty() {
+            self.splice.insert_at(start, &before);
+        }
+        let at = CellRef::new(r, col);
+        if s.pending.peek().is_some_and(|(k, _)| **k == at) {
+            s.pending.next();
+            if is_empty {
+                let cell = s.rebuild(e, true, "", &[], at)?;
+                self.splice.replace(start, end, &cell);
+            } else {
+                self.capture = Some(Capture {
+                    tag: e.clone().into_owned(),
+                    start,
+                    tag_end: end,
+                    at,
+                    children: Vec::new(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// An end tag named `name` spanning `start..end`.
+    fn end_tag(
+        &mut self,
+        s: &mut Streamer<'_>,
+        name: &str,
+        (start, end): (usize, usize),
+    ) -> Result<(), OutputError> {
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth == 4 {
+            if let (Some(cap), Some((cs, ce, tag))) =
+                (self.capture.as_mut(), self.child_start.take())
+            {
+                cap.children
+                    .push(child(&tag, cs, end, Some((ce, start)), self.part)?);
+            }
+        } else if self.depth == 3 && name == "c" {
+            self.cell_end(s, (start, end))?;
+        } else if self.depth == 2 && name == "row" {
+            if let Some((r, row_style)) = self.row.take() {
+                let cells = s.new_cells(r, u32::MAX, row_style)?;
+                if !cells.is_empty() {
+                    self.splice.insert_at(start, &cells);
+                }
+            }
+        } else if self.depth == 1 && name == "sheetData" {
+            let rows = s.new_rows_before(u32::MAX)?;
+            if !rows.is_empty() {
+                self.splice.insert_at(start, &rows);
+            }
+            self.in_data = false;
+            self.data_done = true;
+        } else if self.depth == 0 && self.wants_legacy(s) {
+            self.insert_legacy(s, start);
+        }
+        Ok(())
+    }
+
+    /// The end of a captured cell: the cell rebuilt from its tag and children.
+    fn cell_end(
+        &mut self,
+        s: &mut Streamer<'_>,
+        (start, end): (usize, usize),
+    ) -> Result<(), OutputError> {
+        let Some(cap) = self.capture.take() else {
+            return Ok(());
+        };
+        let inner = self.xml.get(cap.tag_end..start).unwrap_or("");
+        let children: Vec<Child> = cap
+            .children
+            .into_iter()
+            .map(|mut c| {
+                c.start = c.start.saturating_sub(cap.tag_end);
+                c.end = c.end.saturating_sub(cap.tag_end);
+                c.inner = c
+                    .inner
+                    .map(|(a, b)| (a.saturating_sub(cap.tag_end), b.saturating_sub(cap.tag_end)));
+                c
+            })
+            .collect();
+        let cell = s.rebuild(&cap.tag, false, inner, &children, cap.at)?;
+        self.splice.replace(cap.start, end, &cell);
+        Ok(())
+    }
+
+    /// Notes are added and the sheet has no `<legacyDrawing>` yet.
+    fn wants_legacy(&self, s: &Streamer<'_>) -> bool {
+        self.notes_wanted && s.out.legacy_rid.is_none() && !s.out.inserted_legacy
+    }
+
+    /// Writes a new `<legacyDrawing>` at `at`.
+    fn insert_legacy(&mut self, s: &mut Streamer<'_>, at: usize) {
+        let tag = legacy_tag(&s.p, self.r_prefix.as_deref(), self.new_legacy_rid);
+        self.splice.insert_at(at, &tag);
+        s.out.inserted_legacy = true;
+    }
 }
 
 fn legacy_tag(p: &str, r_prefix: Option<&str>, rid: &str) -> String {
@@ -488,7 +588,7 @@ impl Streamer<'_> {
             return rewrite_tag(tag, &[], empty, self.part).map(|t| format!("{t}{inner}"));
         };
         let part = self.part;
-        let p = prefix_of(tag);
+        let p = prefix_of(tag.name());
         let formula = children.iter().find(|c| c.name == "f");
         let mut edit = plan.value.as_ref();
         let mut mark = plan.mark;

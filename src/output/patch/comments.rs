@@ -71,7 +71,7 @@ pub(super) fn patch_comments(
                 let empty = matches!(event, Event::Empty(_));
                 let name = local(e);
                 match (depth, name) {
-                    (0, _) => p = prefix_of(e),
+                    (0, _) => p = prefix_of(e.name()),
                     (1, "authors") if empty => {
                         let open = rewrite_tag(e, &[], false, part)?;
                         splice.replace(

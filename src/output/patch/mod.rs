@@ -27,17 +27,18 @@ use quick_xml::events::Event;
 use rust_decimal::Decimal;
 
 use self::package::{
-    free_rel_id, parse_rels, patch_content_types, patch_rels, relative_target, rels_part, resolve,
-    Package, Rel, CT_COMMENTS, CT_VML, CT_WORKSHEET, REL_COMMENTS, REL_VML, REL_WORKSHEET,
+    free_rel_id, patch_content_types, patch_rels, Package, CT_COMMENTS, CT_VML, CT_WORKSHEET,
+    REL_COMMENTS, REL_VML,
 };
-use self::xml::{
-    attr, attr_local, damaged, esc, local, ns_prefix, prefix_of, rewrite_tag, Events, Splice,
-    REL_NS,
-};
+use self::xml::{damaged, esc, local, ns_prefix, prefix_of, rewrite_tag, Events, Splice, REL_NS};
 use crate::check::{STALE_FORMULA, SUM_SKIPS_TEXT, TEXT_NUMBER};
 use crate::finding::{Applicability, Finding, Lang, Severity};
 use crate::model::CellRef;
 use crate::number::number_format_for_text;
+use crate::ooxml::{
+    find_relationship, relationships, relative_target, rels_part, resolve, Relationship,
+    WorkbookPart, REL_CALC_CHAIN, REL_STYLES, REL_WORKSHEET,
+};
 use crate::output::{LiveFormula, OutputError, OutputOptions};
 
 /// The fill a cell gets.
@@ -322,34 +323,6 @@ fn compose_notes(
     notes
 }
 
-/// A sheet listed in the workbook.
-struct BookSheet {
-    name: String,
-    sheet_id: u32,
-    rid: String,
-}
-
-fn parse_workbook(xml: &str, part: &str) -> Result<Vec<BookSheet>, OutputError> {
-    let mut events = Events::new(xml, part);
-    let mut sheets = Vec::new();
-    loop {
-        match events.next()?.0 {
-            Event::Start(e) | Event::Empty(e) if local(&e) == "sheet" => {
-                sheets.push(BookSheet {
-                    name: attr(&e, "name", part)?.unwrap_or_default(),
-                    sheet_id: attr(&e, "sheetId", part)?
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0),
-                    rid: attr_local(&e, "id", part)?.unwrap_or_default(),
-                });
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(sheets)
-}
-
 /// Workbook children that come after `<calcPr>` in the schema.
 const AFTER_CALC_PR: &[&str] = &[
     "oleSize",
@@ -411,7 +384,7 @@ fn patch_workbook(
                         splice.replace(start, end, &tag);
                         calc_done = true;
                     } else if name == "sheets" && empty && !sheet_done {
-                        let p = prefix_of(e);
+                        let p = prefix_of(e.name());
                         let open = rewrite_tag(e, &[], false, part)?;
                         splice.replace(
                             start,
@@ -422,7 +395,7 @@ fn patch_workbook(
                     } else if !calc_done && AFTER_CALC_PR.contains(&name) {
                         splice.insert_at(
                             start,
-                            &format!("<{}calcPr fullCalcOnLoad=\"1\"/>", prefix_of(e)),
+                            &format!("<{}calcPr fullCalcOnLoad=\"1\"/>", prefix_of(e.name())),
                         );
                         calc_done = true;
                     }
@@ -433,10 +406,7 @@ fn patch_workbook(
             }
             Event::End(e) => {
                 depth = depth.saturating_sub(1);
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let name = e.local_name().into_inner();
                 if depth == 1 && name == "sheets" && !sheet_done {
                     splice.insert_at(start, &sheet_tag(&p, &r_prefix));
@@ -456,11 +426,24 @@ fn patch_workbook(
     Ok(splice.finish())
 }
 
-fn find_rel<'r>(rels: &'r [Rel], kind: &str) -> Option<&'r Rel> {
-    let tail = kind.rsplit('/').next().unwrap_or(kind);
-    rels.iter()
-        .find(|r| !r.external && (r.kind == kind || r.kind.rsplit('/').next() == Some(tail)))
+/// What patching the sheets and adding parts asks of the package's shared parts: the
+/// workbook's relationships and content types to add or drop, and whether formulas or
+/// values changed (the calculation chain is dropped, a full recalculation asked for).
+#[derive(Default)]
+struct SharedEdits {
+    ct_defaults: Vec<(&'static str, &'static str)>,
+    ct_overrides: Vec<(String, &'static str)>,
+    ct_remove: Vec<String>,
+    wb_rels_add: Vec<(String, &'static str, String)>,
+    wb_rels_remove: Vec<String>,
+    formula_changed: bool,
+    values_converted: bool,
+    /// The number of the next VML drawing block (`o:idmap`) to try.
+    vml_block: u32,
 }
+
+/// The new sheet's name, `sheetId` and relationship id, for the workbook part.
+type AddedSheet = (String, u32, String);
 
 fn patch(
     xlsx: &[u8],
@@ -469,204 +452,257 @@ fn patch(
     lang: Lang,
 ) -> Result<Vec<u8>, OutputError> {
     let mut pkg = Package::open(xlsx)?;
-    let root_rels = parse_rels(&pkg.text("_rels/.rels")?.unwrap_or_default(), "_rels/.rels")?;
-    let wb_part = find_rel(
-        &root_rels,
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
-    )
-    .map(|r| resolve("", &r.target))
-    .unwrap_or_else(|| "xl/workbook.xml".to_string());
-    let wb_xml = pkg
-        .text(&wb_part)?
-        .ok_or_else(|| OutputError::Package(format!("no workbook part {wb_part}")))?;
-    let wb_rels_part = rels_part(&wb_part);
-    let wb_rels_xml = pkg
-        .text(&wb_rels_part)?
-        .ok_or_else(|| OutputError::Package(format!("no {wb_rels_part}")))?;
-    let wb_rels = parse_rels(&wb_rels_xml, &wb_rels_part)?;
-    let sheets = parse_workbook(&wb_xml, &wb_part)?;
-    let styles_part = find_rel(
-        &wb_rels,
-        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles",
-    )
-    .map(|r| resolve(&wb_part, &r.target))
-    .ok_or_else(|| OutputError::Package("no styles part".to_string()))?;
+    let book = WorkbookPart::read(|part| pkg.text(part))?;
+    let styles_part = find_relationship(&book.rels, REL_STYLES)
+        .map(|r| book.target_part(r))
+        .ok_or_else(|| OutputError::Package("no styles part".to_string()))?;
     let styles_xml = pkg
         .text(&styles_part)?
         .ok_or_else(|| OutputError::Package(format!("no styles part {styles_part}")))?;
     let mut styles = styles::Styles::parse(&styles_xml, &styles_part)?;
-
-    let mut ct_defaults: Vec<(&str, &str)> = Vec::new();
-    let mut ct_overrides: Vec<(String, &str)> = Vec::new();
-    let mut ct_remove: Vec<String> = Vec::new();
-    let mut wb_rels_add: Vec<(String, &str, String)> = Vec::new();
-    let mut wb_rels_remove: Vec<String> = Vec::new();
-    let mut formula_changed = false;
-    let mut values_converted = false;
-    let mut vml_block: u32 = 1;
-
+    let mut edits = SharedEdits {
+        vml_block: 1,
+        ..SharedEdits::default()
+    };
     for (sheet_name, plan) in &plans {
-        let Some(sheet) = sheets.iter().find(|s| &s.name == sheet_name).or_else(|| {
-            sheets
-                .iter()
-                .find(|s| s.name.to_lowercase() == sheet_name.to_lowercase())
-        }) else {
+        let Some(part) = worksheet_part(&book, sheet_name) else {
             continue;
         };
-        let Some(rel) = wb_rels.iter().find(|r| r.id == sheet.rid && !r.external) else {
-            continue;
-        };
-        if rel.kind != REL_WORKSHEET && !rel.kind.ends_with("/worksheet") {
-            continue;
-        }
-        let part = resolve(&wb_part, &rel.target);
-        let xml = pkg
-            .text(&part)?
-            .ok_or_else(|| OutputError::Package(format!("sheet part {part} missing")))?;
-        let s_rels_part = rels_part(&part);
-        let s_rels_xml = pkg.text(&s_rels_part)?;
-        let s_rels = match &s_rels_xml {
-            Some(x) => parse_rels(x, &s_rels_part)?,
-            None => Vec::new(),
-        };
-        let notes_wanted = plan.values().any(|c| !c.notes.is_empty());
-        let vml_rid = free_rel_id(&s_rels, &[]);
-        let outcome = cells::patch_sheet(&xml, &part, plan, &mut styles, notes_wanted, &vml_rid)?;
-        drop(xml);
-        formula_changed |= outcome.formula_changed;
-        values_converted |= outcome.converted;
-        let notes = compose_notes(plan, &outcome, lang);
-        let legacy_rid = outcome.legacy_rid.clone();
-        let inserted_legacy = outcome.inserted_legacy;
-        pkg.put(&part, outcome.xml);
-        if notes.is_empty() {
-            continue;
-        }
-        let mut rels_add: Vec<(String, &str, String)> = Vec::new();
-        let all: Vec<CellRef> = notes.keys().copied().collect();
-        let fresh = match find_rel(&s_rels, REL_COMMENTS) {
-            Some(r) => {
-                let cpart = resolve(&part, &r.target);
-                match pkg.text(&cpart)? {
-                    Some(cxml) => {
-                        let (out, fresh) = comments::patch_comments(&cxml, &cpart, &notes)?;
-                        pkg.put(&cpart, out);
-                        fresh
-                    }
-                    None => {
-                        pkg.put(&cpart, comments::new_comments(&notes));
-                        ct_overrides.push((cpart.clone(), CT_COMMENTS));
-                        all.clone()
-                    }
-                }
-            }
-            None => {
-                let cpart = pkg.free_name("xl/", "comments", "xml");
-                pkg.put(&cpart, comments::new_comments(&notes));
-                ct_overrides.push((cpart.clone(), CT_COMMENTS));
-                let id = free_rel_id(&s_rels, std::slice::from_ref(&vml_rid));
-                rels_add.push((id, REL_COMMENTS, relative_target(&part, &cpart)));
-                all.clone()
-            }
-        };
-        let existing_vml = legacy_rid
-            .as_ref()
-            .and_then(|rid| s_rels.iter().find(|r| &r.id == rid))
-            .map(|r| resolve(&part, &r.target));
-        match existing_vml {
-            Some(vpart) => match pkg.text(&vpart)? {
-                Some(vml) => {
-                    let out = comments::patch_vml(&vml, &vpart, &fresh)?;
-                    pkg.put(&vpart, out);
-                }
-                None => {
-                    pkg.put(&vpart, comments::new_vml(vml_block, &all));
-                    ct_defaults.push(("vml", CT_VML));
-                }
-            },
-            None if inserted_legacy => {
-                while pkg.exists(&format!("xl/drawings/vmlDrawing{vml_block}.vml")) {
-                    vml_block = vml_block.saturating_add(1);
-                }
-                let vpart = pkg.free_name("xl/drawings/", "vmlDrawing", "vml");
-                pkg.put(&vpart, comments::new_vml(vml_block, &all));
-                vml_block = vml_block.saturating_add(1);
-                ct_defaults.push(("vml", CT_VML));
-                rels_add.push((vml_rid.clone(), REL_VML, relative_target(&part, &vpart)));
-            }
-            None => {}
-        }
-        if !rels_add.is_empty() {
-            let out = patch_rels(s_rels_xml.as_deref(), &s_rels_part, &rels_add, &[])?;
-            pkg.put(&s_rels_part, out);
-        }
+        patch_sheet_part(&mut pkg, &part, plan, &mut styles, lang, &mut edits)?;
     }
-
-    let mut add_sheet: Option<(String, u32, String)> = None;
-    if let Some((findings, options)) = results {
-        let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
-        let name = results::results_name(&names, options.lang);
-        let spart = pkg.free_name("xl/worksheets/", "sheet", "xml");
-        let xml = results::results_sheet(findings, options, &mut styles)?;
-        pkg.put(&spart, xml);
-        let rid = free_rel_id(&wb_rels, &[]);
-        wb_rels_add.push((
-            rid.clone(),
-            REL_WORKSHEET,
-            relative_target(&wb_part, &spart),
-        ));
-        ct_overrides.push((spart, CT_WORKSHEET));
-        let id = sheets
-            .iter()
-            .map(|s| s.sheet_id)
-            .max()
-            .unwrap_or(0)
-            .saturating_add(1);
-        add_sheet = Some((name, id, rid));
+    let add_sheet = match results {
+        Some((findings, options)) => Some(add_results_sheet(
+            &mut pkg,
+            &book,
+            findings,
+            options,
+            &mut styles,
+            &mut edits,
+        )?),
+        None => None,
+    };
+    if edits.formula_changed {
+        drop_calc_chain(&mut pkg, &book, &mut edits);
     }
-
-    if formula_changed {
-        if let Some(rel) = find_rel(
-            &wb_rels,
-            "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain",
-        ) {
-            let cpart = resolve(&wb_part, &rel.target);
-            pkg.remove(&cpart);
-            wb_rels_remove.push(rel.id.clone());
-            ct_remove.push(cpart);
-        }
-    }
-
     if styles.changed() {
         let out = styles.patch(&styles_xml)?;
         pkg.put(&styles_part, out);
     }
+    write_shared_parts(&mut pkg, &book, add_sheet, &edits)?;
+    pkg.finish()
+}
+
+/// The part of the worksheet named `sheet_name` (matched exactly, else ignoring case);
+/// `None` when the workbook has no such worksheet.
+fn worksheet_part(book: &WorkbookPart, sheet_name: &str) -> Option<String> {
+    let sheet = book
+        .sheets
+        .iter()
+        .find(|s| s.name == sheet_name)
+        .or_else(|| {
+            book.sheets
+                .iter()
+                .find(|s| s.name.to_lowercase() == sheet_name.to_lowercase())
+        })?;
+    let rel = book.sheet_relationship(sheet)?;
+    if rel.kind != REL_WORKSHEET && !rel.kind.ends_with("/worksheet") {
+        return None;
+    }
+    Some(book.target_part(rel))
+}
+
+/// Patches one sheet's XML by its plan, then writes its notes into its comments and VML
+/// drawing parts (new ones, with their relationships, when it has none).
+fn patch_sheet_part(
+    pkg: &mut Package<'_>,
+    part: &str,
+    plan: &BTreeMap<CellRef, CellPlan>,
+    styles: &mut styles::Styles,
+    lang: Lang,
+    edits: &mut SharedEdits,
+) -> Result<(), OutputError> {
+    let xml = pkg
+        .text(part)?
+        .ok_or_else(|| OutputError::Package(format!("sheet part {part} missing")))?;
+    let s_rels_part = rels_part(part);
+    let s_rels_xml = pkg.text(&s_rels_part)?;
+    let s_rels = match &s_rels_xml {
+        Some(x) => relationships(x, &s_rels_part)?,
+        None => Vec::new(),
+    };
+    let notes_wanted = plan.values().any(|c| !c.notes.is_empty());
+    let vml_rid = free_rel_id(&s_rels, &[]);
+    let outcome = cells::patch_sheet(&xml, part, plan, styles, notes_wanted, &vml_rid)?;
+    drop(xml);
+    edits.formula_changed |= outcome.formula_changed;
+    edits.values_converted |= outcome.converted;
+    let notes = compose_notes(plan, &outcome, lang);
+    let legacy_rid = outcome.legacy_rid.clone();
+    let inserted_legacy = outcome.inserted_legacy;
+    pkg.put(part, outcome.xml);
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let mut rels_add: Vec<(String, &str, String)> = Vec::new();
+    let all: Vec<CellRef> = notes.keys().copied().collect();
+    let fresh = write_comments(pkg, part, &s_rels, &vml_rid, &notes, &mut rels_add, edits)?;
+    let existing_vml = legacy_rid
+        .as_ref()
+        .and_then(|rid| s_rels.iter().find(|r| &r.id == rid))
+        .map(|r| resolve(part, &r.target));
+    match existing_vml {
+        Some(vpart) => match pkg.text(&vpart)? {
+            Some(vml) => {
+                let out = comments::patch_vml(&vml, &vpart, &fresh)?;
+                pkg.put(&vpart, out);
+            }
+            None => {
+                pkg.put(&vpart, comments::new_vml(edits.vml_block, &all));
+                edits.ct_defaults.push(("vml", CT_VML));
+            }
+        },
+        None if inserted_legacy => {
+            while pkg.exists(&format!("xl/drawings/vmlDrawing{}.vml", edits.vml_block)) {
+                edits.vml_block = edits.vml_block.saturating_add(1);
+            }
+            let vpart = pkg.free_name("xl/drawings/", "vmlDrawing", "vml");
+            pkg.put(&vpart, comments::new_vml(edits.vml_block, &all));
+            edits.vml_block = edits.vml_block.saturating_add(1);
+            edits.ct_defaults.push(("vml", CT_VML));
+            rels_add.push((vml_rid.clone(), REL_VML, relative_target(part, &vpart)));
+        }
+        None => {}
+    }
+    if !rels_add.is_empty() {
+        let out = patch_rels(s_rels_xml.as_deref(), &s_rels_part, &rels_add, &[])?;
+        pkg.put(&s_rels_part, out);
+    }
+    Ok(())
+}
+
+/// Writes a sheet's notes into its comments part (patched, or new with a relationship
+/// added to `rels_add`); the cells whose notes are new, which the VML drawing must gain.
+fn write_comments(
+    pkg: &mut Package<'_>,
+    part: &str,
+    s_rels: &[Relationship],
+    vml_rid: &str,
+    notes: &BTreeMap<CellRef, String>,
+    rels_add: &mut Vec<(String, &str, String)>,
+    edits: &mut SharedEdits,
+) -> Result<Vec<CellRef>, OutputError> {
+    let all = || notes.keys().copied().collect();
+    Ok(match find_relationship(s_rels, REL_COMMENTS) {
+        Some(r) => {
+            let cpart = resolve(part, &r.target);
+            match pkg.text(&cpart)? {
+                Some(cxml) => {
+                    let (out, fresh) = comments::patch_comments(&cxml, &cpart, notes)?;
+                    pkg.put(&cpart, out);
+                    fresh
+                }
+                None => {
+                    pkg.put(&cpart, comments::new_comments(notes));
+                    edits.ct_overrides.push((cpart.clone(), CT_COMMENTS));
+                    all()
+                }
+            }
+        }
+        None => {
+            let cpart = pkg.free_name("xl/", "comments", "xml");
+            pkg.put(&cpart, comments::new_comments(notes));
+            edits.ct_overrides.push((cpart.clone(), CT_COMMENTS));
+            let id = free_rel_id(s_rels, &[vml_rid.to_string()]);
+            rels_add.push((id, REL_COMMENTS, relative_target(part, &cpart)));
+            all()
+        }
+    })
+}
+
+/// Adds the results sheet as a new worksheet part and relationship; what the workbook
+/// part must list for it.
+fn add_results_sheet(
+    pkg: &mut Package<'_>,
+    book: &WorkbookPart,
+    findings: &[Finding],
+    options: &OutputOptions,
+    styles: &mut styles::Styles,
+    edits: &mut SharedEdits,
+) -> Result<AddedSheet, OutputError> {
+    let names: Vec<String> = book.sheets.iter().map(|s| s.name.clone()).collect();
+    let name = results::results_name(&names, options.lang);
+    let spart = pkg.free_name("xl/worksheets/", "sheet", "xml");
+    let xml = results::results_sheet(findings, options, styles)?;
+    pkg.put(&spart, xml);
+    let rid = free_rel_id(&book.rels, &[]);
+    edits.wb_rels_add.push((
+        rid.clone(),
+        REL_WORKSHEET,
+        relative_target(&book.part, &spart),
+    ));
+    edits.ct_overrides.push((spart, CT_WORKSHEET));
+    let id = book
+        .sheets
+        .iter()
+        .map(|s| s.sheet_id)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
+    Ok((name, id, rid))
+}
+
+/// Drops the calculation chain (part, relationship, content type): a formula changed.
+fn drop_calc_chain(pkg: &mut Package<'_>, book: &WorkbookPart, edits: &mut SharedEdits) {
+    if let Some(rel) = find_relationship(&book.rels, REL_CALC_CHAIN) {
+        let cpart = book.target_part(rel);
+        pkg.remove(&cpart);
+        edits.wb_rels_remove.push(rel.id.clone());
+        edits.ct_remove.push(cpart);
+    }
+}
+
+/// Writes the workbook part, its relationships and the content types, where the edits
+/// change them.
+fn write_shared_parts(
+    pkg: &mut Package<'_>,
+    book: &WorkbookPart,
+    add_sheet: Option<AddedSheet>,
+    edits: &SharedEdits,
+) -> Result<(), OutputError> {
     // Text made numbers change what formulas read: every formula is recalculated on load.
-    let full_calc = formula_changed || values_converted;
+    let full_calc = edits.formula_changed || edits.values_converted;
     if add_sheet.is_some() || full_calc {
         let sheet = add_sheet
             .as_ref()
             .map(|(n, i, r)| (n.as_str(), *i, r.as_str()));
-        let out = patch_workbook(&wb_xml, &wb_part, sheet, full_calc)?;
-        pkg.put(&wb_part, out);
+        let out = patch_workbook(&book.xml, &book.part, sheet, full_calc)?;
+        pkg.put(&book.part, out);
     }
-    if !wb_rels_add.is_empty() || !wb_rels_remove.is_empty() {
+    if !edits.wb_rels_add.is_empty() || !edits.wb_rels_remove.is_empty() {
         let out = patch_rels(
-            Some(&wb_rels_xml),
-            &wb_rels_part,
-            &wb_rels_add,
-            &wb_rels_remove,
+            Some(&book.rels_xml),
+            &book.rels_part,
+            &edits.wb_rels_add,
+            &edits.wb_rels_remove,
         )?;
-        pkg.put(&wb_rels_part, out);
+        pkg.put(&book.rels_part, out);
     }
-    if !ct_defaults.is_empty() || !ct_overrides.is_empty() || !ct_remove.is_empty() {
+    if !edits.ct_defaults.is_empty()
+        || !edits.ct_overrides.is_empty()
+        || !edits.ct_remove.is_empty()
+    {
         let ct = pkg
             .text("[Content_Types].xml")?
             .ok_or_else(|| OutputError::Package("no [Content_Types].xml".to_string()))?;
-        let out = patch_content_types(&ct, &ct_defaults, &ct_overrides, &ct_remove)?;
+        let out = patch_content_types(
+            &ct,
+            &edits.ct_defaults,
+            &edits.ct_overrides,
+            &edits.ct_remove,
+        )?;
         pkg.put("[Content_Types].xml", out);
     }
-    pkg.finish()
+    Ok(())
 }
 
 #[cfg(test)]

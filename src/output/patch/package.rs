@@ -1,6 +1,7 @@
-//! The zip package: reading parts, writing the patched package (untouched entries copied
-//! raw, without recompressing), relationship parts, `[Content_Types].xml`, and part-name
-//! arithmetic (targets relative to their source part).
+//! The package being patched: reading its parts, writing it back (untouched entries copied
+//! raw, without recompressing), and the edits to relationship parts and
+//! `[Content_Types].xml` that added and removed parts need. What a package's parts and
+//! relationships mean is [`crate::ooxml`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read, Write};
@@ -10,11 +11,16 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::xml::{attr, damaged, esc, local, prefix_of, text_of, Events, Splice};
+use crate::ooxml::{Archive, PackageError, Relationship};
 use crate::output::OutputError;
 
-/// Relationship type URIs end with these.
-pub(super) const REL_WORKSHEET: &str =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet";
+impl From<PackageError> for OutputError {
+    fn from(error: PackageError) -> Self {
+        OutputError::Package(error.to_string())
+    }
+}
+
+/// The relationship types and content types of the parts the patcher adds.
 pub(super) const REL_COMMENTS: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments";
 pub(super) const REL_VML: &str =
@@ -29,7 +35,7 @@ const MAX_PART: u64 = 1 << 31;
 
 /// An opened package and the edits to write back.
 pub(super) struct Package<'a> {
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+    archive: Archive<'a>,
     names: Vec<String>,
     /// Parts whose content is replaced (part name without leading `/`).
     pub(super) replaced: BTreeMap<String, Vec<u8>>,
@@ -189,9 +195,8 @@ impl<'a> Package<'a> {
 const BIG_PART: usize = 16 << 20;
 
 /// Deflating a big sheet again is most of what annotating it costs once its unchanged rows
-/// are copied unparsed: callgrind on a 50k-row form's annotation, 19.92 G instructions at
-/// the default level 6, 18.49 G at level 2 (the file 16 % larger), 17.99 G at level 1
-/// (59 % larger). Level 2 keeps the office's file close to its size.
+/// are copied unparsed: level 2 saves some of that time and keeps the office's file close
+/// to the size the default level gives; level 1 saves little more and makes it much larger.
 const BIG_PART_LEVEL: i64 = 2;
 
 /// How a replaced or added part of `len` bytes is written: zip64 when it needs it, big
@@ -202,45 +207,8 @@ fn options_for(deflate: SimpleFileOptions, len: usize) -> SimpleFileOptions {
         .compression_level((len >= BIG_PART).then_some(BIG_PART_LEVEL))
 }
 
-/// One relationship.
-#[derive(Debug, Clone)]
-pub(super) struct Rel {
-    pub(super) id: String,
-    pub(super) kind: String,
-    pub(super) target: String,
-    pub(super) external: bool,
-}
-
-/// The relationships in a `.rels` part.
-///
-/// # Errors
-/// `Package` when the XML is malformed.
-pub(super) fn parse_rels(xml: &str, part: &str) -> Result<Vec<Rel>, OutputError> {
-    let mut rels = Vec::new();
-    let mut events = Events::new(xml, part);
-    loop {
-        match events.next()?.0 {
-            Event::Start(e) | Event::Empty(e) if local(&e) == "Relationship" => {
-                let id = attr(&e, "Id", part)?.unwrap_or_default();
-                let kind = attr(&e, "Type", part)?.unwrap_or_default();
-                let target = attr(&e, "Target", part)?.unwrap_or_default();
-                let external = attr(&e, "TargetMode", part)?.as_deref() == Some("External");
-                rels.push(Rel {
-                    id,
-                    kind,
-                    target,
-                    external,
-                });
-            }
-            Event::Eof => break,
-            _ => {}
-        }
-    }
-    Ok(rels)
-}
-
 /// A relationship id not used by `rels` (`rId{n}` after the largest number).
-pub(super) fn free_rel_id(rels: &[Rel], taken: &[String]) -> String {
+pub(super) fn free_rel_id(rels: &[Relationship], taken: &[String]) -> String {
     let mut n = rels.len().saturating_add(taken.len()).saturating_add(1);
     loop {
         let id = format!("rId{n}");
@@ -249,32 +217,6 @@ pub(super) fn free_rel_id(rels: &[Rel], taken: &[String]) -> String {
         }
         n = n.saturating_add(1);
     }
-}
-
-/// The `.rels` part of a part (`xl/worksheets/sheet1.xml` → `xl/worksheets/_rels/sheet1.xml.rels`).
-pub(super) fn rels_part(part: &str) -> String {
-    let part = part.trim_start_matches('/');
-    match part.rsplit_once('/') {
-        Some((folder, name)) => format!("{folder}/_rels/{name}.rels"),
-        None => format!("_rels/{part}.rels"),
-    }
-}
-
-pub(super) use crate::part_name::resolve;
-
-/// The target to write in `source`'s rels to reach `part` (relative when they share a root).
-pub(super) fn relative_target(source: &str, part: &str) -> String {
-    let source = source.trim_start_matches('/');
-    let part = part.trim_start_matches('/');
-    let from: Vec<&str> = match source.rfind('/') {
-        Some(i) => source[..i].split('/').collect(),
-        None => Vec::new(),
-    };
-    let to: Vec<&str> = part.split('/').collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut out: Vec<&str> = vec![".."; from.len().saturating_sub(common)];
-    out.extend(to.iter().skip(common));
-    out.join("/")
 }
 
 /// Adds relationships to a rels part (or a new one) and removes those with the given ids.
@@ -317,17 +259,14 @@ pub(super) fn patch_rels(
                 }
             }
             Event::Empty(e) if local(&e) == "Relationships" => {
-                let p = prefix_of(&e);
+                let p = prefix_of(e.name());
                 let open = xml.get(start..end).unwrap_or("").trim_end_matches("/>");
                 let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
                 splice.replace(start, end, &format!("{open}>{with}</{p}Relationships>"));
                 done = true;
             }
             Event::End(e) if e.local_name().into_inner() == "Relationships" => {
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let with = new_rels.replace("<Relationship ", &format!("<{p}Relationship "));
                 splice.insert_at(start, &with);
                 done = true;
@@ -378,10 +317,7 @@ pub(super) fn patch_content_types(
                 }
             }
             Event::End(e) if e.local_name().into_inner() == "Types" => {
-                let p = match e.name().prefix() {
-                    Some(p) => format!("{}:", p.into_inner()),
-                    None => String::new(),
-                };
+                let p = prefix_of(e.name());
                 let mut new = String::new();
                 for (ext, ct) in defaults {
                     if !have_ext.contains(&ext.to_ascii_lowercase()) {
@@ -420,38 +356,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn part_names_resolve_and_relativize() {
-        assert_eq!(
-            resolve("xl/workbook.xml", "worksheets/sheet1.xml"),
-            "xl/worksheets/sheet1.xml"
-        );
-        assert_eq!(
-            resolve("xl/worksheets/sheet1.xml", "../comments1.xml"),
-            "xl/comments1.xml"
-        );
-        assert_eq!(
-            resolve("xl/workbook.xml", "/xl/worksheets/s.xml"),
-            "xl/worksheets/s.xml"
-        );
-        assert_eq!(
-            relative_target("xl/worksheets/sheet1.xml", "xl/comments1.xml"),
-            "../comments1.xml"
-        );
-        assert_eq!(
-            relative_target("xl/worksheets/sheet1.xml", "xl/drawings/vmlDrawing1.vml"),
-            "../drawings/vmlDrawing1.vml"
-        );
-        assert_eq!(
-            relative_target("xl/workbook.xml", "xl/worksheets/sheet2.xml"),
-            "worksheets/sheet2.xml"
-        );
-        assert_eq!(
-            rels_part("xl/worksheets/sheet1.xml"),
-            "xl/worksheets/_rels/sheet1.xml.rels"
-        );
-    }
-
-    #[test]
     fn rels_gain_and_lose_entries() {
         let xml = r#"<Relationships xmlns="x"><Relationship Id="rId1" Type="a" Target="b"/><Relationship Id="rId2" Type="c" Target="d"/></Relationships>"#;
         let out = patch_rels(
@@ -465,7 +369,7 @@ mod tests {
             out,
             r#"<Relationships xmlns="x"><Relationship Id="rId1" Type="a" Target="b"/><Relationship Id="rId3" Type="t" Target="u&amp;v"/></Relationships>"#
         );
-        let rels = parse_rels(&out, "r").expect("parsed");
+        let rels = crate::ooxml::relationships(&out, "r").expect("parsed");
         assert_eq!(rels.len(), 2);
         assert_eq!(free_rel_id(&rels, &[]), "rId4");
     }

@@ -275,7 +275,7 @@ mod tests {
             })
             .collect();
         let finding = Finding {
-            code: "CF101",
+            code: crate::check::TEXT_NUMBER,
             severity: Severity::Info,
             sheet: "S".into(),
             cell: CellRef::new(0, 3),

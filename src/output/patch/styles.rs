@@ -84,7 +84,7 @@ impl Styles {
                 Event::Start(e) => {
                     depth = depth.saturating_add(1);
                     if depth == 1 {
-                        styles.prefix = prefix_of(&e);
+                        styles.prefix = prefix_of(e.name());
                     }
                     if depth == 2 {
                         section = match local(&e) {
@@ -375,7 +375,7 @@ impl Styles {
                     depth = depth.saturating_add(1);
                     if depth == 1 && !self.num_fmts_present && !self.new_num_fmts.is_empty() {
                         // `<numFmts>` is the style sheet's first child.
-                        let p = prefix_of(&e);
+                        let p = prefix_of(e.name());
                         let count = self.new_num_fmts.len();
                         let body = self.additions("numFmts");
                         splice.insert_at(
@@ -396,7 +396,7 @@ impl Styles {
                     if let Some((have, added)) = self.section(local(&e)) {
                         if added > 0 {
                             let name = local(&e).to_string();
-                            let p = prefix_of(&e);
+                            let p = prefix_of(e.name());
                             let tag = rewrite_count(&e, have, added, false, part)?;
                             let body = self.additions(&name);
                             splice.replace(start, end, &format!("{tag}{body}</{p}{name}>"));

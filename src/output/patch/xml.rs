@@ -3,6 +3,7 @@
 //! writes only the replacements, and small tag and escaping utilities.
 
 use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::QName;
 use quick_xml::Reader;
 
 use crate::output::OutputError;
@@ -177,8 +178,8 @@ pub(super) fn local<'b>(e: &'b BytesStart<'_>) -> &'b str {
 }
 
 /// The prefix of an element's name with its colon (`x:`), or empty.
-pub(super) fn prefix_of(e: &BytesStart<'_>) -> String {
-    match e.name().prefix() {
+pub(super) fn prefix_of(name: QName<'_>) -> String {
+    match name.prefix() {
         Some(p) => format!("{}:", p.into_inner()),
         None => String::new(),
     }
@@ -193,16 +194,7 @@ pub(super) fn attr(
     name: &str,
     part: &str,
 ) -> Result<Option<String>, OutputError> {
-    for a in e.attributes() {
-        let a = a.map_err(|err| damaged(part, err))?;
-        if a.key.into_inner() == name {
-            let value = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| damaged(part, err))?;
-            return Ok(Some(value.into_owned()));
-        }
-    }
-    Ok(None)
+    first_attr(e, part, |key| key.into_inner() == name)
 }
 
 /// The unescaped value of the first attribute whose local name is `name` (any prefix).
@@ -214,9 +206,18 @@ pub(super) fn attr_local(
     name: &str,
     part: &str,
 ) -> Result<Option<String>, OutputError> {
+    first_attr(e, part, |key| key.local_name().into_inner() == name)
+}
+
+/// The unescaped value of the first attribute whose name `wanted` accepts.
+fn first_attr(
+    e: &BytesStart<'_>,
+    part: &str,
+    wanted: impl Fn(QName<'_>) -> bool,
+) -> Result<Option<String>, OutputError> {
     for a in e.attributes() {
         let a = a.map_err(|err| damaged(part, err))?;
-        if a.key.local_name().into_inner() == name {
+        if wanted(a.key) {
             let value = a
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| damaged(part, err))?;
