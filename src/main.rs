@@ -421,33 +421,26 @@ fn format_utc(seconds: u64) -> String {
     )
 }
 
-/// Turns `--template` into a choice: `auto`, `none`, a `.toml` file (or any existing file),
-/// or a built-in id. The error is the message to print.
+/// Turns `--template` into a choice: a `.toml` file (or any existing file) is read and its
+/// text parsed as a template; any other argument (`auto`, `none`, a built-in id) is the
+/// library's [`TemplateChoice::parse`]. The error is the message to print.
 fn template_choice(arg: &str) -> Result<TemplateChoice, String> {
-    match arg {
-        "auto" => return Ok(TemplateChoice::Auto),
-        "none" => return Ok(TemplateChoice::None),
-        _ => {}
-    }
     let path = Path::new(arg);
     let is_toml = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
-    if is_toml || path.is_file() {
-        let text = fs::read_to_string(path).map_err(|error| {
-            format!(
-                "không đọc được mẫu biểu / cannot read template {arg}: {}",
-                io_message(&error)
-            )
-        })?;
-        Template::from_toml(&text)
-            .map(|t| TemplateChoice::Given(Box::new(t)))
-            .map_err(|error| format!("{arg}: {error}"))
-    } else {
-        Template::builtin(arg)
-            .map(|t| TemplateChoice::Given(Box::new(t)))
-            .map_err(|error| error.to_string())
+    let choice = TemplateChoice::parse(arg);
+    let keyword = matches!(choice, Ok(TemplateChoice::Auto | TemplateChoice::None));
+    if keyword || !(is_toml || path.is_file()) {
+        return choice.map_err(|error| error.to_string());
     }
+    let text = fs::read_to_string(path).map_err(|error| {
+        format!(
+            "không đọc được mẫu biểu / cannot read template {arg}: {}",
+            io_message(&error)
+        )
+    })?;
+    TemplateChoice::from_toml(&text).map_err(|error| format!("{arg}: {error}"))
 }
 
 /// One thing to check: a workbook file, or a path that failed before reading (missing,
@@ -808,10 +801,7 @@ fn run_explain(code: &str, lang: Lang) -> ExitCode {
         }
         return ExitCode::from(EXIT_UNREADABLE);
     };
-    let text = match lang {
-        Lang::Vi => doc.doc_vi,
-        Lang::En => doc.doc_en,
-    };
+    let text = doc.text(lang);
     let out = format!(
         "{} — {} ({})\n\n{}\n",
         doc.code,
