@@ -751,7 +751,6 @@ fn run_form(args: &FormArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `crossfoot explain CODE`: a rule's documentation in the chosen language.
 /// `crossfoot infer FILE`: the inferred template as TOML on stdout.
 fn run_infer(path: &Path) -> ExitCode {
     let bytes = match fs::read(path) {
@@ -788,12 +787,10 @@ fn run_infer(path: &Path) -> ExitCode {
     }
 }
 
+/// `crossfoot explain CODE`: a rule's documentation in the chosen language.
 fn run_explain(code: &str, lang: Lang) -> ExitCode {
     let wanted = code.trim();
-    let Some(doc) = rule_docs()
-        .iter()
-        .find(|doc| doc.code.eq_ignore_ascii_case(wanted))
-    else {
+    let Some(doc) = crossfoot::explain(wanted) else {
         let known: Vec<&str> = rule_docs().iter().map(|doc| doc.code).collect();
         eprintln!("mã không tồn tại / unknown code: {wanted}");
         if !known.is_empty() {
@@ -851,5 +848,19 @@ mod tests {
         assert_eq!(template_choice("none"), Ok(TemplateChoice::None));
         let missing = template_choice("no-such-dir/x.toml").expect_err("missing file");
         assert!(missing.contains("cannot read template"), "{missing}");
+    }
+
+    #[test]
+    fn a_template_file_is_read_here_and_an_id_is_the_librarys() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kinh-phi.toml");
+        assert!(matches!(
+            template_choice(path),
+            Ok(TemplateChoice::Given(_))
+        ));
+        assert!(
+            matches!(template_choice("tthc-06"), Ok(TemplateChoice::Given(t)) if t.id == "tthc-06")
+        );
+        let unknown = template_choice("tthc-99").expect_err("no such template");
+        assert!(unknown.contains("'tthc-99'"), "{unknown}");
     }
 }

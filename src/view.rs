@@ -320,6 +320,7 @@ impl CheckedFile {
     /// The file as the page shows it, messages in `lang`: the findings exactly as
     /// `crossfoot check --format json` gives them for the same file.
     pub fn view(&self, lang: Lang) -> CheckView<'_> {
+        // The CSV renderer takes whole outcomes; the report is cloned for it.
         let outcome = [FileOutcome {
             path: self.file_name.clone(),
             result: Ok(self.report.clone()),

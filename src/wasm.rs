@@ -1,12 +1,13 @@
 //! The WebAssembly shell: the functions the web page's worker calls, compiled only with
 //! `--features wasm`. Thin like the command line: it turns arguments into core calls,
-//! core errors into JavaScript `Error`s, and plain structs into JavaScript objects. No rule
-//! logic lives here.
+//! core errors into JavaScript `Error`s, and the core's plain structs (`crate::view`) into
+//! JavaScript objects. No rule or page logic lives here. A checked file is kept as a
+//! `CheckedFile` object the worker holds while the page shows the file.
 //!
 //! Errors thrown to JavaScript are `Error` objects with extra fields: `kind` (`read`,
-//! `template`, `argument`, `output`), for `read` a `code` (`empty`, `not-a-workbook`,
-//! `encrypted`, `corrupt`, `no-table`, `limit`), and for `template` the 1-based `line` and
-//! `column` when known.
+//! `template`, `argument`, `form`, `output`, `internal`), for `read` a `code` (`empty`,
+//! `not-a-workbook`, `encrypted`, `corrupt`, `no-table`, `limit`), and for `template` the
+//! 1-based `line` and `column` when known.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -64,7 +64,8 @@ impl TemplateChoice {
     /// let TemplateChoice::Given(form) = TemplateChoice::parse("tthc-06").unwrap() else { panic!() };
     /// assert_eq!(form.id, "tthc-06");
     /// assert!(TemplateChoice::parse("no-such-form").is_err());
-    /// assert_eq!(TemplateChoice::parse("[template]\nid = 3").unwrap_err().line, Some(2));
+    /// let broken = TemplateChoice::parse("id = \"x\"\ntitle = \n").unwrap_err();
+    /// assert_eq!(broken.line, Some(2));
     /// ```
     pub fn parse(argument: &str) -> Result<TemplateChoice, crate::error::TemplateError> {
         match argument {
