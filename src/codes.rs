@@ -18,6 +18,24 @@ pub struct RuleDoc {
     pub doc_en: &'static str,
 }
 
+impl RuleDoc {
+    /// What the rule checks and why, in `lang`.
+    ///
+    /// # Examples
+    /// ```
+    /// use crossfoot::{explain, Lang};
+    /// let doc = explain("CF202").unwrap();
+    /// assert!(doc.text(Lang::En).starts_with("A total row"));
+    /// assert!(doc.text(Lang::Vi).starts_with("Dòng tổng"));
+    /// ```
+    pub fn text(&self, lang: crate::finding::Lang) -> &'static str {
+        match lang {
+            crate::finding::Lang::Vi => self.doc_vi,
+            crate::finding::Lang::En => self.doc_en,
+        }
+    }
+}
+
 macro_rules! codes {
     ($( $konst:ident = $code:literal, $name:literal, $severity:ident, $vi:literal, $en:literal; )*) => {
         $(

@@ -40,6 +40,7 @@ mod render;
 mod template;
 mod text;
 mod unit;
+mod view;
 #[cfg(feature = "wasm")]
 mod wasm;
 
@@ -63,3 +64,4 @@ pub use render::*;
 pub use template::*;
 pub use text::normalize_label;
 pub use unit::{stated_unit, unit_kind, StatedUnit, UnitKind};
+pub use view::*;

@@ -421,33 +421,26 @@ fn format_utc(seconds: u64) -> String {
     )
 }
 
-/// Turns `--template` into a choice: `auto`, `none`, a `.toml` file (or any existing file),
-/// or a built-in id. The error is the message to print.
+/// Turns `--template` into a choice: a `.toml` file (or any existing file) is read and its
+/// text parsed as a template; any other argument (`auto`, `none`, a built-in id) is the
+/// library's [`TemplateChoice::parse`]. The error is the message to print.
 fn template_choice(arg: &str) -> Result<TemplateChoice, String> {
-    match arg {
-        "auto" => return Ok(TemplateChoice::Auto),
-        "none" => return Ok(TemplateChoice::None),
-        _ => {}
-    }
     let path = Path::new(arg);
     let is_toml = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"));
-    if is_toml || path.is_file() {
-        let text = fs::read_to_string(path).map_err(|error| {
-            format!(
-                "không đọc được mẫu biểu / cannot read template {arg}: {}",
-                io_message(&error)
-            )
-        })?;
-        Template::from_toml(&text)
-            .map(|t| TemplateChoice::Given(Box::new(t)))
-            .map_err(|error| format!("{arg}: {error}"))
-    } else {
-        Template::builtin(arg)
-            .map(|t| TemplateChoice::Given(Box::new(t)))
-            .map_err(|error| error.to_string())
+    let choice = TemplateChoice::parse(arg);
+    let keyword = matches!(choice, Ok(TemplateChoice::Auto | TemplateChoice::None));
+    if keyword || !(is_toml || path.is_file()) {
+        return choice.map_err(|error| error.to_string());
     }
+    let text = fs::read_to_string(path).map_err(|error| {
+        format!(
+            "không đọc được mẫu biểu / cannot read template {arg}: {}",
+            io_message(&error)
+        )
+    })?;
+    TemplateChoice::from_toml(&text).map_err(|error| format!("{arg}: {error}"))
 }
 
 /// One thing to check: a workbook file, or a path that failed before reading (missing,
@@ -758,7 +751,6 @@ fn run_form(args: &FormArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `crossfoot explain CODE`: a rule's documentation in the chosen language.
 /// `crossfoot infer FILE`: the inferred template as TOML on stdout.
 fn run_infer(path: &Path) -> ExitCode {
     let bytes = match fs::read(path) {
@@ -795,12 +787,10 @@ fn run_infer(path: &Path) -> ExitCode {
     }
 }
 
+/// `crossfoot explain CODE`: a rule's documentation in the chosen language.
 fn run_explain(code: &str, lang: Lang) -> ExitCode {
     let wanted = code.trim();
-    let Some(doc) = rule_docs()
-        .iter()
-        .find(|doc| doc.code.eq_ignore_ascii_case(wanted))
-    else {
+    let Some(doc) = crossfoot::explain(wanted) else {
         let known: Vec<&str> = rule_docs().iter().map(|doc| doc.code).collect();
         eprintln!("mã không tồn tại / unknown code: {wanted}");
         if !known.is_empty() {
@@ -808,10 +798,7 @@ fn run_explain(code: &str, lang: Lang) -> ExitCode {
         }
         return ExitCode::from(EXIT_UNREADABLE);
     };
-    let text = match lang {
-        Lang::Vi => doc.doc_vi,
-        Lang::En => doc.doc_en,
-    };
+    let text = doc.text(lang);
     let out = format!(
         "{} — {} ({})\n\n{}\n",
         doc.code,
@@ -861,5 +848,19 @@ mod tests {
         assert_eq!(template_choice("none"), Ok(TemplateChoice::None));
         let missing = template_choice("no-such-dir/x.toml").expect_err("missing file");
         assert!(missing.contains("cannot read template"), "{missing}");
+    }
+
+    #[test]
+    fn a_template_file_is_read_here_and_an_id_is_the_librarys() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kinh-phi.toml");
+        assert!(matches!(
+            template_choice(path),
+            Ok(TemplateChoice::Given(_))
+        ));
+        assert!(
+            matches!(template_choice("tthc-06"), Ok(TemplateChoice::Given(t)) if t.id == "tthc-06")
+        );
+        let unknown = template_choice("tthc-99").expect_err("no such template");
+        assert!(unknown.contains("'tthc-99'"), "{unknown}");
     }
 }

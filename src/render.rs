@@ -63,13 +63,56 @@ struct JsonDocument<'a> {
     files: Vec<JsonFile<'a>>,
 }
 
+/// One file of the JSON report, `{"path","template","error","summary","findings":[…]}`,
+/// borrowed from its [`FileOutcome`]: serialise it as it is (the web page takes it so,
+/// beside its grid) or within [`render_json`]'s document.
 #[derive(serde::Serialize)]
-struct JsonFile<'a> {
+pub struct JsonFile<'a> {
     path: &'a str,
     template: Option<&'a str>,
     error: Option<&'a str>,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+}
+
+impl<'a> JsonFile<'a> {
+    /// The JSON of one file's outcome, messages and fix reasons in `lang`.
+    ///
+    /// # Examples
+    /// ```
+    /// use crossfoot::{render_json, FileOutcome, JsonFile, Lang};
+    /// let files = [FileOutcome { path: "a.xlsx".into(), result: Err("damaged".into()) }];
+    /// let one = serde_json::to_value(JsonFile::of(&files[0], Lang::En)).unwrap();
+    /// let all: serde_json::Value = serde_json::from_str(&render_json(&files, Lang::En)).unwrap();
+    /// assert_eq!(one, all["files"][0]);
+    /// ```
+    pub fn of(file: &'a FileOutcome, lang: Lang) -> JsonFile<'a> {
+        match &file.result {
+            Ok(report) => JsonFile::checked(&file.path, report, lang),
+            Err(error) => JsonFile {
+                path: &file.path,
+                template: None,
+                error: Some(error),
+                summary: Summary::default(),
+                findings: Vec::new(),
+            },
+        }
+    }
+
+    /// The JSON of a file checked with `report`, messages and fix reasons in `lang`.
+    pub fn checked(path: &'a str, report: &'a CheckReport, lang: Lang) -> JsonFile<'a> {
+        JsonFile {
+            path,
+            template: report.template.as_deref(),
+            error: None,
+            summary: Summary::of(&report.findings),
+            findings: report
+                .findings
+                .iter()
+                .map(|finding| json_finding(finding, lang, report.convention))
+                .collect(),
+        }
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -164,29 +207,7 @@ fn json_finding(finding: &Finding, lang: Lang, convention: Convention) -> JsonFi
 /// ```
 pub fn render_json(files: &[FileOutcome], lang: Lang) -> String {
     let document = JsonDocument {
-        files: files
-            .iter()
-            .map(|file| match &file.result {
-                Ok(report) => JsonFile {
-                    path: &file.path,
-                    template: report.template.as_deref(),
-                    error: None,
-                    summary: Summary::of(&report.findings),
-                    findings: report
-                        .findings
-                        .iter()
-                        .map(|finding| json_finding(finding, lang, report.convention))
-                        .collect(),
-                },
-                Err(error) => JsonFile {
-                    path: &file.path,
-                    template: None,
-                    error: Some(error),
-                    summary: Summary::default(),
-                    findings: Vec::new(),
-                },
-            })
-            .collect(),
+        files: files.iter().map(|file| JsonFile::of(file, lang)).collect(),
     };
     // Serialising these structs cannot fail (string keys, no maps); the fallback keeps the
     // output valid JSON all the same.

@@ -182,27 +182,8 @@ function formatCount(n) {
   return countFormats.get(locale).format(n);
 }
 
-// A1 address → [row, col], zero-based.
-function parseA1(a1) {
-  const m = /^([A-Z]+)(\d+)$/.exec(a1 || '');
-  if (!m) return [0, 0];
-  let col = 0;
-  for (const ch of m[1]) col = col * 26 + (ch.charCodeAt(0) - 64);
-  return [Number(m[2]) - 1, col - 1];
-}
-
-function colLetters(col) {
-  let n = col + 1;
-  let out = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    out = String.fromCharCode(65 + rem) + out;
-    n = Math.floor((n - 1) / 26);
-  }
-  return out;
-}
-
-const a1 = (row, col) => `${colLetters(col)}${row + 1}`;
+// A grid cell's address: its column's name as the core sent it, and its 1-based row.
+const addressOf = (sheet, row, col) => `${sheet.columns[col]}${row + 1}`;
 
 function baseName(name) {
   const dot = name.lastIndexOf('.');
@@ -252,13 +233,24 @@ class Pool {
 
   replace(slot) {
     slot.worker.terminate();
+    slot.gone = true;
     for (const job of slot.pending.values()) job.reject({ kind: 'panic', message: 'worker restarted' });
     const index = this.workers.indexOf(slot);
     if (index >= 0) this.workers[index] = this.spawn();
   }
 
+  // The least busy worker.
+  pick() {
+    return this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+  }
+
   request(message, transfer = []) {
-    const slot = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
+    return this.requestOn(this.pick(), message, transfer);
+  }
+
+  // A request to one worker: one that holds a file's check (`gone` once it was replaced).
+  requestOn(slot, message, transfer = []) {
+    if (slot.gone) return Promise.reject({ kind: 'gone', message: 'worker restarted' });
     const id = this.nextRequest++;
     slot.busy += 1;
     return new Promise((resolve, reject) => {
@@ -347,7 +339,7 @@ function fillFormList() {
     button.dataset.testid = 'download-form';
     button.dataset.template = tpl.id;
     button.title = tpl.title;
-    button.onclick = () => downloadForm(button, { template: tpl.id }, `${tpl.id}.form.xlsx`);
+    button.onclick = () => downloadForm(button, () => pool.request({ type: 'form', template: tpl.id, period: '' }), `${tpl.id}.form.xlsx`);
     const item = el('li', {});
     item.append(button);
     return item;
@@ -355,10 +347,11 @@ function fillFormList() {
   $('#form-list-box').hidden = withForm.length === 0;
 }
 
-async function downloadForm(button, request, name, onError) {
+// Downloads the workbook `make()` resolves to, the button disabled meanwhile.
+async function downloadForm(button, make, name, onError) {
   button.disabled = true;
   try {
-    const out = await pool.request({ type: 'form', period: '', ...request });
+    const out = await make();
     download(out, name, XLSX_TYPE);
   } catch (error) {
     button.title = t().dlFailed(errorMessage(error));
@@ -369,10 +362,11 @@ async function downloadForm(button, request, name, onError) {
 }
 
 // The template a checked file's next-period form is written from: the user's own TOML
-// when it lays out a form, else the built-in the check found.
+// when it lays out a form (as the core said when it parsed it), else the built-in the
+// check found.
 function formTemplateOf(entry) {
-  const used = entry.checkedWith && entry.checkedWith.template;
-  if (used && used.includes('\n')) return /^\s*\[form\]/m.test(used) ? used : null;
+  const custom = entry.checkedWith && entry.checkedWith.custom;
+  if (custom) return custom.form ? custom.text : null;
   const id = entry.result && entry.result.template;
   return state.builtins.some((tpl) => tpl.id === id && tpl.form) ? id : null;
 }
@@ -390,9 +384,14 @@ function showTemplateStatus(error) {
   status.textContent = error || t().tplUsing(templateLabel());
 }
 
+// The user's own template when it is the one chosen.
+function customTemplate() {
+  return state.template === 'custom' && state.custom ? state.custom : null;
+}
+
 function templateArgument() {
-  if (state.template === 'custom' && state.custom) return state.custom.text;
-  return state.template;
+  const custom = customTemplate();
+  return custom ? custom.text : state.template;
 }
 
 async function useTemplateFile(file) {
@@ -405,7 +404,7 @@ async function useTemplateFile(file) {
   }
   try {
     const info = await pool.request({ type: 'parseTemplate', text });
-    state.custom = { text, id: info.id, title: info.title, file: file.name };
+    state.custom = { text, id: info.id, title: info.title, form: info.form, file: file.name };
     state.template = 'custom';
     fillTemplateSelect();
     await recheckAll();
@@ -466,17 +465,18 @@ async function checkEntries(entries) {
   label.textContent = t().checking(0, todo.length, todo[0].name);
   const lang = state.lang;
   const template = templateArgument();
+  const custom = customTemplate();
   await Promise.all(todo.map(async (entry) => {
     entry.status = 'checking';
     entry.article && (entry.article.dataset.status = 'checking');
     try {
-      entry.result = await pool.request({ type: 'check', bytes: entry.bytes.slice(0), name: entry.name, template, lang });
+      entry.result = await checkOnWorker(entry, { template, lang });
       entry.error = null;
     } catch (error) {
       entry.result = null;
       entry.error = error;
     }
-    entry.checkedWith = { lang, template };
+    entry.checkedWith = { lang, template, custom };
     done += 1;
     if (token === runToken) {
       bar.value = done;
@@ -485,6 +485,27 @@ async function checkEntries(entries) {
     renderFile(entry);
   }));
   if (token === runToken) label.textContent = t().checked(todo.length);
+}
+
+// Checks a file on a worker, which keeps the check for the file's downloads: the worker
+// that held its last check (it frees that one), unless it was replaced.
+function checkOnWorker(entry, { template, lang }) {
+  const slot = entry.slot && !entry.slot.gone ? entry.slot : pool.pick();
+  entry.slot = slot;
+  return pool.requestOn(slot, { type: 'check', key: entry.id, bytes: entry.bytes.slice(0), name: entry.name, template, lang });
+}
+
+// A request about a checked file, sent to the worker that holds its check; a file whose
+// worker was replaced since (a panic) is checked again there first, as it was.
+async function requestHeld(entry, message) {
+  const ask = () => pool.requestOn(entry.slot, { ...message, key: entry.id });
+  try {
+    return await ask();
+  } catch (error) {
+    if (error.kind !== 'gone') throw error;
+    await checkOnWorker(entry, entry.checkedWith);
+    return ask();
+  }
 }
 
 async function recheckAll() {
@@ -584,9 +605,9 @@ function setupDownloads(entry) {
     button.onclick = available ? async () => {
       button.disabled = true;
       try {
-        const { lang, template } = entry.checkedWith;
-        const out = await pool.request({
-          type: kind, bytes: entry.bytes.slice(0), name: entry.name, template, lang, checkedAt: new Date().toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB'),
+        const { lang } = entry.checkedWith;
+        const out = await requestHeld(entry, {
+          type: kind, lang, checkedAt: new Date().toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-GB'),
         });
         download(out, `${baseName(entry.name)}${suffix}`, XLSX_TYPE);
       } catch (error) {
@@ -604,7 +625,7 @@ function setupDownloads(entry) {
   formButton.title = texts.dlFormTitle;
   formButton.onclick = formTemplate ? () => downloadForm(
     formButton,
-    { template: formTemplate, bytes: entry.bytes.slice(0), name: entry.name },
+    () => requestHeld(entry, { type: 'nextForm', template: formTemplate, period: '' }),
     `${baseName(entry.name)}.form.xlsx`,
     (message) => { $('.cell-info', article).textContent = message; },
   ) : null;
@@ -643,20 +664,19 @@ function setupFilters(entry) {
   sheetSelect.onchange = () => { view.sheet = sheetSelect.value; renderFindings(entry); };
 }
 
+// Compares two findings ({finding, index}) by a column; cells by the row and column the
+// core gave each finding (`places`).
 function compareFindings(key) {
   const sheetOrder = (entry) => (name) => entry.result.sheets.findIndex((s) => s.name === name);
   return (entry) => {
     const order = sheetOrder(entry);
-    return (a, b) => {
+    const places = entry.result.places;
+    return ({ finding: a, index: i }, { finding: b, index: j }) => {
       switch (key) {
         case 'severity': return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
         case 'code': return a.code.localeCompare(b.code);
         case 'sheet': return order(a.sheet) - order(b.sheet);
-        case 'cell': {
-          const [ar, ac] = parseA1(a.cell);
-          const [br, bc] = parseA1(b.cell);
-          return ar - br || ac - bc;
-        }
+        case 'cell': return places[i][0] - places[j][0] || places[i][1] - places[j][1];
         default: return 0;
       }
     };
@@ -697,7 +717,7 @@ function renderFindings(entry) {
     && (!view.sheet || finding.sheet === view.sheet));
   if (view.sortKey) {
     const cmp = compareFindings(view.sortKey)(entry);
-    findings.sort((a, b) => view.sortDir * cmp(a.finding, b.finding) || a.index - b.index);
+    findings.sort((a, b) => view.sortDir * cmp(a, b) || a.index - b.index);
   }
   const tbody = $('tbody', table);
   tbody.replaceChildren(...findings.map(({ finding, index }) => {
@@ -767,9 +787,9 @@ function selectFinding(entry, index) {
     entry.view.sheetIndex = sheetIndex;
     renderTabs(entry);
   }
-  const [row, col] = parseA1(finding.cell);
+  const [row, col] = entry.result.places[index];
   entry.view.focus = { sheet: finding.sheet, row, col, related: new Set(finding.cells) };
-  renderGrid(entry, { row, col });
+  renderGrid(entry, { row, col, cell: finding.cell });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -859,15 +879,9 @@ function gridModel(entry) {
   const sheet = entry.result.sheets[entry.view.sheetIndex];
   if (!sheet) return null;
   if (!sheet.model) {
-    const merges = sheet.merges.map((range) => {
-      const [first, last] = range.split(':');
-      const [r1, c1] = parseA1(first);
-      const [r2, c2] = parseA1(last || first);
-      return { r1, c1, r2, c2 };
-    });
-    // Column widths in ch, measured by the core as it wrote the rows (`widths`).
-    const widths = sheet.widths;
-    sheet.model = { merges, widths };
+    // Merged ranges as zero-based corners ({r1, c1, r2, c2}) and column widths in ch,
+    // measured by the core as it wrote the rows.
+    sheet.model = { merges: sheet.merges, widths: sheet.widths };
   }
   return { sheet, ...sheet.model };
 }
@@ -894,7 +908,7 @@ function renderGrid(entry, target) {
     const col = el('col');
     col.style.width = `${model.widths[c] + 1}ch`;
     colgroup.append(col);
-    headRow.append(el('th', { scope: 'col', text: colLetters(c) }));
+    headRow.append(el('th', { scope: 'col', text: sheet.columns[c] }));
   }
   const thead = el('thead', {}, headRow);
   const tbody = el('tbody');
@@ -995,7 +1009,7 @@ function topRow(grid) {
 function revealCell(entry, target) {
   const grid = entry.gridState;
   const { scroller, thead, tbody, model } = grid;
-  const address = a1(target.row, target.col);
+  const address = target.cell;
   const cell = tbody.querySelector(`td[data-cell="${address}"]`) || coveringCell(entry, target);
   if (!cell) {
     // A row past those the grid was sent (a huge sheet is cut; findings are not): the
@@ -1029,7 +1043,7 @@ function revealCell(entry, target) {
 function coveringCell(entry, target) {
   const merge = entry.gridState.model.merges.find((m) => target.row >= m.r1 && target.row <= m.r2 && target.col >= m.c1 && target.col <= m.c2);
   if (!merge) return null;
-  return entry.gridState.tbody.querySelector(`td[data-cell="${a1(merge.r1, merge.c1)}"]`);
+  return entry.gridState.tbody.querySelector(`td[data-cell="${addressOf(entry.gridState.model.sheet, merge.r1, merge.c1)}"]`);
 }
 
 // Draws the grid's rows: the window from the top (`top`; `layoutFree` reads no layout and
@@ -1096,7 +1110,7 @@ function fillRows(entry, { top = false, layoutFree = false, centre = null, force
       const anchor = anchors.get(`${r},${c}`);
       const sr = anchor ? anchor.m.r1 : r;
       const sc = anchor ? anchor.m.c1 : c;
-      const address = a1(sr, sc);
+      const address = addressOf(sheet, sr, sc);
       const text = rowTexts(sheet, sr)[sc] || '';
       const kind = anchor ? ((sheet.kinds[sr] || '')[sc] || ' ') : (kinds[c] || ' ');
       const td = el('td', { dataset: { cell: address } });

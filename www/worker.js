@@ -45,6 +45,24 @@ function describe(error) {
   return out;
 }
 
+// The files this worker has checked for the page: the page's key for a file → the core's
+// `CheckedFile`, one check of it, from which its downloads are written. A file checked again
+// replaces (and frees) its old check, whatever the new check's outcome.
+const held = new Map();
+
+function release(key) {
+  const file = held.get(key);
+  if (!file) return;
+  held.delete(key);
+  file.free();
+}
+
+function heldFile(key) {
+  const file = held.get(key);
+  if (!file) throw Object.assign(new Error(`file ${key} is not held here`), { kind: 'gone' });
+  return file;
+}
+
 self.onmessage = async (event) => {
   const { id, type } = event.data;
   try {
@@ -61,8 +79,8 @@ self.onmessage = async (event) => {
         result = {
           templates: core.templates(),
           caps: {
-            annotated: typeof core.annotated === 'function',
-            fixed: typeof core.fixed === 'function',
+            annotated: typeof core.CheckedFile.prototype.annotated === 'function',
+            fixed: typeof core.CheckedFile.prototype.fixed === 'function',
             form: typeof core.form === 'function',
           },
         };
@@ -70,8 +88,11 @@ self.onmessage = async (event) => {
         setTimeout(warmStep, 0);
         break;
       case 'check': {
-        const { bytes, name, template, lang } = event.data;
-        result = core.check(new Uint8Array(bytes), name, template, lang);
+        const { key, bytes, name, template, lang } = event.data;
+        release(key);
+        const file = new core.CheckedFile(new Uint8Array(bytes), name, template);
+        held.set(key, file);
+        result = file.view(lang);
         break;
       }
       case 'parseTemplate':
@@ -82,8 +103,15 @@ self.onmessage = async (event) => {
         break;
       case 'annotated':
       case 'fixed': {
-        const { bytes, name, template, lang, checkedAt } = event.data;
-        const out = core[type](new Uint8Array(bytes), name, template, lang, checkedAt);
+        const { key, lang, checkedAt } = event.data;
+        const out = heldFile(key)[type](lang, checkedAt);
+        result = out.buffer;
+        transfer = [out.buffer];
+        break;
+      }
+      case 'nextForm': {
+        const { key, template, period } = event.data;
+        const out = heldFile(key).nextForm(template, period || '');
         result = out.buffer;
         transfer = [out.buffer];
         break;

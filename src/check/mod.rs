@@ -49,6 +49,47 @@ pub enum TemplateChoice {
     Given(Box<Template>),
 }
 
+impl TemplateChoice {
+    /// Reads a template argument, as the command line's `--template` and the web page give
+    /// it: `auto` recognises a built-in template, `none` checks with none, text holding a
+    /// newline or `=` is a template's TOML (no built-in id holds either), and anything else
+    /// is a built-in template's id. The argument is text, never a path: a shell that takes
+    /// a file reads it and hands its text to [`TemplateChoice::from_toml`].
+    ///
+    /// # Errors
+    /// A [`crate::TemplateError`] when the TOML does not parse (with its line and column) or no
+    /// built-in template has the id.
+    ///
+    /// # Examples
+    /// ```
+    /// use crossfoot::TemplateChoice;
+    /// assert_eq!(TemplateChoice::parse("auto"), Ok(TemplateChoice::Auto));
+    /// assert_eq!(TemplateChoice::parse("none"), Ok(TemplateChoice::None));
+    /// let TemplateChoice::Given(form) = TemplateChoice::parse("tthc-06").unwrap() else { panic!() };
+    /// assert_eq!(form.id, "tthc-06");
+    /// assert!(TemplateChoice::parse("no-such-form").is_err());
+    /// let broken = TemplateChoice::parse("id = \"x\"\ntitle = \n").unwrap_err();
+    /// assert_eq!(broken.line, Some(2));
+    /// ```
+    pub fn parse(argument: &str) -> Result<TemplateChoice, crate::error::TemplateError> {
+        match argument {
+            "auto" => Ok(TemplateChoice::Auto),
+            "none" => Ok(TemplateChoice::None),
+            _ if argument.contains(['\n', '=']) => TemplateChoice::from_toml(argument),
+            id => Template::builtin(id).map(|template| TemplateChoice::Given(Box::new(template))),
+        }
+    }
+
+    /// The template a TOML text defines (a user's own template, read by the shell).
+    ///
+    /// # Errors
+    /// A [`crate::TemplateError`] when the text is not a valid template, with its line and column
+    /// where the TOML parser knows them.
+    pub fn from_toml(text: &str) -> Result<TemplateChoice, crate::error::TemplateError> {
+        Template::from_toml(text).map(|template| TemplateChoice::Given(Box::new(template)))
+    }
+}
+
 /// The outcome of checking one workbook.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckReport {

@@ -418,6 +418,31 @@ test('a template file: errors show line and column, a good one is used', async (
   await context.close();
 });
 
+test('a template file that lays out a form gives a checked file its next-period form; one that does not, none', async () => {
+  const { context, page } = await openPage();
+  const cases = [
+    [path.join(ROOT, 'templates/tthc-06.toml'), 'tthc-06-q3-2022.xlsx', true],
+    [path.join(FIXTURES, 'kinh-phi.toml'), 'kinh-phi-2022.xlsx', false],
+  ];
+  for (const [tomlPath, name, form] of cases) {
+    const toml = path.basename(tomlPath);
+    await page.setInputFiles('#template-input', tomlPath);
+    await page.waitForFunction((file) => document.querySelector('#template-status').textContent.includes(file), toml);
+    await page.waitForSelector('body[data-busy="false"]');
+    await page.setInputFiles('#file-input', path.join(FIXTURES, name));
+    await waitChecked(page, [name]);
+    const button = card(page, name).locator('[data-testid="download-form"]');
+    assert.equal(await button.isVisible(), form, `${toml}: a form button ${form ? 'shown' : 'hidden'}`);
+    if (form) {
+      const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+      assert.equal(file.suggestedFilename(), `${name.replace(/\.xlsx$/, '')}.form.xlsx`);
+      const bytes = await readFile(await file.path());
+      assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'the form is a zip package');
+    }
+  }
+  await context.close();
+});
+
 test('downloads: findings as CSV, workbook buttons present', async () => {
   const { context, page } = await openPage();
   const name = 'tthc-06-q3-2022.xlsx';

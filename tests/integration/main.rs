@@ -19,3 +19,4 @@ mod read;
 mod recalc;
 mod rounding;
 mod textnum;
+mod view;
