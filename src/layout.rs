@@ -503,3 +503,21 @@ fn find_label_column(
         .find(|(_, n)| n.saturating_mul(2) >= best)
         .map(|(col, _)| col)
 }
+
+/// Cells that are data: in the table body outside the label and STT columns, or every cell
+/// when no table was found.
+pub(crate) fn data_cells<'s>(
+    sheet: &'s Sheet,
+    layout: Option<&'s Layout>,
+) -> impl Iterator<Item = &'s Cell> + 's {
+    // One of the two is empty; statically dispatched, as a big sheet has millions of cells.
+    let body = layout.map(|layout| {
+        layout.body_cells(sheet).flat_map(move |(_, cells)| {
+            cells.iter().filter(move |cell| {
+                cell.at.col != layout.label_col && Some(cell.at.col) != layout.stt_col
+            })
+        })
+    });
+    let all = layout.is_none().then(|| sheet.cells.iter());
+    body.into_iter().flatten().chain(all.into_iter().flatten())
+}

@@ -3,8 +3,8 @@
 
 use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
-use crate::layout::Layout;
-use crate::model::{Cell, Date, Sheet, Value, Workbook};
+use crate::layout::{data_cells, Layout};
+use crate::model::{Date, Sheet, Value, Workbook};
 use crate::number::{format_quantity, Convention, Reading};
 use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
@@ -12,24 +12,6 @@ use crate::recalc::{RecalcOutcome, Recomputed};
 use super::shown::{for_messages, show_eval, show_value};
 use super::textnum::TextFigures;
 use super::BrokenByStale;
-
-/// Cells that are data: in the table body outside the label and STT columns, or every cell
-/// when no table was found.
-pub(super) fn data_cells<'s>(
-    sheet: &'s Sheet,
-    layout: Option<&'s Layout>,
-) -> impl Iterator<Item = &'s Cell> + 's {
-    // One of the two is empty; statically dispatched, as a big sheet has millions of cells.
-    let body = layout.map(|layout| {
-        layout.body_cells(sheet).flat_map(move |(_, cells)| {
-            cells.iter().filter(move |cell| {
-                cell.at.col != layout.label_col && Some(cell.at.col) != layout.stt_col
-            })
-        })
-    });
-    let all = layout.is_none().then(|| sheet.cells.iter());
-    body.into_iter().flatten().chain(all.into_iter().flatten())
-}
 
 /// Numbers typed as text: one finding per sheet naming every text figure (codes, years,
 /// column numbers and the like left out, see [`TextFigures`]), its example a figure a

@@ -19,13 +19,12 @@ use rust_decimal::Decimal;
 use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
-use crate::layout::Layout;
+use crate::layout::{data_cells, Layout};
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::{is_code_text, Convention, Reading};
 use crate::recalc::FormulaReads;
 use crate::text::normalize_label;
 
-use super::basics::data_cells;
 use super::shown::{for_messages, quantity_of, show_number};
 
 /// Header words that mark a column of identifiers (folded: `mã` is `ma`).
