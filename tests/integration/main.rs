@@ -2,6 +2,7 @@
 //! the sample workbooks in `tests/fixtures/` and workbooks the tests write with
 //! rust_xlsxwriter.
 
+mod architecture;
 mod batch;
 mod check;
 mod cli;
