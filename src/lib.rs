@@ -2,7 +2,33 @@
 //! percentages against the ratio they claim at the precision they show.
 //!
 //! The library reads from bytes and returns data; the `crossfoot` binary and the
-//! WebAssembly bindings are thin shells over it.
+//! WebAssembly bindings are thin shells over it. Its modules are private and their public
+//! items are re-exported here, flat, by name. What to call:
+//!
+//! - **Reading**: [`read_workbook`] (or [`read_workbook_with`] and its [`Limits`]) turns a
+//!   file's bytes into a [`Workbook`] of [`Sheet`]s and [`Cell`]s, whatever the format
+//!   (xlsx, xlsm, xlsb, xls, ods, HTML saved as `.xls`); errors are [`ReadError`].
+//! - **Checking**: [`check`] applies a template ([`TemplateChoice`]: a built-in, a user's
+//!   [`Template`], inferred, or none) and the checks every file gets, and returns a
+//!   [`CheckReport`] of [`Finding`]s, each with its code, [`Severity`], [`Message`] and
+//!   perhaps a [`Fix`]. [`explain`] and [`rule_docs`] document the codes.
+//! - **Rendering**: [`render_text`], [`render_json`] (the contract) and [`render_csv`] turn
+//!   a batch's [`FileOutcome`]s into a report; [`exit_code`] is the command line's.
+//! - **Writing back**: [`annotated_workbook`] (every finding on its cell) and
+//!   [`fixed_workbook`] (the safe fixes applied), or [`annotate_package`] and
+//!   [`fix_package`] for an xlsx already read; [`summary_workbook`] for a batch;
+//!   [`live_formulas`] for totals kept as live formulas.
+//! - **Templates**: [`Template`] parses a TOML template; [`infer_template`] infers one from
+//!   a table and [`template_to_toml`] writes it for a person to edit.
+//! - **Forms**: [`form_workbook`] writes a template's self-checking blank form.
+//! - **Recalculation**: [`recompute`] recomputes a workbook's formulas as Excel would.
+//! - **The page's view**: [`CheckedFile`] keeps a check for its downloads; [`workbook_view`]
+//!   and [`sheet_view`] are what the web page shows of it.
+//!
+//! Below these, the building blocks they return and take: the model ([`CellRef`],
+//! [`Value`], [`Reading`]), numbers as offices write them ([`Convention`],
+//! [`format_number`]), formulas ([`parse_formula`], [`evaluate`]), intervals
+//! ([`Interval`]), periods ([`period_in_text`]) and the table's layout ([`Layout`]).
 
 #![warn(missing_docs)]
 // The core reads files strangers send: nothing in it may panic on their contents, nor
@@ -44,24 +70,52 @@ mod view;
 #[cfg(feature = "wasm")]
 mod wasm;
 
-pub use check::*;
-pub use codes::*;
-pub use error::*;
-pub use finding::*;
-pub use form::*;
-pub use formula::*;
-pub use infer::*;
-pub use interval::*;
-pub use layout::*;
+// Checking.
+pub use check::{check, formula_region_findings, live_formulas, CheckReport, TemplateChoice};
+pub use codes::{explain, rule_docs, RuleDoc};
+pub use finding::{
+    Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Severity, Summary,
+};
+// Reading, and the model it builds.
+pub use error::{ReadError, TemplateError};
 pub use limits::Limits;
-pub use model::*;
-pub use number::*;
-pub use output::*;
-pub use period::*;
+pub use model::{
+    column_letters, Cell, CellRange, CellRef, Date, Sheet, SourceFormat, Value, Workbook,
+};
 pub use read::{read_workbook, read_workbook_with};
-pub use recalc::*;
-pub use render::*;
-pub use template::*;
+// Rendering reports and writing workbooks back.
+pub use output::{
+    annotate_package, annotated_workbook, fix_package, fixed_workbook, rebuild_xlsx,
+    summary_workbook, OutputError, OutputOptions,
+};
+pub use render::{
+    exit_code, render_csv, render_json, render_text, FileOutcome, JsonFile, CSV_HEADER,
+    READ_ERROR_CODE,
+};
+pub use view::{
+    cell_text, sheet_view, workbook_view, CheckView, CheckedFile, MergeView, SheetView,
+    TemplateSummary, CELL_SEPARATOR, MAX_GRID_CELLS,
+};
+// Templates, inference and forms.
+pub use form::{form_sections_from, form_workbook, parse_units, FormError, FormOptions};
+pub use infer::{infer_template, template_to_toml, Evidence, InferredTemplate};
+pub use template::{
+    BlankMeaning, Blanks, Checks, FormColumn, FormColumnKind, FormLine, FormSection, FormSpec,
+    MessageSpec, OneOrMany, Recognize, RowSpec, RuleSpec, Scope, TableSpec, Template, TemplateSpec,
+};
+// The building blocks: numbers, intervals, formulas, recalculation, periods, layout, text.
+pub use formula::{
+    evaluate, parse_formula, references, BinaryOp, EvalValue, ExcelError, Expr, FormulaError,
+    Operand, Reference, Resolver, UnaryOp, MAX_FORMULA_LEN, MAX_NESTING, MAX_TREE_DEPTH,
+};
+pub use interval::{round_decimal, Interval, RoundMode};
+pub use layout::{BodyRow, Layout, RowKind, SUBTOTAL_LABELS, TOTAL_LABELS};
+pub use number::{
+    classify_text, format_info, format_number, format_quantity, number_format_for_text,
+    numeric_reading, resolve_text, Convention, FormatInfo, Marker, Quantity, Reading, Rounding,
+    TextShape,
+};
+pub use period::{date_from_serial, dates_in_text, period_in_text, Period};
+pub use recalc::{excel_shows, recompute, RecalcOutcome, Recomputed};
 pub use text::normalize_label;
 pub use unit::{stated_unit, unit_kind, StatedUnit, UnitKind};
-pub use view::*;

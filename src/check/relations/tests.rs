@@ -19,7 +19,7 @@ pub(crate) fn fixture() -> (Sheet, Bound, crate::template::Template, Vec<ParsedR
     let book = crate::read_workbook(&bytes, "tthc-06-q3-2022.xlsx").expect("reads");
     let template = crate::template::Template::builtin("tthc-06").expect("built in");
     let sheet = book.sheets.into_iter().next().expect("a sheet");
-    let bound = crate::bind(&template, &sheet).expect("binds");
+    let bound = crate::template::bind(&template, &sheet).expect("binds");
     let parsed: Vec<ParsedRule> = template
         .spec
         .rules
