@@ -24,6 +24,20 @@ pub(crate) const REL_STYLES: &str =
 /// The relationship from the workbook to its calculation chain.
 pub(crate) const REL_CALC_CHAIN: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/calcChain";
+/// The relationship from a worksheet to its notes.
+pub(crate) const REL_COMMENTS: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments";
+/// The relationship from a worksheet to the VML drawing that shows its notes.
+pub(crate) const REL_VML: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing";
+/// The content type of a worksheet part.
+pub(crate) const CT_WORKSHEET: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+/// The content type of a notes part.
+pub(crate) const CT_COMMENTS: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
+/// The content type of a VML drawing.
+pub(crate) const CT_VML: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
 
 /// Where the workbook part is when `_rels/.rels` does not say.
 const DEFAULT_WORKBOOK_PART: &str = "xl/workbook.xml";

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::check::{check, CheckReport, TemplateChoice, PLACEHOLDER_VALUES};
+use crate::check::{check, CheckReport, TemplateChoice};
+use crate::codes::PLACEHOLDER_VALUES;
 use crate::error::ReadError;
 use crate::finding::Lang;
 use crate::model::{column_letters, CellRef, Sheet, SourceFormat, Value, Workbook};

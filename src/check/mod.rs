@@ -21,10 +21,7 @@ use rust_decimal::Decimal;
 
 pub use live::live_formulas;
 pub use regions::formula_region_findings;
-// Reached through `check` by the writers, the shells and the form writer: the codes (their
-// table is `crate::codes`) and the rule syntax (it lives with the template).
-pub(crate) use crate::codes::*;
-pub(crate) use crate::template::{parse_rules, Comparison, ParsedRule, RuleBody};
+// Live formulas for the form writer, values as shown for the renderer.
 pub(crate) use live::{names_of, rule_formulas, substitute};
 pub(crate) use shown::{in_convention, plain_value};
 

@@ -6,13 +6,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 
-use crate::check::{
-    names_of, parse_rules, rule_formulas, substitute, Comparison, ParsedRule, RuleBody,
-};
+use crate::check::{names_of, rule_formulas, substitute};
 use crate::finding::Severity;
 use crate::formula::{parse_formula, EvalValue, Expr};
 use crate::model::{CellRef, Sheet};
-use crate::template::{Bound, Scope, Template};
+use crate::template::{parse_rules, Bound, Comparison, ParsedRule, RuleBody, Scope, Template};
 
 /// A live formula and the value it computes on the form as written.
 #[derive(Debug, Clone, PartialEq)]

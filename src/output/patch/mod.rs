@@ -26,18 +26,16 @@ use std::collections::BTreeMap;
 use quick_xml::events::Event;
 use rust_decimal::Decimal;
 
-use self::package::{
-    free_rel_id, patch_content_types, patch_rels, Package, CT_COMMENTS, CT_VML, CT_WORKSHEET,
-    REL_COMMENTS, REL_VML,
-};
+use self::package::{free_rel_id, patch_content_types, patch_rels, Package};
 use self::xml::{damaged, esc, local, ns_prefix, prefix_of, rewrite_tag, Events, Splice, REL_NS};
-use crate::check::{STALE_FORMULA, SUM_SKIPS_TEXT, TEXT_NUMBER};
+use crate::codes::{STALE_FORMULA, SUM_SKIPS_TEXT, TEXT_NUMBER};
 use crate::finding::{Applicability, Finding, Lang, Severity};
 use crate::model::CellRef;
 use crate::number::number_format_for_text;
 use crate::ooxml::{
     find_relationship, relationships, relative_target, rels_part, resolve, Relationship,
-    WorkbookPart, REL_CALC_CHAIN, REL_STYLES, REL_WORKSHEET,
+    WorkbookPart, CT_COMMENTS, CT_VML, CT_WORKSHEET, REL_CALC_CHAIN, REL_COMMENTS, REL_STYLES,
+    REL_VML, REL_WORKSHEET,
 };
 use crate::output::{LiveFormula, OutputError, OutputOptions};
 

@@ -20,17 +20,6 @@ impl From<PackageError> for OutputError {
     }
 }
 
-/// The relationship types and content types of the parts the patcher adds.
-pub(super) const REL_COMMENTS: &str =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments";
-pub(super) const REL_VML: &str =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing";
-pub(super) const CT_WORKSHEET: &str =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
-pub(super) const CT_COMMENTS: &str =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
-pub(super) const CT_VML: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
-
 const MAX_PART: u64 = 1 << 31;
 
 /// An opened package and the edits to write back.

@@ -275,7 +275,7 @@ mod tests {
             })
             .collect();
         let finding = Finding {
-            code: crate::check::TEXT_NUMBER,
+            code: crate::codes::TEXT_NUMBER,
             severity: Severity::Info,
             sheet: "S".into(),
             cell: CellRef::new(0, 3),
