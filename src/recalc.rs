@@ -639,11 +639,12 @@ fn computed_of(outcome: &RecalcOutcome) -> Option<&EvalValue> {
     }
 }
 
-/// Recomputes, in dependency order, the formulas whose saved values differ from what Excel
-/// computes and every formula that reads them (directly or through others), each from the
-/// values recomputed before it; `results` are updated and the values that differ from the
-/// saved ones returned. A circle of references keeps the outcomes of the first pass.
-fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recalculated {
+/// Which formulas read each formula (its dependents), by place in `results`.
+fn dependents_of(
+    workbook: &Workbook,
+    results: &[Recomputed],
+    parsed: &[Option<Expr>],
+) -> Vec<Vec<usize>> {
     // Every formula cell, its place in `results`, and what it reads.
     let place: HashMap<(usize, CellRef), usize> = results
         .iter()
@@ -662,16 +663,8 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
         }
         by_sheet
     };
-    let parsed: Vec<Option<Expr>> = results
-        .iter()
-        .map(|r| {
-            let cell = workbook.sheets.get(r.sheet)?.cell(r.cell)?;
-            parse_formula(cell.formula.as_deref()?).ok()
-        })
-        .collect();
-    // Which formulas read each formula (its dependents).
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); results.len()];
-    for (i, (result, expr)) in results.iter().zip(&parsed).enumerate() {
+    for (i, (result, expr)) in results.iter().zip(parsed).enumerate() {
         let Some(expr) = expr else { continue };
         for reference in references(expr) {
             let (sheet_name, range) = match reference {
@@ -710,7 +703,12 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
             }
         }
     }
-    // The formulas to recompute: those that differ and everything downstream of them.
+    dependents
+}
+
+/// The formulas to recompute: those whose saved value differs, and everything downstream
+/// of them.
+fn affected_by_differences(results: &[Recomputed], dependents: &[Vec<usize>]) -> Vec<bool> {
     let mut affected = vec![false; results.len()];
     let mut queue: VecDeque<usize> = (0..results.len())
         .filter(|&i| results.get(i).is_some_and(|r| differs(&r.outcome)))
@@ -730,6 +728,23 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
             }
         }
     }
+    affected
+}
+
+/// Recomputes, in dependency order, the formulas whose saved values differ from what Excel
+/// computes and every formula that reads them (directly or through others), each from the
+/// values recomputed before it; `results` are updated and the values that differ from the
+/// saved ones returned. A circle of references keeps the outcomes of the first pass.
+fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recalculated {
+    let parsed: Vec<Option<Expr>> = results
+        .iter()
+        .map(|r| {
+            let cell = workbook.sheets.get(r.sheet)?.cell(r.cell)?;
+            parse_formula(cell.formula.as_deref()?).ok()
+        })
+        .collect();
+    let dependents = dependents_of(workbook, results, &parsed);
+    let affected = affected_by_differences(results, &dependents);
     // Kahn's order over the affected formulas.
     let mut waiting = vec![0usize; results.len()];
     for (i, list) in dependents.iter().enumerate() {
