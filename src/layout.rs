@@ -4,10 +4,11 @@
 //! signature block below, which are not data.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::Reading;
-use crate::text::{is_roman_numeral, label_is, normalize_label};
+use crate::text::{is_roman_numeral, normalize_label, LabelKey, Phrases};
 
 /// What a body row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -58,20 +59,21 @@ pub struct Layout {
     pub footer_first: Option<u32>,
 }
 
-/// Labels that mark a grand total row.
+/// Labels that mark a grand total row (with their marks: a label typed with marks must have
+/// these; one typed without any is compared folded).
 pub const TOTAL_LABELS: &[&str] = &[
-    "tong cong",
-    "tong so",
-    "tong",
+    "tổng cộng",
+    "tổng số",
+    "tổng",
     "total",
     "grand total",
     "sum",
-    "toan tinh",
-    "cong chung",
+    "toàn tỉnh",
+    "cộng chung",
 ];
 
 /// Labels that mark a subtotal row.
-pub const SUBTOTAL_LABELS: &[&str] = &["cong", "subtotal", "sub total", "cong khoi"];
+pub const SUBTOTAL_LABELS: &[&str] = &["cộng", "subtotal", "sub total", "cộng khối"];
 
 /// Words that open the signature block or notes under a table.
 const FOOTER_STARTS: &[&str] = &[
@@ -308,13 +310,18 @@ impl Layout {
 
 /// What a row is from its label and STT.
 pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
-    let folded = normalize_label(label);
-    if TOTAL_LABELS.iter().any(|phrase| label_is(&folded, phrase)) {
+    static TOTALS: OnceLock<Phrases> = OnceLock::new();
+    static SUBTOTALS: OnceLock<Phrases> = OnceLock::new();
+    let key = LabelKey::of(label);
+    if TOTALS
+        .get_or_init(|| Phrases::new(TOTAL_LABELS))
+        .named_by(&key)
+    {
         return RowKind::Total;
     }
-    if SUBTOTAL_LABELS
-        .iter()
-        .any(|phrase| label_is(&folded, phrase))
+    if SUBTOTALS
+        .get_or_init(|| Phrases::new(SUBTOTAL_LABELS))
+        .named_by(&key)
     {
         return RowKind::Subtotal;
     }

@@ -1,5 +1,8 @@
-//! Label matching as people read labels: case, Vietnamese diacritics, spacing and
-//! punctuation do not matter (`TỔNG CỘNG` is `Tổng cộng` is `tong cong`).
+//! Label matching as people read labels: case, spacing and punctuation do not matter
+//! (`TỔNG CỘNG:` is `Tổng cộng`). Vietnamese marks do, where a label has them: words differ
+//! only by their marks (`Cống Vị`, a post office, is not `Cộng`, a total), so a label typed
+//! with marks is compared with them, and only one typed without any (`TONG CONG`) is
+//! compared folded.
 
 /// Folds a label for matching: lowercase, no diacritics (`đ` → `d`), punctuation as space,
 /// white space collapsed, trimmed.
@@ -58,6 +61,103 @@ impl Folded {
             self.pending_space = true;
         }
     }
+}
+
+/// A label as it is compared with phrases that name a kind of row or column: lowercased
+/// with its marks when it was typed with any, folded ([`normalize_label`]) when not.
+pub(crate) struct LabelKey {
+    text: String,
+    marked: bool,
+}
+
+impl LabelKey {
+    /// The key of a label as written in the sheet.
+    pub(crate) fn of(label: &str) -> LabelKey {
+        if has_marks(label) {
+            LabelKey {
+                text: lowercase_words(label),
+                marked: true,
+            }
+        } else {
+            LabelKey {
+                text: normalize_label(label),
+                marked: false,
+            }
+        }
+    }
+
+    /// The label as compared: with its marks, or folded.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Phrases written with their Vietnamese marks, held in both forms a [`LabelKey`] is
+/// compared with.
+pub(crate) struct Phrases {
+    marked: Vec<String>,
+    folded: Vec<String>,
+}
+
+impl Phrases {
+    /// The phrases (written lowercase, with their marks).
+    pub(crate) fn new(phrases: &[&str]) -> Phrases {
+        Phrases {
+            marked: phrases.iter().map(|p| lowercase_words(p)).collect(),
+            folded: phrases.iter().map(|p| normalize_label(p)).collect(),
+        }
+    }
+
+    /// The phrases in the form `key` is compared in.
+    pub(crate) fn for_key(&self, key: &LabelKey) -> impl Iterator<Item = &str> {
+        let phrases = if key.marked {
+            &self.marked
+        } else {
+            &self.folded
+        };
+        phrases.iter().map(String::as_str)
+    }
+
+    /// Whether the label is one of the phrases, as [`label_is`] reads a label.
+    pub(crate) fn named_by(&self, key: &LabelKey) -> bool {
+        self.for_key(key).any(|phrase| label_is(key.text(), phrase))
+    }
+}
+
+/// Whether a text carries a Vietnamese mark (a combining accent, or `đ`).
+fn has_marks(text: &str) -> bool {
+    text.chars().any(|c| {
+        if c.is_ascii() {
+            return false;
+        }
+        if matches!(c, 'đ' | 'Đ') {
+            return true;
+        }
+        let mut marked = false;
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            marked |= ('\u{300}'..='\u{36f}').contains(&d);
+        });
+        marked
+    })
+}
+
+/// A label lowercased with its marks (composed), punctuation as one space between words.
+fn lowercase_words(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfc() {
+        if c.is_alphanumeric() || c == '%' || ('\u{300}'..='\u{36f}').contains(&c) {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
 }
 
 /// Whether a normalized label is `phrase` itself, or starts with it followed by something
@@ -121,6 +221,25 @@ mod tests {
         ] {
             assert_eq!(normalize_label(text), reference(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_label_with_marks_is_compared_with_them() {
+        let totals = Phrases::new(&["tổng cộng", "cộng", "total"]);
+        let named = |label: &str| totals.named_by(&LabelKey::of(label));
+        assert!(named("TỔNG CỘNG"));
+        assert!(named("Tổng cộng (I+II)"));
+        assert!(named("Cộng"));
+        assert!(named("Total"));
+        // Typed without marks, folded.
+        assert!(named("TONG CONG"));
+        assert!(named("cong"));
+        // Words that differ by their marks alone.
+        assert!(!named("Cống Vị"));
+        assert!(!named("Công"));
+        assert!(!named("Tống cộng"));
+        // Decomposed marks are the same word.
+        assert!(named("To\u{302}\u{309}ng co\u{323}\u{302}ng"));
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! (`a = b + c`, `a = b + c + d`, `a = b − c`), "of which" parts, percentages of one column
 //! over another, and totals that no label names.
 
+use std::sync::OnceLock;
+
 use rust_decimal::Decimal;
 
 use super::table::Table;
 use crate::finding::Severity;
 use crate::interval::Interval;
 use crate::number::Rounding;
-use crate::text::normalize_label;
+use crate::text::{LabelKey, Phrases};
 
 /// Cell evaluations the searches may spend on one sheet, so a 200-column sheet stays fast.
 pub(crate) const WORK_BUDGET: usize = 3_000_000;
@@ -257,22 +259,30 @@ pub(crate) struct PartsBound {
     pub severity: Severity,
 }
 
-/// Whether a header leaf names a total.
+/// Whether a header leaf names a total (with its marks, as [`LabelKey`] compares labels).
 pub(crate) fn is_total_header(leaf: &str) -> bool {
-    let folded = normalize_label(leaf);
-    [
-        "tong so",
-        "tong",
-        "tong cong",
-        "cong",
-        "total",
-        "sum",
-        "tong so tien",
-    ]
-    .iter()
-    .any(|w| folded == *w)
-        || folded.starts_with("tong so ")
-        || folded.starts_with("total ")
+    static NAMES: OnceLock<Phrases> = OnceLock::new();
+    static OPENINGS: OnceLock<Phrases> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        Phrases::new(&[
+            "tổng số",
+            "tổng",
+            "tổng cộng",
+            "cộng",
+            "total",
+            "sum",
+            "tổng số tiền",
+        ])
+    });
+    let openings = OPENINGS.get_or_init(|| Phrases::new(&["tổng số", "total"]));
+    let key = LabelKey::of(leaf);
+    let label = key.text();
+    names.for_key(&key).any(|name| label == name)
+        || openings.for_key(&key).any(|opening| {
+            label
+                .strip_prefix(opening)
+                .is_some_and(|rest| rest.starts_with(' '))
+        })
 }
 
 /// `total >= MAX(parts)` for total-headed groups the identities did not explain.

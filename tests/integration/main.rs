@@ -19,5 +19,6 @@ mod property;
 mod read;
 mod recalc;
 mod rounding;
+mod structure;
 mod textnum;
 mod view;

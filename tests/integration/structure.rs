@@ -1,0 +1,88 @@
+//! Reading a table as the person who made it reads it: which rows are totals (labels
+//! compared with their Vietnamese marks), on workbooks written here with rust_xlsxwriter.
+
+use crossfoot::{check, read_workbook, Layout, RowKind, Severity, TemplateChoice};
+use rust_xlsxwriter::Workbook;
+
+/// A post office list as a postal company exports it: STT, office, two figures, and
+/// its total row labelled `total_label` holding `total` (the rows add up to 485 and 14,400).
+fn post_offices(total_label: &str, total: (f64, f64)) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write(0, 0, "CHI TIẾT SẢN LƯỢNG, DOANH THU THEO BƯU CỤC")
+        .unwrap();
+    for (col, header) in ["STT", "Bưu cục", "Sản lượng", "Doanh thu"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(2, col as u16, *header).unwrap();
+    }
+    let offices = [
+        ("Ba Đình", 120.0, 3500.0),
+        // A place whose name folds to `cong vi`, the subtotal label and a roman numeral.
+        ("Cống Vị", 95.0, 2800.0),
+        ("Kim Mã", 130.0, 4100.0),
+        ("Giảng Võ", 80.0, 2100.0),
+        ("Ngọc Hà", 60.0, 1900.0),
+    ];
+    for (i, (name, count, money)) in offices.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write(row, 0, (i + 1) as f64).unwrap();
+        sheet.write(row, 1, *name).unwrap();
+        sheet.write(row, 2, *count).unwrap();
+        sheet.write(row, 3, *money).unwrap();
+    }
+    sheet.write(8, 1, total_label).unwrap();
+    sheet.write(8, 2, total.0).unwrap();
+    sheet.write(8, 3, total.1).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_place_named_like_a_total_without_its_marks_is_a_place() {
+    let bytes = post_offices("Tổng cộng", (485.0, 14400.0));
+    let book = read_workbook(&bytes, "buu-cuc.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    let kind_of = |row: u32| layout.body_row(row).map(|r| r.kind);
+    assert_eq!(
+        kind_of(4),
+        Some(RowKind::Unit),
+        "Cống Vị is a post office, not Cộng"
+    );
+    assert_eq!(kind_of(8), Some(RowKind::Total));
+
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(
+        alarms.is_empty(),
+        "a correct list has nothing to report: {alarms:#?}"
+    );
+}
+
+#[test]
+fn a_total_typed_without_marks_is_still_a_total_and_checked() {
+    // The money total is 100 short of its rows.
+    let bytes = post_offices("TONG CONG", (485.0, 14300.0));
+    let book = read_workbook(&bytes, "buu-cuc.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    assert_eq!(layout.body_row(8).map(|r| r.kind), Some(RowKind::Total));
+    assert_eq!(layout.body_row(4).map(|r| r.kind), Some(RowKind::Unit));
+
+    let report = check(&book, &TemplateChoice::Auto);
+    let errors: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert!(
+        errors
+            .iter()
+            .any(|f| f.cells.contains(&crossfoot::CellRef::parse("D9").unwrap())),
+        "the short total D9 is reported: {errors:#?}"
+    );
+}
