@@ -72,6 +72,17 @@ pub(crate) struct Identity {
     pub severity: Severity,
 }
 
+/// How a candidate `total = Σ parts` fares on a table's rows.
+struct SumCount {
+    /// Rows where it holds.
+    holds: usize,
+    /// Rows that decide it: every term a number, not all zero.
+    of: usize,
+    /// Rows where it holds with every term non-zero: the rows that show it is a relation
+    /// (where a term is 0 it only says the others are equal).
+    telling: usize,
+}
+
 /// Counts the rows where `total = Σ parts` holds, among rows where every term is a number
 /// and not all are zero. Gives up (`None`) once more than a fifth of the rows fail.
 fn count_sum(
@@ -79,23 +90,25 @@ fn count_sum(
     total: usize,
     parts: &[usize],
     budget: &mut Budget,
-) -> Option<(usize, usize)> {
+) -> Option<SumCount> {
     let n = table.rows.len();
     if !budget.spend(n.saturating_mul(parts.len().saturating_add(1))) {
         return None;
     }
     let allowed_fails = (n / 5).saturating_add(1);
-    let (mut holds, mut of, mut fails) = (0usize, 0usize, 0usize);
+    let (mut holds, mut of, mut fails, mut telling) = (0usize, 0usize, 0usize, 0usize);
     for r in 0..n {
         let Some(t) = table.get(total, r) else {
             continue;
         };
         let mut sum = Some(Decimal::ZERO);
         let mut all_zero = t.is_zero();
+        let mut any_zero = t.is_zero();
         for &p in parts {
             match table.get(p, r) {
                 Some(v) => {
                     all_zero &= v.is_zero();
+                    any_zero |= v.is_zero();
                     sum = sum.and_then(|s| s.checked_add(v));
                 }
                 None => sum = None,
@@ -110,6 +123,9 @@ fn count_sum(
         of = of.saturating_add(1);
         if sum == t || within_slack(table, t, sum, total, parts, r) {
             holds = holds.saturating_add(1);
+            if !any_zero {
+                telling = telling.saturating_add(1);
+            }
         } else {
             fails = fails.saturating_add(1);
             if fails > allowed_fails {
@@ -117,7 +133,7 @@ fn count_sum(
             }
         }
     }
-    Some((holds, of))
+    Some(SumCount { holds, of, telling })
 }
 
 /// Whether `total = Σ parts` holds on row `r` within the slack of its figures
@@ -144,6 +160,9 @@ fn within_slack(
 fn terms_vary(table: &Table, terms: &[usize]) -> bool {
     terms.iter().all(|&c| table.nonzero(c) >= 2)
 }
+
+/// Rows with every term non-zero a relation found in the numbers alone must hold on.
+const MIN_TELLING_ROWS: usize = 3;
 
 /// Column identities: first, sums of adjacent columns to the right of a column under the
 /// same group header (a `Tổng số` column followed by its parts); then `x = y + z` for any
@@ -191,7 +210,7 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
             if !terms_vary(table, &terms) {
                 continue;
             }
-            let Some((holds, of)) = count_sum(table, total, parts, budget) else {
+            let Some(SumCount { holds, of, .. }) = count_sum(table, total, parts, budget) else {
                 continue;
             };
             let Some(severity) = severity_for(holds, of, 5) else {
@@ -229,9 +248,16 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
                     continue;
                 }
                 for (x, y, z) in [(i, j, k), (k, i, j), (j, i, k)] {
-                    let Some((holds, of)) = count_sum(table, x, &[y, z], budget) else {
+                    let Some(SumCount { holds, of, telling }) =
+                        count_sum(table, x, &[y, z], budget)
+                    else {
                         continue;
                     };
+                    // Found in the numbers alone, it needs rows where all three are
+                    // figures: `K = E − F` holding where K is 0 and E = F is no evidence.
+                    if telling < MIN_TELLING_ROWS {
+                        continue;
+                    }
                     if let Some(severity) = severity_for(holds, of, 5) {
                         found.push(Identity {
                             total: x,
