@@ -373,27 +373,59 @@ fn covered_columns(sheet: &Sheet, row: u32) -> Vec<u32> {
     cols
 }
 
-/// A row like `(1) (2) (3) …` that numbers the columns.
+/// A row that numbers the columns: `(1) (2) (3) …`, or letters then numbers in order
+/// (`A B C 1 2 … 8`, as Vietnamese forms number theirs).
 fn is_column_number_row(sheet: &Sheet, row: u32) -> bool {
     let cells: Vec<_> = sheet
         .row(row)
         .iter()
         .filter(|c| !c.value.is_blank())
         .collect();
-    cells.len() >= 3
-        && cells.iter().all(|c| match &c.value {
-            Value::Text(t) => {
-                let t = t.trim();
-                t.starts_with('(')
-                    && t.ends_with(')')
-                    && t.len() > 2
-                    && t.get(1..t.len().saturating_sub(1)).is_some_and(|inner| {
-                        inner
-                            .chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || "=+-*/ ".contains(ch))
-                    })
+    if cells.len() < 3 {
+        return false;
+    }
+    if cells
+        .iter()
+        .all(|c| matches!(&c.value, Value::Text(t) if is_parenthesized_number(t)))
+    {
+        return true;
+    }
+    // Letters from A, then numbers from 1, each the next of its kind.
+    let (mut next_letter, mut next_number) = (b'A', 1u32);
+    cells.iter().all(|c| {
+        let number = match &c.value {
+            Value::Number(n) if n.fract().is_zero() => {
+                n.normalize().to_string().parse::<u32>().ok()
             }
-            _ => false,
+            Value::Text(t) => t.trim().parse::<u32>().ok(),
+            _ => None,
+        };
+        if let Some(number) = number {
+            let next = number == next_number;
+            next_number = next_number.saturating_add(1);
+            return next;
+        }
+        let letter = match &c.value {
+            Value::Text(t) => t.trim().as_bytes().to_vec(),
+            _ => return false,
+        };
+        // Letters come before the numbers.
+        let next = next_number == 1 && letter == [next_letter];
+        next_letter = next_letter.saturating_add(1);
+        next
+    })
+}
+
+/// `(1)`, `(3=1+2)`: a column number in parentheses.
+fn is_parenthesized_number(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with('(')
+        && t.ends_with(')')
+        && t.len() > 2
+        && t.get(1..t.len().saturating_sub(1)).is_some_and(|inner| {
+            inner
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || "=+-*/ ".contains(ch))
         })
 }
 

@@ -128,3 +128,60 @@ fn an_identity_that_holds_only_where_a_column_is_zero_is_not_inferred() {
         "no relation was shown by these numbers: {alarms:#?}"
     );
 }
+
+#[test]
+fn a_column_number_row_of_letters_and_numbers_is_not_data() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in [
+        "Chỉ tiêu",
+        "Đơn vị tính",
+        "Sản lượng",
+        "Doanh thu",
+        "Sản lượng đến",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write(0, col as u16, *header).unwrap();
+    }
+    // `A B 1 2 3`: the letters as text, the numbers as numbers, as the forms have them.
+    sheet.write(1, 0, "A").unwrap();
+    sheet.write(1, 1, "B").unwrap();
+    for (col, n) in [(2u16, 1.0), (3, 2.0), (4, 3.0)] {
+        sheet.write(1, col, n).unwrap();
+    }
+    let rows = [
+        ("Bưu phẩm", 1200.0, 35_000.0, 40.0),
+        ("Bưu kiện", 300.0, 52_000.0, 12.0),
+        ("Chuyển phát nhanh", 450.0, 61_000.0, 25.0),
+    ];
+    for (i, (label, count, money, incoming)) in rows.iter().enumerate() {
+        let row = 2 + i as u32;
+        sheet.write(row, 0, *label).unwrap();
+        sheet.write(row, 1, "cái").unwrap();
+        sheet.write(row, 2, *count).unwrap();
+        sheet.write(row, 3, *money).unwrap();
+        sheet.write(row, 4, *incoming).unwrap();
+    }
+    sheet.write(5, 0, "Tổng cộng").unwrap();
+    sheet.write(5, 2, 1950.0).unwrap();
+    sheet.write(5, 3, 148_000.0).unwrap();
+    sheet.write(5, 4, 77.0).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+
+    let book = read_workbook(&bytes, "bieu-02.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    assert_eq!(layout.number_row, Some(1), "row 2 numbers the columns");
+    assert!(layout.body_row(1).is_none());
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(
+        alarms.is_empty(),
+        "the totals hold once the numbering row is left out: {alarms:#?}"
+    );
+}
