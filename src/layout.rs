@@ -97,7 +97,7 @@ impl Layout {
     /// Finds the table of a sheet, or `None` when the sheet holds no table with numbers.
     pub fn find(sheet: &Sheet) -> Option<Layout> {
         let last_row = sheet.cells.last()?.at.row;
-        let header_first = (0..=last_row).find(|&row| distinct_entries(sheet, row) >= 3)?;
+        let header_first = header_start(sheet, last_row)?;
         let width = covered_columns(sheet, header_first).len().max(1);
 
         // The header block: rows from the first that cover at least half the table's width
@@ -351,6 +351,67 @@ fn distinct_entries(sheet: &Sheet, row: u32) -> usize {
         }
     }
     count
+}
+
+/// Header words that mark a column of identifiers (folded: `mã` is `ma`).
+const CODE_WORDS: &[&str] = &[
+    "ma", "code", "codes", "id", "zip", "zipcode", "postcode", "postal", "stt", "sku",
+];
+/// Two-word headers that mark a column of identifiers.
+const CODE_PHRASES: &[&str] = &["so hieu", "ky hieu", "ma so", "so tt"];
+/// Whole headers that mark a column of row keys (years, fiscal years).
+const KEY_HEADERS: &[&str] = &["year", "fy", "fiscal year", "period"];
+
+/// Whether a folded header names codes or row keys (`Mã số`, `ma_cskcb`, `Zip code`,
+/// `ID`, `STT`, `Year`).
+pub(crate) fn header_names_keys(header: &str) -> bool {
+    let words: Vec<&str> = header.split_whitespace().collect();
+    words.iter().any(|word| CODE_WORDS.contains(word))
+        || words
+            .windows(2)
+            .any(|pair| CODE_PHRASES.contains(&pair.join(" ").as_str()))
+        || KEY_HEADERS.contains(&header)
+}
+
+/// Rows at most that an export's filter or parameter block holds above its table.
+const MAX_PARAMETER_ROWS: u32 = 3;
+
+/// The first row of the table's header: the first row with three entries or more, unless
+/// it opens a short block that a blank row parts from a wider header below (an export's
+/// filter or parameter rows, `ma_tinh loai_kcb thoi_gian …` over their values, above its
+/// table), which is then the header.
+fn header_start(sheet: &Sheet, last_row: u32) -> Option<u32> {
+    let mut first = (0..=last_row).find(|&row| distinct_entries(sheet, row) >= 3)?;
+    while let Some(next) = block_after(sheet, first) {
+        let is_wider_header = distinct_entries(sheet, next) >= 3
+            && numbers_in(sheet.row(next), None) == 0
+            && covered_columns(sheet, next).len() > covered_columns(sheet, first).len();
+        if !is_wider_header {
+            break;
+        }
+        first = next;
+    }
+    Some(first)
+}
+
+/// The first row with entries after the blank row that ends the block opening at `first`,
+/// when that block is at most [`MAX_PARAMETER_ROWS`] rows.
+fn block_after(sheet: &Sheet, first: u32) -> Option<u32> {
+    let has_entries = |cells: &[Cell]| cells.iter().any(|c| !c.value.is_blank());
+    let mut expected = first;
+    for (row, cells) in sheet.rows_from(first) {
+        if row > expected || !has_entries(cells) {
+            return sheet
+                .rows_from(row)
+                .find(|(_, cells)| has_entries(cells))
+                .map(|(row, _)| row);
+        }
+        expected = row.checked_add(1)?;
+        if expected.saturating_sub(first) > MAX_PARAMETER_ROWS {
+            return None;
+        }
+    }
+    None
 }
 
 /// Columns a header row speaks for: its non-blank cells, and every column of a merged range

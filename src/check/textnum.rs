@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::formula::{parse_formula, BinaryOp, Expr, Reference, UnaryOp};
-use crate::layout::{data_cells, Layout};
+use crate::layout::{data_cells, header_names_keys, Layout};
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::{is_code_text, Convention, Reading};
 use crate::recalc::FormulaReads;
@@ -27,14 +27,6 @@ use crate::text::normalize_label;
 
 use super::shown::{for_messages, quantity_of, show_number};
 
-/// Header words that mark a column of identifiers (folded: `mã` is `ma`).
-const CODE_WORDS: &[&str] = &[
-    "ma", "code", "codes", "id", "zip", "zipcode", "postcode", "postal", "stt", "sku",
-];
-/// Two-word headers that mark a column of identifiers.
-const CODE_PHRASES: &[&str] = &["so hieu", "ky hieu", "ma so", "so tt"];
-/// Whole headers that mark a column of row keys (years, fiscal years).
-const KEY_HEADERS: &[&str] = &["year", "fy", "fiscal year", "period"];
 /// Rows above a column's first text number searched for its header when no table was found.
 const HEADER_ROWS_ABOVE: u32 = 6;
 /// Years as row keys: whole numbers in this range, strictly in order down the column.
@@ -211,17 +203,6 @@ fn header_of(sheet: &Sheet, layout: Option<&Layout>, col: u32, first_row: Option
         })
         .unwrap_or_default();
     normalize_label(&format!("{chain} {}", above.join(" ")))
-}
-
-/// Whether a folded header names codes or row keys (`Mã số`, `ma_cskcb`, `Zip code`,
-/// `ID`, `STT`, `Year`).
-fn header_names_keys(header: &str) -> bool {
-    let words: Vec<&str> = header.split_whitespace().collect();
-    words.iter().any(|word| CODE_WORDS.contains(word))
-        || words
-            .windows(2)
-            .any(|pair| CODE_PHRASES.contains(&pair.join(" ").as_str()))
-        || KEY_HEADERS.contains(&header)
 }
 
 /// Years as row keys: three or more whole numbers between 1800 and 2100, strictly

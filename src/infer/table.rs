@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::layout::Layout;
+use crate::layout::{header_names_keys, Layout};
 use crate::model::{CellRef, Sheet, Value};
 use crate::number::{Marker, Quantity, Reading};
 use crate::text::normalize_label;
@@ -21,7 +21,7 @@ pub(crate) struct Table<'a> {
     pub layout: Layout,
     /// Body rows with numbers (sheet rows), top to bottom.
     pub rows: Vec<u32>,
-    /// Number columns (sheet columns), left to right.
+    /// Number columns (sheet columns), left to right, without codes, keys and ranks.
     pub cols: Vec<u32>,
     /// `values[c][r]`: the value of column `cols[c]` on row `rows[r]`; `None` when a rule
     /// reading it would be skipped.
@@ -46,9 +46,11 @@ impl<'a> Table<'a> {
             .map(|r| r.row)
             .take(MAX_ROWS)
             .collect();
+        // Codes, keys and ranks hold numbers that are no figures: no relation reads them.
         let cols: Vec<u32> = layout
             .number_columns(sheet)
             .into_iter()
+            .filter(|col| !header_names_keys_or_ranks(layout.headers.get(col).map(Vec::as_slice)))
             .take(MAX_COLUMNS)
             .collect();
         if cols.len() < 2 || rows.is_empty() {
@@ -201,18 +203,31 @@ pub(crate) fn header_says_percent(chain: Option<&[String]>) -> bool {
     })
 }
 
-/// Prices, averages and indices do not add up down a column.
+/// Prices, averages and indices do not add up down a column: any label of its header
+/// chain says so (`Đơn giá`, `Bình quân`, `BQ`, `Average`), the group's as well as its own.
 fn header_says_not_additive(chain: Option<&[String]>) -> bool {
-    let Some(leaf) = chain.and_then(|c| c.last()) else {
-        return false;
-    };
-    let folded = normalize_label(leaf);
-    ["don gia", "binh quan", "trung binh", "chi so", "he so"]
-        .iter()
-        .any(|w| folded.contains(w))
-        || folded
-            .split_whitespace()
-            .any(|w| matches!(w, "average" | "mean" | "price" | "index" | "avg"))
+    chain.unwrap_or_default().iter().any(|label| {
+        let folded = normalize_label(label);
+        ["don gia", "binh quan", "trung binh", "chi so", "he so"]
+            .iter()
+            .any(|w| folded.contains(w))
+            || folded
+                .split_whitespace()
+                .any(|w| matches!(w, "average" | "mean" | "price" | "index" | "avg" | "bq"))
+    })
+}
+
+/// A column of codes or row keys ([`header_names_keys`]) or of ranks (`Thứ hạng`, `Xếp
+/// hạng`, `Rank`), by any label of its header chain.
+fn header_names_keys_or_ranks(chain: Option<&[String]>) -> bool {
+    chain.unwrap_or_default().iter().any(|label| {
+        let folded = normalize_label(label);
+        header_names_keys(&folded)
+            || ["thu hang", "xep hang"].iter().any(|w| folded.contains(w))
+            || folded
+                .split_whitespace()
+                .any(|w| matches!(w, "rank" | "ranking"))
+    })
 }
 
 /// At least half the column's numbers are shown as percentages.

@@ -185,3 +185,118 @@ fn a_column_number_row_of_letters_and_numbers_is_not_data() {
         "the totals hold once the numbering row is left out: {alarms:#?}"
     );
 }
+
+/// A health-insurance export: its filter parameters over their values, a blank row, then
+/// the table: code, name, rank, visits, average cost, inpatient share, with the province's
+/// total first. `visits[0]` is the total of the others.
+fn insurance_export(visits: [f64; 5]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "B26. Thống kê chi phí KCB BHYT").unwrap();
+    for (col, name) in ["ma_tinh", "loai_kcb", "thoi_gian", "loai_bv", "tuyen"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(1, col as u16, *name).unwrap();
+    }
+    for (col, value) in [15.0, -1.0, 20240502.0, -1.0, -1.0].iter().enumerate() {
+        sheet.write(2, col as u16, *value).unwrap();
+    }
+    let headers = [
+        "Mã CSKCB",
+        "Tên CSKCB",
+        "Thứ hạng",
+        "Số lượt",
+        "Chi BQ",
+        "Tỷ lệ nội trú (%)",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write(4, col as u16, *header).unwrap();
+    }
+    let rows = [
+        ("", "Toàn tỉnh", 0.0, 1_450_210.0, 14.2),
+        ("15001", "Bệnh viện đa khoa tỉnh", 1.0, 1_812_400.0, 22.5),
+        (
+            "15002",
+            "Trung tâm y tế huyện Văn Yên",
+            3.0,
+            1_120_300.0,
+            11.0,
+        ),
+        (
+            "15003",
+            "Trung tâm y tế huyện Lục Yên",
+            2.0,
+            1_305_700.0,
+            12.8,
+        ),
+        (
+            "15004",
+            "Phòng khám đa khoa khu vực Ngã Ba Kim",
+            4.0,
+            602_100.0,
+            3.1,
+        ),
+    ];
+    for (i, ((code, name, rank, average, share), count)) in rows.iter().zip(visits).enumerate() {
+        let row = 5 + i as u32;
+        if !code.is_empty() {
+            sheet.write(row, 0, code.parse::<f64>().unwrap()).unwrap();
+            sheet.write(row, 2, *rank).unwrap();
+        }
+        sheet.write(row, 1, *name).unwrap();
+        sheet.write(row, 3, count).unwrap();
+        sheet.write(row, 4, *average).unwrap();
+        sheet.write(row, 5, *share).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn codes_ranks_averages_and_rates_are_not_added_and_the_parameters_are_not_the_table() {
+    let bytes = insurance_export([41_870.0, 18_200.0, 9_950.0, 10_320.0, 3_400.0]);
+    let book = read_workbook(&bytes, "b26.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    assert_eq!(
+        layout.header_first, 4,
+        "the header is the table's, not the parameters'"
+    );
+    assert_eq!(layout.body_row(5).map(|r| r.kind), Some(RowKind::Total));
+
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(
+        alarms.is_empty(),
+        "only the visits add up, and they do: {alarms:#?}"
+    );
+}
+
+#[test]
+fn the_figures_beside_codes_and_ranks_are_still_checked() {
+    // One facility's visits typed 1,000 short.
+    let bytes = insurance_export([41_870.0, 18_200.0, 8_950.0, 10_320.0, 3_400.0]);
+    let book = read_workbook(&bytes, "b26.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    let visits_total = crossfoot::CellRef::parse("D6").unwrap();
+    assert!(
+        alarms
+            .iter()
+            .any(|f| f.cell == visits_total || f.cells.contains(&visits_total)),
+        "the visits' total is reported: {alarms:#?}"
+    );
+    assert!(
+        alarms
+            .iter()
+            .all(|f| f.cell.col == 3 && f.cells.iter().all(|c| c.col == 3)),
+        "nothing but the visits column: {alarms:#?}"
+    );
+}
