@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::Reading;
-use crate::text::{is_roman_numeral, normalize_label, LabelKey, Phrases};
+use crate::text::{is_roman_numeral, normalize_label, Phrases};
 
 /// What a body row is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -312,16 +312,15 @@ impl Layout {
 pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
     static TOTALS: OnceLock<Phrases> = OnceLock::new();
     static SUBTOTALS: OnceLock<Phrases> = OnceLock::new();
-    let key = LabelKey::of(label);
     if TOTALS
         .get_or_init(|| Phrases::new(TOTAL_LABELS))
-        .named_by(&key)
+        .named_by(label)
     {
         return RowKind::Total;
     }
     if SUBTOTALS
         .get_or_init(|| Phrases::new(SUBTOTAL_LABELS))
-        .named_by(&key)
+        .named_by(label)
     {
         return RowKind::Subtotal;
     }

@@ -63,37 +63,9 @@ impl Folded {
     }
 }
 
-/// A label as it is compared with phrases that name a kind of row or column: lowercased
-/// with its marks when it was typed with any, folded ([`normalize_label`]) when not.
-pub(crate) struct LabelKey {
-    text: String,
-    marked: bool,
-}
-
-impl LabelKey {
-    /// The key of a label as written in the sheet.
-    pub(crate) fn of(label: &str) -> LabelKey {
-        if has_marks(label) {
-            LabelKey {
-                text: lowercase_words(label),
-                marked: true,
-            }
-        } else {
-            LabelKey {
-                text: normalize_label(label),
-                marked: false,
-            }
-        }
-    }
-
-    /// The label as compared: with its marks, or folded.
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-}
-
-/// Phrases written with their Vietnamese marks, held in both forms a [`LabelKey`] is
-/// compared with.
+/// Phrases that name a kind of row or column, written lowercase with their Vietnamese
+/// marks and held folded as well: a label typed with marks must match them with its marks,
+/// one typed without any matches them folded.
 pub(crate) struct Phrases {
     marked: Vec<String>,
     folded: Vec<String>,
@@ -108,19 +80,24 @@ impl Phrases {
         }
     }
 
-    /// The phrases in the form `key` is compared in.
-    pub(crate) fn for_key(&self, key: &LabelKey) -> impl Iterator<Item = &str> {
-        let phrases = if key.marked {
-            &self.marked
-        } else {
-            &self.folded
-        };
-        phrases.iter().map(String::as_str)
+    /// Whether `test(label, phrase)` holds for one of the phrases: compared folded, and
+    /// then, for a label with marks, with them. Folded first, since most labels match
+    /// nothing and folding is the cheaper of the two.
+    pub(crate) fn match_with(&self, label: &str, test: impl Fn(&str, &str) -> bool) -> bool {
+        let folded = normalize_label(label);
+        if !self.folded.iter().any(|phrase| test(&folded, phrase)) {
+            return false;
+        }
+        if !has_marks(label) {
+            return true;
+        }
+        let marked = lowercase_words(label);
+        self.marked.iter().any(|phrase| test(&marked, phrase))
     }
 
     /// Whether the label is one of the phrases, as [`label_is`] reads a label.
-    pub(crate) fn named_by(&self, key: &LabelKey) -> bool {
-        self.for_key(key).any(|phrase| label_is(key.text(), phrase))
+    pub(crate) fn named_by(&self, label: &str) -> bool {
+        self.match_with(label, label_is)
     }
 }
 
@@ -226,7 +203,7 @@ mod tests {
     #[test]
     fn a_label_with_marks_is_compared_with_them() {
         let totals = Phrases::new(&["tổng cộng", "cộng", "total"]);
-        let named = |label: &str| totals.named_by(&LabelKey::of(label));
+        let named = |label: &str| totals.named_by(label);
         assert!(named("TỔNG CỘNG"));
         assert!(named("Tổng cộng (I+II)"));
         assert!(named("Cộng"));

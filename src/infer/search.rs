@@ -10,7 +10,7 @@ use super::table::Table;
 use crate::finding::Severity;
 use crate::interval::Interval;
 use crate::number::Rounding;
-use crate::text::{LabelKey, Phrases};
+use crate::text::Phrases;
 
 /// Cell evaluations the searches may spend on one sheet, so a 200-column sheet stays fast.
 pub(crate) const WORK_BUDGET: usize = 3_000_000;
@@ -285,7 +285,7 @@ pub(crate) struct PartsBound {
     pub severity: Severity,
 }
 
-/// Whether a header leaf names a total (with its marks, as [`LabelKey`] compares labels).
+/// Whether a header leaf names a total (with its marks, as [`Phrases`] compares labels).
 pub(crate) fn is_total_header(leaf: &str) -> bool {
     static NAMES: OnceLock<Phrases> = OnceLock::new();
     static OPENINGS: OnceLock<Phrases> = OnceLock::new();
@@ -301,10 +301,8 @@ pub(crate) fn is_total_header(leaf: &str) -> bool {
         ])
     });
     let openings = OPENINGS.get_or_init(|| Phrases::new(&["tổng số", "total"]));
-    let key = LabelKey::of(leaf);
-    let label = key.text();
-    names.for_key(&key).any(|name| label == name)
-        || openings.for_key(&key).any(|opening| {
+    names.match_with(leaf, |label, name| label == name)
+        || openings.match_with(leaf, |label, opening| {
             label
                 .strip_prefix(opening)
                 .is_some_and(|rest| rest.starts_with(' '))
