@@ -290,20 +290,35 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             .iter()
             .map(|r| format!("{}:{}", r.first, r.last))
             .collect();
+        // Leaving out rows that hold 0 today changes no number yet: latent, an info.
+        let latent = missing_cells.iter().all(|&c| {
+            sheet.cell(c).is_some_and(
+                |cell| matches!(&cell.reading, Reading::Number(q) if q.value.is_zero()),
+            )
+        });
+        let (severity, latent_vi, latent_en) = if latent {
+            (
+                Severity::Info,
+                " (chưa sai số nào: các ô đó đang là 0)",
+                " (no number is wrong yet: those cells are 0 today)",
+            )
+        } else {
+            (Severity::Warning, "", "")
+        };
         findings.push(Finding {
             code: codes::SUM_RANGE_SHORT,
-            severity: Severity::Warning,
+            severity,
             sheet: sheet.name.clone(),
             cell: at,
             cells: missing_cells,
             message: Message::new(
                 format!(
-                    "{at}: SUM({}) bỏ sót ô liền kề {} cùng khối",
+                    "{at}: SUM({}) bỏ sót ô liền kề {} cùng khối{latent_vi}",
                     shown_ranges.join(", "),
                     list.join(", ")
                 ),
                 format!(
-                    "{at}: SUM({}) leaves out the adjacent {} of the same block",
+                    "{at}: SUM({}) leaves out the adjacent {} of the same block{latent_en}",
                     shown_ranges.join(", "),
                     list.join(", ")
                 ),

@@ -300,3 +300,79 @@ fn the_figures_beside_codes_and_ranks_are_still_checked() {
         "nothing but the visits column: {alarms:#?}"
     );
 }
+
+/// Four units and a total row whose `=SUM(C2:C4)` leaves the fourth unit out; the fourth
+/// unit holds `fourth`.
+fn short_sum(fourth: f64) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["STT", "Đơn vị", "Kinh phí", "Số người"].iter().enumerate() {
+        sheet.write(0, col as u16, *header).unwrap();
+    }
+    let units = [
+        ("Xã Tả Củ Tỷ", 120.0, 4.0),
+        ("Xã Lùng Cải", 95.0, 3.0),
+        ("Xã Bản Già", 130.0, 5.0),
+        ("Xã Lùng Phình", fourth, 2.0),
+    ];
+    for (i, (name, money, people)) in units.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write(row, 0, (i + 1) as f64).unwrap();
+        sheet.write(row, 1, *name).unwrap();
+        sheet.write(row, 2, *money).unwrap();
+        sheet.write(row, 3, *people).unwrap();
+    }
+    sheet.write(5, 1, "Tổng cộng").unwrap();
+    let total = 345.0;
+    sheet
+        .write_formula(
+            5,
+            2,
+            rust_xlsxwriter::Formula::new("=SUM(C2:C4)").set_result(total.to_string()),
+        )
+        .unwrap();
+    sheet
+        .write_formula(
+            5,
+            3,
+            rust_xlsxwriter::Formula::new("=SUM(D2:D5)").set_result("14"),
+        )
+        .unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_sum_that_leaves_out_rows_holding_zero_is_latent_an_info() {
+    let book = read_workbook(&short_sum(0.0), "kinh-phi.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let short: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF108")
+        .collect();
+    assert_eq!(short.len(), 1, "{short:#?}");
+    assert_eq!(short[0].severity, Severity::Info);
+    assert!(
+        short[0].message.en.contains("0 today"),
+        "{}",
+        short[0].message.en
+    );
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(alarms.is_empty(), "no number is wrong: {alarms:#?}");
+
+    let book = read_workbook(&short_sum(7.0), "kinh-phi.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.code == "CF108" && f.severity == Severity::Warning),
+        "a row it leaves out holds a figure: {:#?}",
+        report.findings
+    );
+}
+
