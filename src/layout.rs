@@ -230,7 +230,8 @@ impl Layout {
 
     /// The rows each parent row sums, for cross-footing columns: sections over their units,
     /// subtotals over the units since the previous boundary, grand totals over subtotals,
-    /// else over sections with numbers, else over all units.
+    /// else over sections with numbers, else over all units: those since the total before
+    /// it, or, for a total put first, those down to the next total.
     pub fn hierarchy(&self) -> Vec<(u32, Vec<u32>)> {
         let mut relations = Vec::new();
         let mut subtotals = Vec::new();
@@ -290,10 +291,34 @@ impl Layout {
         } else {
             all_units
         };
-        for body_row in &self.body {
-            if body_row.kind == RowKind::Total && body_row.has_numbers && !total_children.is_empty()
-            {
-                relations.push((body_row.row, total_children.clone()));
+        // A total adds the rows between it and the total before it (several tables on one
+        // sheet, each with its total); one put first (`Toàn tỉnh` over its units) adds the
+        // rows down to the next total. Rows under the last total (a check row repeating it)
+        // are no parts of it.
+        let totals: Vec<u32> = self
+            .body
+            .iter()
+            .filter(|b| b.kind == RowKind::Total && b.has_numbers)
+            .map(|b| b.row)
+            .collect();
+        let between = |from: Option<u32>, to: Option<u32>| -> Vec<u32> {
+            total_children
+                .iter()
+                .copied()
+                .filter(|&row| from.is_none_or(|from| row > from) && to.is_none_or(|to| row < to))
+                .collect()
+        };
+        for (i, &total) in totals.iter().enumerate() {
+            let previous = i.checked_sub(1).and_then(|p| totals.get(p)).copied();
+            let next = totals.get(i.saturating_add(1)).copied();
+            let above = between(previous, Some(total));
+            let children = if above.is_empty() {
+                between(Some(total), next)
+            } else {
+                above
+            };
+            if !children.is_empty() {
+                relations.push((total, children));
             }
         }
         relations.sort_by_key(|(row, _)| *row);
