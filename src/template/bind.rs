@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::spec::RowSpec;
 use super::Template;
 use crate::layout::Layout;
-use crate::model::{CellRef, Sheet};
+use crate::model::{CellRef, Sheet, Value};
 use crate::text::normalize_label;
 use crate::unit::Units;
 
@@ -37,12 +37,13 @@ pub(crate) fn recognizes(template: &Template, sheet: &Sheet) -> bool {
     }
     // Forms state their identity in the title and header rows: a bounded look at the top
     // keeps recognition cheap on huge sheets.
+    // Headers may be numbers (years over their columns): read as the sheet shows them.
     let texts: Vec<String> = sheet
         .cells
         .iter()
         .take_while(|c| c.at.row < 200)
-        .filter_map(|c| c.value.as_text())
-        .map(normalize_label)
+        .filter(|c| matches!(c.value, Value::Text(_) | Value::Number(_)))
+        .map(|c| normalize_label(&c.value.label()))
         .collect();
     let found = |label: &String| {
         let wanted = normalize_label(label);
