@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use crate::finding::{Message, Severity};
 use crate::layout::RowKind;
-use crate::model::{column_letters, Workbook};
+use crate::model::{column_letters, CellRef, Workbook};
 use crate::number::Rounding;
 use crate::template::{
     MessageSpec, OneOrMany, Recognize, RuleSpec, Scope, TableSpec, Template, TemplateSpec,
@@ -427,6 +427,18 @@ fn hierarchy_rule(
     let (mut holds_all, mut of_all) = (0usize, 0usize);
     for c in 0..table.cols.len() {
         if table.additive.get(c) != Some(&true) || names.of(c).is_none() {
+            continue;
+        }
+        // A column no total row gives a figure in was not totalled: a blank is not a 0.
+        let totalled = table.cols.get(c).is_some_and(|&col| {
+            hierarchy.iter().any(|(parent, _)| {
+                table
+                    .sheet
+                    .cell(CellRef::new(*parent, col))
+                    .is_some_and(|cell| !cell.value.is_blank())
+            })
+        });
+        if !totalled {
             continue;
         }
         let (mut holds, mut of) = (0usize, 0usize);

@@ -465,3 +465,88 @@ fn each_table_on_a_sheet_adds_up_to_its_own_total_and_check_rows_are_no_parts() 
         .collect();
     assert!(alarms.is_empty(), "both tables add up: {alarms:#?}");
 }
+
+/// Subject entries by year (the years are numbers, as the header of a statistics table
+/// has them) with a TOTAL row; its 1995 column has no total. `slip` is added to one entry.
+fn entries_by_year(book: &mut Workbook, sheet_name: &str, slip: f64) {
+    let sheet = book.add_worksheet().set_name(sheet_name).unwrap();
+    sheet.write(0, 0, "Entries 1995-1997").unwrap();
+    for (col, year) in [(1u16, 1995.0), (2, 1996.0), (3, 1997.0)] {
+        sheet.write(2, col, year).unwrap();
+    }
+    let subjects = [
+        ("Art", 212_478.0, 228_882.0, 221_543.0),
+        ("Biology", 45_120.0, 47_003.0, 49_870.0),
+        ("Chemistry", 41_900.0, 43_210.0, 44_015.0),
+        ("Drama", 30_050.0, 31_877.0, 33_002.0),
+    ];
+    for (i, (subject, a, b, c)) in subjects.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write(row, 0, *subject).unwrap();
+        sheet.write(row, 1, *a).unwrap();
+        sheet.write(row, 2, *b).unwrap();
+        sheet
+            .write(row, 3, if i == 2 { c + slip } else { *c })
+            .unwrap();
+    }
+    sheet.write(7, 0, "TOTAL").unwrap();
+    sheet.write(7, 2, 350_972.0).unwrap();
+    sheet.write(7, 3, 348_430.0).unwrap();
+}
+
+#[test]
+fn a_column_its_total_row_leaves_blank_is_not_added() {
+    let mut book = Workbook::new();
+    entries_by_year(&mut book, "GCSE entries", 0.0);
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "entries.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    assert!(
+        alarms.is_empty(),
+        "1995 was not totalled, the others add up: {alarms:#?}"
+    );
+}
+
+#[test]
+fn a_template_recognises_its_sheet_by_headers_that_are_numbers() {
+    // The same table twice: right on the first sheet, one entry 500 over on the second.
+    let mut book = Workbook::new();
+    entries_by_year(&mut book, "A level entries", 0.0);
+    entries_by_year(&mut book, "GCSE entries", 500.0);
+    let bytes = book.save_to_buffer().unwrap();
+    let template = crossfoot::Template::from_toml(
+        r#"
+id = "entries"
+title = "Entries by year"
+[recognize]
+all = ["1996", "1997"]
+sheet = "GCSE"
+[table]
+total_labels = ["TOTAL"]
+[columns]
+y1996 = "1996"
+y1997 = "1997"
+[[rule]]
+id = "cross-foot"
+scope = "hierarchy"
+columns = ["y1996", "y1997"]
+"#,
+    )
+    .unwrap();
+    let book = read_workbook(&bytes, "entries.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Given(Box::new(template)));
+    let errors: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert!(
+        !errors.is_empty() && errors.iter().all(|f| f.sheet == "GCSE entries"),
+        "the slip on the sheet the template names is found: {errors:#?}"
+    );
+}
