@@ -76,8 +76,8 @@ codes! {
         "Một ô trong cột tính bằng công thức lại là số gõ tay (các dòng cùng loại đều dùng một công thức). Số này không tự cập nhật khi số liệu thay đổi.",
         "A cell in a column of formulas holds a typed number while the other rows of the same kind share one formula. It will not follow when the figures change.";
     SUM_RANGE_SHORT = "CF108", "sum-range-short", Warning,
-        "Vùng SUM dừng trước các dòng liền kề cùng khối mà nó phải cộng, nên dòng tổng bỏ sót số liệu. Khi các ô bị bỏ sót đang là 0, chưa số nào sai: đó là một thông báo (info), không phải cảnh báo.",
-        "A SUM range stops short of adjacent rows of the block it should add, so the total leaves figures out. When the cells it leaves out are 0 today no number is wrong yet: it is an info, not a warning.";
+        "Vùng SUM dừng trước các dòng liền kề cùng khối mà nó phải cộng, nên dòng tổng bỏ sót số liệu. Dòng của nhóm khác (mã, chương trình khác), dòng mà các dòng được cộng đọc tới (hệ số), dòng cộng của chính các dòng đó, dòng tiêu đề năm và SUM của nhiều vùng (cộng có chọn lọc) không bị tính là bỏ sót. Khi các ô bị bỏ sót đang là 0, chưa số nào sai: đó là một thông báo (info), không phải cảnh báo.",
+        "A SUM range stops short of adjacent rows of the block it should add, so the total leaves figures out. Rows of another group (another code or programme), a row the added rows read (a multiplier), a subtotal of them, a header of years and a SUM of several ranges (a selection) do not count as left out. When the cells it leaves out are 0 today no number is wrong yet: it is an info, not a warning.";
     NOT_RECOMPUTED = "CF109", "formulas-not-recomputed", Info,
         "Một số công thức không tính lại được ở đây: liên kết tới bảng tính khác (như '[2]Trang'!G27) hoặc hàm crossfoot chưa hỗ trợ. Giá trị lưu sẵn của chúng được dùng như nó là; crossfoot không kết luận công thức đó đúng hay sai.",
         "Some formulas cannot be recomputed here: links to another workbook (like '[2]Sheet'!G27) or functions crossfoot does not implement. Their saved values are used as they are; crossfoot does not say whether those formulas are right.";

@@ -188,6 +188,144 @@ fn inconsistent_formulas(
     findings
 }
 
+/// Most rows of a range whose formulas and keys are read to decide what its group is.
+const MAX_GROUP_ROWS: u32 = 2_000;
+
+/// What the rows a `SUM` adds have in common, so that a row beside them is taken for one
+/// they leave out only when a person would: it is no input to them, no subtotal of them,
+/// no header of years, and shares a key with them where they share keys.
+struct Group {
+    sum_at: CellRef,
+    first: u32,
+    last: u32,
+    /// Cells the added rows' formulas read in the SUM's column (a multiplier row).
+    read: BTreeSet<u32>,
+    /// Key columns (left of the SUM, blank on its row) whose values repeat among the added
+    /// rows, and those values: a programme code, a school.
+    keys: Vec<(u32, BTreeSet<String>)>,
+}
+
+impl Group {
+    fn of(sheet: &Sheet, at: CellRef, covered: &BTreeSet<u32>) -> Group {
+        let (first, last) = (
+            covered.first().copied().unwrap_or(at.row),
+            covered.last().copied().unwrap_or(at.row),
+        );
+        let small = last.saturating_sub(first) < MAX_GROUP_ROWS;
+        let mut read = BTreeSet::new();
+        let mut keys = Vec::new();
+        if small {
+            for &row in covered {
+                let Some(formula) = sheet
+                    .cell(CellRef::new(row, at.col))
+                    .and_then(|c| c.formula.as_deref())
+                else {
+                    continue;
+                };
+                let Ok(expr) = parse_formula(formula) else {
+                    continue;
+                };
+                for reference in references(&expr) {
+                    if let Reference::Cell {
+                        sheet: None,
+                        at: read_at,
+                    } = reference
+                    {
+                        if read_at.col == at.col {
+                            read.insert(read_at.row);
+                        }
+                    }
+                }
+            }
+            for col in 0..at.col {
+                if sheet
+                    .cell(CellRef::new(at.row, col))
+                    .is_some_and(|c| !c.value.is_blank())
+                {
+                    continue;
+                }
+                let values: Vec<String> = covered
+                    .iter()
+                    .map(|&row| sheet.label(CellRef::new(row, col)))
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                let distinct: BTreeSet<String> = values.iter().cloned().collect();
+                if values.len() >= 2 && distinct.len() < values.len() {
+                    keys.push((col, distinct));
+                }
+            }
+        }
+        Group {
+            sum_at: at,
+            first,
+            last,
+            read,
+            keys,
+        }
+    }
+
+    /// Whether a row beside the added ones may be one of them.
+    fn may_hold(&self, sheet: &Sheet, row: u32) -> bool {
+        if self.read.contains(&row) || is_year_header(sheet, row) || self.sums_within(sheet, row) {
+            return false;
+        }
+        self.keys.is_empty()
+            || self
+                .keys
+                .iter()
+                .any(|(col, values)| values.contains(&sheet.label(CellRef::new(row, *col))))
+    }
+
+    /// The row's cell in the SUM's column adds rows among the added ones (a subtotal).
+    fn sums_within(&self, sheet: &Sheet, row: u32) -> bool {
+        let col = self.sum_at.col;
+        let Some(expr) = sheet
+            .cell(CellRef::new(row, col))
+            .and_then(|c| c.formula.as_deref())
+            .and_then(|f| parse_formula(f).ok())
+        else {
+            return false;
+        };
+        references(&expr).into_iter().any(|reference| {
+            matches!(reference, Reference::Range { sheet: None, range }
+                if range.first.col == col && range.last.col == col
+                    && range.first.row >= self.first && range.last.row <= self.last)
+        })
+    }
+}
+
+/// A row of years over the columns (`2000 2001`): a header, whatever its place.
+fn is_year_header(sheet: &Sheet, row: u32) -> bool {
+    let year = |value: &Value| match value {
+        Value::Number(n) if n.fract().is_zero() => n
+            .normalize()
+            .to_string()
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (1800..=2100).contains(y)),
+        _ => None,
+    };
+    let mut years = sheet
+        .row(row)
+        .iter()
+        .filter(|c| !c.value.is_blank())
+        .map(|c| year(&c.value));
+    let Some(Some(mut previous)) = years.next() else {
+        return false;
+    };
+    let mut count = 1usize;
+    for next in years {
+        match next {
+            Some(next) if next > previous => {
+                previous = next;
+                count = count.saturating_add(1);
+            }
+            _ => return false,
+        }
+    }
+    count >= 2
+}
+
 /// `SUM` ranges down a column that leave out an adjacent unit row of their block.
 fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
     let kinds: BTreeMap<u32, (RowKind, bool)> = layout
@@ -248,12 +386,28 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         let (Some(&first), Some(&last)) = (covered.first(), covered.last()) else {
             continue;
         };
-        let is_unit_with_number = |row: u32| {
+        // A SUM of several ranges picks its rows (one département's schools): what lies
+        // between them is left out on purpose.
+        if ranges.len() > 1 {
+            continue;
+        }
+        let group = Group::of(sheet, at, &covered);
+        // A unit row of the SUM's block beside its range; its cell here may be blank (a
+        // school without that class) and the block go on past it.
+        let is_block_row = |row: u32| {
             row != at.row
                 && kinds.get(&row) == Some(&(RowKind::Unit, true))
-                && sheet
-                    .cell(CellRef::new(row, at.col))
-                    .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
+                && group.may_hold(sheet, row)
+        };
+        let holds_number = |row: u32| {
+            sheet
+                .cell(CellRef::new(row, at.col))
+                .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
+        };
+        let holds_blank = |row: u32| {
+            sheet
+                .cell(CellRef::new(row, at.col))
+                .is_none_or(|c| c.value.is_blank())
         };
         // Only blocks of unit rows: a range over totals or sections is another matter.
         if !covered
@@ -264,8 +418,14 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         }
         let mut missing = Vec::new();
         let mut row = last.saturating_add(1);
-        while row <= body_last && is_unit_with_number(row) && missing.len() < 10_000 {
-            missing.push(row);
+        while row <= body_last
+            && is_block_row(row)
+            && (holds_number(row) || holds_blank(row))
+            && missing.len() < 10_000
+        {
+            if holds_number(row) {
+                missing.push(row);
+            }
             let Some(next) = row.checked_add(1) else {
                 break;
             };
@@ -274,10 +434,12 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         let mut row = first;
         while row > body_first && missing.len() < 20_000 {
             row = row.saturating_sub(1);
-            if !is_unit_with_number(row) {
+            if !is_block_row(row) || !(holds_number(row) || holds_blank(row)) {
                 break;
             }
-            missing.push(row);
+            if holds_number(row) {
+                missing.push(row);
+            }
         }
         if missing.is_empty() {
             continue;

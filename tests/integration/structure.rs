@@ -550,3 +550,236 @@ columns = ["y1996", "y1997"]
         "the slip on the sheet the template names is found: {errors:#?}"
     );
 }
+
+/// Writes `rows` (school, code, programme, places, present; free places beside them) from
+/// `first`, then a subtotal row `=SUM` over the rows from `sum_from` (key columns blank, as
+/// the file has them). Returns the subtotal's row.
+fn programme_block(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    first: u32,
+    rows: &[(&str, f64, &str, f64, Option<f64>)],
+    sum_from: u32,
+) -> u32 {
+    for (i, (school, code, programme, places, present)) in rows.iter().enumerate() {
+        let row = first + i as u32;
+        sheet.write(row, 0, *school).unwrap();
+        sheet.write(row, 1, *code).unwrap();
+        sheet.write(row, 2, *programme).unwrap();
+        sheet.write(row, 3, *places).unwrap();
+        if let Some(present) = present {
+            sheet.write(row, 4, *present).unwrap();
+        }
+        sheet
+            .write(row, 5, places - present.unwrap_or(0.0))
+            .unwrap();
+    }
+    let total = first + rows.len() as u32;
+    for (col, letter) in [(3u16, "D"), (4, "E"), (5, "F")] {
+        let formula = format!("=SUM({letter}{}:{letter}{})", sum_from + 1, total);
+        sheet.write_formula(total, col, formula.as_str()).unwrap();
+    }
+    total
+}
+
+fn programmes() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let headers = [
+        "Établissement",
+        "Code",
+        "Formation",
+        "Capacité",
+        "Présents",
+        "Places libres",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write(0, col as u16, *header).unwrap();
+    }
+    // A programme of its own just above the two schools of the next one: that subtotal
+    // adds its own programme's rows.
+    programme_block(
+        sheet,
+        1,
+        &[
+            (
+                "LPO G.EIFFEL",
+                23103.0,
+                "BEP travaux publics",
+                12.0,
+                Some(11.0),
+            ),
+            (
+                "LPO LE CORBUSIER",
+                23104.0,
+                "BEP géomètre",
+                12.0,
+                Some(12.0),
+            ),
+            ("LPO G.EIFFEL", 23104.0, "BEP géomètre", 24.0, Some(22.0)),
+        ],
+        2,
+    );
+    // Cooking and restaurant classes of three schools, the first school's left out of the
+    // subtotal (its restaurant class has nobody present: blank).
+    programme_block(
+        sheet,
+        6,
+        &[
+            ("LPO A.DUMAS", 33402.0, "BAC PRO cuisine", 24.0, Some(50.0)),
+            ("LPO A.DUMAS", 33403.0, "BAC PRO restaurant", 24.0, None),
+            ("LP A.BRIAND", 33402.0, "BAC PRO cuisine", 8.0, Some(8.0)),
+            ("LP A.BRIAND", 33403.0, "BAC PRO restaurant", 8.0, Some(8.0)),
+            ("LPO J.STORCK", 33402.0, "BAC PRO cuisine", 12.0, Some(22.0)),
+            (
+                "LPO J.STORCK",
+                33403.0,
+                "BAC PRO restaurant",
+                12.0,
+                Some(12.0),
+            ),
+        ],
+        8,
+    );
+    // A département's total: some schools' rows picked from the blocks above.
+    sheet.write(14, 2, "Total 67").unwrap();
+    sheet.write_formula(14, 3, "=SUM(D3:D4,D9:D10)").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_sum_leaves_out_only_rows_of_its_own_group() {
+    let book = read_workbook(&programmes(), "affectation.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let short: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF108")
+        .collect();
+    let places = crossfoot::CellRef::parse("D13").unwrap();
+    let present = crossfoot::CellRef::parse("E13").unwrap();
+    assert!(
+        short
+            .iter()
+            .any(|f| f.cell == places && f.severity == Severity::Warning),
+        "the cooking subtotal leaves out A.DUMAS's rows: {short:#?}"
+    );
+    // Through the blank restaurant class, down to the cooking class's 50 present.
+    let dumas_present = crossfoot::CellRef::parse("E7").unwrap();
+    assert!(
+        short
+            .iter()
+            .any(|f| f.cell == present && f.cells == vec![dumas_present]),
+        "the present column leaves out E7 = 50: {short:#?}"
+    );
+    assert!(
+        short.iter().all(|f| f.cell.row == 12),
+        "no other sum is short: the surveying subtotal adds its own programme, the \
+         département total picks its rows: {short:#?}"
+    );
+}
+
+#[test]
+fn a_row_the_added_rows_read_is_no_row_they_leave_out() {
+    // Spending by subject = schools × spend per school: the row of schools is an input.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, header) in ["Subject", "England", "Wales", "Scotland"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(0, col as u16, *header).unwrap();
+    }
+    sheet.write(1, 0, "Number of schools").unwrap();
+    for (col, schools) in [(1u16, 18_069.0), (2, 1_631.0), (3, 2_271.0)] {
+        sheet.write(1, col, schools).unwrap();
+    }
+    let spend = [
+        ("English", [1503.0, 965.0, 1210.0]),
+        ("Maths", [556.0, 543.0, 601.0]),
+        ("Science", [301.0, 288.0, 322.0]),
+    ];
+    for (i, (subject, per_school)) in spend.iter().enumerate() {
+        let row = 2 + i as u32;
+        sheet.write(row, 0, *subject).unwrap();
+        for (k, letter) in ["B", "C", "D"].iter().enumerate() {
+            let formula = format!("={letter}$2*{}", per_school[k]);
+            sheet
+                .write_formula(row, k as u16 + 1, formula.as_str())
+                .unwrap();
+        }
+    }
+    sheet.write(5, 0, "Totals").unwrap();
+    for (k, letter) in ["B", "C", "D"].iter().enumerate() {
+        sheet
+            .write_formula(
+                5,
+                k as u16 + 1,
+                format!("=SUM({letter}3:{letter}5)").as_str(),
+            )
+            .unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "spending.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let short: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF108")
+        .collect();
+    assert!(
+        short.is_empty(),
+        "the number of schools is a multiplier, not a subject: {short:#?}"
+    );
+}
+
+#[test]
+fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "Sponsored programmes").unwrap();
+    for (col, header) in ["Sponsor", "Awards", "Amount", "Overhead"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write(1, col as u16, *header).unwrap();
+    }
+    // The years over the figures, then the sponsors' rows.
+    sheet.write(2, 2, 1999.0).unwrap();
+    sheet.write(2, 3, 2000.0).unwrap();
+    let sponsors = [
+        ("NSF", 12.0, 1_204_000.0, 240_800.0),
+        ("NIH", 9.0, 2_310_500.0, 462_100.0),
+        ("DOE", 4.0, 455_000.0, 91_000.0),
+    ];
+    for (i, (sponsor, awards, amount, overhead)) in sponsors.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write(row, 0, *sponsor).unwrap();
+        sheet.write(row, 1, *awards).unwrap();
+        sheet.write(row, 2, *amount).unwrap();
+        sheet.write(row, 3, *overhead).unwrap();
+    }
+    // A subtotal of the rows right under them, then the total of the same rows.
+    for (col, letter) in [(1u16, "B"), (2, "C"), (3, "D")] {
+        sheet
+            .write_formula(6, col, format!("=SUM({letter}4:{letter}6)").as_str())
+            .unwrap();
+    }
+    sheet.write(7, 0, "Total").unwrap();
+    for (col, letter) in [(1u16, "B"), (2, "C"), (3, "D")] {
+        sheet
+            .write_formula(7, col, format!("=SUM({letter}4:{letter}6)").as_str())
+            .unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "sponsored.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let short: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF108")
+        .collect();
+    assert!(
+        short.is_empty(),
+        "the total adds what its subtotal adds; 1999 and 2000 are years: {short:#?}"
+    );
+}
