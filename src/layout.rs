@@ -337,16 +337,13 @@ impl Layout {
 pub(crate) fn classify_row(label: &str, stt: &str) -> RowKind {
     static TOTALS: OnceLock<Phrases> = OnceLock::new();
     static SUBTOTALS: OnceLock<Phrases> = OnceLock::new();
-    if TOTALS
-        .get_or_init(|| Phrases::new(TOTAL_LABELS))
-        .named_by(label)
-    {
+    let folded = normalize_label(label);
+    let totals = TOTALS.get_or_init(|| Phrases::new(TOTAL_LABELS));
+    if totals.named_by(label, &folded) {
         return RowKind::Total;
     }
-    if SUBTOTALS
-        .get_or_init(|| Phrases::new(SUBTOTAL_LABELS))
-        .named_by(label)
-    {
+    let subtotals = SUBTOTALS.get_or_init(|| Phrases::new(SUBTOTAL_LABELS));
+    if subtotals.named_by(label, &folded) {
         return RowKind::Subtotal;
     }
     let stt = stt.trim().trim_end_matches('.');

@@ -56,7 +56,12 @@ impl Folded {
                 self.out.push(' ');
             }
             self.pending_space = false;
-            self.out.extend(c.to_lowercase());
+            // Most labels are ASCII letters: lowercased without the general mapping.
+            if c.is_ascii() {
+                self.out.push(c.to_ascii_lowercase());
+            } else {
+                self.out.extend(c.to_lowercase());
+            }
         } else {
             self.pending_space = true;
         }
@@ -80,12 +85,17 @@ impl Phrases {
         }
     }
 
-    /// Whether `test(label, phrase)` holds for one of the phrases: compared folded, and
-    /// then, for a label with marks, with them. Folded first, since most labels match
-    /// nothing and folding is the cheaper of the two.
-    pub(crate) fn match_with(&self, label: &str, test: impl Fn(&str, &str) -> bool) -> bool {
-        let folded = normalize_label(label);
-        if !self.folded.iter().any(|phrase| test(&folded, phrase)) {
+    /// Whether `test(label, phrase)` holds for one of the phrases: compared folded
+    /// (`folded` is the label's [`normalize_label`]), and then, for a label with marks,
+    /// with them. Folded first, since most labels match nothing and folding is the
+    /// cheaper of the two.
+    pub(crate) fn match_with(
+        &self,
+        label: &str,
+        folded: &str,
+        test: impl Fn(&str, &str) -> bool,
+    ) -> bool {
+        if !self.folded.iter().any(|phrase| test(folded, phrase)) {
             return false;
         }
         if !has_marks(label) {
@@ -95,9 +105,10 @@ impl Phrases {
         self.marked.iter().any(|phrase| test(&marked, phrase))
     }
 
-    /// Whether the label is one of the phrases, as [`label_is`] reads a label.
-    pub(crate) fn named_by(&self, label: &str) -> bool {
-        self.match_with(label, label_is)
+    /// Whether the label (and its fold) is one of the phrases, as [`label_is`] reads a
+    /// label.
+    pub(crate) fn named_by(&self, label: &str, folded: &str) -> bool {
+        self.match_with(label, folded, label_is)
     }
 }
 
@@ -203,7 +214,7 @@ mod tests {
     #[test]
     fn a_label_with_marks_is_compared_with_them() {
         let totals = Phrases::new(&["tổng cộng", "cộng", "total"]);
-        let named = |label: &str| totals.named_by(label);
+        let named = |label: &str| totals.named_by(label, &normalize_label(label));
         assert!(named("TỔNG CỘNG"));
         assert!(named("Tổng cộng (I+II)"));
         assert!(named("Cộng"));

@@ -10,7 +10,7 @@ use super::table::Table;
 use crate::finding::Severity;
 use crate::interval::Interval;
 use crate::number::Rounding;
-use crate::text::Phrases;
+use crate::text::{normalize_label, Phrases};
 
 /// Cell evaluations the searches may spend on one sheet, so a 200-column sheet stays fast.
 pub(crate) const WORK_BUDGET: usize = 3_000_000;
@@ -301,8 +301,9 @@ pub(crate) fn is_total_header(leaf: &str) -> bool {
         ])
     });
     let openings = OPENINGS.get_or_init(|| Phrases::new(&["tổng số", "total"]));
-    names.match_with(leaf, |label, name| label == name)
-        || openings.match_with(leaf, |label, opening| {
+    let folded = normalize_label(leaf);
+    names.match_with(leaf, &folded, |label, name| label == name)
+        || openings.match_with(leaf, &folded, |label, opening| {
             label
                 .strip_prefix(opening)
                 .is_some_and(|rest| rest.starts_with(' '))
