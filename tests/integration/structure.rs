@@ -4,6 +4,22 @@
 use crossfoot::{check, read_workbook, Layout, RowKind, Severity, TemplateChoice};
 use rust_xlsxwriter::Workbook;
 
+/// Writes a header row's labels from column A.
+fn write_headers(sheet: &mut rust_xlsxwriter::Worksheet, row: u32, labels: &[&str]) {
+    for (col, label) in labels.iter().enumerate() {
+        sheet.write(row, col as u16, *label).unwrap();
+    }
+}
+
+/// The errors and warnings of a report.
+fn alarms(report: &crossfoot::CheckReport) -> Vec<&crossfoot::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect()
+}
+
 /// A post office list as a postal company exports it: STT, office, two figures, and
 /// its total row labelled `total_label` holding `total` (the rows add up to 485 and 14,400).
 fn post_offices(total_label: &str, total: (f64, f64)) -> Vec<u8> {
@@ -12,12 +28,7 @@ fn post_offices(total_label: &str, total: (f64, f64)) -> Vec<u8> {
     sheet
         .write(0, 0, "CHI TIẾT SẢN LƯỢNG, DOANH THU THEO BƯU CỤC")
         .unwrap();
-    for (col, header) in ["STT", "Bưu cục", "Sản lượng", "Doanh thu"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(2, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 2, &["STT", "Bưu cục", "Sản lượng", "Doanh thu"]);
     let offices = [
         ("Ba Đình", 120.0, 3500.0),
         // A place whose name folds to `cong vi`, the subtotal label and a roman numeral.
@@ -53,11 +64,7 @@ fn a_place_named_like_a_total_without_its_marks_is_a_place() {
     assert_eq!(kind_of(8), Some(RowKind::Total));
 
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(
         alarms.is_empty(),
         "a correct list has nothing to report: {alarms:#?}"
@@ -93,12 +100,11 @@ fn a_total_typed_without_marks_is_still_a_total_and_checked() {
 fn volumes(incoming: &[f64]) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, header) in ["Dịch vụ", "Chấp nhận", "Phát", "Chuyển hoàn", "Đến"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(0, col as u16, *header).unwrap();
-    }
+    write_headers(
+        sheet,
+        0,
+        &["Dịch vụ", "Chấp nhận", "Phát", "Chuyển hoàn", "Đến"],
+    );
     let sent = [
         120.0, 95.0, 130.0, 80.0, 60.0, 75.0, 140.0, 88.0, 101.0, 66.0,
     ];
@@ -118,11 +124,7 @@ fn an_identity_that_holds_only_where_a_column_is_zero_is_not_inferred() {
     let incoming = [0.0, 0.0, 568.0, 0.0, 0.0, 0.0, 4155.0, 0.0, 0.0, 0.0];
     let book = read_workbook(&volumes(&incoming), "san-luong.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(
         alarms.is_empty(),
         "no relation was shown by these numbers: {alarms:#?}"
@@ -133,18 +135,17 @@ fn an_identity_that_holds_only_where_a_column_is_zero_is_not_inferred() {
 fn a_column_number_row_of_letters_and_numbers_is_not_data() {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, header) in [
-        "Chỉ tiêu",
-        "Đơn vị tính",
-        "Sản lượng",
-        "Doanh thu",
-        "Sản lượng đến",
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write(0, col as u16, *header).unwrap();
-    }
+    write_headers(
+        sheet,
+        0,
+        &[
+            "Chỉ tiêu",
+            "Đơn vị tính",
+            "Sản lượng",
+            "Doanh thu",
+            "Sản lượng đến",
+        ],
+    );
     // `A B 1 2 3`: the letters as text, the numbers as numbers, as the forms have them.
     sheet.write(1, 0, "A").unwrap();
     sheet.write(1, 1, "B").unwrap();
@@ -175,11 +176,7 @@ fn a_column_number_row_of_letters_and_numbers_is_not_data() {
     assert_eq!(layout.number_row, Some(1), "row 2 numbers the columns");
     assert!(layout.body_row(1).is_none());
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(
         alarms.is_empty(),
         "the totals hold once the numbering row is left out: {alarms:#?}"
@@ -193,12 +190,11 @@ fn insurance_export(visits: [f64; 5]) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write(0, 0, "B26. Thống kê chi phí KCB BHYT").unwrap();
-    for (col, name) in ["ma_tinh", "loai_kcb", "thoi_gian", "loai_bv", "tuyen"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(1, col as u16, *name).unwrap();
-    }
+    write_headers(
+        sheet,
+        1,
+        &["ma_tinh", "loai_kcb", "thoi_gian", "loai_bv", "tuyen"],
+    );
     for (col, value) in [15.0, -1.0, 20240502.0, -1.0, -1.0].iter().enumerate() {
         sheet.write(2, col as u16, *value).unwrap();
     }
@@ -210,9 +206,7 @@ fn insurance_export(visits: [f64; 5]) -> Vec<u8> {
         "Chi BQ",
         "Tỷ lệ nội trú (%)",
     ];
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write(4, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 4, &headers);
     let rows = [
         ("", "Toàn tỉnh", 0.0, 1_450_210.0, 14.2),
         ("15001", "Bệnh viện đa khoa tỉnh", 1.0, 1_812_400.0, 22.5),
@@ -264,11 +258,7 @@ fn codes_ranks_averages_and_rates_are_not_added_and_the_parameters_are_not_the_t
     assert_eq!(layout.body_row(5).map(|r| r.kind), Some(RowKind::Total));
 
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(
         alarms.is_empty(),
         "only the visits add up, and they do: {alarms:#?}"
@@ -281,11 +271,7 @@ fn the_figures_beside_codes_and_ranks_are_still_checked() {
     let bytes = insurance_export([41_870.0, 18_200.0, 8_950.0, 10_320.0, 3_400.0]);
     let book = read_workbook(&bytes, "b26.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     let visits_total = crossfoot::CellRef::parse("D6").unwrap();
     assert!(
         alarms
@@ -306,9 +292,7 @@ fn the_figures_beside_codes_and_ranks_are_still_checked() {
 fn short_sum(fourth: f64) -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, header) in ["STT", "Đơn vị", "Kinh phí", "Số người"].iter().enumerate() {
-        sheet.write(0, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 0, &["STT", "Đơn vị", "Kinh phí", "Số người"]);
     let units = [
         ("Xã Tả Củ Tỷ", 120.0, 4.0),
         ("Xã Lùng Cải", 95.0, 3.0),
@@ -357,11 +341,7 @@ fn a_sum_that_leaves_out_rows_holding_zero_is_latent_an_info() {
         "{}",
         short[0].message.en
     );
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(alarms.is_empty(), "no number is wrong: {alarms:#?}");
 
     let book = read_workbook(&short_sum(7.0), "kinh-phi.xlsx").unwrap();
@@ -382,12 +362,7 @@ fn each_table_on_a_sheet_adds_up_to_its_own_total_and_check_rows_are_no_parts() 
     let sheet = book.add_worksheet();
     sheet.write(0, 0, "Neighbourhood fund: summary").unwrap();
     // A money table…
-    for (col, header) in ["Theme", "Allocation", "Funding", "Balance"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(2, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 2, &["Theme", "Allocation", "Funding", "Balance"]);
     let money = [
         ("Community", 850_000.0, 870_647.0),
         ("Crime", 1_450_000.0, 1_448_900.0),
@@ -406,12 +381,7 @@ fn each_table_on_a_sheet_adds_up_to_its_own_total_and_check_rows_are_no_parts() 
     sheet.write(7, 2, 4_770_476.0).unwrap();
     sheet.write(7, 3, -70_476.0).unwrap();
     // …and under it, after a blank row, a count table with its own total and a check row.
-    for (col, header) in ["Projects", "Crime", "Community", "Education"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(9, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 9, &["Projects", "Crime", "Community", "Education"]);
     let counts = [
         ("Approved", 24.0, 24.0, 29.0),
         ("Rejected", 2.0, 0.0, 1.0),
@@ -458,11 +428,7 @@ fn each_table_on_a_sheet_adds_up_to_its_own_total_and_check_rows_are_no_parts() 
         "the count total adds the count rows"
     );
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(alarms.is_empty(), "both tables add up: {alarms:#?}");
 }
 
@@ -501,11 +467,7 @@ fn a_column_its_total_row_leaves_blank_is_not_added() {
     let bytes = book.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "entries.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let alarms: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-        .collect();
+    let alarms = alarms(&report);
     assert!(
         alarms.is_empty(),
         "1995 was not totalled, the others add up: {alarms:#?}"
@@ -592,9 +554,7 @@ fn programmes() -> Vec<u8> {
         "Présents",
         "Places libres",
     ];
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write(0, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 0, &headers);
     // A programme of its own just above the two schools of the next one: that subtotal
     // adds its own programme's rows.
     programme_block(
@@ -683,12 +643,7 @@ fn a_row_the_added_rows_read_is_no_row_they_leave_out() {
     // Spending by subject = schools × spend per school: the row of schools is an input.
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    for (col, header) in ["Subject", "England", "Wales", "Scotland"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(0, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 0, &["Subject", "England", "Wales", "Scotland"]);
     sheet.write(1, 0, "Number of schools").unwrap();
     for (col, schools) in [(1u16, 18_069.0), (2, 1_631.0), (3, 2_271.0)] {
         sheet.write(1, col, schools).unwrap();
@@ -737,12 +692,7 @@ fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write(0, 0, "Sponsored programmes").unwrap();
-    for (col, header) in ["Sponsor", "Awards", "Amount", "Overhead"]
-        .iter()
-        .enumerate()
-    {
-        sheet.write(1, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, 1, &["Sponsor", "Awards", "Amount", "Overhead"]);
     // The years over the figures, then the sponsors' rows.
     sheet.write(2, 2, 1999.0).unwrap();
     sheet.write(2, 3, 2000.0).unwrap();
