@@ -11,6 +11,11 @@ fn write_headers(sheet: &mut rust_xlsxwriter::Worksheet, row: u32, labels: &[&st
     }
 }
 
+/// The findings of a report with one code.
+fn with_code<'r>(report: &'r crossfoot::CheckReport, code: &str) -> Vec<&'r crossfoot::Finding> {
+    report.findings.iter().filter(|f| f.code == code).collect()
+}
+
 /// The errors and warnings of a report.
 fn alarms(report: &crossfoot::CheckReport) -> Vec<&crossfoot::Finding> {
     report
@@ -329,11 +334,7 @@ fn short_sum(fourth: f64) -> Vec<u8> {
 fn a_sum_that_leaves_out_rows_holding_zero_is_latent_an_info() {
     let book = read_workbook(&short_sum(0.0), "kinh-phi.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let short: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == "CF108")
-        .collect();
+    let short = with_code(&report, "CF108");
     assert_eq!(short.len(), 1, "{short:#?}");
     assert_eq!(short[0].severity, Severity::Info);
     assert!(
@@ -610,11 +611,7 @@ fn programmes() -> Vec<u8> {
 fn a_sum_leaves_out_only_rows_of_its_own_group() {
     let book = read_workbook(&programmes(), "affectation.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let short: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == "CF108")
-        .collect();
+    let short = with_code(&report, "CF108");
     let places = crossfoot::CellRef::parse("D13").unwrap();
     let present = crossfoot::CellRef::parse("E13").unwrap();
     assert!(
@@ -676,11 +673,7 @@ fn a_row_the_added_rows_read_is_no_row_they_leave_out() {
     let bytes = book.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "spending.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let short: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == "CF108")
-        .collect();
+    let short = with_code(&report, "CF108");
     assert!(
         short.is_empty(),
         "the number of schools is a multiplier, not a subject: {short:#?}"
@@ -723,11 +716,7 @@ fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
     let bytes = book.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "sponsored.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
-    let short: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == "CF108")
-        .collect();
+    let short = with_code(&report, "CF108");
     assert!(
         short.is_empty(),
         "the total adds what its subtotal adds; 1999 and 2000 are years: {short:#?}"
