@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rust_decimal::Decimal;
+
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
 use crate::formula::{parse_formula, references, Expr, Reference};
@@ -266,7 +268,11 @@ impl Group {
 
     /// Whether a row beside the added ones may be one of them.
     fn may_hold(&self, sheet: &Sheet, row: u32) -> bool {
-        if self.read.contains(&row) || is_year_header(sheet, row) || self.sums_within(sheet, row) {
+        if self.read.contains(&row)
+            || is_year_header(sheet, row)
+            || self.sums_within(sheet, row)
+            || self.repeats_sum_row(sheet, row)
+        {
             return false;
         }
         self.keys.is_empty()
@@ -274,6 +280,25 @@ impl Group {
                 .keys
                 .iter()
                 .any(|(col, values)| values.contains(&sheet.label(CellRef::new(row, *col))))
+    }
+
+    /// The row holds what the SUM's row holds in most columns: the total that the SUM
+    /// (a check row under it) checks, whatever its label (`All Subjects`).
+    fn repeats_sum_row(&self, sheet: &Sheet, row: u32) -> bool {
+        let (mut numbers, mut same) = (0usize, 0usize);
+        for cell in sheet.row(row) {
+            let Value::Number(value) = &cell.value else {
+                continue;
+            };
+            let at = CellRef::new(self.sum_at.row, cell.at.col);
+            if let Some(Value::Number(sum)) = sheet.cell(at).map(|c| &c.value) {
+                numbers = numbers.saturating_add(1);
+                if value == sum {
+                    same = same.saturating_add(1);
+                }
+            }
+        }
+        numbers >= 2 && same.saturating_mul(2) > numbers
     }
 
     /// The row's cell in the SUM's column adds rows among the added ones (a subtotal).
@@ -294,29 +319,25 @@ impl Group {
     }
 }
 
-/// A row of years over the columns (`2000 2001`): a header, whatever its place.
+/// A row whose numbers are years over the columns (`2000 2001 2001 2002`, a year over
+/// each of its columns, perhaps beside a `% change`): a header, whatever its place.
 fn is_year_header(sheet: &Sheet, row: u32) -> bool {
-    let year = |value: &Value| match value {
-        Value::Number(n) if n.fract().is_zero() => n
-            .normalize()
-            .to_string()
-            .parse::<i64>()
-            .ok()
-            .filter(|y| (1800..=2100).contains(y)),
-        _ => None,
+    let year = |value: &Decimal| {
+        value
+            .fract()
+            .is_zero()
+            .then(|| value.normalize().to_string().parse::<i64>().ok())
+            .flatten()
+            .filter(|y| (1800..=2100).contains(y))
     };
-    let mut years = sheet
-        .row(row)
-        .iter()
-        .filter(|c| !c.value.is_blank())
-        .map(|c| year(&c.value));
-    let Some(Some(mut previous)) = years.next() else {
-        return false;
-    };
-    let mut count = 1usize;
-    for next in years {
-        match next {
-            Some(next) if next > previous => {
+    let mut previous = i64::MIN;
+    let mut count = 0usize;
+    for cell in sheet.row(row) {
+        let Value::Number(value) = &cell.value else {
+            continue;
+        };
+        match year(value) {
+            Some(next) if next >= previous => {
                 previous = next;
                 count = count.saturating_add(1);
             }

@@ -686,8 +686,11 @@ fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
     let sheet = book.add_worksheet();
     sheet.write(0, 0, "Sponsored programmes").unwrap();
     write_headers(sheet, 1, &["Sponsor", "Awards", "Amount", "Overhead"]);
-    // The years over the figures, then the sponsors' rows.
-    sheet.write(2, 2, 1999.0).unwrap();
+    // A year over each figure's column (two columns of 2000), a text beside them, then
+    // the sponsors' rows.
+    sheet.write(2, 0, "(fiscal years)").unwrap();
+    sheet.write(2, 1, 1999.0).unwrap();
+    sheet.write(2, 2, 2000.0).unwrap();
     sheet.write(2, 3, 2000.0).unwrap();
     let sponsors = [
         ("NSF", 12.0, 1_204_000.0, 240_800.0),
@@ -720,5 +723,50 @@ fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
     assert!(
         short.is_empty(),
         "the total adds what its subtotal adds; 1999 and 2000 are years: {short:#?}"
+    );
+}
+
+#[test]
+fn a_check_row_under_a_total_it_repeats_does_not_leave_the_total_out() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "GNVQ entries 2000-2001").unwrap();
+    write_headers(sheet, 1, &["Subject", "Legacy", "New", "All", "Change"]);
+    let subjects = [
+        ("Art and Design", 7077.0, 6211.0),
+        ("Business", 26_551.0, 22_715.0),
+        ("Health", 11_204.0, 10_030.0),
+        ("Leisure", 8_310.0, 7_902.0),
+        ("Manufacturing", 1_410.0, 1_288.0),
+        ("Science", 2_929.0, 2_217.0),
+    ];
+    for (i, (subject, legacy, new)) in subjects.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write(row, 0, *subject).unwrap();
+        sheet.write(row, 1, *legacy).unwrap();
+        sheet.write(row, 2, *new).unwrap();
+        sheet.write(row, 3, legacy + new).unwrap();
+    }
+    // The reported total, labelled as the publisher labels it, one figure 5 off its rows.
+    sheet.write(9, 0, "All Subjects").unwrap();
+    for (col, total) in [(1u16, 57_486.0), (2, 50_363.0), (3, 107_844.0)] {
+        sheet.write(9, col, total).unwrap();
+    }
+    // The publisher's check row, adding the subjects again.
+    sheet.write(11, 0, "check").unwrap();
+    for (col, letter, sum) in [(1u16, "B", 57_481), (2, "C", 50_363), (3, "D", 107_844)] {
+        let formula = format!("=SUM({letter}4:{letter}9)");
+        let formula = rust_xlsxwriter::Formula::new(formula).set_result(sum.to_string());
+        sheet.write_formula(11, col, formula).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "gnvq.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    // Its rules inferred, its formula regions are read.
+    assert_eq!(report.template.as_deref(), Some("inferred"));
+    let short = with_code(&report, "CF108");
+    assert!(
+        short.is_empty(),
+        "the check row does not leave out the total it checks: {short:#?}"
     );
 }
