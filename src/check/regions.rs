@@ -412,13 +412,16 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         if ranges.len() > 1 {
             continue;
         }
-        let group = Group::of(sheet, at, &covered);
+        // Worked out only when a unit row lies beside the range: most SUMs have none.
+        let group = std::cell::OnceCell::new();
         // A unit row of the SUM's block beside its range; its cell here may be blank (a
         // school without that class) and the block go on past it.
         let is_block_row = |row: u32| {
             row != at.row
                 && kinds.get(&row) == Some(&(RowKind::Unit, true))
-                && group.may_hold(sheet, row)
+                && group
+                    .get_or_init(|| Group::of(sheet, at, &covered))
+                    .may_hold(sheet, row)
         };
         let holds_number = |row: u32| {
             sheet
