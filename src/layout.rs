@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
+use crate::formula::{added_references, parse_formula, Reference};
+use crate::model::{column_letters, Cell, CellRange, CellRef, Sheet, Value};
 use crate::number::Reading;
 use crate::text::{is_roman_numeral, normalize_label, Phrases};
 
@@ -35,6 +36,10 @@ pub struct BodyRow {
     pub label: String,
     /// Whether it holds at least one number.
     pub has_numbers: bool,
+    /// The unit row whose formulas add this one up (`Combined = 2*Double + Single` over
+    /// its two awards, a `Top 6` row summing the six above it): this row is a breakdown
+    /// of that one and counted through it, not again in a total.
+    pub counted_in: Option<u32>,
 }
 
 /// The table found in a sheet.
@@ -151,6 +156,7 @@ impl Layout {
         let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
 
         let mut body = Vec::new();
+        let mut adders: Vec<(u32, u32, &str)> = Vec::new();
         // A row with no cells is blank: only those with cells are visited.
         for (row, cells) in sheet
             .rows_from(body_first)
@@ -167,13 +173,21 @@ impl Layout {
                 .unwrap_or_default();
             let has_numbers = numbers_in(cells, Some((label_col, stt_col))) > 0;
             let kind = classify_row(&label, &stt);
+            if kind == RowKind::Unit {
+                adders.extend(cells.iter().filter_map(|cell| {
+                    let formula = cell.formula.as_deref()?;
+                    reads_own_column(formula, cell.at.col).then_some((row, cell.at.col, formula))
+                }));
+            }
             body.push(BodyRow {
                 row,
                 kind,
                 label,
                 has_numbers,
+                counted_in: None,
             });
         }
+        mark_breakdowns(&mut body, &adders);
         // Trailing rows without numbers (notes typed right under the table) are not body.
         while body.last().is_some_and(|r| !r.has_numbers) {
             body.pop();
@@ -252,7 +266,7 @@ impl Layout {
         for body_row in &self.body {
             match body_row.kind {
                 RowKind::Unit => {
-                    if body_row.has_numbers {
+                    if body_row.has_numbers && body_row.counted_in.is_none() {
                         all_units.push(body_row.row);
                         since_boundary.push(body_row.row);
                         if let Some((_, units)) = current_section.as_mut() {
@@ -330,6 +344,76 @@ impl Layout {
     pub fn body_row(&self, row: u32) -> Option<&BodyRow> {
         let index = self.body.binary_search_by_key(&row, |r| r.row).ok()?;
         self.body.get(index)
+    }
+}
+
+/// Whether a formula in column `col` may read that column: its letters stand in it as a
+/// reference (followed by a row number or `$`). A quick test before parsing: most formulas
+/// of a unit row read the other columns of their own row.
+fn reads_own_column(formula: &str, col: u32) -> bool {
+    let letters = column_letters(col);
+    let bytes = formula.as_bytes();
+    formula.match_indices(letters.as_str()).any(|(at, _)| {
+        let before = at.checked_sub(1).and_then(|i| bytes.get(i));
+        let after = bytes.get(at.saturating_add(letters.len()));
+        !before.is_some_and(|b| b.is_ascii_alphabetic())
+            && after.is_some_and(|b| b.is_ascii_digit() || *b == b'$')
+    })
+}
+
+/// Marks each unit row that another unit row's formula in the same column only adds up
+/// ([`added_references`]), within one stretch of units (no total, subtotal or section
+/// between them): a breakdown of that row. A ratio or a lookup marks nothing.
+fn mark_breakdowns(body: &mut [BodyRow], adders: &[(u32, u32, &str)]) {
+    // Boundaries before each body row, to tell whether two rows share a stretch.
+    let mut stretch = Vec::with_capacity(body.len());
+    let mut boundaries = 0usize;
+    for body_row in body.iter() {
+        if body_row.kind != RowKind::Unit {
+            boundaries = boundaries.saturating_add(1);
+        }
+        stretch.push(boundaries);
+    }
+    let index_of = |body: &[BodyRow], row: u32| body.binary_search_by_key(&row, |r| r.row).ok();
+    for &(row, col, formula) in adders {
+        let Some(reader) = index_of(body, row) else {
+            continue;
+        };
+        let Some(terms) = parse_formula(formula)
+            .ok()
+            .and_then(|expr| added_references(&expr))
+        else {
+            continue;
+        };
+        for term in terms {
+            let (first, last) = match term {
+                Reference::Cell { sheet: None, at } if at.col == col => (at.row, at.row),
+                Reference::Range { sheet: None, range }
+                    if range.first.col <= col && col <= range.last.col =>
+                {
+                    (range.first.row, range.last.row)
+                }
+                _ => continue,
+            };
+            let from = body.partition_point(|r| r.row < first);
+            let to = body.partition_point(|r| r.row <= last);
+            for i in from..to {
+                let same_stretch = stretch.get(i) == stretch.get(reader);
+                let Some(read) = body.get(i) else {
+                    continue;
+                };
+                if i == reader || !same_stretch || read.kind != RowKind::Unit {
+                    continue;
+                }
+                // Two rows adding each other (a circle) are nobody's breakdown.
+                if body.get(reader).and_then(|r| r.counted_in) == Some(read.row) {
+                    continue;
+                }
+                if let Some(read) = body.get_mut(i) {
+                    read.counted_in.get_or_insert(row);
+                }
+            }
+        }
     }
 }
 

@@ -105,8 +105,9 @@ pub use template::{
 };
 // The building blocks: numbers, intervals, formulas, recalculation, periods, layout, text.
 pub use formula::{
-    evaluate, parse_formula, references, BinaryOp, EvalValue, ExcelError, Expr, FormulaError,
-    Operand, Reference, Resolver, UnaryOp, MAX_FORMULA_LEN, MAX_NESTING, MAX_TREE_DEPTH,
+    added_references, evaluate, parse_formula, references, BinaryOp, EvalValue, ExcelError, Expr,
+    FormulaError, Operand, Reference, Resolver, UnaryOp, MAX_FORMULA_LEN, MAX_NESTING,
+    MAX_TREE_DEPTH,
 };
 pub use interval::{round_decimal, Interval, RoundMode};
 pub use layout::{BodyRow, Layout, RowKind, SUBTOTAL_LABELS, TOTAL_LABELS};

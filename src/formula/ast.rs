@@ -244,6 +244,53 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
     found
 }
 
+/// The references an expression adds up, when all it does is add: `+`, `-`, signs,
+/// `SUM(…)`, and a reference times a number (`2*F54`: a double count made explicit).
+/// `None` for anything else (a ratio, a lookup, a condition): such a formula does not say
+/// that what it reads are parts of it.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{added_references, parse_formula};
+/// let combined = parse_formula("=(F54*2)+F56").unwrap();
+/// assert_eq!(added_references(&combined).map(|r| r.len()), Some(2));
+/// let share = parse_formula("=C7/$C$28").unwrap();
+/// assert_eq!(added_references(&share), None);
+/// ```
+pub fn added_references(expr: &Expr) -> Option<Vec<Reference>> {
+    let mut found = Vec::new();
+    let mut pending = vec![expr];
+    while let Some(next) = pending.pop() {
+        match next {
+            Expr::Reference(reference) => found.push(reference.clone()),
+            Expr::Number(_) => {}
+            Expr::Unary {
+                op: UnaryOp::Neg | UnaryOp::Plus,
+                operand,
+            } => pending.push(operand),
+            Expr::Binary {
+                op: BinaryOp::Add | BinaryOp::Sub,
+                left,
+                right,
+            } => {
+                pending.push(right);
+                pending.push(left);
+            }
+            Expr::Binary {
+                op: BinaryOp::Mul,
+                left,
+                right,
+            } => match (left.as_ref(), right.as_ref()) {
+                (Expr::Number(_), term) | (term, Expr::Number(_)) => pending.push(term),
+                _ => return None,
+            },
+            Expr::Call { name, args } if name == "SUM" => pending.extend(args.iter().rev()),
+            _ => return None,
+        }
+    }
+    Some(found)
+}
+
 /// Whether a sheet name can be written without quotes.
 fn sheet_needs_quotes(name: &str) -> bool {
     let mut chars = name.chars();

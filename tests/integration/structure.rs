@@ -770,3 +770,83 @@ fn a_check_row_under_a_total_it_repeats_does_not_leave_the_total_out() {
         "the check row does not leave out the total it checks: {short:#?}"
     );
 }
+
+/// Entries by subject where some rows are a breakdown of another: `Top 2` sums the two rows
+/// above it, and `Science: Combined` is `2 × Double + Single` (a double award counts
+/// twice). The TOTAL counts each breakdown once, through the row that adds it up; it is
+/// typed `total` in the spring column (450 is right).
+fn breakdowns(total: f64) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(sheet, 0, &["Subject", "Spring", "Autumn"]);
+    let typed = |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, a: f64, b: f64| {
+        sheet.write(row, 0, label).unwrap();
+        sheet.write(row, 1, a).unwrap();
+        sheet.write(row, 2, b).unwrap();
+    };
+    let formulas =
+        |sheet: &mut rust_xlsxwriter::Worksheet, row: u32, label: &str, f: [(&str, f64); 2]| {
+            sheet.write(row, 0, label).unwrap();
+            for (col, (formula, value)) in [1u16, 2].into_iter().zip(f) {
+                let formula = rust_xlsxwriter::Formula::new(formula).set_result(value.to_string());
+                sheet.write_formula(row, col, formula).unwrap();
+            }
+        };
+    typed(sheet, 1, "Art", 100.0, 110.0);
+    typed(sheet, 2, "Business", 200.0, 210.0);
+    formulas(
+        sheet,
+        3,
+        "Top 2",
+        [("=SUM(B2:B3)", 300.0), ("=SUM(C2:C3)", 320.0)],
+    );
+    formulas(
+        sheet,
+        4,
+        "Science: Combined",
+        [("=(B6*2)+B7", 120.0), ("=(C6*2)+C7", 132.0)],
+    );
+    typed(sheet, 5, "Science: Double Award", 50.0, 55.0);
+    typed(sheet, 6, "Science: Single Award", 20.0, 22.0);
+    typed(sheet, 7, "Drama", 30.0, 33.0);
+    typed(sheet, 8, "TOTAL", total, 485.0);
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn rows_another_row_adds_up_are_counted_once_through_it() {
+    let book = read_workbook(&breakdowns(450.0), "entries.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    let counted: Vec<(u32, Option<u32>)> =
+        layout.body.iter().map(|r| (r.row, r.counted_in)).collect();
+    assert_eq!(
+        counted,
+        vec![
+            (1, Some(3)),
+            (2, Some(3)),
+            (3, None),
+            (4, None),
+            (5, Some(4)),
+            (6, Some(4)),
+            (7, None),
+            (8, None)
+        ],
+        "Art and Business are counted in Top 2, the awards in Combined"
+    );
+    assert_eq!(layout.hierarchy(), vec![(8, vec![3, 4, 7])]);
+    let report = check(&book, &TemplateChoice::Auto);
+    let right = alarms(&report);
+    assert!(
+        right.is_empty(),
+        "every row counted once adds up: {right:#?}"
+    );
+
+    // A total 10 over what its rows add is still reported, at the spring column.
+    let book = read_workbook(&breakdowns(460.0), "entries.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let over = alarms(&report);
+    assert!(
+        !over.is_empty() && over.iter().all(|f| f.cell.col == 1),
+        "the spring total is 10 over: {over:#?}"
+    );
+}
