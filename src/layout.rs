@@ -62,6 +62,11 @@ pub struct Layout {
     pub body: Vec<BodyRow>,
     /// The first row after the table (notes, signature block), if any.
     pub footer_first: Option<u32>,
+    /// The header row of a second table inside the body, if any: a row of labels across
+    /// the columns that is not the table's own header repeated (a count table under a
+    /// money table). The columns mean other things below it, so a relation between the
+    /// columns holds above it only; its totals still add up its own rows.
+    pub second_table: Option<u32>,
 }
 
 /// Labels that mark a grand total row (with their marks: a label typed with marks must have
@@ -157,6 +162,7 @@ impl Layout {
 
         let mut body = Vec::new();
         let mut adders: Vec<(u32, u32, &str)> = Vec::new();
+        let mut second_table = None;
         // A row with no cells is blank: only those with cells are visited.
         for (row, cells) in sheet
             .rows_from(body_first)
@@ -172,6 +178,13 @@ impl Layout {
                 .map(|c| row_label(sheet, cells, CellRef::new(row, c)))
                 .unwrap_or_default();
             let has_numbers = numbers_in(cells, Some((label_col, stt_col))) > 0;
+            if !has_numbers
+                && second_table.is_none()
+                && body.iter().any(|r: &BodyRow| r.has_numbers)
+                && is_new_header(sheet, cells, &headers, width)
+            {
+                second_table = Some(row);
+            }
             let kind = classify_row(&label, &stt);
             if kind == RowKind::Unit {
                 adders.extend(cells.iter().filter_map(|cell| {
@@ -204,6 +217,7 @@ impl Layout {
             stt_col,
             body,
             footer_first,
+            second_table,
         })
     }
 
@@ -345,6 +359,37 @@ impl Layout {
         let index = self.body.binary_search_by_key(&row, |r| r.row).ok()?;
         self.body.get(index)
     }
+}
+
+/// Whether a row without numbers heads another table: labels (words, not `-` or `x`) in at
+/// least half the header's width, most of them not the header's own labels repeated (a
+/// header repeated over a page break continues the table).
+fn is_new_header(
+    sheet: &Sheet,
+    cells: &[Cell],
+    headers: &BTreeMap<u32, Vec<String>>,
+    width: usize,
+) -> bool {
+    let labels: Vec<(u32, String)> = cells
+        .iter()
+        .filter(|cell| matches!(cell.value, Value::Text(_)))
+        .map(|cell| (cell.at.col, sheet.label(cell.at)))
+        .filter(|(_, label)| label.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .collect();
+    if labels.len() < 2 || labels.len().saturating_mul(2) < width {
+        return false;
+    }
+    let repeated = labels
+        .iter()
+        .filter(|(col, label)| {
+            headers.get(col).is_some_and(|chain| {
+                chain
+                    .iter()
+                    .any(|h| normalize_label(h) == normalize_label(label))
+            })
+        })
+        .count();
+    repeated.saturating_mul(2) < labels.len()
 }
 
 /// Whether a formula in column `col` may read that column: its letters stand in it as a

@@ -350,6 +350,7 @@ mod tests {
                 stt_col: None,
                 body: Vec::new(),
                 footer_first: None,
+                second_table: None,
             },
             columns: Default::default(),
             cells: Default::default(),

@@ -44,6 +44,8 @@ impl<'a> Table<'a> {
             .iter()
             .filter(|r| r.has_numbers)
             .map(|r| r.row)
+            // Relations between columns are learnt from the first table.
+            .take_while(|&row| layout.second_table.is_none_or(|s| row < s))
             .take(MAX_ROWS)
             .collect();
         // Codes, keys and ranks hold numbers that are no figures: no relation reads them.

@@ -141,6 +141,8 @@ impl Evaluator<'_> {
                 .iter()
                 .filter(|r| r.has_numbers)
                 .map(|r| r.row)
+                // Below a second table's header the columns mean other things.
+                .take_while(|&row| self.bound.layout.second_table.is_none_or(|s| row < s))
                 .collect(),
             ..Relations::default()
         };
