@@ -192,14 +192,14 @@ fn inconsistent_formulas(
 
 /// Most rows of a range whose formulas and keys are read to decide what its group is.
 const MAX_GROUP_ROWS: u32 = 2_000;
+/// Most formulas of those rows read for the rows they take as inputs.
+const MAX_GROUP_FORMULAS: usize = 20_000;
 
 /// What the rows a `SUM` adds have in common, so that a row beside them is taken for one
 /// they leave out only when a person would: it is no input to them, no subtotal of them,
 /// no header of years, and shares a key with them where they share keys.
 struct Group {
     sum_at: CellRef,
-    first: u32,
-    last: u32,
     /// Cells the added rows' formulas read in the SUM's column (a multiplier row).
     read: BTreeSet<u32>,
     /// Key columns (left of the SUM, blank on its row) whose values repeat among the added
@@ -217,13 +217,14 @@ impl Group {
         let mut read = BTreeSet::new();
         let mut keys = Vec::new();
         if small {
-            for &row in covered {
-                let Some(formula) = sheet
-                    .cell(CellRef::new(row, at.col))
-                    .and_then(|c| c.formula.as_deref())
-                else {
-                    continue;
-                };
+            // In any column: a multiplier row the other columns read (`=B$7*…`) is an
+            // input of the added rows even where the SUM's own column adds across.
+            let formulas = covered
+                .iter()
+                .flat_map(|&row| sheet.row(row))
+                .filter_map(|c| c.formula.as_deref())
+                .take(MAX_GROUP_FORMULAS);
+            for formula in formulas {
                 let Ok(expr) = parse_formula(formula) else {
                     continue;
                 };
@@ -233,9 +234,7 @@ impl Group {
                         at: read_at,
                     } = reference
                     {
-                        if read_at.col == at.col {
-                            read.insert(read_at.row);
-                        }
+                        read.insert(read_at.row);
                     }
                 }
             }
@@ -259,8 +258,6 @@ impl Group {
         }
         Group {
             sum_at: at,
-            first,
-            last,
             read,
             keys,
         }
@@ -270,7 +267,7 @@ impl Group {
     fn may_hold(&self, sheet: &Sheet, row: u32) -> bool {
         if self.read.contains(&row)
             || is_year_header(sheet, row)
-            || self.sums_within(sheet, row)
+            || self.sums_rows(sheet, row)
             || self.repeats_sum_row(sheet, row)
         {
             return false;
@@ -301,8 +298,10 @@ impl Group {
         numbers >= 2 && same.saturating_mul(2) > numbers
     }
 
-    /// The row's cell in the SUM's column adds rows among the added ones (a subtotal).
-    fn sums_within(&self, sheet: &Sheet, row: u32) -> bool {
+    /// The row's cell in the SUM's column adds a range of rows down it: a subtotal, of the
+    /// added rows or of a block of its own (a sector's total just above the next sector's
+    /// rows); either way it ends the block.
+    fn sums_rows(&self, sheet: &Sheet, row: u32) -> bool {
         let col = self.sum_at.col;
         let Some(expr) = sheet
             .cell(CellRef::new(row, col))
@@ -314,7 +313,7 @@ impl Group {
         references(&expr).into_iter().any(|reference| {
             matches!(reference, Reference::Range { sheet: None, range }
                 if range.first.col == col && range.last.col == col
-                    && range.first.row >= self.first && range.last.row <= self.last)
+                    && !(range.first.row..=range.last.row).contains(&row))
         })
     }
 }

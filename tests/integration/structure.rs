@@ -679,6 +679,13 @@ fn a_row_the_added_rows_read_is_no_row_they_leave_out() {
             )
             .unwrap();
     }
+    // A column of totals across: its own formulas read no row above, the others' do.
+    sheet.write(0, 4, "Totals").unwrap();
+    for row in 1..5u32 {
+        let formula = format!("=SUM(B{r}:D{r})", r = row + 1);
+        sheet.write_formula(row, 4, formula.as_str()).unwrap();
+    }
+    sheet.write_formula(5, 4, "=SUM(E3:E5)").unwrap();
     let bytes = book.save_to_buffer().unwrap();
     let book = read_workbook(&bytes, "spending.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
@@ -857,5 +864,67 @@ fn rows_another_row_adds_up_are_counted_once_through_it() {
     assert!(
         !over.is_empty() && over.iter().all(|f| f.cell.col == 1),
         "the spring total is 10 over: {over:#?}"
+    );
+}
+
+#[test]
+fn a_subtotal_of_another_block_ends_the_block() {
+    // Schools by programme, then the same places by sector: a sector's subtotal right
+    // above the next sector's rows (labels in the programme column, the school's blank).
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(
+        sheet,
+        0,
+        &["School", "Town", "Programme", "Places", "Present"],
+    );
+    let schools = [
+        ("LP Verne", "Saverne", "Industrial design", 9.0, 10.0),
+        ("LP Stoessel", "Mulhouse", "Industrial design", 10.0, 5.0),
+        ("LP Briand", "Schiltigheim", "Bio-industries", 24.0, 19.0),
+    ];
+    for (i, (school, town, programme, places, present)) in schools.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write(row, 0, *school).unwrap();
+        sheet.write(row, 1, *town).unwrap();
+        sheet.write(row, 2, *programme).unwrap();
+        sheet.write(row, 3, *places).unwrap();
+        sheet.write(row, 4, *present).unwrap();
+    }
+    for (col, letter) in [(3u16, "D"), (4, "E")] {
+        let formula = format!("=SUM({letter}2:{letter}4)");
+        sheet.write_formula(4, col, formula.as_str()).unwrap();
+    }
+    let sectors: [(&str, Option<[f64; 2]>); 5] = [
+        ("Adaptation, production", Some([400.0, 310.0])),
+        ("Vocational, production", Some([1236.0, 1060.0])),
+        ("Total production", None),
+        ("Adaptation, services", Some([566.0, 407.0])),
+        ("Vocational, services", Some([1326.0, 1266.0])),
+    ];
+    for (i, (label, figures)) in sectors.iter().enumerate() {
+        let row = 6 + i as u32;
+        sheet.write(row, 2, *label).unwrap();
+        for (col, letter) in [(3u16, "D"), (4, "E")] {
+            match figures {
+                Some(f) => sheet.write(row, col, f[usize::from(col) - 3]).unwrap(),
+                None => sheet
+                    .write_formula(row, col, format!("=SUM({letter}7:{letter}8)").as_str())
+                    .unwrap(),
+            };
+        }
+    }
+    sheet.write(11, 2, "Total services").unwrap();
+    for (col, letter) in [(3u16, "D"), (4, "E")] {
+        let formula = format!("=SUM({letter}10:{letter}11)");
+        sheet.write_formula(11, col, formula.as_str()).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "sectors.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let short = with_code(&report, "CF108");
+    assert!(
+        short.is_empty(),
+        "the services total adds the services, not the production rows: {short:#?}"
     );
 }
