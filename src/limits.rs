@@ -40,6 +40,10 @@ pub struct Limits {
     pub max_formula_bytes: usize,
     /// Nesting depth of parentheses in one cell's formula.
     pub max_formula_depth: u32,
+    /// Bytes of one sheet's notes part (xlsx cell comments) and of its relationships part.
+    /// Unlike the other limits, a larger part does not stop the read: notes only inform
+    /// the checks, so that sheet is read without them.
+    pub max_notes_bytes: u64,
 }
 
 impl Limits {
@@ -58,6 +62,7 @@ impl Default for Limits {
             max_string_bytes: 1 << 20,
             max_formula_bytes: 64 << 10,
             max_formula_depth: 256,
+            max_notes_bytes: 16 << 20,
         }
     }
 }

@@ -207,6 +207,7 @@ impl LimitArgs {
             max_string_bytes: self.max_string.unwrap_or(default.max_string_bytes),
             max_formula_bytes: self.max_formula_length.unwrap_or(default.max_formula_bytes),
             max_formula_depth: self.max_formula_depth.unwrap_or(default.max_formula_depth),
+            max_notes_bytes: default.max_notes_bytes,
         }
     }
 }

@@ -274,7 +274,7 @@ pub struct Cell {
     pub reading: Reading,
 }
 
-/// One worksheet: its cells sorted by row then column, and its merged ranges.
+/// One worksheet: its cells sorted by row then column, its merged ranges and its notes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sheet {
     /// The sheet's name as shown on its tab.
@@ -285,9 +285,25 @@ pub struct Sheet {
     pub cells: Vec<Cell>,
     /// Merged ranges (xlsx, xls, ods and HTML `rowspan`/`colspan`).
     pub merges: Vec<CellRange>,
+    /// Notes (cell comments) a person left on cells, sorted by cell, each cell once: the
+    /// text as written, without the author's name Excel puts first, trimmed (see
+    /// [`Sheet::note`]). Read from xlsx and xlsm only (threaded comments through the notes
+    /// Excel mirrors them in; crossfoot's own notes on an annotated workbook are left
+    /// out); xls, xlsb, ods and HTML leave it empty, and so does a notes part that cannot
+    /// be read.
+    pub notes: Vec<(CellRef, Box<str>)>,
 }
 
 impl Sheet {
+    /// The note on a cell, if a person left one there.
+    pub fn note(&self, at: CellRef) -> Option<&str> {
+        let i = self
+            .notes
+            .binary_search_by_key(&at, |(cell, _)| *cell)
+            .ok()?;
+        self.notes.get(i).map(|(_, text)| &**text)
+    }
+
     /// The cell at a position, if it holds anything.
     pub fn cell(&self, at: CellRef) -> Option<&Cell> {
         self.search(at).ok().and_then(|i| self.cells.get(i))

@@ -30,6 +30,9 @@ pub(crate) const REL_COMMENTS: &str =
 /// The relationship from a worksheet to the VML drawing that shows its notes.
 pub(crate) const REL_VML: &str =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing";
+/// The author crossfoot writes on the notes it adds, so that its reader knows them for its
+/// own when an annotated workbook is checked again.
+pub(crate) const NOTE_AUTHOR: &str = "crossfoot";
 /// The content type of a worksheet part.
 pub(crate) const CT_WORKSHEET: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";

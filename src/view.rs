@@ -403,6 +403,7 @@ mod tests {
             hidden: false,
             cells,
             merges,
+            notes: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Formula regions: what Excel's own error checking flags in a table of formulas. A typed
 //! constant in a column whose other rows of the same kind hold the same formula (the
-//! "inconsistent formula" a pasted value leaves), and a `SUM` whose range stops short of
-//! the adjacent rows it should cover.
+//! "inconsistent formula" a pasted value leaves; an info when a note on the cell explains
+//! it), and a `SUM` whose range stops short of the adjacent rows it should cover.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -165,22 +165,42 @@ fn inconsistent_formulas(
                 ),
                 None => (String::new(), String::new()),
             };
+            let letters = column_letters(col);
+            // A note on the cell explains the typed number: an override made on purpose.
+            let (severity, message) = match sheet.note(at) {
+                Some(note) => {
+                    let note = quoted(note);
+                    (
+                        Severity::Info,
+                        Message::new(
+                            format!(
+                                "Cột {letters} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown_vi} kèm ghi chú «{note}»: coi là chủ ý, không phải lỗi"
+                            ),
+                            format!(
+                                "Column {letters} is a formula on {common} rows{en_example}, but {at} is the typed number {shown_en} with the note «{note}»: taken as deliberate, not an error"
+                            ),
+                        ),
+                    )
+                }
+                None => (
+                    Severity::Warning,
+                    Message::new(
+                        format!(
+                            "Cột {letters} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown_vi}: số này không tự cập nhật khi số liệu thay đổi"
+                        ),
+                        format!(
+                            "Column {letters} is a formula on {common} rows{en_example}, but {at} is the typed number {shown_en}: it will not follow when the figures change"
+                        ),
+                    ),
+                ),
+            };
             findings.push(Finding {
                 code: codes::INCONSISTENT_FORMULA,
-                severity: Severity::Warning,
+                severity,
                 sheet: sheet.name.clone(),
                 cell: at,
                 cells: Vec::new(),
-                message: Message::new(
-                    format!(
-                        "Cột {} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown_vi}: số này không tự cập nhật khi số liệu thay đổi",
-                        column_letters(col)
-                    ),
-                    format!(
-                        "Column {} is a formula on {common} rows{en_example}, but {at} is the typed number {shown_en}: it will not follow when the figures change",
-                        column_letters(col)
-                    ),
-                ),
+                message,
                 expected: None,
                 actual: Some(shown),
                 fix: None,
@@ -188,6 +208,23 @@ fn inconsistent_formulas(
         }
     }
     findings
+}
+
+/// Most characters of a note quoted in a message.
+const MAX_QUOTED_NOTE: usize = 120;
+
+/// A note as a message quotes it: on one line, at most [`MAX_QUOTED_NOTE`] characters
+/// (cut with an ellipsis).
+fn quoted(note: &str) -> String {
+    let line = note.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= MAX_QUOTED_NOTE {
+        return line;
+    }
+    let cut: String = line
+        .chars()
+        .take(MAX_QUOTED_NOTE.saturating_sub(1))
+        .collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Most rows of a range whose formulas and keys are read to decide what its group is.
@@ -514,4 +551,21 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
         });
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_quoted_on_one_line_and_cut_with_an_ellipsis() {
+        assert_eq!(
+            quoted("funded to\n120K  only "),
+            "funded to 120K only".to_string()
+        );
+        let long = "ắ ".repeat(100);
+        let cut = quoted(&long);
+        assert_eq!(cut.chars().count(), MAX_QUOTED_NOTE);
+        assert!(cut.ends_with("ắ…"), "{cut}");
+    }
 }

@@ -159,6 +159,8 @@ pub(crate) fn read_html(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
             hidden: false,
             cells,
             merges,
+            // HTML exports carry no notes.
+            notes: Vec::new(),
         });
     }
     Ok(sheets)

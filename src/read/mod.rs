@@ -13,6 +13,7 @@ mod xlsx;
 #[cfg(feature = "parallel")]
 mod xlsx_blocks;
 mod xlsx_cells;
+mod xlsx_notes;
 mod xlsx_scan;
 
 use std::collections::HashMap;

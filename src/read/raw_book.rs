@@ -68,6 +68,8 @@ pub(super) fn sheet_of(
         hidden: meta.visible != SheetVisible::Visible,
         cells,
         merges,
+        // The xlsx reader adds the notes of its sheets; the other formats have none read.
+        notes: Vec::new(),
     }
 }
 

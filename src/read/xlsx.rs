@@ -3,7 +3,8 @@
 //! ([`crate::ooxml`]), reads each sheet in one byte scan ([`super::xlsx_scan`], or in
 //! blocks on every core, `xlsx_blocks`) and falls back on calamine's passes for
 //! any sheet the scans cannot follow. The scans read cells through [`super::xlsx_cells`];
-//! none of them calls back up here.
+//! none of them calls back up here. Each sheet's notes come from its comments part
+//! ([`super::xlsx_notes`]).
 
 use std::io::Cursor;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use super::raw_book::{
     push_cell, range_of, read_error, read_worksheets, sort_cells, value_of_ref, RawBook,
 };
 use super::xlsx_cells;
+use super::xlsx_notes;
 use super::xlsx_scan::{self, SheetScan};
 
 /// Reads a zipped Office Open XML workbook (xlsx or xlsm).
@@ -101,6 +103,14 @@ fn read_xlsx_with(
         cells_and_merges(book, meta, read_whole, &mut palette, scan_part, limits)
     })?;
     raw.full_calc_on_load = full_calc_on_load;
+    // The notes people left on cells, read from each sheet's comments part.
+    if let Some(archive) = package.as_mut() {
+        for sheet in &mut raw.sheets {
+            if let Some(part) = part_of(&sheet.name) {
+                sheet.notes = xlsx_notes::sheet_notes(archive, part, limits);
+            }
+        }
+    }
     Ok(raw)
 }
 
@@ -436,6 +446,74 @@ mod tests {
         second.write_string(0, 0, "Đồng Tháp").unwrap();
         second.write_number(1_000, 20, 7.0).unwrap();
         book.save_to_buffer().unwrap()
+    }
+
+    /// A workbook whose first sheet has notes on B2 and A1 (by rust_xlsxwriter, which
+    /// writes the author's name first as Excel does) and whose second has none.
+    fn with_notes() -> Vec<u8> {
+        use rust_xlsxwriter::{Note, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_number(1, 1, 120_000.0).unwrap();
+        sheet
+            .insert_note(
+                1,
+                1,
+                &Note::new("funded to 120K & no more").set_author("Lan"),
+            )
+            .unwrap();
+        sheet
+            .insert_note(0, 0, &Note::new("Đơn vị: đồng").add_author_prefix(false))
+            .unwrap();
+        book.add_worksheet().write_number(0, 0, 1.0).unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn each_sheet_carries_the_notes_of_its_comments_part() {
+        let (fast, slow) = both_ways(&with_notes());
+        assert_eq!(fast, slow);
+        let first = fast.first().expect("a sheet");
+        let at = |a: &str| CellRef::parse(a).unwrap();
+        assert_eq!(first.note(at("B2")), Some("funded to 120K & no more"));
+        assert_eq!(first.note(at("A1")), Some("Đơn vị: đồng"));
+        assert_eq!(first.note(at("C3")), None);
+        assert_eq!(first.notes.len(), 2);
+        assert!(fast.get(1).is_some_and(|s| s.notes.is_empty()));
+    }
+
+    #[test]
+    fn a_notes_part_that_is_malformed_or_too_big_is_left_out_not_an_error() {
+        let broken = rewritten(&with_notes(), |name, content| {
+            if name == "xl/comments1.xml" {
+                (
+                    name,
+                    b"<comments><commentList><comment ref=\"B2\"><text><t>x</t></text></comment></oops>"
+                        .to_vec(),
+                )
+            } else {
+                (name, content)
+            }
+        });
+        let (fast, slow) = read_both(&broken);
+        let (fast, slow) = (fast.expect("read"), slow.expect("read"));
+        assert_eq!(fast.sheets, slow.sheets);
+        assert!(fast.sheets.iter().all(|s| s.notes.is_empty()));
+        // The cells are read as before.
+        assert_eq!(fast.sheets.first().map(|s| s.cells.len()), Some(1));
+        let small = Limits {
+            max_notes_bytes: 100,
+            ..Limits::default()
+        };
+        let read = read_xlsx_with(
+            &with_notes(),
+            SourceFormat::Xlsx,
+            &small,
+            true,
+            &mut Unmeasured::default(),
+        )
+        .expect("read");
+        assert!(read.sheets.iter().all(|s| s.notes.is_empty()));
     }
 
     #[test]

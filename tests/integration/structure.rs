@@ -928,3 +928,82 @@ fn a_subtotal_of_another_block_ends_the_block() {
         "the services total adds the services, not the production rows: {short:#?}"
     );
 }
+
+/// Eight projects whose column D adds B and C by formula, except D5, typed with a note
+/// explaining it, and D8, typed without one.
+fn projects_with_an_override() -> Vec<u8> {
+    use rust_xlsxwriter::{Formula, Note};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(sheet, 0, &["Project", "Year 1", "Year 2", "Funded"]);
+    let projects = [
+        ("Jobtrain", 52_792.0, 54_262.0),
+        ("Parenting skills", 48_656.0, 49_608.0),
+        ("Volunteering", 39_724.0, 39_724.0),
+        ("Workplace co-ordinator", 60_000.0, 60_000.0),
+        ("Refugees into jobs", 61_500.0, 63_500.0),
+        ("Homework club", 4_030.0, 7_176.0),
+        ("Youth outreach", 43_300.0, 43_700.0),
+        ("Mentoring", 11_206.0, 12_000.0),
+    ];
+    for (i, (name, first, second)) in projects.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write(row, 0, *name).unwrap();
+        sheet.write(row, 1, *first).unwrap();
+        sheet.write(row, 2, *second).unwrap();
+        let sum = first + second;
+        match row {
+            4 | 7 => {
+                sheet.write(row, 3, sum).unwrap();
+            }
+            _ => {
+                let formula = Formula::new(format!("=B{0}+C{0}", row + 1));
+                sheet
+                    .write_formula(row, 3, formula.set_result(sum.to_string()))
+                    .unwrap();
+            }
+        }
+    }
+    // Excel writes the author's name first (`Lan:`); the split runs and `&amp;` with it.
+    let note = Note::new("  funded to 120K only & for homework\n  ").set_author("Lan");
+    sheet.insert_note(4, 3, &note).unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_typed_number_a_note_explains_is_deliberate_an_info() {
+    let book = read_workbook(&projects_with_an_override(), "projects.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let typed = with_code(&report, "CF107");
+    assert_eq!(typed.len(), 2, "{typed:#?}");
+    let noted = typed
+        .iter()
+        .find(|f| f.cell.to_string() == "D5")
+        .expect("D5");
+    assert_eq!(noted.severity, Severity::Info, "{noted:#?}");
+    assert!(
+        noted
+            .message
+            .en
+            .contains("is the typed number 120,000 with the note «funded to 120K only & for homework»: taken as deliberate"),
+        "{}",
+        noted.message.en
+    );
+    assert!(
+        noted.message.vi.contains(
+            "là số gõ tay 120.000 kèm ghi chú «funded to 120K only & for homework»: coi là chủ ý"
+        ),
+        "{}",
+        noted.message.vi
+    );
+    let bare = typed
+        .iter()
+        .find(|f| f.cell.to_string() == "D8")
+        .expect("D8");
+    assert_eq!(bare.severity, Severity::Warning, "{bare:#?}");
+    assert!(
+        bare.message.en.contains("will not follow"),
+        "{}",
+        bare.message.en
+    );
+}

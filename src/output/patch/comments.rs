@@ -8,10 +8,9 @@ use quick_xml::events::Event;
 
 use super::xml::{attr, damaged, esc, local, prefix_of, rewrite_tag, Events, Splice};
 use crate::model::CellRef;
+// The author name written on new notes (the reader leaves notes by it out).
+use crate::ooxml::NOTE_AUTHOR as AUTHOR;
 use crate::output::OutputError;
-
-/// The author name written on new notes.
-pub(super) const AUTHOR: &str = "crossfoot";
 
 fn text_xml(p: &str, text: &str) -> String {
     format!("<{p}t xml:space=\"preserve\">{}</{p}t>", esc(text))
