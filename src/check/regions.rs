@@ -13,6 +13,7 @@ use crate::formula::{parse_formula, references, Expr, Reference};
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
 use crate::number::Reading;
+use crate::text::normalize_label;
 
 use super::shown::{for_messages, show_value};
 
@@ -104,6 +105,7 @@ fn inconsistent_formulas(
         .filter(|b| b.kind == RowKind::Unit && b.has_numbers)
         .map(|b| b.row)
         .collect();
+    let note_columns = note_columns(layout);
     let mut findings = Vec::new();
     let mut budget = MAX_FORMULAS;
     for col in layout.number_columns(sheet) {
@@ -166,10 +168,10 @@ fn inconsistent_formulas(
                 None => (String::new(), String::new()),
             };
             let letters = column_letters(col);
-            // A note on the cell explains the typed number: an override made on purpose.
-            let (severity, message) = match sheet.note(at) {
+            // A note on the cell, or in the row's comment column, explains the typed
+            // number: an override made on purpose.
+            let (severity, message) = match row_note(sheet, at, &note_columns) {
                 Some(note) => {
-                    let note = quoted(note);
                     (
                         Severity::Info,
                         Message::new(
@@ -208,6 +210,51 @@ fn inconsistent_formulas(
         }
     }
     findings
+}
+
+/// Words of a header over a column of remarks on each row (`Ghi chú`, `Comment /
+/// Decision`), folded.
+const NOTE_HEADER_WORDS: &[&str] = &[
+    "ghi chu",
+    "giai trinh",
+    "ly do",
+    "comment",
+    "comments",
+    "note",
+    "notes",
+    "remark",
+    "remarks",
+    "explanation",
+];
+
+/// The columns whose header says they hold remarks on each row.
+fn note_columns(layout: &Layout) -> Vec<u32> {
+    layout
+        .headers
+        .iter()
+        .filter(|(_, chain)| {
+            chain.iter().any(|label| {
+                let folded = format!(" {} ", normalize_label(label));
+                NOTE_HEADER_WORDS
+                    .iter()
+                    .any(|word| folded.contains(&format!(" {word} ")))
+            })
+        })
+        .map(|(col, _)| *col)
+        .collect()
+}
+
+/// The note that explains the cell at `at`, quoted: its own, or the remark its row holds
+/// in a comment column (`funded to 120K only` beside the figures it explains).
+fn row_note(sheet: &Sheet, at: CellRef, note_columns: &[u32]) -> Option<String> {
+    if let Some(note) = sheet.note(at) {
+        return Some(quoted(note));
+    }
+    note_columns.iter().find_map(|&col| {
+        let remark = sheet.label(CellRef::new(at.row, col));
+        (remark.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+            .then(|| format!("{} ({})", quoted(&remark), CellRef::new(at.row, col)))
+    })
 }
 
 /// Most characters of a note quoted in a message.

@@ -929,13 +929,24 @@ fn a_subtotal_of_another_block_ends_the_block() {
     );
 }
 
-/// Eight projects whose column D adds B and C by formula, except D5, typed with a note
-/// explaining it, and D8, typed without one.
+/// Twelve projects whose column D adds B and C by formula, except D5, typed with a note
+/// explaining it, D3, typed with a remark in the comment column, and D8, typed with
+/// neither.
 fn projects_with_an_override() -> Vec<u8> {
     use rust_xlsxwriter::{Formula, Note};
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    write_headers(sheet, 0, &["Project", "Year 1", "Year 2", "Funded"]);
+    write_headers(
+        sheet,
+        0,
+        &[
+            "Project",
+            "Year 1",
+            "Year 2",
+            "Funded",
+            "Comment / Decision",
+        ],
+    );
     let projects = [
         ("Jobtrain", 52_792.0, 54_262.0),
         ("Parenting skills", 48_656.0, 49_608.0),
@@ -945,6 +956,10 @@ fn projects_with_an_override() -> Vec<u8> {
         ("Homework club", 4_030.0, 7_176.0),
         ("Youth outreach", 43_300.0, 43_700.0),
         ("Mentoring", 11_206.0, 12_000.0),
+        ("Adult literacy", 18_400.0, 19_100.0),
+        ("Play schemes", 9_850.0, 10_200.0),
+        ("Credit union", 22_000.0, 22_000.0),
+        ("Digital skills", 15_300.0, 16_750.0),
     ];
     for (i, (name, first, second)) in projects.iter().enumerate() {
         let row = 1 + i as u32;
@@ -953,7 +968,7 @@ fn projects_with_an_override() -> Vec<u8> {
         sheet.write(row, 2, *second).unwrap();
         let sum = first + second;
         match row {
-            4 | 7 => {
+            2 | 4 | 7 => {
                 sheet.write(row, 3, sum).unwrap();
             }
             _ => {
@@ -967,15 +982,30 @@ fn projects_with_an_override() -> Vec<u8> {
     // Excel writes the author's name first (`Lan:`); the split runs and `&amp;` with it.
     let note = Note::new("  funded to 120K only & for homework\n  ").set_author("Lan");
     sheet.insert_note(4, 3, &note).unwrap();
+    // A remark in the row's comment column explains D3 the same way.
+    sheet.write(2, 4, "approved partially").unwrap();
     book.save_to_buffer().unwrap()
 }
 
 #[test]
-fn a_typed_number_a_note_explains_is_deliberate_an_info() {
+fn a_typed_number_a_note_or_its_rows_remark_explains_is_deliberate_an_info() {
     let book = read_workbook(&projects_with_an_override(), "projects.xlsx").unwrap();
     let report = check(&book, &TemplateChoice::Auto);
     let typed = with_code(&report, "CF107");
-    assert_eq!(typed.len(), 2, "{typed:#?}");
+    assert_eq!(typed.len(), 3, "{typed:#?}");
+    let remarked = typed
+        .iter()
+        .find(|f| f.cell.to_string() == "D3")
+        .expect("D3");
+    assert_eq!(remarked.severity, Severity::Info, "{remarked:#?}");
+    assert!(
+        remarked
+            .message
+            .en
+            .contains("with the note «approved partially (E3)»"),
+        "{}",
+        remarked.message.en
+    );
     let noted = typed
         .iter()
         .find(|f| f.cell.to_string() == "D5")
