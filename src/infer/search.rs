@@ -161,6 +161,13 @@ fn terms_vary(table: &Table, terms: &[usize]) -> bool {
     terms.iter().all(|&c| table.nonzero(c) >= 2)
 }
 
+/// Whether a small table's rows confirm an identity its header proposes: it holds on at
+/// least two rows and two thirds of those that decide it (3 of 4: three units and a total
+/// with one slip). Larger tables are judged by [`severity_for`] alone.
+fn confirms_header(holds: usize, of: usize) -> bool {
+    of < 10 && holds >= 2 && holds.saturating_mul(3) >= of.saturating_mul(2)
+}
+
 /// Rows with every term non-zero a relation found in the numbers alone must hold on.
 const MIN_TELLING_ROWS: usize = 3;
 
@@ -200,6 +207,10 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
             .map(|(_, c)| c)
             .take(MAX_PARTS)
             .collect();
+        // A `Tổng số` column says itself that it adds its siblings: on a small table
+        // (three units and their total) a slip leaves too few rows to learn it from the
+        // numbers, but a clear majority confirms what the header says.
+        let named_total = chain.last().is_some_and(|leaf| is_total_header(leaf));
         let mut best: Option<Identity> = None;
         for k in 2..=group.len() {
             let Some(parts) = group.get(..k) else {
@@ -213,7 +224,9 @@ pub(crate) fn identities(table: &Table, budget: &mut Budget) -> Vec<Identity> {
             let Some(SumCount { holds, of, .. }) = count_sum(table, total, parts, budget) else {
                 continue;
             };
-            let Some(severity) = severity_for(holds, of, 5) else {
+            let Some(severity) = severity_for(holds, of, 5)
+                .or_else(|| (named_total && confirms_header(holds, of)).then_some(Severity::Error))
+            else {
                 continue;
             };
             if best.as_ref().is_none_or(|b| holds >= b.holds) {

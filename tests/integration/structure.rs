@@ -1037,3 +1037,67 @@ fn a_typed_number_a_note_or_its_rows_remark_explains_is_deliberate_an_info() {
         bare.message.en
     );
 }
+
+/// A small allocation table as a province sends it: three units and their total, the
+/// money given under a merged `Kinh phí được giao` header (`Tổng số` then the central and
+/// local budgets), and what was spent. `slip` is added to the total row's central budget.
+fn allocation(slip: f64) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "KINH PHÍ ĐƯỢC GIAO NĂM 2024").unwrap();
+    let merged = rust_xlsxwriter::Format::new();
+    sheet
+        .merge_range(2, 2, 2, 4, "Kinh phí được giao", &merged)
+        .unwrap();
+    sheet.merge_range(2, 0, 3, 0, "STT", &merged).unwrap();
+    sheet.merge_range(2, 1, 3, 1, "Đơn vị", &merged).unwrap();
+    sheet
+        .merge_range(2, 5, 3, 5, "Đã sử dụng", &merged)
+        .unwrap();
+    for (col, label) in [
+        (2u16, "Tổng số"),
+        (3, "Ngân sách trung ương"),
+        (4, "Ngân sách địa phương"),
+    ] {
+        sheet.write(3, col, label).unwrap();
+    }
+    let units = [
+        ("Sở Y tế", 1_250.0, 800.0, 310.0),
+        ("Sở Giáo dục", 2_400.0, 1_900.0, 1_150.0),
+        ("Sở Nội vụ", 640.0, 0.0, 512.0),
+    ];
+    let mut totals = [0.0; 4];
+    for (i, (name, central, local, spent)) in units.iter().enumerate() {
+        let row = 4 + i as u32;
+        let figures = [central + local, *central, *local, *spent];
+        sheet.write(row, 0, (i + 1) as f64).unwrap();
+        sheet.write(row, 1, *name).unwrap();
+        for (k, figure) in figures.iter().enumerate() {
+            sheet.write(row, 2 + k as u16, *figure).unwrap();
+            totals[k] += figure;
+        }
+    }
+    totals[1] += slip;
+    sheet.write(7, 1, "Tổng cộng").unwrap();
+    for (k, figure) in totals.iter().enumerate() {
+        sheet.write(7, 2 + k as u16, *figure).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_total_column_under_a_group_header_adds_its_siblings_even_in_a_small_table() {
+    let book = read_workbook(&allocation(0.0), "kinh-phi.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let right = alarms(&report);
+    assert!(right.is_empty(), "the table adds up: {right:#?}");
+
+    // The total row's central budget typed 100 over: its row no longer adds up, nor does
+    // the column; the one cell in both is D8.
+    let book = read_workbook(&allocation(100.0), "kinh-phi.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let slip = alarms(&report);
+    assert_eq!(slip.len(), 1, "one slip, one finding: {slip:#?}");
+    assert_eq!(slip[0].code, "CF301", "{slip:#?}");
+    assert_eq!(slip[0].cell.to_string(), "D8", "{slip:#?}");
+}
