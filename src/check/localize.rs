@@ -58,6 +58,8 @@ pub(crate) struct Localizer<'a> {
     /// Hierarchy sums added up once as the sheet stands, by relation: a tried change
     /// moves them ([`Evaluator::moved_sum_holds`]).
     tallies: RefCell<HashMap<usize, Option<ChildSum>>>,
+    /// Whether each column asked about holds a negative number, found once.
+    signed_columns: RefCell<HashMap<u32, bool>>,
 }
 
 impl<'a> Localizer<'a> {
@@ -75,6 +77,7 @@ impl<'a> Localizer<'a> {
             graph,
             readers,
             tallies: RefCell::new(HashMap::new()),
+            signed_columns: RefCell::new(HashMap::new()),
         }
     }
 
@@ -296,16 +299,71 @@ impl<'a> Localizer<'a> {
     }
 
     /// A cell that may be proposed as wrong: a typed number (formulas are computed, not
-    /// typed) that the sheet shows.
+    /// typed) that the sheet shows, or a blank a figure may have been left out of (with
+    /// the decimals of the figures beside it).
     fn candidate_value(&self, at: CellRef) -> Option<(Decimal, u32)> {
         if self.graph.is_formula(at) {
             return None;
         }
-        match &self.evaluator.cells.cell(at)?.reading {
+        let Some(cell) = self
+            .evaluator
+            .cells
+            .cell(at)
+            .filter(|cell| !cell.value.is_blank())
+        else {
+            return Some((Decimal::ZERO, self.neighbour_decimals(at)));
+        };
+        match &cell.reading {
             Reading::Number(q) => Some((q.value, q.decimals)),
             Reading::Ambiguous { primary, .. } => Some((primary.value, primary.decimals)),
             _ => None,
         }
+    }
+
+    /// The most decimals the numbers above and below a cell show.
+    fn neighbour_decimals(&self, at: CellRef) -> u32 {
+        let sheet = self.evaluator.sheet;
+        [at.row.checked_sub(1), at.row.checked_add(1)]
+            .into_iter()
+            .flatten()
+            .filter_map(
+                |row| match &sheet.cell(CellRef::new(row, at.col))?.reading {
+                    Reading::Number(q) => Some(q.decimals),
+                    _ => None,
+                },
+            )
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether a proposed value is one a person could have meant: no negative figure where
+    /// the column holds none, and, unless the slip is a known one, the cell was empty or
+    /// the value makes several relations hold at once, no change larger than the figure
+    /// itself (such a value only balances one relation's books).
+    fn plausible(&self, change: &Change, current: Decimal, repaired: usize) -> bool {
+        if change.value.is_sign_negative() && !current.is_sign_negative() {
+            let sheet = self.evaluator.sheet;
+            let column_has_negatives = *self
+                .signed_columns
+                .borrow_mut()
+                .entry(change.cell.col)
+                .or_insert_with(|| {
+                    sheet.cells.iter().any(|cell| {
+                        cell.at.col == change.cell.col
+                            && matches!(&cell.reading, Reading::Number(q) if q.value.is_sign_negative())
+                    })
+                });
+            if !column_has_negatives {
+                return false;
+            }
+        }
+        if change.typo.is_some() || current.is_zero() || repaired > 1 {
+            return true;
+        }
+        change
+            .value
+            .checked_sub(current)
+            .is_some_and(|moved| moved.abs() <= current.abs())
     }
 
     /// The value of `cell` that makes relation `i` hold, found from two evaluations of its
@@ -372,10 +430,19 @@ impl<'a> Localizer<'a> {
     }
 
     fn change(&self, cell: CellRef, current: Decimal, value: Decimal) -> Change {
+        let blank = self
+            .evaluator
+            .cells
+            .cell(cell)
+            .is_none_or(|c| c.value.is_blank());
         Change {
             cell,
             value,
-            typo: diagnose(value, current, &self.neighbours(cell)),
+            typo: if blank {
+                Some(Typo::LeftBlank)
+            } else {
+                diagnose(value, current, &self.neighbours(cell))
+            },
         }
     }
 
@@ -403,7 +470,17 @@ impl<'a> Localizer<'a> {
         if complete.is_empty() {
             return None;
         }
-        Some(self.choose(complete, group))
+        let mut explanation = self.choose(complete, group);
+        // The failing relations of lesser severity the changes repair too (a column
+        // identity's warning on the slip's row) are part of the same finding.
+        if let Explanation::Confident { changes, repaired } = &mut explanation {
+            for i in self.repaired_beyond(changes, group) {
+                if !repaired.contains(&i) {
+                    repaired.push(i);
+                }
+            }
+        }
+        Some(explanation)
     }
 
     /// The cells a relation reads itself.
@@ -451,9 +528,10 @@ impl<'a> Localizer<'a> {
             if !seen.insert((cell, value)) {
                 continue;
             }
+            let change = self.change(cell, current, value);
             if let Some(repaired) = self.try_changes(&HashMap::from([(cell, value)]), group) {
-                if !repaired.is_empty() {
-                    found.push((self.change(cell, current, value), repaired));
+                if !repaired.is_empty() && self.plausible(&change, current, repaired.len()) {
+                    found.push((change, repaired));
                 }
             }
         }

@@ -449,7 +449,12 @@ impl SheetRules<'_> {
             vi_from, en_from, ..
         } = repair;
         let (actual, expected) = self.shown_change(change);
-        let (actual_vi, actual_en) = for_messages(&actual, convention);
+        let (says_vi, says_en) = if actual.is_empty() {
+            ("để trống".to_string(), "it is blank".to_string())
+        } else {
+            let (actual_vi, actual_en) = for_messages(&actual, convention);
+            (format!("ghi {actual_vi}"), format!("it says {actual_en}"))
+        };
         let (expected_vi, expected_en) = for_messages(&expected, convention);
         let reason = match change.typo {
             Some(typo) => typo.reason(),
@@ -471,12 +476,12 @@ impl SheetRules<'_> {
             cells: others(repair.related.iter().copied(), cell),
             message: Message::new(
                 format!(
-                    "{vi_from}{cell} có lẽ sai: ghi {actual_vi}, đúng ra là {expected_vi} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
+                    "{vi_from}{cell} có lẽ sai: {says_vi}, đúng ra là {expected_vi} ({}); sửa ô này thì các quan hệ sau đều thỏa: {}",
                     reason.vi,
                     repair.vi_list.join("; ")
                 ),
                 format!(
-                    "{en_from}{cell} is probably wrong: it says {actual_en}, it should be {expected_en} ({}); with it corrected these relations hold: {}",
+                    "{en_from}{cell} is probably wrong: {says_en}, it should be {expected_en} ({}); with it corrected these relations hold: {}",
                     reason.en,
                     repair.en_list.join("; ")
                 ),

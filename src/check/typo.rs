@@ -22,6 +22,8 @@ pub(crate) enum Typo {
     SignFlipped,
     /// The value of the neighbouring row or column copied.
     CopiedNeighbour,
+    /// A figure left out: the cell is blank.
+    LeftBlank,
 }
 
 impl Typo {
@@ -43,6 +45,7 @@ impl Typo {
                 "chép nhầm số của ô bên cạnh",
                 "the value of a neighbouring cell copied",
             ),
+            Typo::LeftBlank => Message::new("thiếu một số liệu", "a figure left out"),
         }
     }
 }

@@ -1101,3 +1101,172 @@ fn a_total_column_under_a_group_header_adds_its_siblings_even_in_a_small_table()
     assert_eq!(slip[0].code, "CF301", "{slip:#?}");
     assert_eq!(slip[0].cell.to_string(), "D8", "{slip:#?}");
 }
+
+/// Dossiers received by two groups of offices (STT `I`, `II`, each row of figures the sum
+/// of its offices) and the province's total: `Tổng số` = online + in person on each row.
+/// `blank` leaves Sở Xây dựng's in-person figure (E4, 95) blank while its total and its
+/// group's keep it; `short` is taken off the first group's in-person figure, its total
+/// and the province's (its offices left as they are).
+fn dossiers(blank: bool, short: f64) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(
+        sheet,
+        0,
+        &["STT", "Đơn vị", "Tổng số", "Trực tuyến", "Trực tiếp"],
+    );
+    let groups = [
+        (
+            "I",
+            "Các sở, ngành",
+            [
+                ("Sở Tư pháp", 300.0, 120.0),
+                ("Sở Xây dựng", 210.0, 95.0),
+                ("Sở Y tế", 180.0, 64.0),
+            ],
+        ),
+        (
+            "II",
+            "Các huyện",
+            [
+                ("Huyện Bát Xát", 150.0, 88.0),
+                ("Huyện Sa Pa", 260.0, 131.0),
+                ("Huyện Si Ma Cai", 75.0, 40.0),
+            ],
+        ),
+    ];
+    let mut row = 1u32;
+    let mut total = [0.0f64; 2];
+    for (stt, name, offices) in groups {
+        let online: f64 = offices.iter().map(|o| o.1).sum();
+        let in_person: f64 =
+            offices.iter().map(|o| o.2).sum::<f64>() - if stt == "I" { short } else { 0.0 };
+        sheet.write(row, 0, stt).unwrap();
+        sheet.write(row, 1, name).unwrap();
+        for (col, figure) in [(2u16, online + in_person), (3, online), (4, in_person)] {
+            sheet.write(row, col, figure).unwrap();
+        }
+        total[0] += online;
+        total[1] += in_person;
+        row += 1;
+        for (i, (office, online, in_person)) in offices.iter().enumerate() {
+            sheet.write(row, 0, (i + 1) as f64).unwrap();
+            sheet.write(row, 1, *office).unwrap();
+            sheet.write(row, 2, online + in_person).unwrap();
+            sheet.write(row, 3, *online).unwrap();
+            if !(blank && row == 3) {
+                sheet.write(row, 4, *in_person).unwrap();
+            }
+            row += 1;
+        }
+    }
+    sheet.write(row, 1, "Tổng cộng").unwrap();
+    for (col, figure) in [(2u16, total[0] + total[1]), (3, total[0]), (4, total[1])] {
+        sheet.write(row, col, figure).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_blank_cell_that_explains_its_row_and_its_group_is_named() {
+    let book = read_workbook(&dossiers(false, 0.0), "ho-so.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let right = alarms(&report);
+    assert!(right.is_empty(), "the table adds up: {right:#?}");
+
+    let book = read_workbook(&dossiers(true, 0.0), "ho-so.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let found = alarms(&report);
+    assert_eq!(found.len(), 1, "one blank, one finding: {found:#?}");
+    let blank = found[0];
+    assert_eq!(
+        (blank.code, blank.cell.to_string()),
+        ("CF301", "E4".to_string()),
+        "{blank:#?}"
+    );
+    assert!(
+        blank
+            .message
+            .en
+            .contains("E4 is probably wrong: it is blank, it should be 95 (a figure left out)"),
+        "{}",
+        blank.message.en
+    );
+    assert!(
+        blank
+            .message
+            .vi
+            .contains("để trống, đúng ra là 95 (thiếu một số liệu)"),
+        "{}",
+        blank.message.vi
+    );
+}
+
+/// Entries by subject over four years and their TOTAL; the last year's total is typed
+/// `net` (538 adds them up).
+fn entries_with_total(net: f64) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(
+        sheet,
+        0,
+        &[
+            "Subject",
+            "Entries 1999",
+            "Entries 2000",
+            "Entries 2001",
+            "Entries 2002",
+        ],
+    );
+    let subjects = [
+        ("Art", [110.0, 114.0, 118.0, 120.0]),
+        ("Drama", [90.0, 92.0, 93.0, 95.0]),
+        ("Economics", [70.0, 68.0, 66.0, 64.0]),
+        ("Music", [80.0, 84.0, 86.0, 88.0]),
+        ("Spanish", [120.0, 125.0, 128.0, 131.0]),
+        ("Welsh", [35.0, 37.0, 38.0, 40.0]),
+    ];
+    let mut totals = [0.0; 4];
+    for (i, (subject, entries)) in subjects.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write(row, 0, *subject).unwrap();
+        for (k, figure) in entries.iter().enumerate() {
+            sheet.write(row, 1 + k as u16, *figure).unwrap();
+            totals[k] += figure;
+        }
+    }
+    totals[3] = net;
+    sheet.write(7, 0, "TOTAL").unwrap();
+    for (k, figure) in totals.iter().enumerate() {
+        sheet.write(7, 1 + k as u16, *figure).unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn no_negative_count_is_proposed_to_balance_a_total() {
+    let book = read_workbook(&entries_with_total(538.0), "entries.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let right = alarms(&report);
+    assert!(right.is_empty(), "the table adds up: {right:#?}");
+
+    // 280 under what the subjects add up to: only a subject going below zero would
+    // balance it from the subjects' side. The total is reported, and no subject named.
+    let book = read_workbook(&entries_with_total(258.0), "entries.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    let found = alarms(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].code, found[0].cell.to_string()),
+        ("CF202", "E8".to_string()),
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .fix
+            .iter()
+            .flat_map(|fix| &fix.edits)
+            .all(|edit| edit.cell == found[0].cell && !edit.value.is_sign_negative()),
+        "{found:#?}"
+    );
+}
