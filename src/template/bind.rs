@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::spec::RowSpec;
 use super::Template;
-use crate::layout::Layout;
+use crate::layout::{is_note_label, Layout};
 use crate::model::{CellRef, Sheet, Value};
 use crate::text::normalize_label;
 use crate::unit::Units;
@@ -109,7 +109,7 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
                         if let Some(body_row) = layout
                             .body
                             .iter()
-                            .filter(|r| r.row >= start)
+                            .filter(|r| r.row >= start && !is_note_label(r))
                             .find(|r| normalize_label(&r.label).contains(&wanted))
                         {
                             rows.insert(name.clone(), body_row.row);
