@@ -981,3 +981,39 @@ fn a_note_between_the_rows_of_a_table_does_not_part_them_from_their_total() {
     );
     assert!(!read(alarms[0], "D6") && !read(alarms[0], "D7"));
 }
+
+#[test]
+fn a_template_that_finds_no_row_names_it_and_the_nearest_label() {
+    // The received dossiers' row worded otherwise: the rows found below it are missing
+    // too, and named after it.
+    let (bytes, _) = appendix_with_lines(
+        &[],
+        &[("B25", "Tổng số hồ sơ thủ tục hành chính đã nhận trong kỳ")],
+    );
+    let book = read_workbook(&bytes, "phu-luc.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::parse("phu-luc-cchc").unwrap());
+    let not_found = with_code(&report, "CF002");
+    assert_eq!(not_found.len(), 1, "{:#?}", report.findings);
+    let finding = not_found[0];
+    assert_eq!(finding.cell.to_string(), "B25");
+    assert!(
+        finding.message.vi.starts_with(
+            "Mẫu biểu 'phu-luc-cchc' không khớp trang nào: trang 'Phụ lục' thiếu dòng \
+             'received' (nhãn «Tổng số hồ sơ TTHC đã tiếp nhận»); nhãn gần nhất: «Tổng số \
+             hồ sơ thủ tục hành chính đã nhận trong kỳ» (B25); thiếu dòng 'received_carried' \
+             (nhãn «từ kỳ trước», tìm dưới dòng 'received', dòng này cũng thiếu); nhãn gần \
+             nhất: «Số từ kỳ trước chuyển qua» (B29)"
+        ),
+        "{}",
+        finding.message.vi
+    );
+    assert!(
+        finding.message.en.starts_with(
+            "Template 'phu-luc-cchc' matches no sheet: sheet 'Phụ lục' lacks row 'received' \
+             (label «Tổng số hồ sơ TTHC đã tiếp nhận»); nearest label seen: «Tổng số hồ sơ \
+             thủ tục hành chính đã nhận trong kỳ» (B25); lacks row 'received_carried'"
+        ),
+        "{}",
+        finding.message.en
+    );
+}
