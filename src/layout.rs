@@ -60,7 +60,8 @@ pub struct Layout {
     pub stt_col: Option<u32>,
     /// Body rows in order, blank rows left out.
     pub body: Vec<BodyRow>,
-    /// The first row after the table (notes, signature block), if any.
+    /// The first row after the table, if any: the first note under its last figure, else
+    /// the signature block (a note between figures is inside the table).
     pub footer_first: Option<u32>,
     /// The header row of a second table inside the body, if any: a row of labels across
     /// the columns that is not the table's own header repeated (a count table under a
@@ -85,23 +86,26 @@ pub const TOTAL_LABELS: &[&str] = &[
 /// Labels that mark a subtotal row.
 pub const SUBTOTAL_LABELS: &[&str] = &["cộng", "subtotal", "sub total", "cộng khối"];
 
-/// Words that open the signature block or notes under a table.
-const FOOTER_STARTS: &[&str] = &[
+/// Words that open the signature block under a table (or the office's seal lines over it):
+/// the table ends there.
+const SIGNATURE_STARTS: &[&str] = &[
     "nguoi lap",
     "nguoi ky",
     "thu truong",
     "ke toan truong",
     "noi nhan",
-    "ghi chu",
     "prepared by",
     "approved by",
-    "note",
-    "notes",
     "giam doc",
     "chu tich",
     "tm",
     "kt",
 ];
+
+/// Words that open a note. A note does not end a table: one between two figures is read
+/// past (`Ghi chú: số liệu không bao gồm …` inside an indicator list), and one under the
+/// table is no body because no figure follows it.
+const NOTE_STARTS: &[&str] = &["ghi chu", "luu y", "note", "notes"];
 
 impl Layout {
     /// Finds the table of a sheet, or `None` when the sheet holds no table with numbers.
@@ -151,13 +155,13 @@ impl Layout {
             matches!(leaf.as_str(), "stt" | "tt" | "so tt" | "no" | "#" | "ma so").then_some(*col)
         });
 
-        // A row with no cells is no footer.
-        let footer_first = sheet
+        // Only the signature block ends the table (a row with no cells is none of it).
+        let signature = sheet
             .rows_from(body_first)
-            .find(|(_, cells)| is_footer_row(cells))
+            .find(|(_, cells)| is_signature_row(cells))
             .map(|(row, _)| row);
         // Exclusive end; at u32::MAX (beyond any real grid) the last row is left out.
-        let body_end = footer_first.unwrap_or(last_row.saturating_add(1));
+        let body_end = signature.unwrap_or(last_row.saturating_add(1));
         let label_col = find_label_column(sheet, &headers, stt_col, body_first, body_end)?;
 
         let mut body = Vec::new();
@@ -205,9 +209,14 @@ impl Layout {
         while body.last().is_some_and(|r| !r.has_numbers) {
             body.pop();
         }
-        if body.is_empty() {
-            return None;
-        }
+        let last_body = body.last()?.row;
+        // The footer opens at the first note under the last figure, else at the signature.
+        let footer_first = sheet
+            .rows_from(last_body.saturating_add(1))
+            .take_while(|(row, _)| *row < body_end)
+            .find(|(_, cells)| is_note_row(cells))
+            .map(|(row, _)| row)
+            .or(signature);
         Some(Layout {
             header_first,
             header_last,
@@ -672,9 +681,40 @@ fn first_is_ordinal(cells: &[Cell]) -> bool {
     })
 }
 
-/// Notes and signature lines under a table: no numbers, and a line that opens a signature
-/// block, a note, or a dated place line.
-fn is_footer_row(cells: &[Cell]) -> bool {
+/// A line of the signature block: no numbers, and a line that opens one (`Người lập
+/// biểu`, `THỦ TRƯỞNG ĐƠN VỊ`) or a dated place line.
+fn is_signature_row(cells: &[Cell]) -> bool {
+    text_line_where(cells, |folded| {
+        starts_with_phrase(folded, SIGNATURE_STARTS) || is_place_and_date_line(folded)
+    })
+}
+
+/// A note line: no numbers, and a text that opens a note (`Ghi chú: …`, `Note: …`).
+fn is_note_row(cells: &[Cell]) -> bool {
+    text_line_where(cells, |folded| starts_with_phrase(folded, NOTE_STARTS))
+}
+
+/// Whether a body row's label is a note rather than an indicator: no figure, and a text
+/// that opens a note (`Ghi chú: …`) or a footnote mark (`(*) không bao gồm …`).
+pub(crate) fn is_note_label(row: &BodyRow) -> bool {
+    let label = row.label.trim_start();
+    !row.has_numbers
+        && (label.starts_with('*')
+            || label.starts_with("(*")
+            || starts_with_phrase(&normalize_label(label), NOTE_STARTS))
+}
+
+/// Whether a folded text is one of `phrases` or starts with one followed by a space.
+fn starts_with_phrase(folded: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|phrase| {
+        folded
+            .strip_prefix(phrase)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// A row with no numbers and a text cell whose fold passes `test`.
+fn text_line_where(cells: &[Cell], test: impl Fn(&str) -> bool) -> bool {
     if cells
         .iter()
         .any(|c| matches!(c.reading, Reading::Number(_)))
@@ -682,14 +722,9 @@ fn is_footer_row(cells: &[Cell]) -> bool {
         return false;
     }
     cells.iter().any(|cell| {
-        let Some(text) = cell.value.as_text() else {
-            return false;
-        };
-        let folded = normalize_label(text);
-        FOOTER_STARTS
-            .iter()
-            .any(|start| folded == *start || folded.starts_with(&format!("{start} ")))
-            || is_place_and_date_line(&folded)
+        cell.value
+            .as_text()
+            .is_some_and(|text| test(&normalize_label(text)))
     })
 }
 

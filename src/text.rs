@@ -112,6 +112,16 @@ impl Phrases {
     }
 }
 
+/// Two labels as they are compared with each other: with their marks when both have them
+/// (`đang` is not `đáng`), both folded when either was typed without any.
+pub(crate) fn as_compared(a: &str, b: &str) -> (String, String) {
+    if has_marks(a) && has_marks(b) {
+        (lowercase_words(a), lowercase_words(b))
+    } else {
+        (normalize_label(a), normalize_label(b))
+    }
+}
+
 /// Whether a text carries a Vietnamese mark (a combining accent, or `đ`).
 fn has_marks(text: &str) -> bool {
     text.chars().any(|c| {
@@ -228,6 +238,17 @@ mod tests {
         assert!(!named("Tống cộng"));
         // Decomposed marks are the same word.
         assert!(named("To\u{302}\u{309}ng co\u{323}\u{302}ng"));
+    }
+
+    #[test]
+    fn labels_are_compared_with_their_marks_only_when_both_have_them() {
+        let pair = |a: &str, b: &str| -> (String, String) { (a.into(), b.into()) };
+        assert_eq!(as_compared("Tổng SỐ:", "đang"), pair("tổng số", "đang"));
+        assert_eq!(
+            as_compared("Tổng số", "TONG SO"),
+            pair("tong so", "tong so")
+        );
+        assert_eq!(as_compared("Total", "Tổng"), pair("total", "tong"));
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub fn live_formulas(
         }
         None => return Vec::new(),
     };
-    let BoundTemplate { template, sheets } = chosen;
+    let BoundTemplate {
+        template, sheets, ..
+    } = chosen;
     let Some(parsed) = parse_rules(template) else {
         return Vec::new();
     };

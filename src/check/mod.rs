@@ -31,7 +31,7 @@ use crate::layout::Layout;
 use crate::model::{CellRef, Workbook};
 use crate::number::Convention;
 use crate::recalc::FormulaReads;
-use crate::template::{bind, recognizes, Bound, Template};
+use crate::template::{bind, recognizes, Bound, Missing, Needed, Template, Unbound};
 use rules::{rule_findings, BrokenByStale};
 
 /// Which template to check with.
@@ -110,6 +110,9 @@ pub(crate) struct BoundTemplate {
     pub template: Template,
     /// Each sheet it binds to, by its index in the workbook.
     pub sheets: Vec<(usize, Bound)>,
+    /// When it binds to none, the sheet it came closest to binding (by index) and what it
+    /// lacks there: what CF002 says. Taken when the finding is made.
+    pub closest: Option<(usize, Unbound)>,
 }
 
 impl BoundTemplate {
@@ -167,7 +170,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     } else {
         workbook
     };
-    let chosen = choose_template(workbook, choice);
+    let mut chosen = choose_template(workbook, choice);
     let is_inferred = chosen.as_ref().is_some_and(|c| c.template.id == "inferred")
         && !matches!(choice, TemplateChoice::Given(_));
 
@@ -249,8 +252,12 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     if checks.stale_formulas {
         findings.extend(basics::recalculation_notes(saved, recomputed));
     }
-    if let Some(chosen) = chosen.as_ref().filter(|chosen| chosen.sheets.is_empty()) {
-        findings.extend(template_not_found(&chosen.template, workbook));
+    if let Some(chosen) = chosen.as_mut().filter(|chosen| chosen.sheets.is_empty()) {
+        findings.extend(template_not_found(
+            &chosen.template,
+            workbook,
+            chosen.closest.take(),
+        ));
     }
 
     // Formula regions (a constant among formulas, a short SUM) are read from the data too.
@@ -284,16 +291,19 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
     }
 }
 
-/// The warning that the chosen `template` binds to no sheet, on the workbook's first.
-fn template_not_found(template: &Template, workbook: &Workbook) -> Option<Finding> {
-    let sheet = workbook.sheets.first()?;
-    Some(Finding {
-        code: codes::TEMPLATE_NOT_FOUND,
-        severity: Severity::Warning,
-        sheet: sheet.name.clone(),
-        cell: CellRef::new(0, 0),
-        cells: Vec::new(),
-        message: Message::new(
+/// How many missing columns and rows CF002 names; the rest are counted.
+const MISSING_NAMED: usize = 5;
+
+/// The warning that the chosen `template` binds to no sheet: on the sheet it came closest
+/// to binding (`closest`), each column or row it lacks there with the labels it looks for
+/// and the nearest label the sheet shows, at the first such label's cell.
+fn template_not_found(
+    template: &Template,
+    workbook: &Workbook,
+    closest: Option<(usize, Unbound)>,
+) -> Option<Finding> {
+    let generic = || {
+        Message::new(
             format!(
                 "Mẫu biểu '{}' không khớp trang nào: thiếu cột hoặc dòng mà mẫu cần",
                 template.id
@@ -302,11 +312,124 @@ fn template_not_found(template: &Template, workbook: &Workbook) -> Option<Findin
                 "Template '{}' matches no sheet: a column or row it needs is missing",
                 template.id
             ),
-        ),
+        )
+    };
+    let (sheet, cell, message) = match closest {
+        Some((index, mut unbound)) => {
+            let sheet = workbook.sheets.get(index)?;
+            unbound.explain(sheet, MISSING_NAMED);
+            let cell = unbound
+                .missing
+                .iter()
+                .take(MISSING_NAMED)
+                .find_map(|missing| missing.nearest.as_ref().map(|seen| seen.at))
+                .unwrap_or(CellRef::new(0, 0));
+            let message = if unbound.missing.is_empty() {
+                generic()
+            } else {
+                not_found_message(&template.id, &sheet.name, &unbound.missing)
+            };
+            (sheet, cell, message)
+        }
+        None => (workbook.sheets.first()?, CellRef::new(0, 0), generic()),
+    };
+    Some(Finding {
+        code: codes::TEMPLATE_NOT_FOUND,
+        severity: Severity::Warning,
+        sheet: sheet.name.clone(),
+        cell,
+        cells: Vec::new(),
+        message,
         expected: None,
         actual: None,
         fix: None,
     })
+}
+
+/// CF002's message: `Mẫu biểu 'x' không khớp trang nào: trang 'Sheet1' thiếu cột 'a' (nhãn
+/// «…»); nhãn gần nhất: «…» (C5)`, each missing column or row in turn.
+fn not_found_message(id: &str, sheet: &str, missing: &[Missing]) -> Message {
+    let quoted = |labels: &[String], or: &str| {
+        labels
+            .iter()
+            .map(|label| format!("«{label}»"))
+            .collect::<Vec<_>>()
+            .join(or)
+    };
+    let named = missing.get(..MISSING_NAMED).unwrap_or(missing);
+    // A sheet of another form is near none of them: said once, not of each.
+    let any_near = named.iter().any(|missing| missing.nearest.is_some());
+    let mut vi = Vec::new();
+    let mut en = Vec::new();
+    for missing in named {
+        let (what_vi, what_en) = match missing.needed {
+            Needed::Table => {
+                vi.push("không có bảng số liệu nào".to_string());
+                en.push("holds no table of figures".to_string());
+                continue;
+            }
+            Needed::Column => ("cột", "column"),
+            Needed::Row => ("dòng", "row"),
+        };
+        let mut looked_vi = Vec::new();
+        let mut looked_en = Vec::new();
+        if !missing.labels.is_empty() {
+            looked_vi.push(format!("nhãn {}", quoted(&missing.labels, " hoặc ")));
+            looked_en.push(format!("label {}", quoted(&missing.labels, " or ")));
+        }
+        if let Some(after) = &missing.after_missing {
+            looked_vi.push(format!("tìm dưới dòng '{after}', dòng này cũng thiếu"));
+            looked_en.push(format!("looked for below row '{after}', missing too"));
+        }
+        let looked = |parts: &[String]| {
+            if parts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", parts.join(", "))
+            }
+        };
+        let (near_vi, near_en) = match &missing.nearest {
+            Some(seen) => (
+                format!("; nhãn gần nhất: «{}» ({})", seen.label, seen.at),
+                format!("; nearest label seen: «{}» ({})", seen.label, seen.at),
+            ),
+            None if any_near => (
+                "; không thấy nhãn nào gần giống".to_string(),
+                "; no label seen comes near it".to_string(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        vi.push(format!(
+            "thiếu {what_vi} '{}'{}{near_vi}",
+            missing.name,
+            looked(&looked_vi)
+        ));
+        en.push(format!(
+            "lacks {what_en} '{}'{}{near_en}",
+            missing.name,
+            looked(&looked_en)
+        ));
+    }
+    let table_only = named.iter().all(|missing| missing.needed == Needed::Table);
+    if !any_near && !table_only {
+        vi.push("không thấy nhãn nào gần giống trên trang".to_string());
+        en.push("no label on the sheet comes near any of them".to_string());
+    }
+    let more = missing.len().saturating_sub(MISSING_NAMED);
+    if more > 0 {
+        vi.push(format!("và {more} cột hoặc dòng khác"));
+        en.push(format!("and {more} more columns or rows"));
+    }
+    Message::new(
+        format!(
+            "Mẫu biểu '{id}' không khớp trang nào: trang '{sheet}' {}",
+            vi.join("; ")
+        ),
+        format!(
+            "Template '{id}' matches no sheet: sheet '{sheet}' {}",
+            en.join("; ")
+        ),
+    )
 }
 
 /// The template a check uses and the sheets it binds to. With no template, or no built-in
@@ -315,53 +438,81 @@ fn choose_template(workbook: &Workbook, choice: &TemplateChoice) -> Option<Bound
     let inferred = || {
         crate::infer::infer_template(workbook)
             .map(|inferred| {
-                let sheets = bindings(&inferred.template, workbook, false);
+                let (sheets, _) = bindings(&inferred.template, workbook, false);
                 BoundTemplate {
                     template: inferred.template,
                     sheets,
+                    closest: None,
                 }
             })
             .filter(|chosen| !chosen.sheets.is_empty())
     };
     match choice {
         TemplateChoice::None => inferred(),
-        TemplateChoice::Given(template) => Some(BoundTemplate {
-            template: (**template).clone(),
-            sheets: bindings(template, workbook, false),
-        }),
+        TemplateChoice::Given(template) => {
+            let (sheets, closest) = bindings(template, workbook, false);
+            Some(BoundTemplate {
+                template: (**template).clone(),
+                sheets,
+                closest,
+            })
+        }
         TemplateChoice::Auto => Template::all_builtins()
             .iter()
             .find_map(|template| {
-                let sheets = bindings(template, workbook, true);
+                let (sheets, _) = bindings(template, workbook, true);
                 (!sheets.is_empty()).then(|| BoundTemplate {
                     template: template.clone(),
                     sheets,
+                    closest: None,
                 })
             })
             .or_else(inferred),
     }
 }
 
+/// The sheets a template binds to (by index), and when it binds to none, the sheet it came
+/// closest to binding and what it lacks there.
+type Bindings = (Vec<(usize, Bound)>, Option<(usize, Unbound)>);
+
 /// The sheets a template binds to. When recognising automatically, only sheets whose
 /// labels the template recognises; when the template was chosen, any sheet it binds to.
-fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Vec<(usize, Bound)> {
-    let recognised: Vec<(usize, Bound)> = workbook
-        .sheets
-        .iter()
-        .enumerate()
-        .filter(|(_, sheet)| recognizes(template, sheet))
-        .filter_map(|(i, sheet)| bind(template, sheet).ok().map(|b| (i, b)))
-        .collect();
-    if auto || !recognised.is_empty() {
-        return recognised;
+/// With none, the sheet it came closest to binding and what it lacks there.
+fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Bindings {
+    let mut closest: Option<(usize, Unbound)> = None;
+    let mut keep_closest = |index: usize, unbound: Unbound| {
+        if closest
+            .as_ref()
+            .is_none_or(|(_, nearer)| unbound.closer_than(nearer))
+        {
+            closest = Some((index, unbound));
+        }
+    };
+    let mut recognised = Vec::new();
+    let mut tried = Vec::new();
+    for (i, sheet) in workbook.sheets.iter().enumerate() {
+        if !recognizes(template, sheet) {
+            continue;
+        }
+        tried.push(i);
+        match bind(template, sheet) {
+            Ok(bound) => recognised.push((i, bound)),
+            Err(unbound) => keep_closest(i, unbound),
+        }
     }
-    workbook
-        .sheets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, sheet)| bind(template, sheet).ok().map(|b| (i, b)))
-        .take(1)
-        .collect()
+    if auto || !recognised.is_empty() {
+        return (recognised, None);
+    }
+    for (i, sheet) in workbook.sheets.iter().enumerate() {
+        if tried.contains(&i) {
+            continue;
+        }
+        match bind(template, sheet) {
+            Ok(bound) => return (vec![(i, bound)], None),
+            Err(unbound) => keep_closest(i, unbound),
+        }
+    }
+    (Vec::new(), closest)
 }
 
 /// Whether the workbook must be copied with the values Excel computes (placeholders, or a

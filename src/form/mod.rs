@@ -131,7 +131,7 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
         .sheets
         .first()
         .ok_or_else(|| FormError::Unbound(vec!["table".to_string()]))?;
-    let bound = bind(template, sheet).map_err(FormError::Unbound)?;
+    let bound = bind(template, sheet).map_err(|unbound| FormError::Unbound(unbound.names()))?;
     let typed: BTreeSet<_> = plan
         .cells
         .iter()

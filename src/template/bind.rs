@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use super::nearest::{nearest_header, nearest_row, Seen};
 use super::spec::RowSpec;
 use super::Template;
-use crate::layout::Layout;
+use crate::layout::{is_note_label, Layout};
 use crate::model::{CellRef, Sheet, Value};
 use crate::text::normalize_label;
 use crate::unit::Units;
@@ -52,13 +53,105 @@ pub(crate) fn recognizes(template: &Template, sheet: &Sheet) -> bool {
     recognize.all.iter().all(found) && (recognize.any.is_empty() || recognize.any.iter().any(found))
 }
 
-/// Binds the template to the sheet, or says which names could not be found.
-pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<String>> {
+/// What a template needs that a sheet lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needed {
+    /// A table with figures: the sheet holds none.
+    Table,
+    /// A named column (or the value column of an indicator list), found by its header.
+    Column,
+    /// A named row, found by its label.
+    Row,
+}
+
+/// A column or row the template needs and a sheet lacks.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Missing {
+    /// What it is.
+    pub needed: Needed,
+    /// Its name in the template (`received`, `value_column`); empty for the table.
+    pub name: String,
+    /// The labels it is looked for by, as the template writes them: a column's header
+    /// paths (`Group > Leaf`), a row's label.
+    pub labels: Vec<String>,
+    /// For a row looked for below another named row that is missing too, that row's name:
+    /// it lacks what it is found after.
+    pub after_missing: Option<String>,
+    /// The label the sheet shows nearest to it, once worked out ([`Unbound::explain`]).
+    pub nearest: Option<Seen>,
+}
+
+impl Missing {
+    fn new(needed: Needed, name: &str, labels: Vec<String>) -> Missing {
+        Missing {
+            needed,
+            name: name.to_string(),
+            labels,
+            after_missing: None,
+            nearest: None,
+        }
+    }
+}
+
+/// Why a template does not bind to a sheet: what it lacks, and how much it has.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Unbound {
+    /// How many of the template's named columns and rows the sheet has.
+    pub found: usize,
+    /// What it lacks: the columns, the value column, then the rows (those missing only
+    /// because the row they are found after is, last).
+    pub missing: Vec<Missing>,
+    /// The sheet's table, if it has one.
+    layout: Option<Layout>,
+}
+
+impl Unbound {
+    /// The names not found (`table` when the sheet holds no table).
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.missing
+            .iter()
+            .map(|missing| match missing.needed {
+                Needed::Table => "table".to_string(),
+                _ => missing.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Whether the template came closer to binding here than `other`: more of its names
+    /// found, else a table against none.
+    pub(crate) fn closer_than(&self, other: &Unbound) -> bool {
+        (self.found, self.layout.is_some()) > (other.found, other.layout.is_some())
+    }
+
+    /// Works out the nearest label the sheet shows to each of the first `at_most` missing
+    /// columns and rows (it is only worth the comparisons for the sheet a finding names).
+    pub(crate) fn explain(&mut self, sheet: &Sheet, at_most: usize) {
+        let Some(layout) = &self.layout else {
+            return;
+        };
+        for missing in self.missing.iter_mut().take(at_most) {
+            let labels: Vec<&str> = missing.labels.iter().map(String::as_str).collect();
+            missing.nearest = match missing.needed {
+                Needed::Table => None,
+                Needed::Column => nearest_header(sheet, layout, &labels),
+                Needed::Row => labels.first().and_then(|label| nearest_row(layout, label)),
+            };
+        }
+    }
+}
+
+/// Binds the template to the sheet, or says what it lacks there.
+pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Unbound> {
     let spec = &template.spec;
     let Some(layout) = Layout::find(sheet) else {
-        return Err(vec!["table".to_string()]);
+        return Err(Unbound {
+            found: 0,
+            missing: vec![Missing::new(Needed::Table, "", Vec::new())],
+            layout: None,
+        });
     };
     let mut missing = Vec::new();
+    let mut found: usize = 0;
 
     let chains: BTreeMap<u32, Vec<String>> = layout
         .headers
@@ -67,15 +160,24 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
         .collect();
     let mut columns = BTreeMap::new();
     for (name, alternatives) in &spec.columns {
-        let found = alternatives
+        let found_col = alternatives
             .alternatives()
             .iter()
             .find_map(|path| column_for_path(&chains, path));
-        match found {
+        match found_col {
             Some(col) => {
                 columns.insert(name.clone(), col);
+                found = found.saturating_add(1);
             }
-            None => missing.push(name.clone()),
+            None => missing.push(Missing::new(
+                Needed::Column,
+                name,
+                alternatives
+                    .alternatives()
+                    .iter()
+                    .map(|path| path.to_string())
+                    .collect(),
+            )),
         }
     }
 
@@ -87,45 +189,66 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
             .as_deref()
             .and_then(|path| column_for_path(&chains, path));
         match value_col {
-            None => missing.push("value_column".to_string()),
-            Some(value_col) => {
-                let mut rows: BTreeMap<String, u32> = BTreeMap::new();
-                // Rows found after another must wait for it: resolve in passes.
-                for _ in 0..=spec.rows.len() {
-                    for (name, row_spec) in &spec.rows {
-                        if rows.contains_key(name) {
-                            continue;
-                        }
-                        let (label, start) = match row_spec {
-                            RowSpec::Label(label) => (label, 0),
-                            RowSpec::After { label, after } => {
-                                match rows.get(after).and_then(|row| row.checked_add(1)) {
-                                    Some(start) => (label, start),
-                                    None => continue,
-                                }
-                            }
-                        };
-                        let wanted = normalize_label(label);
-                        if let Some(body_row) = layout
-                            .body
-                            .iter()
-                            .filter(|r| r.row >= start)
-                            .find(|r| normalize_label(&r.label).contains(&wanted))
-                        {
-                            rows.insert(name.clone(), body_row.row);
+            None => missing.push(Missing::new(
+                Needed::Column,
+                "value_column",
+                spec.table.value_column.iter().cloned().collect(),
+            )),
+            Some(_) => found = found.saturating_add(1),
+        }
+        // Rows are found by their labels whether or not the value column is: what the
+        // sheet has tells how near it came.
+        let mut rows: BTreeMap<String, u32> = BTreeMap::new();
+        // Rows found after another must wait for it: resolve in passes.
+        for _ in 0..=spec.rows.len() {
+            for (name, row_spec) in &spec.rows {
+                if rows.contains_key(name) {
+                    continue;
+                }
+                let (label, start) = match row_spec {
+                    RowSpec::Label(label) => (label, 0),
+                    RowSpec::After { label, after } => {
+                        match rows.get(after).and_then(|row| row.checked_add(1)) {
+                            Some(start) => (label, start),
+                            None => continue,
                         }
                     }
+                };
+                let wanted = normalize_label(label);
+                if let Some(body_row) = layout
+                    .body
+                    .iter()
+                    .filter(|r| r.row >= start && !is_note_label(r))
+                    .find(|r| normalize_label(&r.label).contains(&wanted))
+                {
+                    rows.insert(name.clone(), body_row.row);
                 }
-                for name in spec.rows.keys() {
-                    match rows.get(name) {
-                        Some(row) => {
-                            cells.insert(name.clone(), CellRef::new(*row, value_col));
-                        }
-                        None => missing.push(name.clone()),
+            }
+        }
+        let mut after_missing = Vec::new();
+        for (name, row_spec) in &spec.rows {
+            match (rows.get(name), value_col) {
+                (Some(row), Some(value_col)) => {
+                    cells.insert(name.clone(), CellRef::new(*row, value_col));
+                    found = found.saturating_add(1);
+                }
+                (Some(_), None) => found = found.saturating_add(1),
+                (None, _) => {
+                    let (label, after) = match row_spec {
+                        RowSpec::Label(label) => (label, None),
+                        RowSpec::After { label, after } => (label, Some(after)),
+                    };
+                    let mut row = Missing::new(Needed::Row, name, vec![label.clone()]);
+                    row.after_missing = after.filter(|after| !rows.contains_key(*after)).cloned();
+                    if row.after_missing.is_some() {
+                        after_missing.push(row);
+                    } else {
+                        missing.push(row);
                     }
                 }
             }
         }
+        missing.extend(after_missing);
     }
     for (name, address) in &spec.cells {
         if let Some(at) = CellRef::parse(address) {
@@ -147,7 +270,11 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Vec<Stri
             units,
         })
     } else {
-        Err(missing)
+        Err(Unbound {
+            found,
+            missing,
+            layout: Some(layout),
+        })
     }
 }
 

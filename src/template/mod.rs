@@ -3,10 +3,11 @@
 //! format; `templates/tthc-06.toml` is the reference example.
 
 mod bind;
+mod nearest;
 mod rule;
 mod spec;
 
-pub(crate) use bind::{bind, column_for_path, recognizes, Bound};
+pub(crate) use bind::{bind, column_for_path, recognizes, Bound, Missing, Needed, Unbound};
 pub(crate) use rule::{parse_rules, Comparison, ParsedRule, RuleBody};
 pub use spec::*;
 

@@ -465,3 +465,59 @@ fn the_pages_warm_up_form_is_a_06_form_with_its_slips_found() {
         assert!(codes.contains(code), "{code} missing: {codes:?}");
     }
 }
+
+#[test]
+fn a_template_that_finds_no_column_names_it_and_the_nearest_header() {
+    // The carried-over column headed in words the template does not look for.
+    let options = Options {
+        carried_label: "Kỳ trước chuyển đến",
+        ..Options::default()
+    };
+    let (bytes, _) = form06::write(&form06::sample_rows(), &options);
+    let book = read_workbook(&bytes, "06.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::parse("tthc-06").unwrap());
+    let not_found: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF002")
+        .collect();
+    assert_eq!(not_found.len(), 1, "{:#?}", report.findings);
+    let finding = not_found[0];
+    // At the header the template came nearest to, merged over two header rows from F6.
+    assert_eq!(
+        (finding.sheet.as_str(), finding.cell.to_string().as_str()),
+        ("06", "F6")
+    );
+    assert_eq!(
+        finding.message.vi,
+        "Mẫu biểu 'tthc-06' không khớp trang nào: trang '06' thiếu cột 'carried' (nhãn \
+         «Từ kỳ trước» hoặc «kỳ trước chuyển qua» hoặc «kỳ trước chuyển sang»); nhãn gần \
+         nhất: «Kỳ trước chuyển đến» (F6)"
+    );
+    assert_eq!(
+        finding.message.en,
+        "Template 'tthc-06' matches no sheet: sheet '06' lacks column 'carried' (label \
+         «Từ kỳ trước» or «kỳ trước chuyển qua» or «kỳ trước chuyển sang»); nearest label \
+         seen: «Kỳ trước chuyển đến» (F6)"
+    );
+}
+
+#[test]
+fn a_template_given_for_a_sheet_without_a_table_says_so() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, "Báo cáo tình hình").unwrap();
+    sheet.write(1, 0, "Không có số liệu trong kỳ").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "trong.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::parse("tthc-06").unwrap());
+    let finding = report.findings.iter().find(|f| f.code == "CF002").unwrap();
+    assert_eq!(
+        finding.message.en,
+        "Template 'tthc-06' matches no sheet: sheet 'Sheet1' holds no table of figures"
+    );
+    assert_eq!(
+        finding.message.vi,
+        "Mẫu biểu 'tthc-06' không khớp trang nào: trang 'Sheet1' không có bảng số liệu nào"
+    );
+}

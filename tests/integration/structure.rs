@@ -1270,3 +1270,250 @@ fn no_negative_count_is_proposed_to_balance_a_total() {
         "{found:#?}"
     );
 }
+
+/// The indicator appendix of `examples/` written again cell by cell, with `lines` (text in
+/// the label column only) each inserted above the sample row it names (1-based, as the
+/// sample numbers its rows; one line a row), `changes` typed over the sample's cells (at
+/// the sample's addresses), and under the table a note, the signature block and a phone
+/// number. Returns the workbook and where each sample row went.
+fn appendix_with_lines(lines: &[(u32, &str)], changes: &[(&str, &str)]) -> (Vec<u8>, Vec<u32>) {
+    let sample = crate::common::read_fixture("phu-luc-cchc-q3-2022.xlsx");
+    let sample = &sample.sheets[0];
+    let last = sample.cells.last().unwrap().at.row;
+    // A sample row (zero-based) moves down by the lines inserted at or above it.
+    let moved: Vec<u32> = (0..=last)
+        .map(|row| row + lines.iter().filter(|(above, _)| *above <= row + 1).count() as u32)
+        .collect();
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(&sample.name).unwrap();
+    for cell in &sample.cells {
+        let (row, col) = (moved[cell.at.row as usize], cell.at.col as u16);
+        let address = cell.at.to_string();
+        if let Some((_, typed)) = changes.iter().find(|(a1, _)| *a1 == address) {
+            sheet.write(row, col, *typed).unwrap();
+            continue;
+        }
+        match &cell.value {
+            crossfoot::Value::Text(text) => {
+                sheet.write(row, col, &**text).unwrap();
+            }
+            crossfoot::Value::Number(n) => {
+                let n: f64 = n.to_string().parse().unwrap();
+                match &cell.number_format {
+                    Some(format) => {
+                        let format = rust_xlsxwriter::Format::new().set_num_format(&**format);
+                        sheet
+                            .write_number_with_format(row, col, n, &format)
+                            .unwrap();
+                    }
+                    None => {
+                        sheet.write(row, col, n).unwrap();
+                    }
+                }
+            }
+            other => panic!("the sample holds only text and numbers: {other:?}"),
+        }
+    }
+    for (above, text) in lines {
+        sheet
+            .write(moved[*above as usize - 1] - 1, 1, *text)
+            .unwrap();
+    }
+    // A note under the table, the signature block, and a figure under it that is no data.
+    let under = moved[last as usize];
+    sheet
+        .write(under + 2, 1, "Ghi chú: số liệu tính đến ngày 14/9/2022")
+        .unwrap();
+    sheet.write(under + 4, 1, "Người lập biểu").unwrap();
+    sheet.write(under + 4, 3, "THỦ TRƯỞNG ĐƠN VỊ").unwrap();
+    sheet.write(under + 8, 1, "Điện thoại liên hệ").unwrap();
+    sheet.write(under + 8, 3, 2_773_851_234.0).unwrap();
+    (book.save_to_buffer().unwrap(), moved)
+}
+
+/// A finding's code, severity and cell.
+fn finding_keys(report: &crossfoot::CheckReport) -> Vec<(String, Severity, String)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.code.to_string(), f.severity, f.cell.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_note_inside_an_indicator_list_does_not_end_it() {
+    // A slip below the notes: 11.275 dossiers within their deadline typed as 11.257.
+    let slip = [("D35", "11.257")];
+    let (plain, _) = appendix_with_lines(&[], &slip);
+    let notes = [
+        (29, "(*) không bao gồm hồ sơ của các cơ quan ngành dọc"),
+        // Above the row it speaks of, with that row's label in it.
+        (
+            34,
+            "Ghi chú: số hồ sơ đang giải quyết không bao gồm hồ sơ trực tuyến toàn trình",
+        ),
+        (37, "[Nguồn: Hệ thống thông tin giải quyết TTHC tỉnh]"),
+        (45, "Trong đó:"),
+    ];
+    let (noted, moved) = appendix_with_lines(&notes, &slip);
+
+    let plain = check(
+        &read_workbook(&plain, "phu-luc.xlsx").unwrap(),
+        &TemplateChoice::Auto,
+    );
+    assert_eq!(plain.template.as_deref(), Some("phu-luc-cchc"));
+    let book = read_workbook(&noted, "phu-luc-ghi-chu.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("phu-luc-cchc"));
+    assert!(
+        with_code(&report, "CF002").is_empty(),
+        "the template still finds every row: {:#?}",
+        report.findings
+    );
+
+    // The same findings as without the notes, each at its row moved down.
+    let at = |a1: &str| {
+        let cell = crossfoot::CellRef::parse(a1).unwrap();
+        crossfoot::CellRef::new(moved[cell.row as usize], cell.col).to_string()
+    };
+    let expected: Vec<_> = finding_keys(&plain)
+        .into_iter()
+        .map(|(code, severity, cell)| (code, severity, at(&cell)))
+        .collect();
+    assert_eq!(finding_keys(&report), expected, "{:#?}", report.findings);
+    // The slip below the notes is among them, on its cell, with the digits put back.
+    let slipped = report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Error)
+        .expect("the slip is reported");
+    assert_eq!(slipped.cell.to_string(), at("D35"), "{slipped:#?}");
+    assert_eq!(slipped.expected.as_deref(), Some("11.275"));
+    // No finding on a note.
+    let note_rows: Vec<u32> = notes
+        .iter()
+        .map(|(above, _)| moved[*above as usize - 1] - 1)
+        .collect();
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !note_rows.contains(&f.cell.row)),
+        "{:#?}",
+        report.findings
+    );
+
+    // Named, the template binds as well: no CF002, the same findings.
+    let named = check(&book, &TemplateChoice::parse("phu-luc-cchc").unwrap());
+    assert_eq!(finding_keys(&named), finding_keys(&report));
+
+    // The signature block ends the table: nothing from the note under the table down is
+    // body, the phone number under the signature least of all.
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    let under = moved[moved.len() - 1];
+    assert_eq!(layout.body.last().map(|r| r.row), Some(under));
+    assert_eq!(layout.footer_first, Some(under + 2));
+}
+
+#[test]
+fn a_note_between_the_rows_of_a_table_does_not_part_them_from_their_total() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write(0, 0, "CHI TIẾT SẢN LƯỢNG, DOANH THU THEO BƯU CỤC")
+        .unwrap();
+    write_headers(sheet, 2, &["STT", "Bưu cục", "Sản lượng", "Doanh thu"]);
+    // Two notes between the second office and the third, the label column's text only.
+    let rows = [
+        Some(("Ba Đình", 120.0, 3500.0)),
+        Some(("Cống Vị", 95.0, 2800.0)),
+        None,
+        None,
+        Some(("Kim Mã", 130.0, 4100.0)),
+        Some(("Giảng Võ", 80.0, 2100.0)),
+        Some(("Ngọc Hà", 60.0, 1900.0)),
+    ];
+    sheet
+        .write(5, 1, "Ghi chú: Kim Mã gồm cả điểm giao dịch Liễu Giai")
+        .unwrap();
+    sheet
+        .write(6, 1, "(*) không bao gồm bưu gửi quốc tế")
+        .unwrap();
+    let mut number = 0.0;
+    for (i, office) in rows.iter().enumerate() {
+        let Some((name, count, money)) = office else {
+            continue;
+        };
+        let row = 3 + i as u32;
+        number += 1.0;
+        sheet.write(row, 0, number).unwrap();
+        sheet.write(row, 1, *name).unwrap();
+        sheet.write(row, 2, *count).unwrap();
+        sheet.write(row, 3, *money).unwrap();
+    }
+    // The total under the notes, its money 100 short of all five offices.
+    sheet.write(10, 1, "Tổng cộng").unwrap();
+    sheet.write(10, 2, 485.0).unwrap();
+    sheet.write(10, 3, 14_300.0).unwrap();
+    sheet.write(12, 3, "Người lập biểu").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+
+    let book = read_workbook(&bytes, "buu-cuc-ghi-chu.xlsx").unwrap();
+    let layout = Layout::find(&book.sheets[0]).expect("the table is found");
+    assert_eq!(layout.body_row(10).map(|r| r.kind), Some(RowKind::Total));
+    assert_eq!(layout.body_row(3).map(|r| r.kind), Some(RowKind::Unit));
+    assert_eq!(layout.footer_first, Some(12));
+    let report = check(&book, &TemplateChoice::Auto);
+    let alarms = alarms(&report);
+    // One slip, and any of the five offices or the total could be it: the total's
+    // relation reads the offices above the notes and those under them.
+    let read = |f: &crossfoot::Finding, a1: &str| {
+        let at = crossfoot::CellRef::parse(a1).unwrap();
+        f.cell == at || f.cells.contains(&at)
+    };
+    assert_eq!(alarms.len(), 1, "{alarms:#?}");
+    assert!(
+        ["D4", "D5", "D8", "D10", "D11"]
+            .iter()
+            .all(|a1| read(alarms[0], a1)),
+        "the total adds the offices above the notes too: {alarms:#?}"
+    );
+    assert!(!read(alarms[0], "D6") && !read(alarms[0], "D7"));
+}
+
+#[test]
+fn a_template_that_finds_no_row_names_it_and_the_nearest_label() {
+    // The received dossiers' row worded otherwise: the rows found below it are missing
+    // too, and named after it.
+    let (bytes, _) = appendix_with_lines(
+        &[],
+        &[("B25", "Tổng số hồ sơ thủ tục hành chính đã nhận trong kỳ")],
+    );
+    let book = read_workbook(&bytes, "phu-luc.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::parse("phu-luc-cchc").unwrap());
+    let not_found = with_code(&report, "CF002");
+    assert_eq!(not_found.len(), 1, "{:#?}", report.findings);
+    let finding = not_found[0];
+    assert_eq!(finding.cell.to_string(), "B25");
+    assert!(
+        finding.message.vi.starts_with(
+            "Mẫu biểu 'phu-luc-cchc' không khớp trang nào: trang 'Phụ lục' thiếu dòng \
+             'received' (nhãn «Tổng số hồ sơ TTHC đã tiếp nhận»); nhãn gần nhất: «Tổng số \
+             hồ sơ thủ tục hành chính đã nhận trong kỳ» (B25); thiếu dòng 'received_carried' \
+             (nhãn «từ kỳ trước», tìm dưới dòng 'received', dòng này cũng thiếu); nhãn gần \
+             nhất: «Số từ kỳ trước chuyển qua» (B29)"
+        ),
+        "{}",
+        finding.message.vi
+    );
+    assert!(
+        finding.message.en.starts_with(
+            "Template 'phu-luc-cchc' matches no sheet: sheet 'Phụ lục' lacks row 'received' \
+             (label «Tổng số hồ sơ TTHC đã tiếp nhận»); nearest label seen: «Tổng số hồ sơ \
+             thủ tục hành chính đã nhận trong kỳ» (B25); lacks row 'received_carried'"
+        ),
+        "{}",
+        finding.message.en
+    );
+}
