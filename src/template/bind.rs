@@ -101,8 +101,9 @@ pub(crate) struct Unbound {
     /// What it lacks: the columns, the value column, then the rows (those missing only
     /// because the row they are found after is, last).
     pub missing: Vec<Missing>,
-    /// The sheet's table, if it has one.
-    layout: Option<Layout>,
+    /// The sheet's table, if it has one (boxed: a failed binding is passed around more
+    /// than it is read).
+    layout: Option<Box<Layout>>,
 }
 
 impl Unbound {
@@ -273,7 +274,7 @@ pub(crate) fn bind(template: &Template, sheet: &Sheet) -> Result<Bound, Unbound>
         Err(Unbound {
             found,
             missing,
-            layout: Some(layout),
+            layout: Some(Box::new(layout)),
         })
     }
 }
