@@ -82,7 +82,7 @@ fn date_serial(date: &Date) -> Option<Decimal> {
 }
 
 /// A stored cell value as the evaluator sees it.
-fn eval_value(value: &Value) -> EvalValue {
+pub(crate) fn eval_value(value: &Value) -> EvalValue {
     match value {
         Value::Empty => EvalValue::Blank,
         Value::Number(n) => EvalValue::number(*n),

@@ -9,9 +9,10 @@ use rust_decimal::Decimal;
 
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
-use crate::formula::{parse_formula, references, Expr, Reference};
+use crate::formula::{evaluate, parse_formula, references, EvalValue, Expr, Operand, Reference, Resolver};
 use crate::layout::{Layout, RowKind};
-use crate::model::{column_letters, CellRef, Sheet, Value, Workbook};
+use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
+use crate::recalc::eval_value;
 use crate::number::Reading;
 use crate::text::normalize_label;
 
@@ -147,11 +148,18 @@ fn inconsistent_formulas(
         {
             continue;
         }
+        // An example of the column's most common formula.
+        let most = shapes
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(s, _)| s.clone());
         let example = units.iter().find_map(|&row| {
             let at = CellRef::new(row, col);
             sheet
                 .cell(at)
-                .and_then(|c| c.formula.as_ref().map(|f| (at, f.clone())))
+                .and_then(|c| c.formula.as_ref())
+                .filter(|f| most.is_some() && shape(f, at) == most)
+                .map(|f| (at, f.clone()))
         });
         for at in constants {
             // The typed number as the sheet shows it, and as each message language writes it.
@@ -168,6 +176,17 @@ fn inconsistent_formulas(
                 None => (String::new(), String::new()),
             };
             let letters = column_letters(col);
+            // Typed where the formula would give the same today: nothing is wrong yet.
+            let latent = example.as_ref().is_some_and(|(where_, formula)| {
+                let typed = sheet.cell(at).and_then(|c| match &c.reading {
+                    Reading::Number(q) => Some(q.value),
+                    _ => None,
+                });
+                typed.is_some_and(|typed| {
+                    copied_down_value(sheet, *where_, formula, at.row)
+                        .is_some_and(|value| value.contains(typed))
+                })
+            });
             // A note on the cell, or in the row's comment column, explains the typed
             // number: an override made on purpose.
             let (severity, message) = match row_note(sheet, at, &note_columns) {
@@ -184,6 +203,17 @@ fn inconsistent_formulas(
                         ),
                     )
                 }
+                None if latent => (
+                    Severity::Info,
+                    Message::new(
+                        format!(
+                            "Cột {letters} tính bằng công thức ở {common} dòng{vi_example}, nhưng {at} là số gõ tay {shown_vi}, bằng đúng giá trị công thức cho lúc này: chưa sai, nhưng sẽ không tự cập nhật khi số liệu thay đổi"
+                        ),
+                        format!(
+                            "Column {letters} is a formula on {common} rows{en_example}, but {at} is the typed number {shown_en}, what the formula gives today: not wrong yet, but it will not follow when the figures change"
+                        ),
+                    ),
+                ),
                 None => (
                     Severity::Warning,
                     Message::new(
@@ -210,6 +240,58 @@ fn inconsistent_formulas(
         }
     }
     findings
+}
+
+/// What `formula` (at `from`) gives copied down to `row`, when it reads only cells of its
+/// own row by relative references (a `$` may pin a row, so such a formula is not moved).
+fn copied_down_value(
+    sheet: &Sheet,
+    from: CellRef,
+    formula: &str,
+    row: u32,
+) -> Option<crate::interval::Interval> {
+    if formula.contains('$') {
+        return None;
+    }
+    let expr = parse_formula(formula).ok()?;
+    let own_row = references(&expr).iter().all(|reference| match reference {
+        Reference::Cell { sheet: None, at } => at.row == from.row,
+        Reference::Range { sheet: None, range } => {
+            range.first.row == from.row && range.last.row == from.row
+        }
+        _ => false,
+    });
+    if !own_row {
+        return None;
+    }
+    match evaluate(&expr, &RowMoved { sheet, row }) {
+        EvalValue::Number(value) => Some(value),
+        _ => None,
+    }
+}
+
+/// The sheet's stored values, every reference read on `row` (the formula's own row moved).
+struct RowMoved<'s> {
+    sheet: &'s Sheet,
+    row: u32,
+}
+
+impl Resolver for RowMoved<'_> {
+    fn cell(&self, _: Option<&str>, at: CellRef) -> EvalValue {
+        self.sheet
+            .cell(CellRef::new(self.row, at.col))
+            .map_or(EvalValue::Blank, |cell| eval_value(&cell.value))
+    }
+
+    fn range(&self, _: Option<&str>, range: CellRange) -> Vec<EvalValue> {
+        (range.first.col..=range.last.col.min(range.first.col.saturating_add(1_000)))
+            .map(|col| self.cell(None, CellRef::new(self.row, col)))
+            .collect()
+    }
+
+    fn name(&self, _: &str) -> Option<Operand> {
+        None
+    }
 }
 
 /// Words of a header over a column of remarks on each row (`Ghi chú`, `Comment /

@@ -930,8 +930,8 @@ fn a_subtotal_of_another_block_ends_the_block() {
 }
 
 /// Twelve projects whose column D adds B and C by formula, except D5, typed with a note
-/// explaining it, D3, typed with a remark in the comment column, and D8, typed with
-/// neither.
+/// explaining it, D3, typed with a remark in the comment column, and D8, typed 500 over
+/// with neither.
 fn projects_with_an_override() -> Vec<u8> {
     use rust_xlsxwriter::{Formula, Note};
     let mut book = Workbook::new();
@@ -968,8 +968,12 @@ fn projects_with_an_override() -> Vec<u8> {
         sheet.write(row, 2, *second).unwrap();
         let sum = first + second;
         match row {
-            2 | 4 | 7 => {
+            2 | 4 => {
                 sheet.write(row, 3, sum).unwrap();
+            }
+            // Not what the formula gives: a figure that will not follow, and is off.
+            7 => {
+                sheet.write(row, 3, sum + 500.0).unwrap();
             }
             _ => {
                 let formula = Formula::new(format!("=B{0}+C{0}", row + 1));
