@@ -12,6 +12,7 @@ use crate::finding::{Finding, Message, Severity};
 use crate::formula::{evaluate, parse_formula, references, EvalValue, Expr, Operand, Reference, Resolver};
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
+use crate::interval::RoundMode;
 use crate::recalc::eval_value;
 use crate::number::Reading;
 use crate::text::normalize_label;
@@ -179,12 +180,20 @@ fn inconsistent_formulas(
             // Typed where the formula would give the same today: nothing is wrong yet.
             let latent = example.as_ref().is_some_and(|(where_, formula)| {
                 let typed = sheet.cell(at).and_then(|c| match &c.reading {
-                    Reading::Number(q) => Some(q.value),
+                    Reading::Number(q) => Some(q),
                     _ => None,
                 });
+                // At the precision the column shows (1.54 for 1.5384…; a typed 1 among
+                // figures shown with two decimals is 1.00).
+                let shown = sheet.cell(*where_).map_or(0, |c| match &c.reading {
+                    Reading::Number(q) => q.decimals,
+                    _ => 0,
+                });
                 typed.is_some_and(|typed| {
+                    let digits = i64::from(typed.decimals.max(typed.value.scale()).max(shown));
                     copied_down_value(sheet, *where_, formula, at.row)
-                        .is_some_and(|value| value.contains(typed))
+                        .and_then(|value| value.round(digits, RoundMode::HalfAwayFromZero))
+                        .is_some_and(|value| value.contains(typed.value))
                 })
             });
             // A note on the cell, or in the row's comment column, explains the typed
