@@ -9,12 +9,14 @@ use rust_decimal::Decimal;
 
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
-use crate::formula::{evaluate, parse_formula, references, EvalValue, Expr, Operand, Reference, Resolver};
+use crate::formula::{
+    evaluate, parse_formula, references, EvalValue, Expr, Operand, Reference, Resolver,
+};
+use crate::interval::RoundMode;
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
-use crate::interval::RoundMode;
-use crate::recalc::eval_value;
 use crate::number::Reading;
+use crate::recalc::eval_value;
 use crate::text::normalize_label;
 
 use super::shown::{for_messages, show_value};
@@ -101,20 +103,30 @@ fn inconsistent_formulas(
     layout: &Layout,
     convention: crate::number::Convention,
 ) -> Vec<Finding> {
-    let units: Vec<u32> = layout
+    // Each unit row with the block it is in: blocks are parted by a total, a section or
+    // a heading line (`Travel/Training` under the personnel rows' subtotal).
+    let mut block = 0usize;
+    let units: Vec<(u32, usize)> = layout
         .body
         .iter()
-        .filter(|b| b.kind == RowKind::Unit && b.has_numbers)
-        .map(|b| b.row)
+        .filter_map(|b| {
+            if b.kind == RowKind::Unit && b.has_numbers {
+                Some((b.row, block))
+            } else {
+                block = block.saturating_add(1);
+                None
+            }
+        })
         .collect();
     let note_columns = note_columns(layout);
     let mut findings = Vec::new();
     let mut budget = MAX_FORMULAS;
     for col in layout.number_columns(sheet) {
         let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
-        let mut constants: Vec<CellRef> = Vec::new();
+        let mut constants: Vec<(CellRef, usize)> = Vec::new();
+        let mut formula_blocks: BTreeSet<usize> = BTreeSet::new();
         let mut formulas = 0usize;
-        for &row in &units {
+        for &(row, block) in &units {
             let at = CellRef::new(row, col);
             let Some(cell) = sheet.cell(at) else {
                 continue;
@@ -126,6 +138,7 @@ fn inconsistent_formulas(
                     };
                     budget = left;
                     formulas = formulas.saturating_add(1);
+                    formula_blocks.insert(block);
                     if let Some(s) = shape(formula, at) {
                         shapes
                             .entry(s)
@@ -137,7 +150,7 @@ fn inconsistent_formulas(
                     if matches!(cell.value, Value::Number(_))
                         || matches!(cell.reading, Reading::Number(_))
                     {
-                        constants.push(at);
+                        constants.push((at, block));
                     }
                 }
             }
@@ -154,7 +167,7 @@ fn inconsistent_formulas(
             .iter()
             .max_by_key(|(_, n)| **n)
             .map(|(s, _)| s.clone());
-        let example = units.iter().find_map(|&row| {
+        let example = units.iter().find_map(|&(row, _)| {
             let at = CellRef::new(row, col);
             sheet
                 .cell(at)
@@ -162,7 +175,13 @@ fn inconsistent_formulas(
                 .filter(|f| most.is_some() && shape(f, at) == most)
                 .map(|f| (at, f.clone()))
         });
-        for at in constants {
+        // A typed block among blocks of formulas is the office's own way of filling it
+        // (travel typed under salaries computed from another sheet).
+        for at in constants
+            .into_iter()
+            .filter(|(_, block)| formula_blocks.contains(block))
+            .map(|(at, _)| at)
+        {
             // The typed number as the sheet shows it, and as each message language writes it.
             let shown = sheet
                 .cell(at)

@@ -1521,3 +1521,94 @@ fn a_template_that_finds_no_row_names_it_and_the_nearest_label() {
         finding.message.en
     );
 }
+
+/// Writes a formula with the value Excel would have saved for it.
+fn write_computed(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    formula: &str,
+    value: f64,
+) {
+    let formula = rust_xlsxwriter::Formula::new(formula).set_result(value.to_string());
+    sheet.write_formula(row, col, formula).unwrap();
+}
+
+#[test]
+fn a_block_typed_by_hand_under_a_block_of_formulas_is_not_inconsistent() {
+    // Salaries split by formula between two funds (half each), travel typed by hand.
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(
+        sheet,
+        0,
+        &[
+            "Budget line",
+            "Central fund",
+            "Local fund",
+            "Total",
+            "",
+            "Salary",
+        ],
+    );
+    sheet.write(1, 0, "Personnel").unwrap();
+    let salaries = [
+        84_000.0, 72_000.0, 58_000.0, 61_000.0, 49_000.0, 66_000.0, 70_000.0,
+    ];
+    for (i, salary) in salaries.iter().enumerate() {
+        let row = 2 + i as u32;
+        let r1 = row + 1;
+        sheet.write(row, 0, format!("Post {}", i + 1)).unwrap();
+        sheet.write(row, 5, *salary).unwrap();
+        write_computed(sheet, row, 1, &format!("=F{r1}*0.5"), salary * 0.5);
+        write_computed(sheet, row, 2, &format!("=F{r1}*0.5"), salary * 0.5);
+        write_computed(sheet, row, 3, &format!("=SUM(B{r1}:C{r1})"), *salary);
+    }
+    let staff: f64 = salaries.iter().sum();
+    sheet.write(9, 0, "Subtotal").unwrap();
+    for (col, letter, value) in [
+        (1u16, "B", staff / 2.0),
+        (2, "C", staff / 2.0),
+        (3, "D", staff),
+    ] {
+        write_computed(sheet, 9, col, &format!("=SUM({letter}3:{letter}9)"), value);
+    }
+    sheet.write(11, 0, "Travel").unwrap();
+    let travel = [
+        ("Steering committee", 0.0, 5_000.0),
+        ("Team", 35_000.0, 0.0),
+    ];
+    for (i, (line, central, local)) in travel.iter().enumerate() {
+        let row = 12 + i as u32;
+        let r1 = row + 1;
+        sheet.write(row, 0, *line).unwrap();
+        sheet.write(row, 1, *central).unwrap();
+        sheet.write(row, 2, *local).unwrap();
+        write_computed(
+            sheet,
+            row,
+            3,
+            &format!("=SUM(B{r1}:C{r1})"),
+            central + local,
+        );
+    }
+    sheet.write(14, 0, "Subtotal").unwrap();
+    for (col, letter, value) in [(1u16, "B", 35_000.0), (2, "C", 5_000.0), (3, "D", 40_000.0)] {
+        write_computed(
+            sheet,
+            14,
+            col,
+            &format!("=SUM({letter}13:{letter}14)"),
+            value,
+        );
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let book = read_workbook(&bytes, "budget.xlsx").unwrap();
+    let report = check(&book, &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("inferred"));
+    let typed = with_code(&report, "CF107");
+    assert!(
+        typed.is_empty(),
+        "the travel block is typed by hand: {typed:#?}"
+    );
+}
