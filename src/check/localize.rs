@@ -198,7 +198,9 @@ impl<'a> Localizer<'a> {
         if now_hold.is_empty() {
             return;
         }
-        for explanation in explanations.iter_mut() {
+        let mut attached: HashSet<usize> = HashSet::new();
+        let mut reaching: Vec<(usize, BTreeSet<usize>)> = Vec::new();
+        for (k, explanation) in explanations.iter_mut().enumerate() {
             let Explanation::Confident { changes, repaired } = explanation else {
                 continue;
             };
@@ -206,7 +208,35 @@ impl<'a> Localizer<'a> {
                 .iter()
                 .flat_map(|change| self.dependent_relations(change.cell))
                 .collect();
-            repaired.extend(now_hold.iter().filter(|i| reached.contains(i)));
+            // Only the relations this change is needed for: with every other correction
+            // made and not this one, they still fail (a slip in column D does not list
+            // column C's total that another slip repairs).
+            let own: HashSet<CellRef> = changes.iter().map(|change| change.cell).collect();
+            let others: HashMap<CellRef, Decimal> = edits
+                .iter()
+                .filter(|(cell, _)| !own.contains(cell))
+                .map(|(cell, value)| (*cell, *value))
+                .collect();
+            let without = self.graph.propagate(self.evaluator, &others);
+            let needed: Vec<usize> = now_hold
+                .iter()
+                .copied()
+                .filter(|i| reached.contains(i) && !self.holds(*i, &without))
+                .collect();
+            attached.extend(needed.iter().copied());
+            repaired.extend(needed);
+            reaching.push((k, reached));
+        }
+        // A relation no single change is needed for (two corrections each enough) goes
+        // with every change that reaches it, rather than be reported as if unexplained.
+        for i in now_hold.into_iter().filter(|i| !attached.contains(i)) {
+            for (k, reached) in &reaching {
+                if let Some(Explanation::Confident { repaired, .. }) = explanations.get_mut(*k) {
+                    if reached.contains(&i) {
+                        repaired.push(i);
+                    }
+                }
+            }
         }
     }
 
