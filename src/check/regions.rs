@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
+use crate::formula::binary::{shown_alike, to_f64};
 use crate::formula::{
     evaluate, parse_formula, references, EvalValue, Expr, Operand, Reference, Resolver,
 };
-use crate::interval::RoundMode;
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
 use crate::number::Reading;
@@ -202,17 +202,20 @@ fn inconsistent_formulas(
                     Reading::Number(q) => Some(q),
                     _ => None,
                 });
-                // At the precision the column shows (1.54 for 1.5384…; a typed 1 among
-                // figures shown with two decimals is 1.00).
-                let shown = sheet.cell(*where_).map_or(0, |c| match &c.reading {
-                    Reading::Number(q) => q.decimals,
-                    _ => 0,
-                });
+                // Equal as Excel shows a number (to its last binary digits): a ratio
+                // pasted as a value (1.5416666666666665 for 74/48) is the formula's.
                 typed.is_some_and(|typed| {
-                    let digits = i64::from(typed.decimals.max(typed.value.scale()).max(shown));
-                    copied_down_value(sheet, *where_, formula, at.row)
-                        .and_then(|value| value.round(digits, RoundMode::HalfAwayFromZero))
-                        .is_some_and(|value| value.contains(typed.value))
+                    copied_down_value(sheet, *where_, formula, at.row).is_some_and(|value| {
+                        value.contains(typed.value)
+                            || [value.lo, value.hi].into_iter().any(|bound| {
+                                let (Some(computed), Some(saved)) =
+                                    (to_f64(bound), to_f64(typed.value))
+                                else {
+                                    return false;
+                                };
+                                shown_alike(computed, saved, computed.abs().max(saved.abs()))
+                            })
+                    })
                 })
             });
             // A note on the cell, or in the row's comment column, explains the typed
