@@ -11,6 +11,19 @@ fn write_headers(sheet: &mut rust_xlsxwriter::Worksheet, row: u32, labels: &[&st
     }
 }
 
+/// The report of a check of `bytes` read as a file named `name`, the template chosen as
+/// a user's run would.
+fn checked(bytes: &[u8], name: &str) -> crossfoot::CheckReport {
+    check(&read_workbook(bytes, name).unwrap(), &TemplateChoice::Auto)
+}
+
+/// Asserts that a check of `bytes` gives no error and no warning: `why` the table is right.
+fn assert_quiet(bytes: &[u8], name: &str, why: &str) {
+    let report = checked(bytes, name);
+    let found = alarms(&report);
+    assert!(found.is_empty(), "{why}: {found:#?}");
+}
+
 /// The findings of a report with one code.
 fn with_code<'r>(report: &'r crossfoot::CheckReport, code: &str) -> Vec<&'r crossfoot::Finding> {
     report.findings.iter().filter(|f| f.code == code).collect()
@@ -127,12 +140,10 @@ fn volumes(incoming: &[f64]) -> Vec<u8> {
 #[test]
 fn an_identity_that_holds_only_where_a_column_is_zero_is_not_inferred() {
     let incoming = [0.0, 0.0, 568.0, 0.0, 0.0, 0.0, 4155.0, 0.0, 0.0, 0.0];
-    let book = read_workbook(&volumes(&incoming), "san-luong.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
-    let alarms = alarms(&report);
-    assert!(
-        alarms.is_empty(),
-        "no relation was shown by these numbers: {alarms:#?}"
+    assert_quiet(
+        &volumes(&incoming),
+        "san-luong.xlsx",
+        "no relation was shown by these numbers",
     );
 }
 
@@ -274,8 +285,7 @@ fn codes_ranks_averages_and_rates_are_not_added_and_the_parameters_are_not_the_t
 fn the_figures_beside_codes_and_ranks_are_still_checked() {
     // One facility's visits typed 1,000 short.
     let bytes = insurance_export([41_870.0, 18_200.0, 8_950.0, 10_320.0, 3_400.0]);
-    let book = read_workbook(&bytes, "b26.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "b26.xlsx");
     let alarms = alarms(&report);
     let visits_total = crossfoot::CellRef::parse("D6").unwrap();
     assert!(
@@ -332,8 +342,7 @@ fn short_sum(fourth: f64) -> Vec<u8> {
 
 #[test]
 fn a_sum_that_leaves_out_rows_holding_zero_is_latent_an_info() {
-    let book = read_workbook(&short_sum(0.0), "kinh-phi.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&short_sum(0.0), "kinh-phi.xlsx");
     let short = with_code(&report, "CF108");
     assert_eq!(short.len(), 1, "{short:#?}");
     assert_eq!(short[0].severity, Severity::Info);
@@ -345,8 +354,7 @@ fn a_sum_that_leaves_out_rows_holding_zero_is_latent_an_info() {
     let alarms = alarms(&report);
     assert!(alarms.is_empty(), "no number is wrong: {alarms:#?}");
 
-    let book = read_workbook(&short_sum(7.0), "kinh-phi.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&short_sum(7.0), "kinh-phi.xlsx");
     assert!(
         report
             .findings
@@ -475,12 +483,10 @@ fn a_column_its_total_row_leaves_blank_is_not_added() {
     let mut book = Workbook::new();
     entries_by_year(&mut book, "GCSE entries", 0.0);
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "entries.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
-    let alarms = alarms(&report);
-    assert!(
-        alarms.is_empty(),
-        "1995 was not totalled, the others add up: {alarms:#?}"
+    assert_quiet(
+        &bytes,
+        "entries.xlsx",
+        "1995 was not totalled, the others add up",
     );
 }
 
@@ -618,8 +624,7 @@ fn programmes() -> Vec<u8> {
 
 #[test]
 fn a_sum_leaves_out_only_rows_of_its_own_group() {
-    let book = read_workbook(&programmes(), "affectation.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&programmes(), "affectation.xlsx");
     let short = with_code(&report, "CF108");
     let places = crossfoot::CellRef::parse("D13").unwrap();
     let present = crossfoot::CellRef::parse("E13").unwrap();
@@ -687,8 +692,7 @@ fn a_row_the_added_rows_read_is_no_row_they_leave_out() {
     }
     sheet.write_formula(5, 4, "=SUM(E3:E5)").unwrap();
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "spending.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "spending.xlsx");
     let short = with_code(&report, "CF108");
     assert!(
         short.is_empty(),
@@ -733,8 +737,7 @@ fn a_subtotal_of_the_added_rows_and_a_header_of_years_are_not_left_out() {
             .unwrap();
     }
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "sponsored.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "sponsored.xlsx");
     let short = with_code(&report, "CF108");
     assert!(
         short.is_empty(),
@@ -776,8 +779,7 @@ fn a_check_row_under_a_total_it_repeats_does_not_leave_the_total_out() {
         sheet.write_formula(11, col, formula).unwrap();
     }
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "gnvq.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "gnvq.xlsx");
     // Its rules inferred, its formula regions are read.
     assert_eq!(report.template.as_deref(), Some("inferred"));
     let short = with_code(&report, "CF108");
@@ -858,8 +860,7 @@ fn rows_another_row_adds_up_are_counted_once_through_it() {
     );
 
     // A total 10 over what its rows add is still reported, at the spring column.
-    let book = read_workbook(&breakdowns(460.0), "entries.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&breakdowns(460.0), "entries.xlsx");
     let over = alarms(&report);
     assert!(
         !over.is_empty() && over.iter().all(|f| f.cell.col == 1),
@@ -920,8 +921,7 @@ fn a_subtotal_of_another_block_ends_the_block() {
         sheet.write_formula(11, col, formula.as_str()).unwrap();
     }
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "sectors.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "sectors.xlsx");
     let short = with_code(&report, "CF108");
     assert!(
         short.is_empty(),
@@ -993,8 +993,7 @@ fn projects_with_an_override() -> Vec<u8> {
 
 #[test]
 fn a_typed_number_a_note_or_its_rows_remark_explains_is_deliberate_an_info() {
-    let book = read_workbook(&projects_with_an_override(), "projects.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&projects_with_an_override(), "projects.xlsx");
     let typed = with_code(&report, "CF107");
     assert_eq!(typed.len(), 3, "{typed:#?}");
     let remarked = typed
@@ -1091,15 +1090,11 @@ fn allocation(slip: f64) -> Vec<u8> {
 
 #[test]
 fn a_total_column_under_a_group_header_adds_its_siblings_even_in_a_small_table() {
-    let book = read_workbook(&allocation(0.0), "kinh-phi.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
-    let right = alarms(&report);
-    assert!(right.is_empty(), "the table adds up: {right:#?}");
+    assert_quiet(&allocation(0.0), "kinh-phi.xlsx", "the table adds up");
 
     // The total row's central budget typed 100 over: its row no longer adds up, nor does
     // the column; the one cell in both is D8.
-    let book = read_workbook(&allocation(100.0), "kinh-phi.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&allocation(100.0), "kinh-phi.xlsx");
     let slip = alarms(&report);
     assert_eq!(slip.len(), 1, "one slip, one finding: {slip:#?}");
     assert_eq!(slip[0].code, "CF301", "{slip:#?}");
@@ -1173,13 +1168,9 @@ fn dossiers(blank: bool, short: f64) -> Vec<u8> {
 
 #[test]
 fn a_blank_cell_that_explains_its_row_and_its_group_is_named() {
-    let book = read_workbook(&dossiers(false, 0.0), "ho-so.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
-    let right = alarms(&report);
-    assert!(right.is_empty(), "the table adds up: {right:#?}");
+    assert_quiet(&dossiers(false, 0.0), "ho-so.xlsx", "the table adds up");
 
-    let book = read_workbook(&dossiers(true, 0.0), "ho-so.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&dossiers(true, 0.0), "ho-so.xlsx");
     let found = alarms(&report);
     assert_eq!(found.len(), 1, "one blank, one finding: {found:#?}");
     let blank = found[0];
@@ -1249,15 +1240,15 @@ fn entries_with_total(net: f64) -> Vec<u8> {
 
 #[test]
 fn no_negative_count_is_proposed_to_balance_a_total() {
-    let book = read_workbook(&entries_with_total(538.0), "entries.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
-    let right = alarms(&report);
-    assert!(right.is_empty(), "the table adds up: {right:#?}");
+    assert_quiet(
+        &entries_with_total(538.0),
+        "entries.xlsx",
+        "the table adds up",
+    );
 
     // 280 under what the subjects add up to: only a subject going below zero would
     // balance it from the subjects' side. The total is reported, and no subject named.
-    let book = read_workbook(&entries_with_total(258.0), "entries.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&entries_with_total(258.0), "entries.xlsx");
     let found = alarms(&report);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
@@ -1603,8 +1594,7 @@ fn a_block_typed_by_hand_under_a_block_of_formulas_is_not_inconsistent() {
         );
     }
     let bytes = book.save_to_buffer().unwrap();
-    let book = read_workbook(&bytes, "budget.xlsx").unwrap();
-    let report = check(&book, &TemplateChoice::Auto);
+    let report = checked(&bytes, "budget.xlsx");
     assert_eq!(report.template.as_deref(), Some("inferred"));
     let typed = with_code(&report, "CF107");
     assert!(
