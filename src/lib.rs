@@ -100,8 +100,9 @@ pub use view::{
 pub use form::{form_sections_from, form_workbook, parse_units, FormError, FormOptions};
 pub use infer::{infer_template, template_to_toml, Evidence, InferredTemplate};
 pub use template::{
-    BlankMeaning, Blanks, Checks, FormColumn, FormColumnKind, FormLine, FormSection, FormSpec,
-    MessageSpec, OneOrMany, Recognize, RowSpec, RuleSpec, Scope, TableSpec, Template, TemplateSpec,
+    BlankMeaning, Blanks, Checks, Continuity, ContinuityEntry, FormColumn, FormColumnKind,
+    FormLine, FormSection, FormSpec, MessageSpec, OneOrMany, Recognize, RowSpec, RuleSpec, Scope,
+    TableSpec, Template, TemplateSpec,
 };
 // The building blocks: numbers, intervals, formulas, recalculation, periods, layout, text.
 pub use formula::{

@@ -284,6 +284,7 @@ fn inferred_template(
         checks: Default::default(),
         rules,
         form: None,
+        continuity: None,
     };
     Template { id, title, spec }
 }

@@ -160,6 +160,48 @@ mod tests {
     }
 
     #[test]
+    fn continuity_pairs_this_periods_columns_with_the_last_ones() {
+        let tthc = Template::builtin("tthc-06").unwrap();
+        let continuity = tthc
+            .spec
+            .continuity
+            .expect("06 declares its carried-over column");
+        assert_eq!(
+            continuity.carried.get("carried").map(String::as_str),
+            Some("pending")
+        );
+        assert!(continuity.cumulative.is_empty());
+
+        let head = "id = \"x\"\ntitle = \"t\"\n[columns]\na = \"A\"\nb = \"B\"\nytd = \"Lũy kế\"\n";
+        let own = Template::from_toml(&format!(
+            "{head}[continuity]\na = \"b\"\ncumulative = [\"ytd\"]\n"
+        ))
+        .unwrap();
+        let continuity = own.spec.continuity.unwrap();
+        assert_eq!(continuity.carried.get("a").map(String::as_str), Some("b"));
+        assert_eq!(continuity.cumulative, ["ytd"]);
+
+        let undefined =
+            Template::from_toml(&format!("{head}[continuity]\na = \"pending\"\n")).unwrap_err();
+        assert!(
+            undefined.message.contains("'pending'"),
+            "{}",
+            undefined.message
+        );
+        let not_a_list =
+            Template::from_toml(&format!("{head}[continuity]\ncumulative = \"ytd\"\n"))
+                .unwrap_err();
+        assert!(
+            not_a_list.message.contains("cumulative"),
+            "{}",
+            not_a_list.message
+        );
+        let a_list =
+            Template::from_toml(&format!("{head}[continuity]\na = [\"b\"]\n")).unwrap_err();
+        assert!(a_list.message.contains("a:"), "{}", a_list.message);
+    }
+
+    #[test]
     fn unknown_keys_are_errors() {
         let error = Template::from_toml("id = \"x\"\ntitle = \"t\"\ncolour = 1\n").unwrap_err();
         assert_eq!(error.line, Some(3));

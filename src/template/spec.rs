@@ -51,6 +51,82 @@ pub struct TemplateSpec {
     /// checks as before but cannot print a form).
     #[serde(default)]
     pub form: Option<FormSpec>,
+    /// How a period's figures follow from the last period's (`crossfoot check --previous`):
+    /// which column carries over from which, which columns are cumulative. Optional; a
+    /// template without it compares two periods only row by row for tenfold changes.
+    #[serde(default)]
+    pub continuity: Option<Continuity>,
+}
+
+/// The relations between a period's file and the last period's, as a template declares
+/// them in its `[continuity]` table: each key is a column of this period, its value the
+/// column of the last period it carries over (this period's carried-over figure is the
+/// last period's pending one), and the optional `cumulative` key lists the columns that
+/// add up from the start of the year (lũy kế), so that they never go down within a year.
+///
+/// ```toml
+/// [continuity]
+/// carried = "pending"              # this period's `carried` = last period's `pending`
+/// cumulative = ["received_ytd"]    # never less than last period's, within a year
+/// ```
+///
+/// Both sides are the template's own column names: the same template binds both files.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(try_from = "BTreeMap<String, ContinuityEntry>")]
+pub struct Continuity {
+    /// This period's column → the last period's column it carries over, by name.
+    pub carried: BTreeMap<String, String>,
+    /// Columns that are cumulative within a year (lũy kế), by name.
+    pub cumulative: Vec<String>,
+}
+
+/// One entry of a `[continuity]` table as TOML writes it: a column name, or the list of
+/// `cumulative` columns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum ContinuityEntry {
+    /// The last period's column this one carries over.
+    Column(String),
+    /// The cumulative columns (only under the key `cumulative`).
+    Columns(Vec<String>),
+}
+
+/// The key of `[continuity]` that lists cumulative columns rather than naming a column.
+const CUMULATIVE_KEY: &str = "cumulative";
+
+impl TryFrom<BTreeMap<String, ContinuityEntry>> for Continuity {
+    type Error = String;
+
+    /// Splits the table into its carried-over pairs and its cumulative list.
+    ///
+    /// # Errors
+    /// A message in both languages when `cumulative` is not a list of names, or another
+    /// key's value is not one column name.
+    fn try_from(table: BTreeMap<String, ContinuityEntry>) -> Result<Self, Self::Error> {
+        let mut continuity = Continuity::default();
+        for (key, entry) in table {
+            match (key.as_str(), entry) {
+                (CUMULATIVE_KEY, ContinuityEntry::Columns(columns)) => {
+                    continuity.cumulative = columns;
+                }
+                (CUMULATIVE_KEY, ContinuityEntry::Column(_)) => {
+                    return Err(
+                        "[continuity] cumulative phải là danh sách cột / must be a list of columns"
+                            .to_string(),
+                    )
+                }
+                (_, ContinuityEntry::Column(from)) => {
+                    continuity.carried.insert(key, from);
+                }
+                (_, ContinuityEntry::Columns(_)) => {
+                    return Err(format!(
+                        "[continuity] {key}: cần một tên cột của kỳ trước / needs one column name of the last period"
+                    ))
+                }
+            }
+        }
+        Ok(continuity)
+    }
 }
 
 /// The official layout of a form, for writing it blank (`crossfoot form`): the lines above
@@ -521,6 +597,20 @@ impl TemplateSpec {
                 if !self.rows.contains_key(after) {
                     return Err(TemplateError::new(format!(
                         "dòng '{name}': after = '{after}' chưa khai báo / row '{name}': after = '{after}' is not defined"
+                    )));
+                }
+            }
+        }
+        if let Some(continuity) = &self.continuity {
+            let pairs = continuity
+                .carried
+                .iter()
+                .flat_map(|(to, from)| [to, from])
+                .chain(&continuity.cumulative);
+            for column in pairs {
+                if !self.columns.contains_key(column) {
+                    return Err(TemplateError::new(format!(
+                        "[continuity]: cột '{column}' chưa khai báo trong [columns] / column '{column}' is not defined in [columns]"
                     )));
                 }
             }
