@@ -114,6 +114,24 @@ codes! {
     AMBIGUOUS_CELL = "CF302", "ambiguous-wrong-cell", Error,
         "Các quan hệ không thỏa, nhưng có nhiều ô mà sửa một trong số đó đều làm chúng thỏa như nhau (ví dụ tỷ lệ hay một thành phần của nó). crossfoot không tự chọn: người lập biểu cần kiểm tra.",
         "Relations do not hold, and several cells would each explain it equally well (for example the rate or one of its parts). crossfoot does not choose: a person must check.";
+    CARRIED_OVER_MISMATCH = "CF401", "carried-over-mismatch", Error,
+        "Số chuyển từ kỳ trước của một dòng khác số còn lại cuối kỳ trước của cùng dòng trong tệp kỳ trước (`crossfoot check --previous KỲ-TRƯỚC.xlsx KỲ-NÀY.xlsx`): ví dụ hồ sơ \"Từ kỳ trước\" quý này khác hồ sơ \"đang giải quyết\" quý trước. Các dòng được ghép theo nhãn; cột nào chuyển từ cột nào do mẫu biểu khai báo trong bảng [continuity]. Thông báo nêu cả hai tệp và hai ô. Dòng tổng hoặc dòng mục có dòng con đã bị báo thì không báo lại.",
+        "A row's figure carried over from the last period differs from the same row's pending figure in the last period's file (`crossfoot check --previous LAST.xlsx THIS.xlsx`): for example this quarter's dossiers \"from the last period\" against last quarter's dossiers \"being resolved\". Rows are matched by their labels; which column carries over which is declared in the template's [continuity] table. The message names both files and both cells. A total or section row whose rows are already reported is not reported again.";
+    PERIODS_NOT_CONSECUTIVE = "CF402", "periods-not-consecutive", Warning,
+        "Dòng kỳ báo cáo của hai tệp cho thấy kỳ này không nối tiếp kỳ trước (trùng kỳ, cách quãng hoặc đảo thứ tự): có thể chọn nhầm tệp, hoặc dòng kỳ báo cáo chưa được sửa. Số chuyển kỳ và lũy kế không được đối chiếu.",
+        "The period lines of the two files say this period does not follow the last (the same period, a gap, or the wrong order): the wrong file may have been chosen, or the period line was not updated. Carried-over and cumulative figures are not compared.";
+    CUMULATIVE_DECREASED = "CF403", "cumulative-decreased", Error,
+        "Một cột lũy kế (mẫu biểu khai báo trong [continuity] cumulative) nhỏ hơn ở kỳ trước trong cùng năm: số lũy kế từ đầu năm chỉ có thể tăng hoặc giữ nguyên. Chỉ đối chiếu khi hai kỳ nối tiếp nhau và cùng một năm.",
+        "A cumulative column (declared in the template's [continuity] cumulative) is smaller than in the last period of the same year: a year-to-date figure can only grow or stay. Compared only when the two periods follow each other within one year.";
+    TENFOLD_CHANGE = "CF404", "tenfold-change", Info,
+        "Một số liệu của đơn vị thay đổi từ 10 lần trở lên so với kỳ trước (số lớn hơn từ 100 trở lên): có thể đúng, nhưng thường là gõ thừa hoặc thiếu chữ số, hoặc nhầm đơn vị tính.",
+        "A unit's figure changed by a factor of ten or more since the last period (the larger at least 100): it may be right, but is often a digit typed too many or too few, or a figure in another unit.";
+    UNIT_IN_ONE_PERIOD = "CF405", "unit-in-one-period-only", Info,
+        "Đơn vị (dòng) chỉ có ở một trong hai kỳ: đơn vị mới, đã bỏ, hoặc nhãn được viết khác đi. Số liệu của nó không được đối chiếu với kỳ kia.",
+        "A unit (row) is in one of the two periods only: a new unit, one dropped, or its label worded otherwise. Its figures are not compared with the other period.";
+    PREVIOUS_NOT_COMPARED = "CF406", "previous-not-compared", Warning,
+        "Tệp kỳ trước không đối chiếu được với tệp này: mẫu biểu không khớp trang nào của tệp kỳ trước (cảnh báo), hoặc mẫu biểu không khai báo cột nào chuyển kỳ (thông tin; chỉ so sánh số thay đổi lớn và đơn vị).",
+        "The last period's file could not be compared with this one: the template matches no sheet of it (a warning), or the template declares no carried-over column (an info; only large changes and units are compared).";
 }
 
 /// Every finding code crossfoot can report.

@@ -134,6 +134,22 @@ pub struct Finding {
     pub actual: Option<String>,
     /// A proposed correction, when one change explains it.
     pub fix: Option<Fix>,
+    /// Cells in other files the finding compares this one with (the last period's figure a
+    /// carried-over one must equal); empty for a finding within one file.
+    pub related: Vec<Related>,
+}
+
+/// A cell in another file that a finding across files compares with its own cell.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Related {
+    /// The other file's path, as the user gave it.
+    pub path: String,
+    /// The sheet's name in that file.
+    pub sheet: String,
+    /// The cell.
+    pub cell: CellRef,
+    /// Its value as that file shows it, when it has one.
+    pub value: Option<String>,
 }
 
 /// A cell the corrected workbook rewrites as a live formula (`--live-totals`).

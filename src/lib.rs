@@ -12,6 +12,8 @@
 //!   [`Template`], inferred, or none) and the checks every file gets, and returns a
 //!   [`CheckReport`] of [`Finding`]s, each with its code, [`Severity`], [`Message`] and
 //!   perhaps a [`Fix`]. [`explain`] and [`rule_docs`] document the codes.
+//!   [`check_continuity`] checks a period's file against the last period's ([`PeriodFile`]s);
+//!   its findings name the other file's cells ([`Related`]).
 //! - **Rendering**: [`render_text`], [`render_json`] (the contract) and [`render_csv`] turn
 //!   a batch's [`FileOutcome`]s into a report; [`exit_code`] is the command line's.
 //! - **Writing back**: [`annotated_workbook`] (every finding on its cell) and
@@ -47,6 +49,7 @@
 
 mod check;
 mod codes;
+mod continuity;
 mod error;
 mod finding;
 mod form;
@@ -73,8 +76,9 @@ mod wasm;
 // Checking.
 pub use check::{check, formula_region_findings, live_formulas, CheckReport, TemplateChoice};
 pub use codes::{explain, rule_docs, RuleDoc};
+pub use continuity::{check_continuity, PeriodFile};
 pub use finding::{
-    Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Severity, Summary,
+    Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Related, Severity, Summary,
 };
 // Reading, and the model it builds.
 pub use error::{ReadError, TemplateError};

@@ -131,6 +131,19 @@ struct JsonFinding<'a> {
     expected_value: Option<String>,
     /// `actual` as a plain decimal, likewise.
     actual_value: Option<String>,
+    /// Cells in other files the finding compares with (checks across files); left out of
+    /// the JSON when there are none, so findings within one file keep their shape.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+/// A cell in another file, `{"path","sheet","cell","value"}`.
+#[derive(serde::Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    sheet: &'a str,
+    cell: String,
+    value: Option<&'a str>,
 }
 
 #[derive(serde::Serialize)]
@@ -190,6 +203,16 @@ fn json_finding(finding: &Finding, lang: Lang, convention: Convention) -> JsonFi
         fix,
         expected_value: plain(finding.expected.as_deref(), convention),
         actual_value: plain(finding.actual.as_deref(), convention),
+        related: finding
+            .related
+            .iter()
+            .map(|related| JsonRelated {
+                path: &related.path,
+                sheet: &related.sheet,
+                cell: related.cell.to_string(),
+                value: related.value.as_deref(),
+            })
+            .collect(),
     }
 }
 
@@ -611,6 +634,7 @@ mod tests {
             expected: None,
             actual: None,
             fix: None,
+            related: Vec::new(),
         }
     }
 
@@ -730,6 +754,31 @@ mod tests {
         assert!(bad["template"].is_null());
         assert_eq!(bad["findings"], serde_json::json!([]));
         assert_eq!(bad["summary"]["errors"], 0);
+    }
+
+    #[test]
+    fn json_names_related_cells_only_where_a_finding_has_them() {
+        let mut report = sample_report();
+        let mut across = finding("CF401", Severity::Error, "06", "F12");
+        across.related = vec![crate::finding::Related {
+            path: "q2.xlsx".to_string(),
+            sheet: "06".to_string(),
+            cell: CellRef::new(11, 10),
+            value: Some("1.200".to_string()),
+        }];
+        report.findings.push(across);
+        let files = [FileOutcome {
+            path: "q3.xlsx".into(),
+            result: Ok(report),
+        }];
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&files, Lang::En)).expect("valid JSON");
+        let findings = json["files"][0]["findings"].as_array().expect("findings");
+        assert!(findings[0].get("related").is_none(), "{}", findings[0]);
+        assert_eq!(
+            findings[2]["related"],
+            serde_json::json!([{"path": "q2.xlsx", "sheet": "06", "cell": "K12", "value": "1.200"}])
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::codes;
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Severity};
 use crate::layout::{data_cells, Layout};
-use crate::model::{Date, Sheet, Value, Workbook};
+use crate::model::{CellRef, Date, Sheet, Value, Workbook};
 use crate::number::{format_quantity, Convention, Reading};
 use crate::period::{dates_in_text, period_in_text, Period};
 use crate::recalc::{RecalcOutcome, Recomputed};
@@ -76,6 +76,7 @@ pub(crate) fn text_numbers(
             ),
             applicability: Applicability::Safe,
         }),
+        related: Vec::new(),
     })
 }
 
@@ -122,6 +123,7 @@ pub(crate) fn ambiguous_numbers(
                     ),
                     applicability: Applicability::NeedsReview,
                 }),
+                related: Vec::new(),
             })
         })
         .collect()
@@ -194,6 +196,7 @@ pub(crate) fn stale_formulas(
                 expected: Some(expected),
                 actual: Some(actual),
                 fix,
+                related: Vec::new(),
             })
         })
         .collect()
@@ -234,6 +237,7 @@ pub(crate) fn recalculation_notes(workbook: &Workbook, recomputed: &[Recomputed]
             expected: None,
             actual: None,
             fix: None,
+            related: Vec::new(),
         });
     }
     let placeholders: Vec<(&Recomputed, &Value, &crate::formula::EvalValue)> = recomputed
@@ -272,6 +276,7 @@ pub(crate) fn recalculation_notes(workbook: &Workbook, recomputed: &[Recomputed]
             expected: Some(shows),
             actual: None,
             fix: None,
+            related: Vec::new(),
         });
     }
     notes
@@ -326,20 +331,34 @@ fn reasons_not_recomputed<'w>(whys: impl Iterator<Item = &'w str>) -> (String, S
 
 /// The reporting period stated above the table (explicit `từ ngày … đến ngày …` first).
 pub(crate) fn stated_period(sheet: &Sheet, layout: Option<&Layout>) -> Option<Period> {
+    stated_period_at(sheet, layout).map(|(period, _)| period)
+}
+
+/// The reporting period stated above the table and the cell of the line that states it
+/// (explicit `từ ngày … đến ngày …` first).
+pub(crate) fn stated_period_at(
+    sheet: &Sheet,
+    layout: Option<&Layout>,
+) -> Option<(Period, CellRef)> {
     let above = layout.map_or(12, |l| l.header_first);
-    let texts: Vec<&str> = sheet
+    let texts: Vec<(&str, CellRef)> = sheet
         .cells
         .iter()
         .take_while(|c| c.at.row < above)
-        .filter_map(|c| c.value.as_text())
+        .filter_map(|c| c.value.as_text().map(|text| (text, c.at)))
         .collect();
-    let explicit = texts.iter().find_map(|t| {
+    let explicit = texts.iter().find_map(|(t, at)| {
         let folded = crate::text::normalize_label(t);
         (folded.contains("tu ngay") || folded.contains("from"))
             .then(|| period_in_text(t))
             .flatten()
+            .map(|period| (period, *at))
     });
-    explicit.or_else(|| texts.iter().find_map(|t| period_in_text(t)))
+    explicit.or_else(|| {
+        texts
+            .iter()
+            .find_map(|(t, at)| period_in_text(t).map(|period| (period, *at)))
+    })
 }
 
 /// Dates in the table body outside the stated period (a month of grace after its end, for
@@ -385,6 +404,7 @@ pub(crate) fn dates_outside_period(sheet: &Sheet, layout: Option<&Layout>) -> Ve
                 expected: Some(format!("{} – {}", period.from, period.to)),
                 actual: Some(shown),
                 fix: None,
+                related: Vec::new(),
             })
         })
         .collect()

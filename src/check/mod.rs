@@ -24,6 +24,8 @@ pub use regions::formula_region_findings;
 // Live formulas for the form writer, values as shown for the renderer.
 pub(crate) use live::{names_of, rule_formulas, substitute};
 pub(crate) use shown::{in_convention, plain_value};
+// The period a sheet states, for the check across two periods' files.
+pub(crate) use basics::stated_period_at;
 
 use crate::codes;
 use crate::finding::{Finding, Message, Severity};
@@ -141,6 +143,51 @@ impl CheckReport {
     pub fn summary(&self) -> crate::finding::Summary {
         crate::finding::Summary::of(&self.findings)
     }
+
+    /// The template the check used (a built-in one it recognised, the one given, or the
+    /// one it inferred), if any: what a check across files binds the other file with.
+    ///
+    /// # Examples
+    /// ```
+    /// use crossfoot::{check, read_workbook, TemplateChoice};
+    /// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+    /// let book = read_workbook(&bytes, "tthc-06-q3-2022.xlsx").unwrap();
+    /// let report = check(&book, &TemplateChoice::Auto);
+    /// assert_eq!(report.template_used().map(|t| t.id.as_str()), Some("tthc-06"));
+    /// ```
+    pub fn template_used(&self) -> Option<&Template> {
+        self.bound.as_ref().map(|bound| &bound.template)
+    }
+
+    /// Adds findings made outside the check (across files) to the report, in the report's
+    /// order: by `workbook`'s sheet order, row, column, then code.
+    pub fn add_findings(&mut self, workbook: &Workbook, findings: Vec<Finding>) {
+        self.findings.extend(findings);
+        sort_findings(workbook, &mut self.findings);
+    }
+}
+
+/// Sorts findings by the workbook's sheet order, then row, column, code and message, and
+/// drops repeats.
+fn sort_findings(workbook: &Workbook, findings: &mut Vec<Finding>) {
+    let order: HashMap<&str, usize> = workbook
+        .sheets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    findings.sort_by(|a, b| {
+        let sa = order.get(a.sheet.as_str()).copied().unwrap_or(usize::MAX);
+        let sb = order.get(b.sheet.as_str()).copied().unwrap_or(usize::MAX);
+        (sa, a.cell.row, a.cell.col, a.code, &a.message.en).cmp(&(
+            sb,
+            b.cell.row,
+            b.cell.col,
+            b.code,
+            &b.message.en,
+        ))
+    });
+    findings.dedup();
 }
 
 /// Checks a workbook.
@@ -265,24 +312,7 @@ pub fn check(workbook: &Workbook, choice: &TemplateChoice) -> CheckReport {
         findings.extend(formula_region_findings(workbook));
     }
 
-    let order: HashMap<&str, usize> = workbook
-        .sheets
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
-        .collect();
-    findings.sort_by(|a, b| {
-        let sa = order.get(a.sheet.as_str()).copied().unwrap_or(usize::MAX);
-        let sb = order.get(b.sheet.as_str()).copied().unwrap_or(usize::MAX);
-        (sa, a.cell.row, a.cell.col, a.code, &a.message.en).cmp(&(
-            sb,
-            b.cell.row,
-            b.cell.col,
-            b.code,
-            &b.message.en,
-        ))
-    });
-    findings.dedup();
+    sort_findings(workbook, &mut findings);
     CheckReport {
         template: chosen.as_ref().map(|c| c.template.id.clone()),
         findings,
@@ -343,6 +373,7 @@ fn template_not_found(
         expected: None,
         actual: None,
         fix: None,
+        related: Vec::new(),
     })
 }
 
@@ -473,12 +504,12 @@ fn choose_template(workbook: &Workbook, choice: &TemplateChoice) -> Option<Bound
 
 /// The sheets a template binds to (by index), and when it binds to none, the sheet it came
 /// closest to binding and what it lacks there.
-type Bindings = (Vec<(usize, Bound)>, Option<(usize, Unbound)>);
+pub(crate) type Bindings = (Vec<(usize, Bound)>, Option<(usize, Unbound)>);
 
 /// The sheets a template binds to. When recognising automatically, only sheets whose
 /// labels the template recognises; when the template was chosen, any sheet it binds to.
 /// With none, the sheet it came closest to binding and what it lacks there.
-fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Bindings {
+pub(crate) fn bindings(template: &Template, workbook: &Workbook, auto: bool) -> Bindings {
     let mut closest: Option<(usize, Unbound)> = None;
     let mut keep_closest = |index: usize, unbound: Unbound| {
         if closest

@@ -267,6 +267,7 @@ fn inconsistent_formulas(
                 expected: None,
                 actual: Some(shown),
                 fix: None,
+                related: Vec::new(),
             });
         }
     }
@@ -708,6 +709,7 @@ fn short_sums(sheet: &Sheet, layout: &Layout) -> Vec<Finding> {
             expected: None,
             actual: None,
             fix: None,
+            related: Vec::new(),
         });
     }
     findings

@@ -101,5 +101,6 @@ pub(crate) fn within_rounding(
         expected,
         actual,
         fix: None,
+        related: Vec::new(),
     })
 }

@@ -240,6 +240,7 @@ impl SheetRules<'_> {
             expected: Some(rounded),
             actual: Some(actual),
             fix: None,
+            related: Vec::new(),
         })
     }
 
@@ -306,6 +307,7 @@ impl SheetRules<'_> {
             expected,
             actual,
             fix,
+            related: Vec::new(),
         }
     }
 
@@ -338,6 +340,7 @@ impl SheetRules<'_> {
                     expected: None,
                     actual: Some(shown),
                     fix: None,
+                    related: Vec::new(),
                 }
             })
             .collect()
@@ -497,6 +500,7 @@ impl SheetRules<'_> {
                 reason,
                 applicability: Applicability::Safe,
             }),
+            related: Vec::new(),
         }
     }
 
@@ -545,6 +549,7 @@ impl SheetRules<'_> {
                 reason: Message::new("một trong nhiều cách sửa", "one of several possible corrections"),
                 applicability: Applicability::NeedsReview,
             }),
+            related: Vec::new(),
         })
     }
 }

@@ -827,6 +827,7 @@ fn skipping_finding(
         expected: Some(expected),
         actual: Some(actual),
         fix,
+        related: Vec::new(),
     }
 }
 

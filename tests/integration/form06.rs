@@ -30,11 +30,13 @@ pub enum Kind {
 }
 
 /// Column meanings in the generator's canonical order.
+pub const RECEIVED: usize = 0;
 pub const ONLINE: usize = 1;
 pub const CARRIED: usize = 3;
 pub const RESOLVED: usize = 4;
 pub const EARLY: usize = 5;
 pub const ONTIME: usize = 6;
+pub const PENDING: usize = 8;
 pub const RATE: usize = 11;
 
 /// The sample's rows, read from `tests/fixtures/tthc-06-q3-2022.xlsx`.
@@ -89,6 +91,8 @@ pub struct Options {
     pub formulas: bool,
     /// The label of the carried-over column.
     pub carried_label: &'static str,
+    /// The period line above the header.
+    pub period: &'static str,
 }
 
 impl Default for Options {
@@ -99,6 +103,7 @@ impl Default for Options {
             totals_at_bottom: false,
             formulas: false,
             carried_label: "Từ kỳ trước",
+            period: "Kỳ báo cáo: Quý III năm 2022 (từ ngày 15/6/2022 đến ngày 14/9/2022)",
         }
     }
 }
@@ -154,13 +159,7 @@ pub fn write(rows: &[Row], options: &Options) -> (Vec<u8>, Vec<u32>) {
         sheet
             .write_string(h - 2, 0, "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
             .unwrap();
-        sheet
-            .write_string(
-                h - 1,
-                0,
-                "Kỳ báo cáo: Quý III năm 2022 (từ ngày 15/6/2022 đến ngày 14/9/2022)",
-            )
-            .unwrap();
+        sheet.write_string(h - 1, 0, options.period).unwrap();
     }
     let carried = options.carried_label;
     let chains: [[&str; 3]; 12] = [

@@ -7,6 +7,7 @@ mod batch;
 mod check;
 mod cli;
 mod common;
+mod continuity;
 mod contract;
 mod form;
 mod form06;

@@ -465,6 +465,7 @@ fn finding(code: &'static str, severity: Severity, sheet: &str, cell: &str, text
         expected: Some("=1+2".into()),
         actual: Some("-5".into()),
         fix: None,
+        related: Vec::new(),
     }
 }
 

@@ -288,6 +288,7 @@ mod tests {
                 reason: Message::new("lý do", "why"),
                 applicability: Applicability::Safe,
             }),
+            related: Vec::new(),
         };
         assert_eq!(
             suggestion(&finding, Lang::En),

@@ -1,0 +1,759 @@
+//! A period's file checked against the last period's (`crossfoot check --previous`): both
+//! bound with one template, rows matched by their labels, and the relations across the two
+//! files the template's `[continuity]` declares (this period's carried-over figure is the
+//! last period's pending one; cumulative columns do not go down within a year), with the
+//! period lines saying the two periods follow each other, tenfold changes and units in one
+//! file only. Each finding is on this period's cell and names the last period's in
+//! `related`.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use rust_decimal::Decimal;
+
+use crate::check::{bindings, stated_period_at};
+use crate::codes;
+use crate::finding::{Finding, Message, Related, Severity};
+use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
+use crate::model::{CellRef, Sheet, Workbook};
+use crate::number::{format_quantity, Convention, Quantity, Reading};
+use crate::period::{days_from_civil, Period};
+use crate::template::{BlankMeaning, Blanks, Bound, Template};
+use crate::text::{as_compared, normalize_label};
+
+/// A change by this factor or more is worth an info (CF404).
+const TENFOLD: i64 = 10;
+
+/// The larger of two figures must be at least this for their change to be reported: a
+/// unit that received 1 dossier and then 12 has not slipped a digit.
+const TENFOLD_FLOOR: i64 = 100;
+
+/// How many units CF405 names; the rest are counted.
+const UNITS_NAMED: usize = 5;
+
+/// One of the two files: its path as the user gave it and its workbook.
+#[derive(Debug, Clone, Copy)]
+pub struct PeriodFile<'a> {
+    /// The path shown in messages and in `related` (as the user gave it).
+    pub path: &'a str,
+    /// The workbook read from it.
+    pub workbook: &'a Workbook,
+}
+
+/// Checks this period's file against the last period's, both bound with `template`: the
+/// findings across the two files, each on a cell of `this` and naming the cell of `last`
+/// it was compared with in its `related` and its message. Rows are matched by their labels
+/// (Vietnamese marks compared where both labels have them; a label that repeats, such as
+/// `Cộng`, matched in order). What the template's `[continuity]` declares is compared
+/// only when the period lines do not say the two periods are not consecutive (CF402):
+/// carried-over figures (CF401) and, within one year, cumulative ones (CF403). Tenfold
+/// changes of a unit's figures (CF404) and units in one file only (CF405) are noted
+/// whatever the template declares. The figures are those Excel shows (formulas
+/// recalculated, placeholders computed). The checks within one file are [`crate::check`]'s:
+/// findings here are only those across the two.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{check_continuity, read_workbook, PeriodFile, Template};
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let book = read_workbook(&bytes, "q3.xlsx").unwrap();
+/// let template = Template::builtin("tthc-06").unwrap();
+/// let same = PeriodFile { path: "q3.xlsx", workbook: &book };
+/// // The same file twice: the period lines say it is the same period.
+/// let findings = check_continuity(same, same, &template);
+/// assert!(findings.iter().any(|f| f.code == "CF402"));
+/// ```
+pub fn check_continuity(
+    last: PeriodFile<'_>,
+    this: PeriodFile<'_>,
+    template: &Template,
+) -> Vec<Finding> {
+    let last_book = as_shown(last.workbook);
+    let this_book = as_shown(this.workbook);
+    let (this_sheets, _) = bindings(template, &this_book, false);
+    // The check reports a template that binds to nothing here (CF002).
+    let Some((_, first_bound)) = this_sheets.first() else {
+        return Vec::new();
+    };
+    let (last_sheets, _) = bindings(template, &last_book, false);
+    let mut findings = Vec::new();
+    if last_sheets.is_empty() {
+        if let Some(sheet) = this_sheets
+            .first()
+            .and_then(|(index, _)| this_book.sheets.get(*index))
+        {
+            findings.push(not_compared_finding(
+                sheet,
+                first_bound,
+                last.path,
+                &template.id,
+            ));
+        }
+        return findings;
+    }
+    let declared = template
+        .spec
+        .continuity
+        .as_ref()
+        .is_some_and(|c| !c.carried.is_empty() || !c.cumulative.is_empty());
+    for (this_index, this_bound) in &this_sheets {
+        let Some(this_sheet) = this_book.sheets.get(*this_index) else {
+            continue;
+        };
+        let Some((last_sheet, last_bound)) =
+            paired_sheet(&this_sheet.name, &this_sheets, &last_sheets, &last_book)
+        else {
+            continue;
+        };
+        let pair = SheetPair {
+            template,
+            last: Side {
+                path: last.path,
+                sheet: last_sheet,
+                bound: last_bound,
+                convention: last_book.convention,
+            },
+            this: Side {
+                path: this.path,
+                sheet: this_sheet,
+                bound: this_bound,
+                convention: this_book.convention,
+            },
+        };
+        pair.compare(declared, &mut findings);
+    }
+    findings
+}
+
+/// The workbook as Excel shows it: formulas recalculated where their saved values differ
+/// (stale values, placeholders), as the check reads it.
+fn as_shown(workbook: &Workbook) -> Cow<'_, Workbook> {
+    let recalculation = crate::recalc::recalculate(workbook);
+    if recalculation.recalculated.is_empty() {
+        Cow::Borrowed(workbook)
+    } else {
+        Cow::Owned(crate::recalc::as_recalculated(
+            workbook,
+            &recalculation.recalculated,
+        ))
+    }
+}
+
+/// The last period's sheet compared with this period's sheet named `name`: the bound sheet
+/// of the same name, or, when each file has one bound sheet, that one.
+fn paired_sheet<'b>(
+    name: &str,
+    this_sheets: &[(usize, Bound)],
+    last_sheets: &'b [(usize, Bound)],
+    last_book: &'b Workbook,
+) -> Option<(&'b Sheet, &'b Bound)> {
+    let named = last_sheets.iter().find(|(index, _)| {
+        last_book
+            .sheets
+            .get(*index)
+            .is_some_and(|sheet| sheet.name == name)
+    });
+    let (index, bound) = match (named, this_sheets, last_sheets) {
+        (Some(found), _, _) => found,
+        (None, [_], [only]) => only,
+        _ => return None,
+    };
+    Some((last_book.sheets.get(*index)?, bound))
+}
+
+/// One file's side of a comparison.
+struct Side<'a> {
+    path: &'a str,
+    sheet: &'a Sheet,
+    bound: &'a Bound,
+    convention: Convention,
+}
+
+impl Side<'_> {
+    /// The figure at `at`, as a rule reads it: a number, a blank or marker standing for
+    /// zero, or `None` (a marker to skip, a text).
+    fn figure(&self, at: CellRef, blanks: &Blanks) -> Option<Quantity> {
+        let zero = || Quantity {
+            value: Decimal::ZERO,
+            decimals: 0,
+            percent: false,
+            from_text: false,
+        };
+        let by_marker = |marker| match blanks.meaning(marker) {
+            BlankMeaning::Zero => Some(zero()),
+            BlankMeaning::Skip => None,
+        };
+        let Some(cell) = self.sheet.cell(at) else {
+            return by_marker(crate::number::Marker::Blank);
+        };
+        match &cell.reading {
+            Reading::Number(quantity) => Some(*quantity),
+            Reading::Ambiguous { primary, .. } => Some(**primary),
+            Reading::Marker(marker) => by_marker(*marker),
+            Reading::NotNumber if cell.value.label().trim().is_empty() => {
+                by_marker(crate::number::Marker::Blank)
+            }
+            Reading::NotNumber => None,
+        }
+    }
+
+    /// A column's header as a person reads it: its lowest two labels (`Số hồ sơ đang
+    /// giải quyết > Tổng số`), or the template's name for it.
+    fn header(&self, name: &str) -> String {
+        let chain = self
+            .bound
+            .columns
+            .get(name)
+            .and_then(|col| self.bound.layout.headers.get(col));
+        match chain {
+            Some(chain) if !chain.is_empty() => {
+                let from = chain.len().saturating_sub(2);
+                chain.get(from..).unwrap_or(chain).join(" > ")
+            }
+            _ => name.to_string(),
+        }
+    }
+
+    /// `related` for a cell of this side.
+    fn related(&self, at: CellRef, value: Option<String>) -> Related {
+        Related {
+            path: self.path.to_string(),
+            sheet: self.sheet.name.clone(),
+            cell: at,
+            value,
+        }
+    }
+}
+
+/// A figure in both message conventions: (Vietnamese, English).
+fn in_both(quantity: &Quantity) -> (String, String) {
+    (
+        format_quantity(quantity, Convention::Vietnamese),
+        format_quantity(quantity, Convention::English),
+    )
+}
+
+/// A sheet of this period and the sheet of the last period it is compared with.
+struct SheetPair<'a> {
+    template: &'a Template,
+    last: Side<'a>,
+    this: Side<'a>,
+}
+
+/// Two body rows matched by their labels: this period's, the last period's.
+type Matched<'a> = (&'a BodyRow, &'a BodyRow);
+
+impl SheetPair<'_> {
+    /// Everything compared between the two sheets.
+    fn compare(&self, declared: bool, findings: &mut Vec<Finding>) {
+        let this_period = stated_period_at(self.this.sheet, Some(&self.this.bound.layout));
+        let last_period = stated_period_at(self.last.sheet, Some(&self.last.bound.layout));
+        let consecutive = match (this_period, last_period) {
+            (Some((this, this_at)), Some((last, last_at))) => {
+                let follows = follows(last, this);
+                if !follows {
+                    findings.push(self.not_consecutive(this, this_at, last, last_at));
+                }
+                Some((follows, this.from.year == last.from.year))
+            }
+            _ => None,
+        };
+        let (matched, this_only, last_only) =
+            match_rows(&self.this.bound.layout, &self.last.bound.layout);
+        let continuity = self.template.spec.continuity.as_ref();
+        if !declared {
+            findings.push(self.nothing_declared());
+        }
+        if let Some(continuity) = continuity.filter(|_| consecutive.is_none_or(|(f, _)| f)) {
+            for (to, from) in &continuity.carried {
+                self.carried_over(to, from, &matched, findings);
+            }
+            // Year-to-date figures start again with the year: compared only when the period
+            // lines say both periods are in one.
+            if consecutive.is_some_and(|(_, same_year)| same_year) {
+                for column in &continuity.cumulative {
+                    self.cumulative(column, &matched, findings);
+                }
+            }
+        }
+        self.tenfold(&matched, findings);
+        self.units_in_one(&this_only, &last_only, findings);
+    }
+
+    /// The rows of this period whose parents are not reported again: a total or section
+    /// over a row already found wrong in the same column. `wrong` holds the rows found
+    /// wrong; the rows reported are those with no wrong row under them.
+    fn roots(&self, wrong: &HashSet<u32>) -> HashSet<u32> {
+        let parents: HashMap<u32, Vec<u32>> =
+            self.this.bound.layout.hierarchy().into_iter().collect();
+        wrong
+            .iter()
+            .copied()
+            .filter(|row| {
+                parents
+                    .get(row)
+                    .is_none_or(|children| !children.iter().any(|c| wrong.contains(c)))
+            })
+            .collect()
+    }
+
+    /// CF401: each matched row whose `to` figure differs from the last period's `from`.
+    fn carried_over(&self, to: &str, from: &str, matched: &[Matched], out: &mut Vec<Finding>) {
+        let (Some(&to_col), Some(&from_col)) = (
+            self.this.bound.columns.get(to),
+            self.last.bound.columns.get(from),
+        ) else {
+            return;
+        };
+        let blanks = &self.template.spec.blanks;
+        let mut differing = Vec::new();
+        for (this_row, last_row) in matched {
+            let this_at = CellRef::new(this_row.row, to_col);
+            let last_at = CellRef::new(last_row.row, from_col);
+            let (Some(carried), Some(pending)) = (
+                self.this.figure(this_at, blanks),
+                self.last.figure(last_at, blanks),
+            ) else {
+                continue;
+            };
+            if carried.value != pending.value {
+                differing.push((*this_row, this_at, last_at, carried, pending));
+            }
+        }
+        let wrong: HashSet<u32> = differing.iter().map(|(row, ..)| row.row).collect();
+        let roots = self.roots(&wrong);
+        let to_header = self.this.header(to);
+        let from_header = self.last.header(from);
+        for (row, this_at, last_at, carried, pending) in differing {
+            if !roots.contains(&row.row) {
+                continue;
+            }
+            let difference = Quantity {
+                value: carried.value.checked_sub(pending.value).unwrap_or_default(),
+                ..carried
+            };
+            let (carried_vi, carried_en) = in_both(&carried);
+            let (pending_vi, pending_en) = in_both(&pending);
+            let (difference_vi, difference_en) = in_both(&difference);
+            let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
+            let last_sheet = &self.last.sheet.name;
+            out.push(Finding {
+                code: codes::CARRIED_OVER_MISMATCH,
+                severity: Severity::Error,
+                sheet: self.this.sheet.name.clone(),
+                cell: this_at,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!(
+                        "Dòng «{label}»: «{to_header}» ({carried_vi}, tệp {this_path}, ô {this_at}) khác «{from_header}» của kỳ trước ({pending_vi}, tệp {last_path}, trang \"{last_sheet}\", ô {last_at}), chênh lệch {difference_vi}"
+                    ),
+                    format!(
+                        "Row «{label}»: «{to_header}» ({carried_en}, file {this_path}, cell {this_at}) differs from the last period's «{from_header}» ({pending_en}, file {last_path}, sheet \"{last_sheet}\", cell {last_at}) by {difference_en}"
+                    ),
+                ),
+                expected: Some(format_quantity(&pending, self.this.convention)),
+                actual: Some(format_quantity(&carried, self.this.convention)),
+                fix: None,
+                related: vec![self
+                    .last
+                    .related(last_at, Some(format_quantity(&pending, self.last.convention)))],
+            });
+        }
+    }
+
+    /// CF403: each matched row whose cumulative `column` is below the last period's.
+    fn cumulative(&self, column: &str, matched: &[Matched], out: &mut Vec<Finding>) {
+        let (Some(&this_col), Some(&last_col)) = (
+            self.this.bound.columns.get(column),
+            self.last.bound.columns.get(column),
+        ) else {
+            return;
+        };
+        let blanks = &self.template.spec.blanks;
+        let mut lower = Vec::new();
+        for (this_row, last_row) in matched {
+            let this_at = CellRef::new(this_row.row, this_col);
+            let last_at = CellRef::new(last_row.row, last_col);
+            let (Some(now), Some(before)) = (
+                self.this.figure(this_at, blanks),
+                self.last.figure(last_at, blanks),
+            ) else {
+                continue;
+            };
+            if now.value < before.value {
+                lower.push((*this_row, this_at, last_at, now, before));
+            }
+        }
+        let wrong: HashSet<u32> = lower.iter().map(|(row, ..)| row.row).collect();
+        let roots = self.roots(&wrong);
+        let header = self.this.header(column);
+        for (row, this_at, last_at, now, before) in lower {
+            if !roots.contains(&row.row) {
+                continue;
+            }
+            let (now_vi, now_en) = in_both(&now);
+            let (before_vi, before_en) = in_both(&before);
+            let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
+            let last_sheet = &self.last.sheet.name;
+            out.push(Finding {
+                code: codes::CUMULATIVE_DECREASED,
+                severity: Severity::Error,
+                sheet: self.this.sheet.name.clone(),
+                cell: this_at,
+                cells: Vec::new(),
+                message: Message::new(
+                    format!(
+                        "Dòng «{label}»: số lũy kế «{header}» giảm từ {before_vi} ở kỳ trước (tệp {last_path}, trang \"{last_sheet}\", ô {last_at}) xuống {now_vi} (tệp {this_path}, ô {this_at}) trong cùng một năm"
+                    ),
+                    format!(
+                        "Row «{label}»: the cumulative «{header}» went down from {before_en} in the last period (file {last_path}, sheet \"{last_sheet}\", cell {last_at}) to {now_en} (file {this_path}, cell {this_at}) within one year"
+                    ),
+                ),
+                expected: Some(format!(
+                    "≥ {}",
+                    format_quantity(&before, self.this.convention)
+                )),
+                actual: Some(format_quantity(&now, self.this.convention)),
+                fix: None,
+                related: vec![self
+                    .last
+                    .related(last_at, Some(format_quantity(&before, self.last.convention)))],
+            });
+        }
+    }
+
+    /// CF404: a unit's figure, in a column both files bind, that changed tenfold or more.
+    fn tenfold(&self, matched: &[Matched], out: &mut Vec<Finding>) {
+        let blanks = &self.template.spec.blanks;
+        for (name, &this_col) in &self.this.bound.columns {
+            let Some(&last_col) = self.last.bound.columns.get(name) else {
+                continue;
+            };
+            let header = self.this.header(name);
+            for (this_row, last_row) in matched {
+                if this_row.kind != RowKind::Unit {
+                    continue;
+                }
+                let this_at = CellRef::new(this_row.row, this_col);
+                let last_at = CellRef::new(last_row.row, last_col);
+                let (Some(now), Some(before)) = (
+                    self.this.figure(this_at, blanks),
+                    self.last.figure(last_at, blanks),
+                ) else {
+                    continue;
+                };
+                if now.percent || before.percent || !tenfold(now.value, before.value) {
+                    continue;
+                }
+                let (now_vi, now_en) = in_both(&now);
+                let (before_vi, before_en) = in_both(&before);
+                let (last_path, label) = (self.last.path, &this_row.label);
+                let last_sheet = &self.last.sheet.name;
+                out.push(Finding {
+                    code: codes::TENFOLD_CHANGE,
+                    severity: Severity::Info,
+                    sheet: self.this.sheet.name.clone(),
+                    cell: this_at,
+                    cells: Vec::new(),
+                    message: Message::new(
+                        format!(
+                            "Dòng «{label}»: «{header}» thay đổi từ 10 lần trở lên so với kỳ trước: {before_vi} (tệp {last_path}, trang \"{last_sheet}\", ô {last_at}) → {now_vi}"
+                        ),
+                        format!(
+                            "Row «{label}»: «{header}» changed tenfold or more since the last period: {before_en} (file {last_path}, sheet \"{last_sheet}\", cell {last_at}) → {now_en}"
+                        ),
+                    ),
+                    expected: None,
+                    actual: Some(format_quantity(&now, self.this.convention)),
+                    fix: None,
+                    related: vec![self
+                        .last
+                        .related(last_at, Some(format_quantity(&before, self.last.convention)))],
+                });
+            }
+        }
+    }
+
+    /// CF405: the units of this period the last one lacks (at the first of them), and the
+    /// units of the last period this one lacks (at this sheet's label header).
+    fn units_in_one(&self, this_only: &[&BodyRow], last_only: &[&BodyRow], out: &mut Vec<Finding>) {
+        let listed = |rows: &[&BodyRow]| {
+            let names: Vec<String> = rows
+                .iter()
+                .take(UNITS_NAMED)
+                .map(|row| format!("«{}»", row.label))
+                .collect();
+            let more = rows.len().saturating_sub(UNITS_NAMED);
+            let (mut vi, mut en) = (names.join(", "), names.join(", "));
+            if more > 0 {
+                vi.push_str(&format!(" và {more} đơn vị khác"));
+                en.push_str(&format!(" and {more} more"));
+            }
+            (vi, en)
+        };
+        let this_label_col = self.this.bound.layout.label_col;
+        let last_label_col = self.last.bound.layout.label_col;
+        let last_path = self.last.path;
+        if let Some(first) = this_only.first() {
+            let (vi, en) = listed(this_only);
+            out.push(Finding {
+                code: codes::UNIT_IN_ONE_PERIOD,
+                severity: Severity::Info,
+                sheet: self.this.sheet.name.clone(),
+                cell: CellRef::new(first.row, this_label_col),
+                cells: this_only
+                    .iter()
+                    .skip(1)
+                    .map(|row| CellRef::new(row.row, this_label_col))
+                    .collect(),
+                message: Message::new(
+                    format!(
+                        "{} đơn vị không có trong tệp kỳ trước {last_path}: {vi}; số liệu của chúng không được đối chiếu",
+                        this_only.len()
+                    ),
+                    format!(
+                        "{} units are not in the last period's file {last_path}: {en}; their figures were not compared",
+                        this_only.len()
+                    ),
+                ),
+                expected: None,
+                actual: None,
+                fix: None,
+                related: Vec::new(),
+            });
+        }
+        if !last_only.is_empty() {
+            let (vi, en) = listed(last_only);
+            let layout = &self.this.bound.layout;
+            out.push(Finding {
+                code: codes::UNIT_IN_ONE_PERIOD,
+                severity: Severity::Info,
+                sheet: self.this.sheet.name.clone(),
+                cell: CellRef::new(layout.header_first, layout.label_col),
+                cells: Vec::new(),
+                message: Message::new(
+                    format!(
+                        "{} đơn vị của tệp kỳ trước {last_path} không có ở kỳ này: {vi}",
+                        last_only.len()
+                    ),
+                    format!(
+                        "{} units of the last period's file {last_path} are not in this one: {en}",
+                        last_only.len()
+                    ),
+                ),
+                expected: None,
+                actual: None,
+                fix: None,
+                related: last_only
+                    .iter()
+                    .map(|row| {
+                        self.last.related(
+                            CellRef::new(row.row, last_label_col),
+                            Some(row.label.clone()),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+
+    /// CF402: the period lines say this period does not follow the last.
+    fn not_consecutive(
+        &self,
+        this: Period,
+        this_at: CellRef,
+        last: Period,
+        last_at: CellRef,
+    ) -> Finding {
+        let (how_vi, how_en) = if this == last {
+            ("trùng với", "is the same as")
+        } else if days_from_civil(this.from.year, this.from.month, this.from.day)
+            <= days_from_civil(last.to.year, last.to.month, last.to.day)
+        {
+            ("không sau", "does not come after")
+        } else {
+            ("cách quãng với", "leaves a gap after")
+        };
+        let last_path = self.last.path;
+        let last_sheet = &self.last.sheet.name;
+        let period_text = |sheet: &Sheet, at: CellRef| sheet.label(at);
+        Finding {
+            code: codes::PERIODS_NOT_CONSECUTIVE,
+            severity: Severity::Warning,
+            sheet: self.this.sheet.name.clone(),
+            cell: this_at,
+            cells: Vec::new(),
+            message: Message::new(
+                format!(
+                    "Kỳ báo cáo của tệp này ({} – {}) {how_vi} kỳ của tệp kỳ trước {last_path} ({} – {}, trang \"{last_sheet}\", ô {last_at}): số chuyển kỳ và lũy kế không được đối chiếu",
+                    this.from, this.to, last.from, last.to
+                ),
+                format!(
+                    "This file's reporting period ({} – {}) {how_en} the period of the last period's file {last_path} ({} – {}, sheet \"{last_sheet}\", cell {last_at}): carried-over and cumulative figures were not compared",
+                    this.from, this.to, last.from, last.to
+                ),
+            ),
+            expected: None,
+            actual: Some(format!("{} – {}", this.from, this.to)),
+            fix: None,
+            related: vec![self
+                .last
+                .related(last_at, Some(period_text(self.last.sheet, last_at)))],
+        }
+    }
+
+    /// CF406 (info): the template declares nothing across periods.
+    fn nothing_declared(&self) -> Finding {
+        let layout = &self.this.bound.layout;
+        let id = &self.template.id;
+        let last_path = self.last.path;
+        Finding {
+            code: codes::PREVIOUS_NOT_COMPARED,
+            severity: Severity::Info,
+            sheet: self.this.sheet.name.clone(),
+            cell: CellRef::new(layout.header_first, layout.label_col),
+            cells: Vec::new(),
+            message: Message::new(
+                format!(
+                    "Mẫu biểu '{id}' không khai báo cột chuyển kỳ ([continuity]): với tệp kỳ trước {last_path} chỉ so sánh số thay đổi lớn và đơn vị"
+                ),
+                format!(
+                    "Template '{id}' declares no carried-over column ([continuity]): against the last period's file {last_path} only large changes and units were compared"
+                ),
+            ),
+            expected: None,
+            actual: None,
+            fix: None,
+            related: Vec::new(),
+        }
+    }
+}
+
+/// CF406 (warning): the template binds no sheet of the last period's file.
+fn not_compared_finding(sheet: &Sheet, bound: &Bound, last_path: &str, id: &str) -> Finding {
+    let layout = &bound.layout;
+    Finding {
+        code: codes::PREVIOUS_NOT_COMPARED,
+        severity: Severity::Warning,
+        sheet: sheet.name.clone(),
+        cell: CellRef::new(layout.header_first, layout.label_col),
+        cells: Vec::new(),
+        message: Message::new(
+            format!(
+                "Mẫu biểu '{id}' không khớp trang nào của tệp kỳ trước {last_path}: hai kỳ không được đối chiếu"
+            ),
+            format!(
+                "Template '{id}' matches no sheet of the last period's file {last_path}: the two periods were not compared"
+            ),
+        ),
+        expected: None,
+        actual: None,
+        fix: None,
+        related: Vec::new(),
+    }
+}
+
+/// Whether `this` starts the day after `last` ends.
+fn follows(last: Period, this: Period) -> bool {
+    let end = days_from_civil(last.to.year, last.to.month, last.to.day);
+    let start = days_from_civil(this.from.year, this.from.month, this.from.day);
+    end.checked_add(1) == Some(start)
+}
+
+/// Whether two figures differ by a factor of [`TENFOLD`] or more, both non-zero and the
+/// larger at least [`TENFOLD_FLOOR`].
+fn tenfold(now: Decimal, before: Decimal) -> bool {
+    let (a, b) = (now.abs(), before.abs());
+    if a.is_zero() || b.is_zero() {
+        return false;
+    }
+    let (small, large) = if a < b { (a, b) } else { (b, a) };
+    large >= Decimal::from(TENFOLD_FLOOR)
+        && small
+            .checked_mul(Decimal::from(TENFOLD))
+            .is_some_and(|tenfold| large >= tenfold)
+}
+
+/// This period's body rows matched with the last period's by their labels, in order (a
+/// label that repeats is matched with its repeats in turn), and the unit rows of each
+/// that the other lacks. Labels are compared with their marks where both have them.
+fn match_rows<'a>(
+    this: &'a Layout,
+    last: &'a Layout,
+) -> (Vec<Matched<'a>>, Vec<&'a BodyRow>, Vec<&'a BodyRow>) {
+    let labelled = |row: &&BodyRow| !row.label.trim().is_empty() && !is_note_label(row);
+    let mut by_label: HashMap<String, Vec<&BodyRow>> = HashMap::new();
+    for row in last.body.iter().filter(labelled) {
+        by_label
+            .entry(normalize_label(&row.label))
+            .or_default()
+            .push(row);
+    }
+    let mut used: HashSet<u32> = HashSet::new();
+    let mut matched = Vec::new();
+    let mut this_only = Vec::new();
+    for row in this.body.iter().filter(labelled) {
+        let candidates = by_label.get(&normalize_label(&row.label));
+        let found = candidates.and_then(|rows| {
+            rows.iter().copied().find(|other| {
+                !used.contains(&other.row) && {
+                    let (a, b) = as_compared(&row.label, &other.label);
+                    a == b
+                }
+            })
+        });
+        match found {
+            Some(other) => {
+                used.insert(other.row);
+                matched.push((row, other));
+            }
+            None if row.kind == RowKind::Unit => this_only.push(row),
+            None => {}
+        }
+    }
+    let last_only = last
+        .body
+        .iter()
+        .filter(labelled)
+        .filter(|row| row.kind == RowKind::Unit && !used.contains(&row.row))
+        .collect();
+    (matched, this_only, last_only)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Date;
+
+    fn period(from: (i32, u32, u32), to: (i32, u32, u32)) -> Period {
+        let date = |(year, month, day)| Date { year, month, day };
+        Period {
+            from: date(from),
+            to: date(to),
+        }
+    }
+
+    #[test]
+    fn a_period_follows_the_last_from_the_next_day() {
+        let q2 = period((2022, 3, 15), (2022, 6, 14));
+        let q3 = period((2022, 6, 15), (2022, 9, 14));
+        assert!(follows(q2, q3));
+        assert!(!follows(q3, q2));
+        assert!(!follows(q3, q3));
+        let december = period((2022, 12, 1), (2022, 12, 31));
+        let january = period((2023, 1, 1), (2023, 1, 31));
+        assert!(follows(december, january));
+        assert!(!follows(q2, period((2022, 9, 15), (2022, 12, 14))));
+    }
+
+    #[test]
+    fn tenfold_needs_both_figures_and_a_large_one() {
+        let d = Decimal::from;
+        assert!(tenfold(d(1_200), d(120)));
+        assert!(tenfold(d(12), d(1_200)));
+        assert!(tenfold(d(-100), d(10)));
+        assert!(!tenfold(d(1_199), d(120)));
+        assert!(!tenfold(d(12), d(1)), "small figures move freely");
+        assert!(!tenfold(d(0), d(5_000)), "zero is no factor");
+    }
+}

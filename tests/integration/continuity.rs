@@ -1,0 +1,330 @@
+//! Checks across two periods' files (`check_continuity`, issue 25's first slice): two
+//! quarters of the 06 form written by the `form06` generator, whose carried-over column
+//! must equal the last quarter's pending one row by row (CF401, with the last file's cell
+//! in `related`), whose period lines must follow each other (CF402), and a template of our
+//! own with a cumulative column that must not go down within a year (CF403); a pair that
+//! agrees gives no finding across the files.
+
+use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
+use rust_xlsxwriter::Workbook as XlsxWorkbook;
+
+use crate::form06::{self, Kind, Options, Row, CARRIED, PENDING, RECEIVED};
+
+const Q2_2022: &str = "Kỳ báo cáo: Quý II năm 2022 (từ ngày 15/3/2022 đến ngày 14/6/2022)";
+const Q3_2022: &str = "Kỳ báo cáo: Quý III năm 2022 (từ ngày 15/6/2022 đến ngày 14/9/2022)";
+const Q4_2022: &str = "Kỳ báo cáo: Quý IV năm 2022 (từ ngày 15/9/2022 đến ngày 14/12/2022)";
+
+/// The sample's rows with a steady backlog: each row carries over what it leaves pending
+/// (received moved with it, so every relation of the form still holds), so the same
+/// figures can be filed for two quarters in a row.
+fn steady_rows() -> Vec<Row> {
+    let mut rows = form06::sample_rows();
+    for row in &mut rows {
+        let delta = row.counts[PENDING] - row.counts[CARRIED];
+        row.counts[CARRIED] += delta;
+        row.counts[RECEIVED] += delta;
+    }
+    rows
+}
+
+/// The unit `label`'s carried-over figure raised by `by`, and its section's and the grand
+/// total's with it (received too): the file still adds up, only the carry-over is wrong.
+fn carry_more(rows: &mut [Row], label: &str, by: i64) {
+    let unit = rows.iter().position(|r| r.label == label).unwrap();
+    let section = rows[..unit]
+        .iter()
+        .rposition(|r| r.kind == Kind::Section)
+        .unwrap();
+    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
+    for i in [unit, section, total] {
+        rows[i].counts[CARRIED] += by;
+        rows[i].counts[RECEIVED] += by;
+    }
+}
+
+/// A quarter of the 06 form with `rows` under `period`, read back; and where each row went.
+fn quarter(rows: &[Row], period: &'static str, name: &str) -> (Workbook, Vec<u32>) {
+    let options = Options {
+        period,
+        ..Options::default()
+    };
+    let (bytes, placed) = form06::write(rows, &options);
+    (read_workbook(&bytes, name).unwrap(), placed)
+}
+
+fn across(last: &Workbook, this: &Workbook, template: &Template) -> Vec<Finding> {
+    check_continuity(
+        PeriodFile {
+            path: "q2.xlsx",
+            workbook: last,
+        },
+        PeriodFile {
+            path: "q3.xlsx",
+            workbook: this,
+        },
+        template,
+    )
+}
+
+fn codes(findings: &[Finding]) -> Vec<(&str, String)> {
+    findings
+        .iter()
+        .map(|f| (f.code, f.cell.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_carried_over_figure_that_is_not_the_last_pending_one_names_both_files_and_cells() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let (last, placed) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let mut rows = steady_rows();
+    carry_more(&mut rows, "Sở Tư pháp", 7);
+    let (this, _) = quarter(&rows, Q3_2022, "q3.xlsx");
+
+    let findings = across(&last, &this, &tthc);
+    let unit = rows.iter().position(|r| r.label == "Sở Tư pháp").unwrap();
+    let row = placed[unit] + 1;
+    // Carried over is column F, pending column K; the section and the grand total moved
+    // with the unit and are not reported again.
+    assert_eq!(
+        codes(&findings),
+        [("CF401", format!("F{row}"))],
+        "{findings:#?}"
+    );
+    let carried = &findings[0];
+    assert_eq!(carried.severity, crossfoot::Severity::Error);
+    assert_eq!(carried.sheet, "06");
+    assert_eq!(
+        (carried.expected.as_deref(), carried.actual.as_deref()),
+        (
+            Some(rows[unit].counts[PENDING].to_string().as_str()),
+            Some((rows[unit].counts[PENDING] + 7).to_string().as_str())
+        )
+    );
+    assert_eq!(carried.related.len(), 1);
+    let related = &carried.related[0];
+    assert_eq!(related.path, "q2.xlsx");
+    assert_eq!(related.sheet, "06");
+    assert_eq!(related.cell.to_string(), format!("K{row}"));
+    assert_eq!(
+        related.value.as_deref(),
+        Some(rows[unit].counts[PENDING].to_string().as_str())
+    );
+    for text in [&carried.message.vi, &carried.message.en] {
+        for named in ["q2.xlsx", "q3.xlsx", &format!("K{row}"), &format!("F{row}")] {
+            assert!(text.contains(named), "{named} in {text}");
+        }
+    }
+    assert!(carried.message.vi.contains("Sở Tư pháp"));
+    assert!(
+        carried.message.en.contains("by 7"),
+        "{}",
+        carried.message.en
+    );
+}
+
+#[test]
+fn periods_that_do_not_follow_each_other_are_a_warning_and_nothing_is_carried() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let (last, _) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let mut rows = steady_rows();
+    carry_more(&mut rows, "Sở Tư pháp", 7);
+    let (this, _) = quarter(&rows, Q4_2022, "q4.xlsx");
+
+    let findings = across(&last, &this, &tthc);
+    // The period line is A4 in both files.
+    assert_eq!(
+        codes(&findings),
+        [("CF402", "A4".to_string())],
+        "{findings:#?}"
+    );
+    let gap = &findings[0];
+    assert_eq!(gap.severity, crossfoot::Severity::Warning);
+    assert!(
+        gap.message.en.contains("leaves a gap after"),
+        "{}",
+        gap.message.en
+    );
+    assert_eq!(gap.related[0].path, "q2.xlsx");
+    assert_eq!(gap.related[0].cell.to_string(), "A4");
+    assert_eq!(gap.related[0].value.as_deref(), Some(Q2_2022));
+
+    // The same period twice: the period line was not updated, or the file is the same.
+    let (same, _) = quarter(&steady_rows(), Q2_2022, "q2-again.xlsx");
+    let findings = across(&last, &same, &tthc);
+    assert_eq!(codes(&findings), [("CF402", "A4".to_string())]);
+    assert!(findings[0].message.vi.contains("trùng với"));
+}
+
+#[test]
+fn a_matching_pair_gives_no_finding_across_the_files() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    // The sample as the last quarter, and a quarter that carries over what it left pending:
+    // its carried-over figures differ from its own pending ones and from the last
+    // quarter's carried-over ones, and only the last quarter's pending ones are its match.
+    let last_rows = form06::sample_rows();
+    let mut rows = form06::sample_rows();
+    for (row, last) in rows.iter_mut().zip(&last_rows) {
+        let delta = last.counts[PENDING] - row.counts[CARRIED];
+        row.counts[CARRIED] += delta;
+        row.counts[RECEIVED] += delta;
+        // Twice as many pending at the end of this quarter (within deadline and overdue).
+        for k in PENDING..PENDING + 3 {
+            row.counts[k] *= 2;
+        }
+    }
+    let differ = |k: usize, of: &[Row]| {
+        rows.iter()
+            .zip(of)
+            .filter(|(a, b)| a.counts[CARRIED] != b.counts[k])
+            .count()
+    };
+    let (c, p) = (differ(CARRIED, &last_rows), differ(PENDING, &rows));
+    assert!(c > 10 && p > 10, "{c} {p} of {}", rows.len());
+    let (last, _) = quarter(&last_rows, Q2_2022, "q2.xlsx");
+    let (this, _) = quarter(&rows, Q3_2022, "q3.xlsx");
+    let findings = across(&last, &this, &tthc);
+    assert!(findings.is_empty(), "{findings:#?}");
+    let (same, _) = quarter(&steady_rows(), Q3_2022, "q3.xlsx");
+    let (steady, _) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    assert!(across(&steady, &same, &tthc).is_empty());
+}
+
+#[test]
+fn a_unit_whose_figures_moved_tenfold_or_that_one_file_lacks_is_an_info() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let (last, placed) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let mut rows = steady_rows();
+    let unit = rows.iter().position(|r| r.label == "Sở Y tế").unwrap();
+    // Resolved on time typed with a digit too many (its total and the rate follow).
+    let before = rows[unit].counts[form06::ONTIME];
+    assert!(before >= 10, "a figure with room to grow tenfold: {before}");
+    let delta = before * 9;
+    for k in [form06::ONTIME, form06::RESOLVED] {
+        rows[unit].counts[k] += delta;
+    }
+    rows[unit].label = "Sở Y tế tỉnh".to_string();
+    let (this, _) = quarter(&rows, Q3_2022, "q3.xlsx");
+    let findings = across(&last, &this, &tthc);
+    // Renamed, the unit is in one file only: nothing of it compared, two notes.
+    let infos: Vec<_> = findings.iter().map(|f| (f.code, f.severity)).collect();
+    assert_eq!(
+        infos,
+        [
+            ("CF405", crossfoot::Severity::Info),
+            ("CF405", crossfoot::Severity::Info)
+        ],
+        "{findings:#?}"
+    );
+    let lacking = findings
+        .iter()
+        .find(|f| !f.related.is_empty())
+        .expect("the unit the last file had");
+    assert_eq!(
+        lacking.related[0].cell.to_string(),
+        format!("B{}", placed[unit] + 1)
+    );
+    assert_eq!(lacking.related[0].value.as_deref(), Some("Sở Y tế"));
+
+    rows[unit].label = "Sở Y tế".to_string();
+    let (this, _) = quarter(&rows, Q3_2022, "q3.xlsx");
+    let findings = across(&last, &this, &tthc);
+    let row = placed[unit] + 1;
+    // On time (column I) moved tenfold; resolved (G) grew by less, with its early and late
+    // dossiers; the rate is a percentage and not compared.
+    assert_eq!(
+        codes(&findings),
+        [("CF404", format!("I{row}"))],
+        "{findings:#?}"
+    );
+    assert_eq!(findings[0].related[0].cell.to_string(), format!("I{row}"));
+}
+
+/// A small table of our own: each unit's figure for the period and its cumulative figure
+/// since the start of the year.
+fn cumulative_book(period: &str, rows: &[(&str, i64, i64)]) -> Workbook {
+    let mut book = XlsxWorkbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write_string(0, 0, "BÁO CÁO KẾT QUẢ TIẾP NHẬN")
+        .unwrap();
+    sheet.write_string(1, 0, period).unwrap();
+    for (col, header) in ["STT", "Đơn vị", "Kỳ này", "Lũy kế từ đầu năm"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(3, col as u16, *header).unwrap();
+    }
+    let (mut period_total, mut ytd_total) = (0, 0);
+    for (i, (label, figure, ytd)) in rows.iter().enumerate() {
+        let r = 5 + i as u32;
+        sheet.write_string(r, 0, (i + 1).to_string()).unwrap();
+        sheet.write_string(r, 1, *label).unwrap();
+        sheet.write_number(r, 2, *figure as f64).unwrap();
+        sheet.write_number(r, 3, *ytd as f64).unwrap();
+        period_total += figure;
+        ytd_total += ytd;
+    }
+    sheet.write_string(4, 1, "TỔNG CỘNG").unwrap();
+    sheet.write_number(4, 2, period_total as f64).unwrap();
+    sheet.write_number(4, 3, ytd_total as f64).unwrap();
+    read_workbook(&book.save_to_buffer().unwrap(), "luy-ke.xlsx").unwrap()
+}
+
+const CUMULATIVE_TEMPLATE: &str = r#"
+id = "luy-ke"
+title = "Kết quả trong kỳ và lũy kế"
+[recognize]
+all = ["Lũy kế"]
+[table]
+label_column = "Đơn vị"
+[columns]
+period = "Kỳ này"
+ytd = "Lũy kế"
+[continuity]
+cumulative = ["ytd"]
+[[rule]]
+scope = "hierarchy"
+columns = ["period", "ytd"]
+"#;
+
+#[test]
+fn a_cumulative_figure_that_goes_down_within_a_year_is_an_error() {
+    let template = Template::from_toml(CUMULATIVE_TEMPLATE).unwrap();
+    let q1 = cumulative_book(
+        "Quý I năm 2023",
+        &[("Phường An Hòa", 10, 10), ("Phường Mỹ Phú", 5, 5)],
+    );
+    // Mỹ Phú's year-to-date figure is 4 after 5 in the first quarter.
+    let q2 = cumulative_book(
+        "Quý II năm 2023",
+        &[("Phường An Hòa", 4, 14), ("Phường Mỹ Phú", 3, 4)],
+    );
+    let findings = across(&q1, &q2, &template);
+    assert_eq!(
+        codes(&findings),
+        [("CF403", "D7".to_string())],
+        "{findings:#?}"
+    );
+    let down = &findings[0];
+    assert_eq!(down.severity, crossfoot::Severity::Error);
+    assert_eq!(down.related[0].cell.to_string(), "D7");
+    assert_eq!(down.related[0].value.as_deref(), Some("5"));
+    assert!(
+        down.message.en.contains("went down from 5"),
+        "{}",
+        down.message.en
+    );
+
+    // A new year starts the count again: the first quarter is below the last one's.
+    let q4 = cumulative_book(
+        "Quý IV năm 2022",
+        &[("Phường An Hòa", 10, 40), ("Phường Mỹ Phú", 5, 20)],
+    );
+    let next_year = cumulative_book(
+        "Quý I năm 2023",
+        &[("Phường An Hòa", 10, 10), ("Phường Mỹ Phú", 5, 5)],
+    );
+    let findings = across(&q4, &next_year, &template);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
