@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use crossfoot::{
     annotated_workbook, exit_code, fixed_workbook, render_csv, render_json, render_text, rule_docs,
-    summary_workbook, CheckReport, FileOutcome, Lang, Limits, OutputOptions, Template,
+    summary_workbook, CheckReport, FileOutcome, Lang, Limits, OutputOptions, PeriodFile, Template,
     TemplateChoice,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -38,6 +38,9 @@ Ví dụ / Examples:
       dùng mẫu biểu 06, thông báo tiếng Anh / use form 06, messages in English
   crossfoot check --template mau-rieng.toml --format csv a.xlsx b.ods > phat-hien.csv
       mẫu biểu riêng, xuất CSV / your own template, CSV output
+  crossfoot check --previous quy-2.xlsx quy-3.xlsx
+      đối chiếu với kỳ trước (số chuyển kỳ, lũy kế) / check against the last period
+      (carried-over and cumulative figures)
   crossfoot templates
       liệt kê mẫu biểu có sẵn / list the built-in templates
   crossfoot explain CF201
@@ -153,6 +156,12 @@ struct CheckArgs {
     #[arg(long)]
     live_totals: bool,
 
+    /// Tệp kỳ trước để đối chiếu số chuyển kỳ và lũy kế (cần đúng một tệp kỳ này) / the last
+    /// period's file, to check carried-over and cumulative figures against (needs exactly
+    /// one file of this period)
+    #[arg(long, value_name = "LAST.xlsx")]
+    previous: Option<PathBuf>,
+
     #[command(flatten)]
     limits: LimitArgs,
 
@@ -263,6 +272,19 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
         }
     };
     let inputs = collect_inputs(&args.paths);
+    let limits = args.limits.limits();
+    let previous = match &args.previous {
+        None => None,
+        Some(_) if inputs.len() != 1 => {
+            eprintln!(
+                "--previous: cần đúng một tệp kỳ này, có {} / needs exactly one file of this period, got {}",
+                inputs.len(),
+                inputs.len()
+            );
+            return ExitCode::from(EXIT_UNREADABLE);
+        }
+        Some(path) => Some(read_previous(path, &limits)),
+    };
     let mut write_failed = false;
     let outputs = Outputs {
         annotate: output_dir(args.annotate.as_deref(), &mut write_failed),
@@ -272,8 +294,14 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
         checked_at: now_utc(),
         live_totals: args.live_totals,
     };
-    let limits = args.limits.limits();
-    let (outcomes, write_errors) = check_all(&inputs, &choice, &limits, &outputs);
+    let last = previous
+        .as_ref()
+        .and_then(|previous| previous.as_ref().ok());
+    let (mut outcomes, write_errors) = check_all(&inputs, &choice, &limits, &outputs, last);
+    // A last period's file that cannot be read is reported as an input that could not be.
+    if let Some(Err(unreadable)) = previous {
+        outcomes.push(unreadable);
+    }
     for message in &write_errors {
         eprintln!("{message}");
     }
@@ -304,6 +332,40 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
         u8::try_from(exit_code(&outcomes)).unwrap_or(EXIT_UNREADABLE)
     };
     ExitCode::from(code)
+}
+
+/// The last period's file (`--previous`): its path as given and its workbook.
+struct Previous {
+    path: String,
+    workbook: crossfoot::Workbook,
+}
+
+/// Reads the last period's file; when it cannot be read, the outcome that says so.
+fn read_previous(path: &Path, limits: &Limits) -> Result<Previous, FileOutcome> {
+    let shown = path.display().to_string();
+    let unreadable = |error: String| FileOutcome {
+        path: shown.clone(),
+        result: Err(format!(
+            "tệp kỳ trước (--previous) / the last period's file (--previous): {error}"
+        )),
+    };
+    let bytes = fs::read(path).map_err(|error| unreadable(io_message(&error)))?;
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // A panic is a bug in crossfoot: it costs the comparison, not the check of this period.
+    let read = panic::catch_unwind(AssertUnwindSafe(|| {
+        crossfoot::read_workbook_with(&bytes, &file_name, limits).map_err(|e| e.to_string())
+    }))
+    .unwrap_or_else(|_| {
+        Err("lỗi nội bộ khi đọc tệp này / internal error while reading this file".to_string())
+    });
+    let workbook = read.map_err(unreadable)?;
+    Ok(Previous {
+        path: shown,
+        workbook,
+    })
 }
 
 /// Where and how the annotated and corrected copies are written.
@@ -541,6 +603,7 @@ fn check_all(
     choice: &TemplateChoice,
     limits: &Limits,
     outputs: &Outputs,
+    previous: Option<&Previous>,
 ) -> (Vec<FileOutcome>, Vec<String>) {
     let progress = if io::stderr().is_terminal() && inputs.len() > 1 {
         let bar = ProgressBar::new(u64::try_from(inputs.len()).unwrap_or(u64::MAX));
@@ -556,7 +619,7 @@ fn check_all(
         .enumerate()
         .map(|(index, input)| {
             let name = outputs.names.get(index).map_or("workbook", String::as_str);
-            let (outcome, errors) = check_input(input, choice, limits, outputs, name);
+            let (outcome, errors) = check_input(input, choice, limits, outputs, name, previous);
             progress.set_message(outcome.path.clone());
             progress.inc(1);
             (outcome, errors)
@@ -578,6 +641,7 @@ fn check_input(
     limits: &Limits,
     outputs: &Outputs,
     name: &str,
+    previous: Option<&Previous>,
 ) -> (FileOutcome, Vec<String>) {
     let path = input.path();
     let mut write_errors = Vec::new();
@@ -585,7 +649,12 @@ fn check_input(
         Input::Unreadable(_, message) => Err(message.clone()),
         // A panic is a bug in crossfoot, but it must cost one file, not the batch.
         Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
-            check_file(path, choice, limits, outputs, name, &mut write_errors)
+            let file = CheckedInput {
+                path,
+                name,
+                previous,
+            };
+            check_file(&file, choice, limits, outputs, &mut write_errors)
         }))
         .unwrap_or_else(|_| {
             Err(
@@ -601,14 +670,22 @@ fn check_input(
     (outcome, write_errors)
 }
 
+/// One file to check: its path, the base name of its copies, the last period's file to
+/// check it against.
+struct CheckedInput<'a> {
+    path: &'a Path,
+    name: &'a str,
+    previous: Option<&'a Previous>,
+}
+
 fn check_file(
-    path: &Path,
+    file: &CheckedInput<'_>,
     choice: &TemplateChoice,
     limits: &Limits,
     outputs: &Outputs,
-    name: &str,
     write_errors: &mut Vec<String>,
 ) -> Result<CheckReport, String> {
+    let (path, name) = (file.path, file.name);
     let bytes = fs::read(path).map_err(|error| io_message(&error))?;
     let file_name = path
         .file_name()
@@ -616,7 +693,26 @@ fn check_file(
         .unwrap_or_default();
     let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
         .map_err(|error| error.to_string())?;
-    let report = crossfoot::check(&workbook, choice);
+    let mut report = crossfoot::check(&workbook, choice);
+    if let Some(previous) = file.previous {
+        // Across the two files, with the template this period's check used.
+        let across = report.template_used().map(|template| {
+            crossfoot::check_continuity(
+                PeriodFile {
+                    path: &previous.path,
+                    workbook: &previous.workbook,
+                },
+                PeriodFile {
+                    path: &path.display().to_string(),
+                    workbook: &workbook,
+                },
+                template,
+            )
+        });
+        if let Some(findings) = across {
+            report.add_findings(&workbook, findings);
+        }
+    }
     if outputs.wanted() {
         let options = OutputOptions {
             lang: outputs.lang,

@@ -328,3 +328,124 @@ fn a_cumulative_figure_that_goes_down_within_a_year_is_an_error() {
     let findings = across(&q4, &next_year, &template);
     assert!(findings.is_empty(), "{findings:#?}");
 }
+
+/// Runs the `crossfoot` binary.
+fn crossfoot(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(args)
+        .output()
+        .expect("the crossfoot binary runs")
+}
+
+/// Two quarters of the 06 form in a folder: Q2, and Q3 with one carried-over figure wrong.
+/// Also the wrong figure's row and the last quarter's pending figure it should equal.
+fn quarters_on_disk() -> (tempfile::TempDir, String, String, u32, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let options = |period| Options {
+        period,
+        ..Options::default()
+    };
+    let (q2, placed) = form06::write(&steady_rows(), &options(Q2_2022));
+    let mut rows = steady_rows();
+    carry_more(&mut rows, "Sở Tư pháp", 7);
+    let (q3, _) = form06::write(&rows, &options(Q3_2022));
+    let unit = rows.iter().position(|r| r.label == "Sở Tư pháp").unwrap();
+    let (row, pending) = (placed[unit] + 1, steady_rows()[unit].counts[PENDING]);
+    let path = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (q2, q3) = (path("q2.xlsx", &q2), path("q3.xlsx", &q3));
+    (dir, q2, q3, row, pending)
+}
+
+#[test]
+fn the_command_line_adds_the_findings_across_files_to_every_report() {
+    let (dir, q2, q3, row, pending) = quarters_on_disk();
+    let output = crossfoot(&["check", "--format", "json", "--previous", &q2, &q3]);
+    assert_eq!(output.status.code(), Some(1), "CF401 is an error");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["files"].as_array().unwrap().len(), 1, "{json}");
+    let findings = json["files"][0]["findings"].as_array().unwrap();
+    let carried: Vec<_> = findings.iter().filter(|f| f["code"] == "CF401").collect();
+    assert_eq!(carried.len(), 1, "{findings:#?}");
+    assert_eq!(carried[0]["cell"], format!("F{row}"));
+    assert_eq!(
+        carried[0]["related"],
+        serde_json::json!([{"path": q2, "sheet": "06", "cell": format!("K{row}"), "value": pending.to_string()}])
+    );
+    // Findings within the file keep their shape: no `related` key.
+    assert!(findings
+        .iter()
+        .filter(|f| f["code"] != "CF401")
+        .all(|f| f.get("related").is_none()));
+
+    let text = crossfoot(&["check", "--lang", "en", "--previous", &q2, &q3]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    let line = text.lines().find(|l| l.contains("CF401")).unwrap();
+    assert!(
+        line.contains(&q2) && line.contains(&format!("cell K{row}")),
+        "{line}"
+    );
+
+    let csv = crossfoot(&["check", "--format", "csv", "--previous", &q2, &q3]);
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let line = csv.lines().find(|l| l.contains("CF401")).unwrap();
+    assert!(
+        line.contains(&q2) && line.contains(&format!("ô K{row}")),
+        "{line}"
+    );
+
+    // The annotated workbook's note on the cell names the other file and its cell.
+    let annotated = dir.path().join("annotated");
+    let output = crossfoot(&[
+        "check",
+        "--annotate",
+        annotated.to_str().unwrap(),
+        "--previous",
+        &q2,
+        &q3,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let bytes = std::fs::read(annotated.join("q3.checked.xlsx")).unwrap();
+    let notes: String = crate::common::zip_parts(&bytes)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("xl/comments"))
+        .map(|(_, data)| String::from_utf8(data).unwrap())
+        .collect();
+    assert!(
+        notes.contains("CF401") && notes.contains(&q2) && notes.contains(&format!("ô K{row}")),
+        "{notes}"
+    );
+}
+
+#[test]
+fn a_last_period_file_that_cannot_be_read_is_said_in_both_languages_and_this_one_is_checked() {
+    let (dir, _, q3, ..) = quarters_on_disk();
+    let fake = dir.path().join("q2.xlsx");
+    std::fs::write(&fake, "not a workbook").unwrap();
+    let fake = fake.to_str().unwrap();
+    let output = crossfoot(&["check", "--format", "json", "--previous", fake, &q3]);
+    assert_eq!(output.status.code(), Some(2), "an input could not be read");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let files = json["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["path"], q3.as_str());
+    assert!(files[0]["error"].is_null());
+    assert_eq!(files[1]["path"], fake);
+    let error = files[1]["error"].as_str().unwrap();
+    assert!(
+        error.contains("tệp kỳ trước") && error.contains("the last period's file"),
+        "{error}"
+    );
+
+    // Two files of this period have no one last period: refused before any check.
+    let output = crossfoot(&["check", "--previous", &q3, &q3, fake]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cần đúng một tệp") && stderr.contains("needs exactly one file"),
+        "{stderr}"
+    );
+}
