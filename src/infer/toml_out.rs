@@ -133,6 +133,15 @@ pub fn template_to_toml(template: &Template, evidence: &[Evidence]) -> String {
         let _ = writeln!(out, "stale_formulas = {}", spec.checks.stale_formulas);
         let _ = writeln!(out, "dates = {}", spec.checks.dates);
     }
+    if let Some(continuity) = &spec.continuity {
+        out.push_str("\n[continuity]\n");
+        for (to, from) in &continuity.carried {
+            let _ = writeln!(out, "{} = {}", key(to), quote(from));
+        }
+        if !continuity.cumulative.is_empty() {
+            let _ = writeln!(out, "cumulative = {}", list(&continuity.cumulative));
+        }
+    }
 
     let mut written = vec![false; evidence.len()];
     for rule in &spec.rules {
@@ -279,8 +288,22 @@ mod tests {
         for id in ["tthc-06", "phu-luc-cchc"] {
             let template = Template::builtin(id).unwrap();
             assert!(template.spec.form.is_some(), "{id}");
+            assert_eq!(template.spec.continuity.is_some(), id == "tthc-06");
             let text = template_to_toml(&template, &[]);
             assert_eq!(Template::from_toml(&text).unwrap(), template, "{id}");
         }
+    }
+
+    #[test]
+    fn continuity_round_trips() {
+        let text = "id = \"x\"\ntitle = \"t\"\n[columns]\na = \"A\"\n\"b c\" = \"B\"\n[continuity]\na = \"b c\"\ncumulative = [\"a\", \"b c\"]\n";
+        let template = Template::from_toml(text).unwrap();
+        let written = template_to_toml(&template, &[]);
+        assert!(written.contains("[continuity]"), "{written}");
+        assert_eq!(
+            Template::from_toml(&written).unwrap(),
+            template,
+            "{written}"
+        );
     }
 }
