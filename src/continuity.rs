@@ -297,6 +297,37 @@ impl SheetPair<'_> {
             .collect()
     }
 
+    /// The matched rows whose figure in `this_col` and the last period's in `last_col` are
+    /// `wrong` together, each with both cells and figures; a total or section is left out
+    /// when a row under it is among them (the root is reported, not its sums).
+    fn root_pairs<'m>(
+        &self,
+        this_col: u32,
+        last_col: u32,
+        matched: &[Matched<'m>],
+        wrong: impl Fn(&Quantity, &Quantity) -> bool,
+    ) -> Vec<(&'m BodyRow, CellRef, CellRef, Quantity, Quantity)> {
+        let blanks = &self.template.spec.blanks;
+        let mut found = Vec::new();
+        for (this_row, last_row) in matched {
+            let this_at = CellRef::new(this_row.row, this_col);
+            let last_at = CellRef::new(last_row.row, last_col);
+            let (Some(now), Some(before)) = (
+                self.this.figure(this_at, blanks),
+                self.last.figure(last_at, blanks),
+            ) else {
+                continue;
+            };
+            if wrong(&now, &before) {
+                found.push((*this_row, this_at, last_at, now, before));
+            }
+        }
+        let rows: HashSet<u32> = found.iter().map(|(row, ..)| row.row).collect();
+        let roots = self.roots(&rows);
+        found.retain(|(row, ..)| roots.contains(&row.row));
+        found
+    }
+
     /// CF401: each matched row whose `to` figure differs from the last period's `from`.
     fn carried_over(&self, to: &str, from: &str, matched: &[Matched], out: &mut Vec<Finding>) {
         let (Some(&to_col), Some(&from_col)) = (
@@ -305,29 +336,12 @@ impl SheetPair<'_> {
         ) else {
             return;
         };
-        let blanks = &self.template.spec.blanks;
-        let mut differing = Vec::new();
-        for (this_row, last_row) in matched {
-            let this_at = CellRef::new(this_row.row, to_col);
-            let last_at = CellRef::new(last_row.row, from_col);
-            let (Some(carried), Some(pending)) = (
-                self.this.figure(this_at, blanks),
-                self.last.figure(last_at, blanks),
-            ) else {
-                continue;
-            };
-            if carried.value != pending.value {
-                differing.push((*this_row, this_at, last_at, carried, pending));
-            }
-        }
-        let wrong: HashSet<u32> = differing.iter().map(|(row, ..)| row.row).collect();
-        let roots = self.roots(&wrong);
         let to_header = self.this.header(to);
         let from_header = self.last.header(from);
+        let differing = self.root_pairs(to_col, from_col, matched, |carried, pending| {
+            carried.value != pending.value
+        });
         for (row, this_at, last_at, carried, pending) in differing {
-            if !roots.contains(&row.row) {
-                continue;
-            }
             let difference = Quantity {
                 value: carried.value.checked_sub(pending.value).unwrap_or_default(),
                 ..carried
@@ -369,28 +383,11 @@ impl SheetPair<'_> {
         ) else {
             return;
         };
-        let blanks = &self.template.spec.blanks;
-        let mut lower = Vec::new();
-        for (this_row, last_row) in matched {
-            let this_at = CellRef::new(this_row.row, this_col);
-            let last_at = CellRef::new(last_row.row, last_col);
-            let (Some(now), Some(before)) = (
-                self.this.figure(this_at, blanks),
-                self.last.figure(last_at, blanks),
-            ) else {
-                continue;
-            };
-            if now.value < before.value {
-                lower.push((*this_row, this_at, last_at, now, before));
-            }
-        }
-        let wrong: HashSet<u32> = lower.iter().map(|(row, ..)| row.row).collect();
-        let roots = self.roots(&wrong);
         let header = self.this.header(column);
+        let lower = self.root_pairs(this_col, last_col, matched, |now, before| {
+            now.value < before.value
+        });
         for (row, this_at, last_at, now, before) in lower {
-            if !roots.contains(&row.row) {
-                continue;
-            }
             let (now_vi, now_en) = in_both(&now);
             let (before_vi, before_en) = in_both(&before);
             let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
