@@ -328,6 +328,33 @@ impl SheetPair<'_> {
         found
     }
 
+    /// An error on this period's cell `at.0` that names the last period's `at.1` (its
+    /// figure `before`) in `related`; `now` is this period's figure.
+    fn across(
+        &self,
+        code: &'static str,
+        at: (CellRef, CellRef),
+        message: Message,
+        expected: String,
+        now: &Quantity,
+        before: &Quantity,
+    ) -> Finding {
+        Finding {
+            code,
+            severity: Severity::Error,
+            sheet: self.this.sheet.name.clone(),
+            cell: at.0,
+            cells: Vec::new(),
+            message,
+            expected: Some(expected),
+            actual: Some(format_quantity(now, self.this.convention)),
+            fix: None,
+            related: vec![self
+                .last
+                .related(at.1, Some(format_quantity(before, self.last.convention)))],
+        }
+    }
+
     /// CF401: each matched row whose `to` figure differs from the last period's `from`.
     fn carried_over(&self, to: &str, from: &str, matched: &[Matched], out: &mut Vec<Finding>) {
         let (Some(&to_col), Some(&from_col)) = (
@@ -351,13 +378,10 @@ impl SheetPair<'_> {
             let (difference_vi, difference_en) = in_both(&difference);
             let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
             let last_sheet = &self.last.sheet.name;
-            out.push(Finding {
-                code: codes::CARRIED_OVER_MISMATCH,
-                severity: Severity::Error,
-                sheet: self.this.sheet.name.clone(),
-                cell: this_at,
-                cells: Vec::new(),
-                message: Message::new(
+            out.push(self.across(
+                codes::CARRIED_OVER_MISMATCH,
+                (this_at, last_at),
+                Message::new(
                     format!(
                         "Dòng «{label}»: «{to_header}» ({carried_vi}, tệp {this_path}, ô {this_at}) khác «{from_header}» của kỳ trước ({pending_vi}, tệp {last_path}, trang \"{last_sheet}\", ô {last_at}), chênh lệch {difference_vi}"
                     ),
@@ -365,13 +389,10 @@ impl SheetPair<'_> {
                         "Row «{label}»: «{to_header}» ({carried_en}, file {this_path}, cell {this_at}) differs from the last period's «{from_header}» ({pending_en}, file {last_path}, sheet \"{last_sheet}\", cell {last_at}) by {difference_en}"
                     ),
                 ),
-                expected: Some(format_quantity(&pending, self.this.convention)),
-                actual: Some(format_quantity(&carried, self.this.convention)),
-                fix: None,
-                related: vec![self
-                    .last
-                    .related(last_at, Some(format_quantity(&pending, self.last.convention)))],
-            });
+                format_quantity(&pending, self.this.convention),
+                &carried,
+                &pending,
+            ));
         }
     }
 
@@ -392,13 +413,10 @@ impl SheetPair<'_> {
             let (before_vi, before_en) = in_both(&before);
             let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
             let last_sheet = &self.last.sheet.name;
-            out.push(Finding {
-                code: codes::CUMULATIVE_DECREASED,
-                severity: Severity::Error,
-                sheet: self.this.sheet.name.clone(),
-                cell: this_at,
-                cells: Vec::new(),
-                message: Message::new(
+            out.push(self.across(
+                codes::CUMULATIVE_DECREASED,
+                (this_at, last_at),
+                Message::new(
                     format!(
                         "Dòng «{label}»: số lũy kế «{header}» giảm từ {before_vi} ở kỳ trước (tệp {last_path}, trang \"{last_sheet}\", ô {last_at}) xuống {now_vi} (tệp {this_path}, ô {this_at}) trong cùng một năm"
                     ),
@@ -406,16 +424,10 @@ impl SheetPair<'_> {
                         "Row «{label}»: the cumulative «{header}» went down from {before_en} in the last period (file {last_path}, sheet \"{last_sheet}\", cell {last_at}) to {now_en} (file {this_path}, cell {this_at}) within one year"
                     ),
                 ),
-                expected: Some(format!(
-                    "≥ {}",
-                    format_quantity(&before, self.this.convention)
-                )),
-                actual: Some(format_quantity(&now, self.this.convention)),
-                fix: None,
-                related: vec![self
-                    .last
-                    .related(last_at, Some(format_quantity(&before, self.last.convention)))],
-            });
+                format!("≥ {}", format_quantity(&before, self.this.convention)),
+                &now,
+                &before,
+            ));
         }
     }
 
