@@ -127,7 +127,7 @@ pub fn check_continuity(
 
 /// The workbook as Excel shows it: formulas recalculated where their saved values differ
 /// (stale values, placeholders), as the check reads it.
-fn as_shown(workbook: &Workbook) -> Cow<'_, Workbook> {
+pub(crate) fn as_shown(workbook: &Workbook) -> Cow<'_, Workbook> {
     let recalculation = crate::recalc::recalculate(workbook);
     if recalculation.recalculated.is_empty() {
         Cow::Borrowed(workbook)
@@ -170,31 +170,9 @@ struct Side<'a> {
 }
 
 impl Side<'_> {
-    /// The figure at `at`, as a rule reads it: a number, a blank or marker standing for
-    /// zero, or `None` (a marker to skip, a text).
+    /// The figure at `at`, as a rule reads it (see [`figure_at`]).
     fn figure(&self, at: CellRef, blanks: &Blanks) -> Option<Quantity> {
-        let zero = || Quantity {
-            value: Decimal::ZERO,
-            decimals: 0,
-            percent: false,
-            from_text: false,
-        };
-        let by_marker = |marker| match blanks.meaning(marker) {
-            BlankMeaning::Zero => Some(zero()),
-            BlankMeaning::Skip => None,
-        };
-        let Some(cell) = self.sheet.cell(at) else {
-            return by_marker(crate::number::Marker::Blank);
-        };
-        match &cell.reading {
-            Reading::Number(quantity) => Some(*quantity),
-            Reading::Ambiguous { primary, .. } => Some(**primary),
-            Reading::Marker(marker) => by_marker(*marker),
-            Reading::NotNumber if cell.value.label().trim().is_empty() => {
-                by_marker(crate::number::Marker::Blank)
-            }
-            Reading::NotNumber => None,
-        }
+        figure_at(self.sheet, at, blanks)
     }
 
     /// A column's header as a person reads it: its lowest two labels (`Số hồ sơ đang
@@ -222,6 +200,33 @@ impl Side<'_> {
             cell: at,
             value,
         }
+    }
+}
+
+/// The figure at `at` of `sheet`, as a rule reads it: a number, a blank or marker standing
+/// for zero, or `None` (a marker to skip, a text).
+pub(crate) fn figure_at(sheet: &Sheet, at: CellRef, blanks: &Blanks) -> Option<Quantity> {
+    let zero = || Quantity {
+        value: Decimal::ZERO,
+        decimals: 0,
+        percent: false,
+        from_text: false,
+    };
+    let by_marker = |marker| match blanks.meaning(marker) {
+        BlankMeaning::Zero => Some(zero()),
+        BlankMeaning::Skip => None,
+    };
+    let Some(cell) = sheet.cell(at) else {
+        return by_marker(crate::number::Marker::Blank);
+    };
+    match &cell.reading {
+        Reading::Number(quantity) => Some(*quantity),
+        Reading::Ambiguous { primary, .. } => Some(**primary),
+        Reading::Marker(marker) => by_marker(*marker),
+        Reading::NotNumber if cell.value.label().trim().is_empty() => {
+            by_marker(crate::number::Marker::Blank)
+        }
+        Reading::NotNumber => None,
     }
 }
 

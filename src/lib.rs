@@ -49,6 +49,7 @@
 
 mod check;
 mod codes;
+mod consolidate;
 mod continuity;
 mod error;
 mod finding;
@@ -76,6 +77,10 @@ mod wasm;
 // Checking.
 pub use check::{check, formula_region_findings, live_formulas, CheckReport, TemplateChoice};
 pub use codes::{explain, rule_docs, RuleDoc};
+pub use consolidate::{
+    consolidate, read_unit, ConsolidateOptions, Consolidated, Naming, UnitError, UnitFigure,
+    UnitFile, UnitPlaced, UnitReport, UnitStatus,
+};
 pub use continuity::{check_continuity, PeriodFile};
 pub use finding::{
     Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Related, Severity, Summary,
@@ -101,7 +106,9 @@ pub use view::{
     TemplateSummary, CELL_SEPARATOR, MAX_GRID_CELLS,
 };
 // Templates, inference and forms.
-pub use form::{form_sections_from, form_workbook, parse_units, FormError, FormOptions};
+pub use form::{
+    form_sections_from, form_workbook, parse_units, Appendix, FilledUnit, FormError, FormOptions,
+};
 pub use infer::{infer_template, template_to_toml, Evidence, InferredTemplate};
 pub use template::{
     BlankMeaning, Blanks, Checks, Continuity, ContinuityEntry, FormColumn, FormColumnKind,

@@ -837,6 +837,7 @@ fn run_form(args: &FormArgs) -> ExitCode {
     let options = crossfoot::FormOptions {
         period: args.period.clone(),
         sections,
+        ..Default::default()
     };
     let bytes = match crossfoot::form_workbook(&template, &options) {
         Ok(bytes) => bytes,

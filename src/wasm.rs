@@ -336,6 +336,7 @@ fn form_of(
     let options = crate::FormOptions {
         period: (!period.trim().is_empty()).then(|| period.trim().to_string()),
         sections,
+        ..Default::default()
     };
     crate::form_workbook(template, &options)
         .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()))

@@ -13,8 +13,10 @@ mod plan;
 mod rules;
 mod write;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+use rust_decimal::Decimal;
 
 use crate::error::ReadError;
 use crate::model::Workbook;
@@ -29,6 +31,33 @@ pub struct FormOptions {
     pub period: Option<String>,
     /// The sections and their units (table forms); the template's own when absent.
     pub sections: Option<Vec<FormSection>>,
+    /// Figures to write in unit rows (a consolidation), by the unit's place: its section's
+    /// index in `sections` and its own index in that section's units. A unit row without
+    /// figures is left blank to fill in.
+    pub filled: BTreeMap<(usize, usize), FilledUnit>,
+    /// A sheet of rows written after the form's (a consolidation's units and findings).
+    pub appendix: Option<Appendix>,
+}
+
+/// A unit row's figures in a filled form, and a note on its label when it needs one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilledUnit {
+    /// Figures by the template's column names. Written where the office types; a cell the
+    /// form computes keeps its live formula.
+    pub figures: BTreeMap<String, Decimal>,
+    /// A note on the unit's label, which is then shaded: why the row needs a look.
+    pub note: Option<String>,
+}
+
+/// A plain sheet of rows after the form: a header row and text rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Appendix {
+    /// The sheet's name.
+    pub sheet: String,
+    /// The header row.
+    pub header: Vec<String>,
+    /// The rows, each as wide as the header or less.
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Why a form could not be written.
@@ -122,16 +151,28 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
     }
     let sections = options.sections.as_deref().unwrap_or(&spec.sections);
     let period = options.period.as_deref().unwrap_or("……………………");
-    let plan = plan::plan(spec, sheet_name, sections, period);
+    let mut plan = plan::plan(spec, sheet_name, sections, period);
 
     let write_error = |e: rust_xlsxwriter::XlsxError| FormError::Write(e.to_string());
-    let skeleton = write::write(&plan, &write::Pass::Skeleton).map_err(write_error)?;
+    let skeleton = write::write(&plan, &write::Pass::Skeleton, None).map_err(write_error)?;
     let book = crate::read::read_workbook(&skeleton, "form.xlsx").map_err(FormError::Read)?;
     let sheet = book
         .sheets
         .first()
         .ok_or_else(|| FormError::Unbound(vec!["table".to_string()]))?;
     let bound = bind(template, sheet).map_err(|unbound| FormError::Unbound(unbound.names()))?;
+    plan.fill(&options.filled, &bound.columns);
+    let skeleton = if options.filled.is_empty() {
+        skeleton
+    } else {
+        // The live formulas' cached values are computed from the figures.
+        write::write(&plan, &write::Pass::Skeleton, None).map_err(write_error)?
+    };
+    let book = crate::read::read_workbook(&skeleton, "form.xlsx").map_err(FormError::Read)?;
+    let sheet = book
+        .sheets
+        .first()
+        .ok_or_else(|| FormError::Unbound(vec!["table".to_string()]))?;
     let typed: BTreeSet<_> = plan
         .cells
         .iter()
@@ -139,7 +180,18 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
         .map(|(at, _)| *at)
         .collect();
     let rules = rules::form_rules(template, sheet, &bound, &typed);
-    write::write(&plan, &write::Pass::Final(&rules)).map_err(write_error)
+    write::write(&plan, &write::Pass::Final(&rules), options.appendix.as_ref()).map_err(write_error)
+}
+
+/// Where each unit's row is on the form of `template` laid out with `sections`: by its
+/// section's index and its own index in it (empty for a template without a `[form]`).
+pub(crate) fn unit_rows(
+    template: &Template,
+    sections: &[FormSection],
+) -> BTreeMap<(usize, usize), u32> {
+    template.spec.form.as_ref().map_or_else(BTreeMap::new, |spec| {
+        plan::plan(spec, String::new(), sections, "").unit_rows
+    })
 }
 
 /// The sections and units of a filed workbook of this form, in order, so next period's

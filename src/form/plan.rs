@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
+
 use crate::model::{CellRange, CellRef};
 use crate::template::{FormColumnKind, FormSection, FormSpec};
 
@@ -44,6 +46,10 @@ pub(crate) struct Planned {
     /// Whether an office types in it when no rule computes it (unit rows, indicator
     /// lines, notes); figures of total and section rows are computed or left locked.
     pub typed: bool,
+    /// The figure written in it (a filled form), where no rule computes it.
+    pub value: Option<Decimal>,
+    /// A note on it (a filled form's unit that needs a look); the cell is shaded.
+    pub note: Option<String>,
 }
 
 /// The whole form, positioned.
@@ -63,6 +69,8 @@ pub(crate) struct Plan {
     pub table: bool,
     /// Column widths in characters, from column A.
     pub widths: Vec<f64>,
+    /// Each unit's row, by its section's index and its own index in that section.
+    pub unit_rows: BTreeMap<(usize, usize), u32>,
 }
 
 const STT_COL: u32 = 0;
@@ -83,6 +91,7 @@ pub(crate) fn plan(spec: &FormSpec, sheet: String, sections: &[FormSection], per
         header_first: 0,
         number_row: 0,
         table: spec.lines.is_empty(),
+        unit_rows: BTreeMap::new(),
         widths: std::iter::once(6.0)
             .chain(std::iter::once(if spec.lines.is_empty() {
                 36.0
@@ -204,7 +213,7 @@ impl Plan {
                 self.body_row(spec, row, "", total, true, false, None, None);
                 row = row.saturating_add(1);
             }
-            for section in sections {
+            for (section_index, section) in sections.iter().enumerate() {
                 if !section.label.is_empty() {
                     self.body_row(
                         spec,
@@ -219,6 +228,7 @@ impl Plan {
                     row = row.saturating_add(1);
                 }
                 for (n, unit) in section.units.iter().enumerate() {
+                    self.unit_rows.insert((section_index, n), row);
                     self.body_row(
                         spec,
                         row,
@@ -288,8 +298,37 @@ impl Plan {
                 number_format: None,
                 figure: false,
                 typed: false,
+                value: None,
+                note: None,
             },
         );
+    }
+
+    /// Puts each filled unit's figures in its row, in the columns the template names
+    /// (`columns`, bound on the skeleton), and its note on its label.
+    pub(crate) fn fill(
+        &mut self,
+        filled: &BTreeMap<(usize, usize), super::FilledUnit>,
+        columns: &BTreeMap<String, u32>,
+    ) {
+        for (place, unit) in filled {
+            let Some(&row) = self.unit_rows.get(place) else {
+                continue;
+            };
+            for (name, value) in &unit.figures {
+                let Some(&col) = columns.get(name) else {
+                    continue;
+                };
+                if let Some(planned) = self.cells.get_mut(&CellRef::new(row, col)) {
+                    if planned.figure {
+                        planned.value = Some(*value);
+                    }
+                }
+            }
+            if let Some(planned) = self.cells.get_mut(&CellRef::new(row, LABEL_COL)) {
+                planned.note.clone_from(&unit.note);
+            }
+        }
     }
 
     fn merged(&mut self, top: u32, left: u32, bottom: u32, right: u32, text: &str, look: Look) {
@@ -326,6 +365,8 @@ impl Plan {
                     number_format: None,
                     figure: false,
                     typed: false,
+                    value: None,
+                    note: None,
                 },
                 FormColumnKind::Note => Planned {
                     text: None,
@@ -333,6 +374,8 @@ impl Plan {
                     number_format: None,
                     figure: false,
                     typed: true,
+                    value: None,
+                    note: None,
                 },
                 // A list's heading lines take no figure.
                 FormColumnKind::Value if !spec.lines.is_empty() && unit.is_none() => Planned {
@@ -341,6 +384,8 @@ impl Plan {
                     number_format: None,
                     figure: false,
                     typed: false,
+                    value: None,
+                    note: None,
                 },
                 FormColumnKind::Value => Planned {
                     text: None,
@@ -353,6 +398,8 @@ impl Plan {
                     ),
                     figure: true,
                     typed,
+                    value: None,
+                    note: None,
                 },
             };
             self.cells.insert(at, planned);

@@ -5,12 +5,15 @@
 
 use std::collections::BTreeSet;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
     Color, ConditionalFormatFormula, DataValidation, DataValidationRule, Format, FormatAlign,
-    FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+    FormatBorder, Formula, Note, Workbook, Worksheet, XlsxError,
 };
 
 use super::plan::{Look, Plan};
+use super::Appendix;
+use crate::ooxml::NOTE_AUTHOR;
 use super::rules::{Accepts, FormRules};
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -20,6 +23,8 @@ const PAPER_A4: u8 = 9;
 /// Computed cells are shaded so they read as "not yours to type".
 const COMPUTED_FILL: u32 = 0xF2F2F2;
 const HEADER_FILL: u32 = 0xDDEBF7;
+/// A unit row whose label carries a note (its report needs a look).
+const NOTED_FILL: u32 = 0xFCE4D6;
 
 /// What to write beyond the plan.
 pub(crate) enum Pass<'a> {
@@ -29,8 +34,12 @@ pub(crate) enum Pass<'a> {
     Final(&'a FormRules),
 }
 
-/// The workbook bytes.
-pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> {
+/// The workbook bytes, with `appendix` as a second sheet when there is one.
+pub(crate) fn write(
+    plan: &Plan,
+    pass: &Pass<'_>,
+    appendix: Option<&Appendix>,
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(&plan.sheet)?;
@@ -70,6 +79,18 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
         let formula = rules.and_then(|r| r.formulas.get(at));
         let unlocked = rules.is_some() && planned.typed && formula.is_none();
         let format = format_for(planned.look, planned.number_format.as_deref(), unlocked);
+        let format = if planned.note.is_some() {
+            format.set_background_color(Color::RGB(NOTED_FILL))
+        } else {
+            format
+        };
+        if let Some(note) = &planned.note {
+            let note = Note::new(note)
+                .set_author(NOTE_AUTHOR)
+                .add_author_prefix(false)
+                .set_width(360);
+            sheet.insert_note(row, col, &note)?;
+        }
         if let Some(computed) = formula {
             let format = format.set_background_color(Color::RGB(COMPUTED_FILL));
             let result = computed.value.map(|v| v.to_string()).unwrap_or_default();
@@ -77,6 +98,9 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
             sheet.write_formula_with_format(row, col, formula, &format)?;
         } else if let Some(text) = &planned.text {
             sheet.write_string_with_format(row, col, text, &format)?;
+        } else if let Some(value) = planned.value.filter(|_| planned.figure) {
+            let value = value.to_f64().unwrap_or(0.0);
+            sheet.write_number_with_format(row, col, value, &format)?;
         } else if planned.figure && rules.is_none() {
             sheet.write_number_with_format(row, col, 0.0, &format)?;
         } else {
@@ -129,7 +153,50 @@ pub(crate) fn write(plan: &Plan, pass: &Pass<'_>) -> Result<Vec<u8>, XlsxError> 
         plan.number_row.saturating_add(1),
         if plan.table { 2 } else { 0 },
     )?;
+    if let Some(appendix) = appendix {
+        write_appendix(book.add_worksheet(), appendix)?;
+    }
     book.save_to_buffer()
+}
+
+/// A plain sheet: the header bold and frozen, filters on it, columns as wide as their
+/// text (within reason).
+fn write_appendix(sheet: &mut Worksheet, appendix: &Appendix) -> Result<(), XlsxError> {
+    sheet.set_name(&appendix.sheet)?;
+    let header = Format::new()
+        .set_font_name("Times New Roman")
+        .set_bold()
+        .set_text_wrap()
+        .set_border(FormatBorder::Thin)
+        .set_background_color(Color::RGB(HEADER_FILL));
+    let body = Format::new()
+        .set_font_name("Times New Roman")
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    for (col, text) in appendix.header.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, text, &header)?;
+    }
+    let mut widths: Vec<usize> = appendix.header.iter().map(|h| h.chars().count()).collect();
+    for (row, cells) in appendix.rows.iter().enumerate() {
+        let row = u32::try_from(row.saturating_add(1)).unwrap_or(u32::MAX);
+        for (col, text) in cells.iter().enumerate() {
+            sheet.write_string_with_format(row, col as u16, text, &body)?;
+            if let Some(width) = widths.get_mut(col) {
+                *width = (*width).max(text.chars().count());
+            }
+        }
+    }
+    for (col, width) in widths.iter().enumerate() {
+        sheet.set_column_width(col as u16, (*width).clamp(8, 80) as f64)?;
+    }
+    let last_row = u32::try_from(appendix.rows.len()).unwrap_or(u32::MAX);
+    let last_col = appendix.header.len().saturating_sub(1) as u16;
+    if !appendix.header.is_empty() {
+        sheet.autofilter(0, 0, last_row, last_col)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
 }
 
 fn add_validation(

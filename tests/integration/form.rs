@@ -90,6 +90,7 @@ fn a_form_from_a_filed_workbook_keeps_its_units_and_period() {
         &FormOptions {
             period: Some("Quý IV năm 2022".to_string()),
             sections: Some(sections),
+            ..Default::default()
         },
     )
     .expect("form");
@@ -118,6 +119,7 @@ fn filled_06_form() -> Vec<u8> {
         &FormOptions {
             period: None,
             sections: Some(sections),
+            ..Default::default()
         },
     )
     .expect("form");
