@@ -87,6 +87,52 @@ enum Command {
     /// template
     #[command(after_help = FORM_HELP)]
     Form(FormArgs),
+    /// Tổng hợp báo cáo của các đơn vị thành báo cáo chung / consolidate units' reports into
+    /// the province's report
+    #[command(after_help = CONSOLIDATE_HELP)]
+    Consolidate(ConsolidateArgs),
+}
+
+const CONSOLIDATE_HELP: &str = "\
+Mỗi tệp (hoặc mỗi bảng tính trong thư mục) là báo cáo của một đơn vị; tên đơn vị lấy từ dòng
+\"Đơn vị báo cáo: …\", từ tên cơ quan ở góc trên bên trái, hoặc từ tên tệp.
+Each file (or workbook in a folder) is one unit's report; the unit is named by its
+\"Đơn vị báo cáo: …\" line, the issuing office at the top left, or the file's name.
+
+Mã thoát / exit codes: 0 mọi đơn vị đã cộng / every unit added; 1 có đơn vị cần xem lại
+(báo cáo có lỗi, thiếu báo cáo, trùng) / some unit needs a look (its report has errors, no
+report, twice); 2 có tệp không đọc được hoặc không ghi được kết quả / a file could not be read
+or the output could not be written.
+
+Ví dụ / examples:
+  crossfoot consolidate --template tthc-06 don-vi/ -o tong-hop.xlsx
+  crossfoot consolidate don-vi/*.xlsx --units don-vi.txt --period \"Quý III năm 2022\" -o tong-hop.xlsx";
+
+#[derive(Debug, Args)]
+struct ConsolidateArgs {
+    /// Mẫu biểu: mã có sẵn hoặc tệp .toml / template: a built-in id or a .toml file
+    #[arg(long, value_name = "ID|FILE", default_value = "tthc-06")]
+    template: String,
+
+    /// Danh sách đơn vị, như của `crossfoot form` / the units list, as `crossfoot form` reads it
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
+
+    /// Kỳ báo cáo; mặc định là kỳ các đơn vị cùng ghi / the reporting period; by default the
+    /// one every unit's report states
+    #[arg(long, value_name = "TEXT")]
+    period: Option<String>,
+
+    /// Tệp báo cáo tổng hợp ghi ra / the consolidated report to write
+    #[arg(short, long, value_name = "OUT.xlsx")]
+    output: PathBuf,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+
+    /// Báo cáo của các đơn vị: tệp hoặc thư mục / the units' reports: files or folders
+    #[arg(value_name = "UNIT_FILES", required = true)]
+    paths: Vec<PathBuf>,
 }
 
 const FORM_HELP: &str = "\
@@ -259,6 +305,7 @@ fn main() -> ExitCode {
         Command::Explain { code } => run_explain(&code, lang),
         Command::Infer { file } => run_infer(&file),
         Command::Form(args) => run_form(&args),
+        Command::Consolidate(args) => run_consolidate(&args, lang),
     }
 }
 
@@ -605,15 +652,7 @@ fn check_all(
     outputs: &Outputs,
     previous: Option<&Previous>,
 ) -> (Vec<FileOutcome>, Vec<String>) {
-    let progress = if io::stderr().is_terminal() && inputs.len() > 1 {
-        let bar = ProgressBar::new(u64::try_from(inputs.len()).unwrap_or(u64::MAX));
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let progress = progress_bar(inputs.len());
     let results: Vec<(FileOutcome, Vec<String>)> = inputs
         .par_iter()
         .enumerate()
@@ -847,6 +886,167 @@ fn run_form(args: &FormArgs) -> ExitCode {
         return fail(format!("{}: {}", args.output.display(), io_message(&error)));
     }
     ExitCode::SUCCESS
+}
+
+/// `crossfoot consolidate`: read and check every unit's report (in parallel; one that
+/// cannot be read is listed, never stops the rest), write the province's form from them,
+/// print what became of each unit.
+fn run_consolidate(args: &ConsolidateArgs, lang: Lang) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("{message}");
+        ExitCode::from(EXIT_UNREADABLE)
+    };
+    let template =
+        match template_choice(&args.template) {
+            Ok(TemplateChoice::Given(template)) => *template,
+            Ok(_) => return fail(
+                "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
+                    .to_string(),
+            ),
+            Err(message) => return fail(message),
+        };
+    let units = match &args.units {
+        None => None,
+        Some(path) => {
+            let parsed = fs::read_to_string(path)
+                .map_err(|error| io_message(&error))
+                .and_then(|text| {
+                    crossfoot::parse_units(&text, &template).map_err(|error| error.to_string())
+                });
+            match parsed {
+                Ok(sections) => Some(sections),
+                Err(message) => return fail(format!("{}: {message}", path.display())),
+            }
+        }
+    };
+    let inputs = collect_inputs(&args.paths);
+    let limits = args.limits.limits();
+    let progress = progress_bar(inputs.len());
+    let read: Vec<Result<crossfoot::UnitReport, (String, String)>> = inputs
+        .par_iter()
+        .map(|input| {
+            let shown = input.path().display().to_string();
+            progress.set_message(shown.clone());
+            let unit = match input {
+                Input::Unreadable(_, message) => Err(message.clone()),
+                Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
+                    read_unit_file(path, &shown, &template, &limits)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(
+                        "lỗi nội bộ khi đọc tệp này / internal error while reading this file"
+                            .to_string(),
+                    )
+                }),
+            };
+            progress.inc(1);
+            unit.map_err(|why| (shown, why))
+        })
+        .collect();
+    progress.finish_and_clear();
+    let (reports, failed): (Vec<_>, Vec<_>) = read.into_iter().partition(Result::is_ok);
+    let reports: Vec<crossfoot::UnitReport> = reports.into_iter().filter_map(Result::ok).collect();
+    let failed: Vec<(String, String)> = failed.into_iter().filter_map(Result::err).collect();
+    let options = crossfoot::ConsolidateOptions {
+        period: args.period.clone(),
+        units,
+    };
+    let consolidated = match crossfoot::consolidate(&template, &reports, &failed, &options) {
+        Ok(consolidated) => consolidated,
+        Err(error) => return fail(error.to_string()),
+    };
+    if let Err(message) = write_output(&args.output, &consolidated.bytes) {
+        return fail(format!("{}: {message}", args.output.display()));
+    }
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(consolidation_summary(&consolidated, &args.output, lang).as_bytes());
+    let _ = stdout.flush();
+    let code = if !failed.is_empty() {
+        EXIT_UNREADABLE
+    } else if consolidated
+        .units
+        .iter()
+        .any(|unit| unit.status != crossfoot::UnitStatus::Added)
+    {
+        1
+    } else {
+        0
+    };
+    ExitCode::from(code)
+}
+
+/// A unit's file read, checked with the template and read for its name and totals.
+fn read_unit_file(
+    path: &Path,
+    shown: &str,
+    template: &Template,
+    limits: &Limits,
+) -> Result<crossfoot::UnitReport, String> {
+    let bytes = fs::read(path).map_err(|error| io_message(&error))?;
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
+        .map_err(|error| error.to_string())?;
+    let report = crossfoot::check(
+        &workbook,
+        &TemplateChoice::Given(Box::new(template.clone())),
+    );
+    let file = crossfoot::UnitFile {
+        path: shown,
+        workbook: &workbook,
+    };
+    crossfoot::read_unit(file, template, report.findings).map_err(|error| error.to_string())
+}
+
+/// What became of each unit, a line each, and the file written.
+fn consolidation_summary(
+    consolidated: &crossfoot::Consolidated,
+    output: &Path,
+    lang: Lang,
+) -> String {
+    let vi = lang == Lang::Vi;
+    let mut out = String::new();
+    for unit in &consolidated.units {
+        let path = unit.path.as_deref().unwrap_or("—");
+        let row = unit
+            .row
+            .map(|row| {
+                let word = if vi { "dòng" } else { "row" };
+                format!(" ({word} {})", row.saturating_add(1))
+            })
+            .unwrap_or_default();
+        let status = unit.status.message();
+        let status = if vi { status.vi } else { status.en };
+        out.push_str(&format!("{path}: {}{row}: {status}\n", unit.name));
+    }
+    let added = consolidated
+        .units
+        .iter()
+        .filter(|u| u.status.added())
+        .count();
+    let total = consolidated.units.len();
+    let output = output.display();
+    if vi {
+        out.push_str(&format!("\nĐã cộng {added}/{total} đơn vị vào {output}\n"));
+    } else {
+        out.push_str(&format!("\nAdded {added} of {total} units into {output}\n"));
+    }
+    out
+}
+
+/// A progress bar on a terminal for more than one file; hidden otherwise.
+fn progress_bar(files: usize) -> ProgressBar {
+    if io::stderr().is_terminal() && files > 1 {
+        let bar = ProgressBar::new(u64::try_from(files).unwrap_or(u64::MAX));
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    }
 }
 
 /// `crossfoot infer FILE`: the inferred template as TOML on stdout.

@@ -8,4 +8,4 @@ mod reported;
 mod write;
 
 pub use reported::{read_unit, Naming, UnitError, UnitFigure, UnitFile, UnitReport};
-pub use write::{consolidate, Consolidated, ConsolidateOptions, UnitPlaced, UnitStatus};
+pub use write::{consolidate, ConsolidateOptions, Consolidated, UnitPlaced, UnitStatus};

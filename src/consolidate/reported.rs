@@ -7,12 +7,13 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::check::bindings;
+use crate::check::{bindings, stated_period_at};
 use crate::continuity::{as_shown, figure_at};
 use crate::finding::Finding;
 use crate::layout::{Layout, RowKind};
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::format_quantity;
+use crate::period::Period;
 use crate::template::Template;
 use crate::text::{as_compared, normalize_label};
 
@@ -63,6 +64,9 @@ pub struct UnitReport {
     /// The grand total's figures by the template's column names (columns the sheet has
     /// and whose total is a figure).
     pub totals: BTreeMap<String, UnitFigure>,
+    /// The reporting period its period line states, as written after its colon (`Quý III
+    /// năm 2022 (từ ngày …)`), and the period it reads as.
+    pub period: Option<(String, Period)>,
     /// The unit's own findings (its check), as the caller gives them.
     pub findings: Vec<Finding>,
 }
@@ -215,10 +219,15 @@ pub fn read_unit(
             })
         })
         .collect();
-    let (name, named_by) = unit_name(sheet, &bound.layout).unwrap_or_else(|| {
-        (file_stem(file.path), Naming::FileName)
+    let (name, named_by) =
+        unit_name(sheet, &bound.layout).unwrap_or_else(|| (file_stem(file.path), Naming::FileName));
+    let period = stated_period_at(sheet, Some(&bound.layout)).map(|(period, at)| {
+        let line = sheet.label(at);
+        let text = line.split_once(':').map_or(line.as_str(), |(_, rest)| rest);
+        (text.trim().to_string(), period)
     });
     Ok(UnitReport {
+        period,
         path: file.path.to_string(),
         name,
         named_by,
@@ -297,7 +306,11 @@ fn issuer(sheet: &Sheet, above: &[(CellRef, String)]) -> Option<(CellRef, String
         if spread(*at) {
             break;
         }
-        if at.col <= 1 && block.last().is_none_or(|(last, _)| at.row == last.row.saturating_add(1)) {
+        if at.col <= 1
+            && block
+                .last()
+                .is_none_or(|(last, _)| at.row == last.row.saturating_add(1))
+        {
             block.push((*at, text));
         }
     }
@@ -308,13 +321,14 @@ fn issuer(sheet: &Sheet, above: &[(CellRef, String)]) -> Option<(CellRef, String
 /// Whether a text reads as a unit's name: some letters, not a line of dots, not a date or
 /// a form's number.
 fn is_a_name(text: &str) -> bool {
-    let folded = normalize_label(text);
-    let letters = folded.chars().filter(|c| c.is_alphabetic()).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    // With their marks: `Số …` (a number) is no name, `Sở Y tế` is.
+    let lower = text.trim().to_lowercase();
     letters >= 3
-        && !folded.starts_with("so ")
-        && !folded.starts_with("bieu ")
-        && !folded.starts_with("ngay ")
-        && !folded.contains("doc lap")
+        && !["số ", "biểu ", "ngày ", "mẫu "]
+            .iter()
+            .any(|word| lower.starts_with(word))
+        && !normalize_label(text).contains("doc lap")
 }
 
 /// A file's name without its folder and extension.

@@ -7,15 +7,17 @@
 use std::collections::BTreeMap;
 
 use super::reported::{same_unit, UnitReport};
-use crate::finding::Severity;
+use crate::finding::{Message, Severity};
 use crate::form::{form_workbook, Appendix, FilledUnit, FormError, FormOptions};
+use crate::model::CellRef;
 use crate::template::{FormSection, Template};
 use crate::text::normalize_label;
 
 /// What a consolidation is given beyond its units' reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConsolidateOptions {
-    /// The reporting period written into the period line.
+    /// The reporting period written into the period line; when absent, the one every
+    /// unit's report states (dots to fill in when they differ).
     pub period: Option<String>,
     /// The units expected, in their sections (`--units`): each gets its row, with or
     /// without a report. Without it, the units are those of the reports given.
@@ -115,7 +117,7 @@ pub fn consolidate(
         sections.push(FormSection::default());
     }
     // Each place (section, unit) and the report filling it.
-    let mut placed: BTreeMap<(usize, usize), Option<&UnitReport>> = BTreeMap::new();
+    let mut placed: Places<'_> = BTreeMap::new();
     if listed {
         for (s, section) in sections.iter().enumerate() {
             for u in 0..section.units.len() {
@@ -209,7 +211,7 @@ pub fn consolidate(
     let bytes = form_workbook(
         template,
         &FormOptions {
-            period: options.period.clone(),
+            period: options.period.clone().or_else(|| common_period(units)),
             sections: Some(sections),
             filled,
             appendix: Some(appendix),
@@ -219,6 +221,20 @@ pub fn consolidate(
         bytes,
         units: in_rows,
     })
+}
+
+/// The period every unit's report states, as the first one writes it; none when they
+/// differ or one states none.
+fn common_period(units: &[UnitReport]) -> Option<String> {
+    let (text, first) = units.first()?.period.clone()?;
+    units
+        .iter()
+        .all(|unit| {
+            unit.period
+                .as_ref()
+                .is_some_and(|(_, period)| *period == first)
+        })
+        .then_some(text)
 }
 
 /// The section a unit not in the list goes to: the template's section that lists it, or
@@ -266,17 +282,15 @@ fn section_for(name: &str, sections: &[FormSection], known: &[FormSection]) -> u
         .unwrap_or(0)
 }
 
+/// Each unit's place (its section's index, its own in the section) and its report, if any.
+type Places<'r> = BTreeMap<(usize, usize), Option<&'r UnitReport>>;
+
 /// The sections that hold a unit, with the places renumbered.
-#[allow(clippy::type_complexity)]
-fn without_empty_sections<'r>(
+fn without_empty_sections(
     sections: Vec<FormSection>,
-    placed: BTreeMap<(usize, usize), Option<&'r UnitReport>>,
+    placed: Places<'_>,
     not_listed: Vec<(usize, usize)>,
-) -> (
-    Vec<FormSection>,
-    BTreeMap<(usize, usize), Option<&'r UnitReport>>,
-    Vec<(usize, usize)>,
-) {
+) -> (Vec<FormSection>, Places<'_>, Vec<(usize, usize)>) {
     let mut renumbered = BTreeMap::new();
     let mut kept = Vec::new();
     for (old, section) in sections.into_iter().enumerate() {
@@ -323,8 +337,14 @@ fn not_holding_note(report: &UnitReport) -> String {
         errors.len()
     );
     for finding in errors.iter().take(3) {
-        vi.push_str(&format!("\n- {} {}: {}", finding.code, finding.cell, finding.message.vi));
-        en.push_str(&format!("\n- {} {}: {}", finding.code, finding.cell, finding.message.en));
+        vi.push_str(&format!(
+            "\n- {} {}: {}",
+            finding.code, finding.cell, finding.message.vi
+        ));
+        en.push_str(&format!(
+            "\n- {} {}: {}",
+            finding.code, finding.cell, finding.message.en
+        ));
     }
     format!("{vi}\n\n{en}")
 }
@@ -335,7 +355,7 @@ fn findings_sheet(placed: &[UnitPlaced], reports: &[UnitReport]) -> Appendix {
     let header = [
         "Đơn vị / Unit",
         "Tệp / File",
-        "Dòng tổng hợp / Row",
+        "Ô trong báo cáo tổng hợp / Cell in the consolidated report",
         "Tình trạng / Status",
         "Mã / Code",
         "Mức / Severity",
@@ -346,14 +366,14 @@ fn findings_sheet(placed: &[UnitPlaced], reports: &[UnitReport]) -> Appendix {
     .to_vec();
     let mut rows = Vec::new();
     for unit in placed {
-        let (status_vi, status_en) = status_words(&unit.status);
+        let status = unit.status.message();
         rows.push(vec![
             unit.name.clone(),
             unit.path.clone().unwrap_or_default(),
             unit.row
-                .map(|row| row.saturating_add(1).to_string())
+                .map(|row| CellRef::new(row, 1).to_string())
                 .unwrap_or_default(),
-            format!("{status_vi} / {status_en}"),
+            format!("{} / {}", status.vi, status.en),
         ]);
         let Some(report) = unit
             .path
@@ -383,26 +403,38 @@ fn findings_sheet(placed: &[UnitPlaced], reports: &[UnitReport]) -> Appendix {
     }
 }
 
-/// A status in both languages.
-fn status_words(status: &UnitStatus) -> (String, String) {
-    match status {
-        UnitStatus::Added => ("đã cộng".into(), "added".into()),
-        UnitStatus::Marked => (
-            "đã cộng, báo cáo có lỗi".into(),
-            "added, its report has errors".into(),
-        ),
-        UnitStatus::NotListed => (
-            "đã cộng, không có trong danh sách".into(),
-            "added, not in the units list".into(),
-        ),
-        UnitStatus::Missing => ("không có báo cáo".into(), "no report".into()),
-        UnitStatus::Duplicate(first) => (
-            format!("trùng với {first}, không cộng lại"),
-            format!("the same unit as {first}, not added again"),
-        ),
-        UnitStatus::Unreadable(why) => (
-            format!("không đọc được: {why}"),
-            format!("not read: {why}"),
-        ),
+impl UnitStatus {
+    /// What became of the unit, in both languages.
+    pub fn message(&self) -> Message {
+        match self {
+            UnitStatus::Added => Message::new("đã cộng", "added"),
+            UnitStatus::Marked => Message::new(
+                "đã cộng, báo cáo có lỗi (dòng được đánh dấu)",
+                "added, its report has errors (row marked)",
+            ),
+            UnitStatus::NotListed => Message::new(
+                "đã cộng, không có trong danh sách đơn vị (dòng được đánh dấu)",
+                "added, not in the units list (row marked)",
+            ),
+            UnitStatus::Missing => Message::new(
+                "không có báo cáo (dòng để trống, được đánh dấu)",
+                "no report (its row left blank, marked)",
+            ),
+            UnitStatus::Duplicate(first) => Message::new(
+                format!("trùng đơn vị với {first}, không cộng lại"),
+                format!("the same unit as {first}, not added again"),
+            ),
+            UnitStatus::Unreadable(why) => {
+                Message::new(format!("không đọc được: {why}"), format!("not read: {why}"))
+            }
+        }
+    }
+
+    /// Whether the unit's figures are in the consolidated form.
+    pub fn added(&self) -> bool {
+        matches!(
+            self,
+            UnitStatus::Added | UnitStatus::Marked | UnitStatus::NotListed
+        )
     }
 }

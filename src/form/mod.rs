@@ -180,7 +180,12 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
         .map(|(at, _)| *at)
         .collect();
     let rules = rules::form_rules(template, sheet, &bound, &typed);
-    write::write(&plan, &write::Pass::Final(&rules), options.appendix.as_ref()).map_err(write_error)
+    write::write(
+        &plan,
+        &write::Pass::Final(&rules),
+        options.appendix.as_ref(),
+    )
+    .map_err(write_error)
 }
 
 /// Where each unit's row is on the form of `template` laid out with `sections`: by its
@@ -189,9 +194,13 @@ pub(crate) fn unit_rows(
     template: &Template,
     sections: &[FormSection],
 ) -> BTreeMap<(usize, usize), u32> {
-    template.spec.form.as_ref().map_or_else(BTreeMap::new, |spec| {
-        plan::plan(spec, String::new(), sections, "").unit_rows
-    })
+    template
+        .spec
+        .form
+        .as_ref()
+        .map_or_else(BTreeMap::new, |spec| {
+            plan::plan(spec, String::new(), sections, "").unit_rows
+        })
 }
 
 /// The sections and units of a filed workbook of this form, in order, so next period's

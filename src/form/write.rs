@@ -12,11 +12,11 @@ use rust_xlsxwriter::{
 };
 
 use super::plan::{Look, Plan};
-use super::Appendix;
-use crate::ooxml::NOTE_AUTHOR;
 use super::rules::{Accepts, FormRules};
+use super::Appendix;
 use crate::finding::Severity;
 use crate::model::CellRef;
+use crate::ooxml::NOTE_AUTHOR;
 
 /// A4 in Excel's paper size codes.
 const PAPER_A4: u8 = 9;
