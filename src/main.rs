@@ -975,7 +975,7 @@ fn run_consolidate(args: &ConsolidateArgs, lang: Lang) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// A unit's file read, checked with the template and read for its name and totals.
+/// A unit's file read for its name, its totals and whether it holds together.
 fn read_unit_file(
     path: &Path,
     shown: &str,
@@ -989,15 +989,11 @@ fn read_unit_file(
         .unwrap_or_default();
     let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
         .map_err(|error| error.to_string())?;
-    let report = crossfoot::check(
-        &workbook,
-        &TemplateChoice::Given(Box::new(template.clone())),
-    );
     let file = crossfoot::UnitFile {
         path: shown,
         workbook: &workbook,
     };
-    crossfoot::read_unit(file, template, report.findings).map_err(|error| error.to_string())
+    crossfoot::read_unit(file, template).map_err(|error| error.to_string())
 }
 
 /// What became of each unit, a line each, and the file written.

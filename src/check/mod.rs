@@ -34,6 +34,7 @@ use crate::model::{CellRef, Workbook};
 use crate::number::Convention;
 use crate::recalc::FormulaReads;
 use crate::template::{bind, recognizes, Bound, Missing, Needed, Template, Unbound};
+pub(crate) use rules::failing_relations;
 use rules::{rule_findings, BrokenByStale};
 
 /// Which template to check with.

@@ -73,6 +73,36 @@ pub(crate) fn rule_findings(
     (findings, broken_by_stale)
 }
 
+/// A template's rules on one bound sheet, each failing relation reported on its own: no
+/// localization, no stale values. What a consolidation asks of each unit's report (does
+/// it hold together?) at a fraction of the check's cost; the check says which cell is wrong.
+pub(crate) fn failing_relations(
+    template: &Template,
+    sheet: &Sheet,
+    bound: &Bound,
+    convention: Convention,
+) -> Vec<Finding> {
+    let Some(parsed) = parse_rules(template) else {
+        return Vec::new();
+    };
+    let evaluator = Evaluator::new(sheet, bound, &template.spec, &parsed);
+    let relations = evaluator.relations();
+    let evaluations = Evaluations::of(&evaluator, &relations);
+    let readers = Readers::default();
+    let rules = SheetRules {
+        template,
+        parsed: &parsed,
+        sheet,
+        bound,
+        evaluator: &evaluator,
+        relations: &relations,
+        evaluations: &evaluations,
+        readers: &readers,
+        convention,
+    };
+    rules.relation_findings(&HashSet::new())
+}
+
 /// The readers index (which relations read each cell) and the localizer's explanations of
 /// the failing relations. Both serve only failing relations (localization and fixes) and,
 /// for the readers, stale cells: a clean sheet, the common case in a batch, skips building

@@ -7,7 +7,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use crate::check::{bindings, stated_period_at};
+use crate::check::{bindings, failing_relations, stated_period_at};
 use crate::continuity::{as_shown, figure_at};
 use crate::finding::Finding;
 use crate::layout::{Layout, RowKind};
@@ -67,7 +67,8 @@ pub struct UnitReport {
     /// The reporting period its period line states, as written after its colon (`Quý III
     /// năm 2022 (từ ngày …)`), and the period it reads as.
     pub period: Option<(String, Period)>,
-    /// The unit's own findings (its check), as the caller gives them.
+    /// Where its report does not hold together: each relation of the template that fails
+    /// on its table, on its own (`crossfoot check` on the file says which cell is wrong).
     pub findings: Vec<Finding>,
 }
 
@@ -158,9 +159,10 @@ impl fmt::Display for UnitError {
 impl std::error::Error for UnitError {}
 
 /// Reads a unit's report for a consolidation: the first sheet `template` binds to, the
-/// unit's name, and its grand total row's figures as Excel shows them (formulas
-/// recalculated). `findings` are the unit's own (its check), kept to be listed and to mark
-/// a unit whose report does not hold together.
+/// unit's name, its grand total row's figures as Excel shows them (formulas
+/// recalculated), and whether it holds together: the template's relations that fail on
+/// its table, each on its own. That costs a fraction of a full check (no localization, no
+/// checks of every cell), so consolidating a thousand files is quicker than checking them.
 ///
 /// # Errors
 /// [`UnitError::NotThisForm`] when the template binds to no sheet of the file,
@@ -168,21 +170,17 @@ impl std::error::Error for UnitError {}
 ///
 /// # Examples
 /// ```
-/// use crossfoot::{check, read_unit, read_workbook, Template, TemplateChoice, UnitFile};
+/// use crossfoot::{read_unit, read_workbook, Template, UnitFile};
 /// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
 /// let book = read_workbook(&bytes, "q3.xlsx").unwrap();
 /// let template = Template::builtin("tthc-06").unwrap();
-/// let findings = check(&book, &TemplateChoice::Given(Box::new(template.clone()))).findings;
-/// let file = UnitFile { path: "so-y-te.xlsx", workbook: &book };
-/// let unit = read_unit(file, &template, findings).unwrap();
+/// let unit = read_unit(UnitFile { path: "so-y-te.xlsx", workbook: &book }, &template).unwrap();
 /// assert_eq!(unit.name, "so-y-te"); // the sample names no unit: its file does
 /// assert_eq!(unit.totals["received"].value, 203_566.into());
+/// // Its received ≠ resolved + pending, a warning: it still holds together.
+/// assert!(unit.holds());
 /// ```
-pub fn read_unit(
-    file: UnitFile<'_>,
-    template: &Template,
-    findings: Vec<Finding>,
-) -> Result<UnitReport, UnitError> {
+pub fn read_unit(file: UnitFile<'_>, template: &Template) -> Result<UnitReport, UnitError> {
     let shown = as_shown(file.workbook);
     let (sheets, _) = bindings(template, &shown, false);
     let Some((index, bound)) = sheets.into_iter().next() else {
@@ -226,6 +224,7 @@ pub fn read_unit(
         let text = line.split_once(':').map_or(line.as_str(), |(_, rest)| rest);
         (text.trim().to_string(), period)
     });
+    let findings = failing_relations(template, sheet, &bound, convention);
     Ok(UnitReport {
         period,
         path: file.path.to_string(),
