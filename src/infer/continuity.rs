@@ -54,11 +54,17 @@ const CUMULATIVE: &[&str] = &[
     "cumulative",
 ];
 
-/// Headers of this period's own figure.
+/// Headers of this period's own figure; the longer phrases first, as for [`CUMULATIVE`].
 const THIS_PERIOD: &[&str] = &[
+    "phát sinh trong kỳ",
     "trong kỳ",
+    "phát sinh",
     "kỳ này",
+    "tháng này",
+    "quý này",
     "this period",
+    "this month",
+    "this quarter",
     "in the period",
     "for the period",
 ];
@@ -243,6 +249,7 @@ mod tests {
         assert!(kinds.cumulative.in_label("Luỹ kế"));
         assert!(kinds.cumulative.in_label("YTD"));
         assert!(kinds.this_period.in_label("Số nhận trong kỳ"));
+        assert!(kinds.this_period.in_label("Phát sinh"));
     }
 
     #[test]
@@ -259,6 +266,10 @@ mod tests {
         assert_eq!(
             kinds.cumulative.without(&chain(&["Số nhận lũy kế"])),
             kinds.this_period.without(&chain(&["Số nhận trong kỳ"]))
+        );
+        assert_eq!(
+            kinds.cumulative.without(&chain(&["Doanh thu", "Lũy kế"])),
+            kinds.this_period.without(&chain(&["Doanh thu", "Phát sinh trong kỳ"]))
         );
         assert!(kinds.cumulative.without(&chain(&["Lũy kế"])).is_empty());
     }

@@ -757,3 +757,30 @@ fn inference_pairs_the_carried_over_column_with_the_closing_one_and_the_command_
         serde_json::json!([{"path": q1, "sheet": "Sheet1", "cell": "F7", "value": "2"}])
     );
 }
+
+#[test]
+fn the_06_sample_inferred_without_its_template_carries_over_what_the_built_in_one_does() {
+    let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+    let template = crossfoot::infer_template(&read(&bytes, "q3.xlsx"))
+        .unwrap()
+        .template;
+    let continuity = template.spec.continuity.expect("[continuity]");
+    let path = |name: &str| match &template.spec.columns[name] {
+        crossfoot::OneOrMany::One(path) => path.clone(),
+        other => panic!("{other:?}"),
+    };
+    let pairs: Vec<(String, String)> = continuity
+        .carried
+        .iter()
+        .map(|(to, from)| (path(to), path(from)))
+        .collect();
+    // Its parts (`… > Chưa đến hạn`, `… > Quá hạn`) are not the pending figure; its total is.
+    assert_eq!(
+        pairs,
+        [(
+            "Số hồ sơ nhận giải quyết > Từ kỳ trước".to_string(),
+            "Kết quả giải quyết > Số hồ sơ đang giải quyết > Tổng số".to_string()
+        )]
+    );
+    assert!(continuity.cumulative.is_empty() && continuity.accumulates.is_empty());
+}
