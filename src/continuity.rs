@@ -447,7 +447,9 @@ impl SheetPair<'_> {
         ) else {
             return;
         };
-        let own_col = own.and_then(|own| self.this.bound.columns.get(own)).copied();
+        let own_col = own
+            .and_then(|own| self.this.bound.columns.get(own))
+            .copied();
         let blanks = &self.template.spec.blanks;
         let header = self.this.header(column);
         let lower = self.root_pairs(this_col, last_col, matched, |row, now, before| {
@@ -518,8 +520,7 @@ impl SheetPair<'_> {
             let (figure_vi, figure_en) = in_both(&figure);
             let (sum_vi, sum_en) = in_both(&sum);
             let (this_at, last_at) = (pair.this_at, pair.last_at);
-            let (this_path, last_path, label) =
-                (self.this.path, self.last.path, &pair.row.label);
+            let (this_path, last_path, label) = (self.this.path, self.last.path, &pair.row.label);
             let last_sheet = &self.last.sheet.name;
             let mut finding = self.across(
                 codes::CUMULATIVE_NOT_LAST_PLUS_THIS,

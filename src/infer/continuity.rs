@@ -241,10 +241,16 @@ mod tests {
         assert!(kinds.carried.in_label("Tồn kỳ trước"));
         assert!(kinds.carried.in_label("Số hồ sơ kỳ trước chuyển sang"));
         assert!(kinds.carried.in_label("Balance brought forward"));
-        assert!(kinds.carried.in_label("ton ky truoc"), "typed without marks");
+        assert!(
+            kinds.carried.in_label("ton ky truoc"),
+            "typed without marks"
+        );
         assert!(!kinds.carried.in_label("Cùng kỳ năm trước"));
         assert!(kinds.pending.in_label("Số hồ sơ đang giải quyết"));
-        assert!(!kinds.pending.in_label("Số hồ sơ đáng giải quyết"), "marks kept");
+        assert!(
+            !kinds.pending.in_label("Số hồ sơ đáng giải quyết"),
+            "marks kept"
+        );
         assert!(!kinds.pending.in_label("Unpending"), "whole words");
         assert!(kinds.cumulative.in_label("Luỹ kế"));
         assert!(kinds.cumulative.in_label("YTD"));
@@ -256,11 +262,15 @@ mod tests {
     fn a_cumulative_header_and_its_periods_share_what_is_left_of_them() {
         let kinds = kinds();
         assert_eq!(
-            kinds.cumulative.without(&chain(&["Lũy kế từ đầu năm", "Hồ sơ nhận"])),
+            kinds
+                .cumulative
+                .without(&chain(&["Lũy kế từ đầu năm", "Hồ sơ nhận"])),
             ["ho so nhan"]
         );
         assert_eq!(
-            kinds.this_period.without(&chain(&["Trong kỳ", "Hồ sơ nhận"])),
+            kinds
+                .this_period
+                .without(&chain(&["Trong kỳ", "Hồ sơ nhận"])),
             ["ho so nhan"]
         );
         assert_eq!(
@@ -269,7 +279,9 @@ mod tests {
         );
         assert_eq!(
             kinds.cumulative.without(&chain(&["Doanh thu", "Lũy kế"])),
-            kinds.this_period.without(&chain(&["Doanh thu", "Phát sinh trong kỳ"]))
+            kinds
+                .this_period
+                .without(&chain(&["Doanh thu", "Phát sinh trong kỳ"]))
         );
         assert!(kinds.cumulative.without(&chain(&["Lũy kế"])).is_empty());
     }

@@ -205,14 +205,16 @@ mod tests {
         ))
         .unwrap();
         let continuity = accumulating.spec.continuity.unwrap();
-        assert_eq!(continuity.accumulates.get("ytd").map(String::as_str), Some("a"));
+        assert_eq!(
+            continuity.accumulates.get("ytd").map(String::as_str),
+            Some("a")
+        );
         for (wrong, named) in [
             ("accumulates = \"a\"", "accumulates"),
             ("accumulates = { ytd = \"own\" }", "'own'"),
             ("accumulates = { ytd = \"ytd\" }", "'ytd'"),
         ] {
-            let error =
-                Template::from_toml(&format!("{head}[continuity]\n{wrong}\n")).unwrap_err();
+            let error = Template::from_toml(&format!("{head}[continuity]\n{wrong}\n")).unwrap_err();
             assert!(error.message.contains(named), "{wrong}: {}", error.message);
         }
     }

@@ -3,7 +3,10 @@
 //! must equal the last quarter's pending one row by row (CF401, with the last file's cell
 //! in `related`), whose period lines must follow each other (CF402), and a template of our
 //! own with a cumulative column that must not go down within a year (CF403); a pair that
-//! agrees gives no finding across the files.
+//! agrees gives no finding across the files. Tables with no built-in template get their
+//! `[continuity]` from inference: a year's column that must be the last period's plus this
+//! period's own (CF407, not compared across a new year), and the carried-over column paired
+//! with the closing one, which `crossfoot infer` prints and `check --previous` uses (CF401).
 
 use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
@@ -53,13 +56,22 @@ fn quarter(rows: &[Row], period: &'static str, name: &str) -> (Workbook, Vec<u32
 }
 
 fn across(last: &Workbook, this: &Workbook, template: &Template) -> Vec<Finding> {
+    across_named(("q2.xlsx", last), ("q3.xlsx", this), template)
+}
+
+/// The findings across `last` and `this`, each a path and its workbook.
+fn across_named(
+    (last_path, last): (&str, &Workbook),
+    (this_path, this): (&str, &Workbook),
+    template: &Template,
+) -> Vec<Finding> {
     check_continuity(
         PeriodFile {
-            path: "q2.xlsx",
+            path: last_path,
             workbook: last,
         },
         PeriodFile {
-            path: "q3.xlsx",
+            path: this_path,
             workbook: this,
         },
         template,
@@ -480,22 +492,36 @@ fn yearly_book(period: &str, units: &[Yearly]) -> Vec<u8> {
         sheet.write_string(4, col, leaf).unwrap();
         sheet.write_string(4, col + 2, leaf).unwrap();
     }
-    let figures = |u: &Yearly| [u.received, u.resolved, u.received_ytd, u.resolved_ytd];
+    let rows: Vec<_> = units
+        .iter()
+        .map(|u| {
+            let figures = [u.received, u.resolved, u.received_ytd, u.resolved_ytd];
+            (u.label, figures)
+        })
+        .collect();
+    write_units(sheet, 5, &rows);
+    book.save_to_buffer().unwrap()
+}
+
+/// A grand total on row `total_row` (0-based) and under it each unit's number, label and
+/// four figures from column C, the total adding them up.
+fn write_units(sheet: &mut rust_xlsxwriter::Worksheet, total_row: u32, units: &[(&str, [i64; 4])]) {
     let mut total = [0i64; 4];
-    for (i, unit) in units.iter().enumerate() {
-        let r = 6 + i as u32;
+    for (i, (label, figures)) in units.iter().enumerate() {
+        let r = total_row + 1 + i as u32;
         sheet.write_string(r, 0, (i + 1).to_string()).unwrap();
-        sheet.write_string(r, 1, unit.label).unwrap();
-        for (k, figure) in figures(unit).into_iter().enumerate() {
-            sheet.write_number(r, 2 + k as u16, figure as f64).unwrap();
+        sheet.write_string(r, 1, *label).unwrap();
+        for (k, figure) in figures.iter().enumerate() {
+            sheet.write_number(r, 2 + k as u16, *figure as f64).unwrap();
             total[k] += figure;
         }
     }
-    sheet.write_string(5, 1, "TỔNG CỘNG").unwrap();
+    sheet.write_string(total_row, 1, "TỔNG CỘNG").unwrap();
     for (k, figure) in total.into_iter().enumerate() {
-        sheet.write_number(5, 2 + k as u16, figure as f64).unwrap();
+        sheet
+            .write_number(total_row, 2 + k as u16, figure as f64)
+            .unwrap();
     }
-    book.save_to_buffer().unwrap()
 }
 
 fn unit(label: &'static str, period: (i64, i64), ytd: (i64, i64)) -> Yearly {
@@ -529,22 +555,24 @@ fn read(bytes: &[u8], name: &str) -> Workbook {
     read_workbook(bytes, name).unwrap()
 }
 
+/// Each pair of `template`'s columns as their header paths.
+fn header_paths(
+    template: &Template,
+    pairs: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let path = |name: &str| match &template.spec.columns[name] {
+        crossfoot::OneOrMany::One(path) => path.clone(),
+        other => panic!("{other:?}"),
+    };
+    pairs.iter().map(|(a, b)| (path(a), path(b))).collect()
+}
+
 /// The template inferred from `book`, which must say the year's columns add up the period's.
 fn inferred_yearly(book: &Workbook) -> Template {
     let template = crossfoot::infer_template(book).unwrap().template;
     let continuity = template.spec.continuity.clone().expect("[continuity]");
-    let columns = &template.spec.columns;
-    let path = |name: &str| match &columns[name] {
-        crossfoot::OneOrMany::One(path) => path.clone(),
-        other => panic!("{other:?}"),
-    };
-    let pairs: Vec<(String, String)> = continuity
-        .accumulates
-        .iter()
-        .map(|(sum, own)| (path(sum), path(own)))
-        .collect();
     assert_eq!(
-        pairs,
+        header_paths(&template, &continuity.accumulates),
         [
             (
                 "Lũy kế từ đầu năm > Đã giải quyết".to_string(),
@@ -565,19 +593,12 @@ fn inferred_yearly(book: &Workbook) -> Template {
 #[test]
 fn a_cumulative_figure_that_is_not_the_last_plus_this_period_is_an_error_at_its_cell() {
     let q1 = read(&yearly_book("Quý I năm 2023", &first_quarter()), "q1.xlsx");
-    let consistent = read(&yearly_book("Quý II năm 2023", &second_quarter()), "q2.xlsx");
-    let template = inferred_yearly(&consistent);
-    let findings = check_continuity(
-        PeriodFile {
-            path: "q1.xlsx",
-            workbook: &q1,
-        },
-        PeriodFile {
-            path: "q2.xlsx",
-            workbook: &consistent,
-        },
-        &template,
+    let consistent = read(
+        &yearly_book("Quý II năm 2023", &second_quarter()),
+        "q2.xlsx",
     );
+    let template = inferred_yearly(&consistent);
+    let findings = across_named(("q1.xlsx", &q1), ("q2.xlsx", &consistent), &template);
     assert!(findings.is_empty(), "{findings:#?}");
 
     // Mỹ Phú's year to the second quarter typed 5 where 6 + 3 = 9 (below the first
@@ -586,17 +607,7 @@ fn a_cumulative_figure_that_is_not_the_last_plus_this_period_is_an_error_at_its_
     let mut units = second_quarter();
     units[1].received_ytd = 5;
     let wrong = read(&yearly_book("Quý II năm 2023", &units), "q2.xlsx");
-    let findings = check_continuity(
-        PeriodFile {
-            path: "q1.xlsx",
-            workbook: &q1,
-        },
-        PeriodFile {
-            path: "q2.xlsx",
-            workbook: &wrong,
-        },
-        &template,
-    );
+    let findings = across_named(("q1.xlsx", &q1), ("q2.xlsx", &wrong), &template);
     assert_eq!(
         codes(&findings),
         [("CF407", "E8".to_string())],
@@ -608,13 +619,26 @@ fn a_cumulative_figure_that_is_not_the_last_plus_this_period_is_an_error_at_its_
         (off.expected.as_deref(), off.actual.as_deref()),
         (Some("9"), Some("5"))
     );
-    assert_eq!(off.cells.iter().map(ToString::to_string).collect::<Vec<_>>(), ["C8"]);
+    assert_eq!(
+        off.cells
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["C8"]
+    );
     assert_eq!(off.related.len(), 1);
     assert_eq!(off.related[0].path, "q1.xlsx");
     assert_eq!(off.related[0].cell.to_string(), "E8");
     assert_eq!(off.related[0].value.as_deref(), Some("6"));
     for text in [&off.message.vi, &off.message.en] {
-        for named in ["q1.xlsx", "q2.xlsx", "E8", "C8", "Phường Mỹ Phú", "6 + 3 = 9"] {
+        for named in [
+            "q1.xlsx",
+            "q2.xlsx",
+            "E8",
+            "C8",
+            "Phường Mỹ Phú",
+            "6 + 3 = 9",
+        ] {
             assert!(text.contains(named), "{named} in {text}");
         }
     }
@@ -637,17 +661,7 @@ fn the_first_period_of_a_year_starts_the_cumulative_figures_again() {
     );
     let q1 = read(&yearly_book("Quý I năm 2023", &first_quarter()), "q1.xlsx");
     let template = inferred_yearly(&q1);
-    let findings = check_continuity(
-        PeriodFile {
-            path: "q4.xlsx",
-            workbook: &q4,
-        },
-        PeriodFile {
-            path: "q1.xlsx",
-            workbook: &q1,
-        },
-        &template,
-    );
+    let findings = across_named(("q4.xlsx", &q4), ("q1.xlsx", &q1), &template);
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
@@ -657,7 +671,9 @@ fn the_first_period_of_a_year_starts_the_cumulative_figures_again() {
 fn balance_book(period: &str, units: &[(&str, i64, i64, i64)]) -> Vec<u8> {
     let mut book = XlsxWorkbook::new();
     let sheet = book.add_worksheet();
-    sheet.write_string(0, 0, "TÌNH HÌNH HỒ SƠ TỒN ĐỌNG").unwrap();
+    sheet
+        .write_string(0, 0, "TÌNH HÌNH HỒ SƠ TỒN ĐỌNG")
+        .unwrap();
     sheet.write_string(1, 0, period).unwrap();
     let headers = [
         "STT",
@@ -670,21 +686,14 @@ fn balance_book(period: &str, units: &[(&str, i64, i64, i64)]) -> Vec<u8> {
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string(3, col as u16, *header).unwrap();
     }
-    let mut total = [0i64; 4];
-    for (i, (label, carried, received, resolved)) in units.iter().enumerate() {
-        let r = 5 + i as u32;
-        let figures = [*carried, *received, *resolved, carried + received - resolved];
-        sheet.write_string(r, 0, (i + 1).to_string()).unwrap();
-        sheet.write_string(r, 1, *label).unwrap();
-        for (k, figure) in figures.into_iter().enumerate() {
-            sheet.write_number(r, 2 + k as u16, figure as f64).unwrap();
-            total[k] += figure;
-        }
-    }
-    sheet.write_string(4, 1, "TỔNG CỘNG").unwrap();
-    for (k, figure) in total.into_iter().enumerate() {
-        sheet.write_number(4, 2 + k as u16, figure as f64).unwrap();
-    }
+    let rows: Vec<_> = units
+        .iter()
+        .map(|&(label, carried, received, resolved)| {
+            let closing = carried + received - resolved;
+            (label, [carried, received, resolved, closing])
+        })
+        .collect();
+    write_units(sheet, 4, &rows);
     book.save_to_buffer().unwrap()
 }
 
@@ -764,19 +773,10 @@ fn the_06_sample_inferred_without_its_template_carries_over_what_the_built_in_on
     let template = crossfoot::infer_template(&read(&bytes, "q3.xlsx"))
         .unwrap()
         .template;
-    let continuity = template.spec.continuity.expect("[continuity]");
-    let path = |name: &str| match &template.spec.columns[name] {
-        crossfoot::OneOrMany::One(path) => path.clone(),
-        other => panic!("{other:?}"),
-    };
-    let pairs: Vec<(String, String)> = continuity
-        .carried
-        .iter()
-        .map(|(to, from)| (path(to), path(from)))
-        .collect();
+    let continuity = template.spec.continuity.clone().expect("[continuity]");
     // Its parts (`… > Chưa đến hạn`, `… > Quá hạn`) are not the pending figure; its total is.
     assert_eq!(
-        pairs,
+        header_paths(&template, &continuity.carried),
         [(
             "Số hồ sơ nhận giải quyết > Từ kỳ trước".to_string(),
             "Kết quả giải quyết > Số hồ sơ đang giải quyết > Tổng số".to_string()
