@@ -132,6 +132,9 @@ codes! {
     PREVIOUS_NOT_COMPARED = "CF406", "previous-not-compared", Warning,
         "Tệp kỳ trước không đối chiếu được với tệp này: mẫu biểu không khớp trang nào của tệp kỳ trước (cảnh báo), hoặc mẫu biểu không khai báo cột nào chuyển kỳ (thông tin; chỉ so sánh số thay đổi lớn và đơn vị).",
         "The last period's file could not be compared with this one: the template matches no sheet of it (a warning), or the template declares no carried-over column (an info; only large changes and units are compared).";
+    CUMULATIVE_NOT_LAST_PLUS_THIS = "CF407", "cumulative-not-last-plus-this", Error,
+        "Số lũy kế kỳ này của một dòng khác số lũy kế kỳ trước của cùng dòng (trong tệp kỳ trước) cộng số trong kỳ của dòng đó: ví dụ lũy kế hồ sơ nhận quý II phải bằng lũy kế quý I cộng số nhận trong quý II. Cột lũy kế nào cộng dồn cột trong kỳ nào do mẫu biểu khai báo trong [continuity] accumulates. Thông báo nêu cả hai tệp, ô lũy kế của hai kỳ, ô số trong kỳ, các số và tổng đúng. Chỉ đối chiếu khi hai kỳ nối tiếp nhau và cùng một năm; dòng tổng hoặc dòng mục có dòng con đã bị báo thì không báo lại, và ô đã đối chiếu theo cách này không bị báo thêm CF403.",
+        "A row's cumulative figure for this period is not the same row's cumulative figure in the last period's file plus this period's own figure: for example the dossiers received in the year to the second quarter must be those to the first quarter plus those received in the second. Which cumulative column adds up which column of the period is declared in the template's [continuity] accumulates. The message names both files, both periods' cumulative cells, this period's own cell, the figures and the right sum. Compared only when the two periods follow each other within one year; a total or section row whose rows are already reported is not reported again, and a cell compared this way does not also get CF403.";
 }
 
 /// Every finding code crossfoot can report.

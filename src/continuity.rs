@@ -1,7 +1,8 @@
 //! A period's file checked against the last period's (`crossfoot check --previous`): both
 //! bound with one template, rows matched by their labels, and the relations across the two
 //! files the template's `[continuity]` declares (this period's carried-over figure is the
-//! last period's pending one; cumulative columns do not go down within a year), with the
+//! last period's pending one; cumulative columns do not go down within a year, and one
+//! that accumulates a figure of this period is the last period's plus it), with the
 //! period lines saying the two periods follow each other, tenfold changes and units in one
 //! file only. Each finding is on this period's cell and names the last period's in
 //! `related`.
@@ -18,7 +19,7 @@ use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::{format_quantity, Convention, Quantity, Reading};
 use crate::period::{days_from_civil, Period};
-use crate::template::{BlankMeaning, Blanks, Bound, Template};
+use crate::template::{BlankMeaning, Blanks, Bound, Continuity, Template};
 use crate::text::{as_compared, normalize_label};
 
 /// A change by this factor or more is worth an info (CF404).
@@ -46,7 +47,9 @@ pub struct PeriodFile<'a> {
 /// (Vietnamese marks compared where both labels have them; a label that repeats, such as
 /// `Cộng`, matched in order). What the template's `[continuity]` declares is compared
 /// only when the period lines do not say the two periods are not consecutive (CF402):
-/// carried-over figures (CF401) and, within one year, cumulative ones (CF403). Tenfold
+/// carried-over figures (CF401) and, within one year, cumulative ones: the last period's
+/// plus this period's own figure where the template says which it accumulates (CF407),
+/// never less than the last period's otherwise (CF403). Tenfold
 /// changes of a unit's figures (CF404) and units in one file only (CF405) are noted
 /// whatever the template declares. The figures are those Excel shows (formulas
 /// recalculated, placeholders computed). The checks within one file are [`crate::check`]'s:
@@ -95,7 +98,7 @@ pub fn check_continuity(
         .spec
         .continuity
         .as_ref()
-        .is_some_and(|c| !c.carried.is_empty() || !c.cumulative.is_empty());
+        .is_some_and(Continuity::declares_any);
     for (this_index, this_bound) in &this_sheets {
         let Some(this_sheet) = this_book.sheets.get(*this_index) else {
             continue;
@@ -248,6 +251,17 @@ struct SheetPair<'a> {
 /// Two body rows matched by their labels: this period's, the last period's.
 type Matched<'a> = (&'a BodyRow, &'a BodyRow);
 
+/// A matched row whose two figures were found wrong together: this period's row, its cell
+/// and the last period's, their figures, and what else the comparison read (`with`).
+struct Pair<'m, T> {
+    row: &'m BodyRow,
+    this_at: CellRef,
+    last_at: CellRef,
+    now: Quantity,
+    before: Quantity,
+    with: T,
+}
+
 impl SheetPair<'_> {
     /// Everything compared between the two sheets.
     fn compare(&self, declared: bool, findings: &mut Vec<Finding>) {
@@ -276,8 +290,12 @@ impl SheetPair<'_> {
             // Year-to-date figures start again with the year: compared only when the period
             // lines say both periods are in one.
             if consecutive.is_some_and(|(_, same_year)| same_year) {
+                for (column, own) in &continuity.accumulates {
+                    self.accumulated(column, own, &matched, findings);
+                }
                 for column in &continuity.cumulative {
-                    self.cumulative(column, &matched, findings);
+                    let own = continuity.accumulates.get(column).map(String::as_str);
+                    self.cumulative(column, own, &matched, findings);
                 }
             }
         }
@@ -303,15 +321,16 @@ impl SheetPair<'_> {
     }
 
     /// The matched rows whose figure in `this_col` and the last period's in `last_col` are
-    /// `wrong` together, each with both cells and figures; a total or section is left out
-    /// when a row under it is among them (the root is reported, not its sums).
-    fn root_pairs<'m>(
+    /// `wrong` together (which says what else it read of the row, `Some` when wrong), each
+    /// with both cells and figures; a total or section is left out when a row under it is
+    /// among them (the root is reported, not its sums).
+    fn root_pairs<'m, T>(
         &self,
         this_col: u32,
         last_col: u32,
         matched: &[Matched<'m>],
-        wrong: impl Fn(&Quantity, &Quantity) -> bool,
-    ) -> Vec<(&'m BodyRow, CellRef, CellRef, Quantity, Quantity)> {
+        wrong: impl Fn(&BodyRow, &Quantity, &Quantity) -> Option<T>,
+    ) -> Vec<Pair<'m, T>> {
         let blanks = &self.template.spec.blanks;
         let mut found = Vec::new();
         for (this_row, last_row) in matched {
@@ -323,13 +342,20 @@ impl SheetPair<'_> {
             ) else {
                 continue;
             };
-            if wrong(&now, &before) {
-                found.push((*this_row, this_at, last_at, now, before));
+            if let Some(with) = wrong(this_row, &now, &before) {
+                found.push(Pair {
+                    row: this_row,
+                    this_at,
+                    last_at,
+                    now,
+                    before,
+                    with,
+                });
             }
         }
-        let rows: HashSet<u32> = found.iter().map(|(row, ..)| row.row).collect();
+        let rows: HashSet<u32> = found.iter().map(|pair| pair.row.row).collect();
         let roots = self.roots(&rows);
-        found.retain(|(row, ..)| roots.contains(&row.row));
+        found.retain(|pair| roots.contains(&pair.row.row));
         found
     }
 
@@ -370,10 +396,18 @@ impl SheetPair<'_> {
         };
         let to_header = self.this.header(to);
         let from_header = self.last.header(from);
-        let differing = self.root_pairs(to_col, from_col, matched, |carried, pending| {
-            carried.value != pending.value
+        let differing = self.root_pairs(to_col, from_col, matched, |_, carried, pending| {
+            (carried.value != pending.value).then_some(())
         });
-        for (row, this_at, last_at, carried, pending) in differing {
+        for Pair {
+            row,
+            this_at,
+            last_at,
+            now: carried,
+            before: pending,
+            ..
+        } in differing
+        {
             let difference = Quantity {
                 value: carried.value.checked_sub(pending.value).unwrap_or_default(),
                 ..carried
@@ -401,19 +435,45 @@ impl SheetPair<'_> {
         }
     }
 
-    /// CF403: each matched row whose cumulative `column` is below the last period's.
-    fn cumulative(&self, column: &str, matched: &[Matched], out: &mut Vec<Finding>) {
+    /// CF403: each matched row whose cumulative `column` is below the last period's. Where
+    /// the column accumulates this period's `own` figure and the row has one, the sum
+    /// decides (CF407) and this is not compared: a period's own figure may be negative
+    /// (an adjustment), and one finding is enough for a cell.
+    fn cumulative(
+        &self,
+        column: &str,
+        own: Option<&str>,
+        matched: &[Matched],
+        out: &mut Vec<Finding>,
+    ) {
         let (Some(&this_col), Some(&last_col)) = (
             self.this.bound.columns.get(column),
             self.last.bound.columns.get(column),
         ) else {
             return;
         };
+        let own_col = own
+            .and_then(|own| self.this.bound.columns.get(own))
+            .copied();
+        let blanks = &self.template.spec.blanks;
         let header = self.this.header(column);
-        let lower = self.root_pairs(this_col, last_col, matched, |now, before| {
-            now.value < before.value
+        let lower = self.root_pairs(this_col, last_col, matched, |row, now, before| {
+            let summed = own_col.is_some_and(|col| {
+                self.this
+                    .figure(CellRef::new(row.row, col), blanks)
+                    .is_some()
+            });
+            (now.value < before.value && !summed).then_some(())
         });
-        for (row, this_at, last_at, now, before) in lower {
+        for Pair {
+            row,
+            this_at,
+            last_at,
+            now,
+            before,
+            ..
+        } in lower
+        {
             let (now_vi, now_en) = in_both(&now);
             let (before_vi, before_en) = in_both(&before);
             let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
@@ -433,6 +493,57 @@ impl SheetPair<'_> {
                 &now,
                 &before,
             ));
+        }
+    }
+
+    /// CF407: each matched row whose cumulative `column` is not the last period's plus this
+    /// period's `own` figure.
+    fn accumulated(&self, column: &str, own: &str, matched: &[Matched], out: &mut Vec<Finding>) {
+        let (Some(&this_col), Some(&last_col), Some(&own_col)) = (
+            self.this.bound.columns.get(column),
+            self.last.bound.columns.get(column),
+            self.this.bound.columns.get(own),
+        ) else {
+            return;
+        };
+        let blanks = &self.template.spec.blanks;
+        let (header, own_header) = (self.this.header(column), self.this.header(own));
+        let off = self.root_pairs(this_col, last_col, matched, |row, now, before| {
+            let own_at = CellRef::new(row.row, own_col);
+            let figure = self.this.figure(own_at, blanks)?;
+            let sum = Quantity {
+                value: before.value.checked_add(figure.value)?,
+                decimals: before.decimals.max(figure.decimals),
+                ..figure
+            };
+            (now.value != sum.value).then_some((own_at, figure, sum))
+        });
+        for pair in off {
+            let (own_at, figure, sum) = pair.with;
+            let (now_vi, now_en) = in_both(&pair.now);
+            let (before_vi, before_en) = in_both(&pair.before);
+            let (figure_vi, figure_en) = in_both(&figure);
+            let (sum_vi, sum_en) = in_both(&sum);
+            let (this_at, last_at) = (pair.this_at, pair.last_at);
+            let (this_path, last_path, label) = (self.this.path, self.last.path, &pair.row.label);
+            let last_sheet = &self.last.sheet.name;
+            let mut finding = self.across(
+                codes::CUMULATIVE_NOT_LAST_PLUS_THIS,
+                (this_at, last_at),
+                Message::new(
+                    format!(
+                        "Dòng «{label}»: số lũy kế «{header}» ({now_vi}, tệp {this_path}, ô {this_at}) khác lũy kế kỳ trước ({before_vi}, tệp {last_path}, trang \"{last_sheet}\", ô {last_at}) cộng số trong kỳ «{own_header}» ({figure_vi}, ô {own_at}): {before_vi} + {figure_vi} = {sum_vi}"
+                    ),
+                    format!(
+                        "Row «{label}»: the cumulative «{header}» ({now_en}, file {this_path}, cell {this_at}) is not the last period's ({before_en}, file {last_path}, sheet \"{last_sheet}\", cell {last_at}) plus this period's «{own_header}» ({figure_en}, cell {own_at}): {before_en} + {figure_en} = {sum_en}"
+                    ),
+                ),
+                format_quantity(&sum, self.this.convention),
+                &pair.now,
+                &pair.before,
+            );
+            finding.cells.push(own_at);
+            out.push(finding);
         }
     }
 

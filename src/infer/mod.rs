@@ -1,8 +1,10 @@
 //! Checking any table without a template: infers one from a sheet's labels and numbers
 //! (total and subtotal rows, column identities that hold on nearly every row, "of which"
 //! parts, percentage columns and their rounding), so the same engine checks it, and says on
-//! what evidence each rule was inferred.
+//! what evidence each rule was inferred; and, from the headers, how its figures follow from
+//! the last period's (`[continuity]`).
 
+mod continuity;
 mod search;
 mod table;
 mod toml_out;
@@ -52,7 +54,12 @@ pub struct Evidence {
 /// columns: total, subtotal and section rows from their labels (or, where labels say
 /// nothing, from their values), the columns that add up down the hierarchy, column
 /// identities, "of which" parts and percentage columns. `None` when no sheet has such a
-/// table, or nothing could be inferred.
+/// table, or nothing could be inferred. Its `[continuity]` comes from the headers: the one
+/// column carried over from the last period (`Tồn kỳ trước`, `Từ kỳ trước`, `Brought
+/// forward`) with the one column left for the next (`Tồn cuối kỳ`, `Đang giải quyết`,
+/// `Closing balance`) when each is the only one, the cumulative columns (`Lũy kế`, `Year
+/// to date`), and for each of those the one column of this period's own figure it adds up
+/// (`Trong kỳ > Hồ sơ nhận` beside `Lũy kế > Hồ sơ nhận`).
 ///
 /// The searches are bounded: identities among any three columns look at the first 20
 /// number columns, and all searches stop after a fixed amount of work.
@@ -165,10 +172,14 @@ fn infer_from_table(table: &Table) -> Option<InferredTemplate> {
     }
 
     let _ = unlabelled;
-    Some(InferredTemplate {
-        template: inferred_template(table, &names, &used_columns, rules),
-        evidence,
-    })
+    // Across periods, from the headers: their columns are declared so that both files bind them.
+    let continuity = continuity::propose(table, &names).map(|(continuity, columns)| {
+        used_columns.extend(columns);
+        continuity
+    });
+    let mut template = inferred_template(table, &names, &used_columns, rules);
+    template.spec.continuity = continuity;
+    Some(InferredTemplate { template, evidence })
 }
 
 /// The rule that an "of which" total is at least each of its parts, and its evidence.

@@ -134,12 +134,22 @@ pub fn template_to_toml(template: &Template, evidence: &[Evidence]) -> String {
         let _ = writeln!(out, "dates = {}", spec.checks.dates);
     }
     if let Some(continuity) = &spec.continuity {
-        out.push_str("\n[continuity]\n");
+        out.push_str("\n# Đối chiếu với kỳ trước (--previous): cột kỳ này = cột kỳ trước; cumulative: lũy kế không giảm trong năm; accumulates: lũy kế = lũy kế kỳ trước + số trong kỳ\n");
+        out.push_str("# Against the last period (--previous): this period's column = the last period's; cumulative: never down within a year; accumulates: cumulative = the last period's + this period's own\n");
+        out.push_str("[continuity]\n");
         for (to, from) in &continuity.carried {
             let _ = writeln!(out, "{} = {}", key(to), quote(from));
         }
         if !continuity.cumulative.is_empty() {
             let _ = writeln!(out, "cumulative = {}", list(&continuity.cumulative));
+        }
+        if !continuity.accumulates.is_empty() {
+            let pairs: Vec<String> = continuity
+                .accumulates
+                .iter()
+                .map(|(sum, own)| format!("{} = {}", key(sum), quote(own)))
+                .collect();
+            let _ = writeln!(out, "accumulates = {{ {} }}", pairs.join(", "));
         }
     }
 
@@ -296,10 +306,19 @@ mod tests {
 
     #[test]
     fn continuity_round_trips() {
-        let text = "id = \"x\"\ntitle = \"t\"\n[columns]\na = \"A\"\n\"b c\" = \"B\"\n[continuity]\na = \"b c\"\ncumulative = [\"a\", \"b c\"]\n";
+        let text = "id = \"x\"\ntitle = \"t\"\n[columns]\na = \"A\"\n\"b c\" = \"B\"\nown = \"C\"\n[continuity]\na = \"b c\"\ncumulative = [\"a\", \"b c\"]\naccumulates = { \"b c\" = \"own\" }\n";
         let template = Template::from_toml(text).unwrap();
+        let continuity = template.spec.continuity.as_ref().unwrap();
+        assert_eq!(
+            continuity.accumulates.get("b c").map(String::as_str),
+            Some("own")
+        );
         let written = template_to_toml(&template, &[]);
         assert!(written.contains("[continuity]"), "{written}");
+        assert!(
+            written.contains("accumulates = { \"b c\" = \"own\" }"),
+            "{written}"
+        );
         assert_eq!(
             Template::from_toml(&written).unwrap(),
             template,

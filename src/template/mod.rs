@@ -199,6 +199,24 @@ mod tests {
         let a_list =
             Template::from_toml(&format!("{head}[continuity]\na = [\"b\"]\n")).unwrap_err();
         assert!(a_list.message.contains("a:"), "{}", a_list.message);
+
+        let accumulating = Template::from_toml(&format!(
+            "{head}[continuity]\ncumulative = [\"ytd\"]\naccumulates = {{ ytd = \"a\" }}\n"
+        ))
+        .unwrap();
+        let continuity = accumulating.spec.continuity.unwrap();
+        assert_eq!(
+            continuity.accumulates.get("ytd").map(String::as_str),
+            Some("a")
+        );
+        for (wrong, named) in [
+            ("accumulates = \"a\"", "accumulates"),
+            ("accumulates = { ytd = \"own\" }", "'own'"),
+            ("accumulates = { ytd = \"ytd\" }", "'ytd'"),
+        ] {
+            let error = Template::from_toml(&format!("{head}[continuity]\n{wrong}\n")).unwrap_err();
+            assert!(error.message.contains(named), "{wrong}: {}", error.message);
+        }
     }
 
     #[test]

@@ -61,16 +61,21 @@ pub struct TemplateSpec {
 /// The relations between a period's file and the last period's, as a template declares
 /// them in its `[continuity]` table: each key is a column of this period, its value the
 /// column of the last period it carries over (this period's carried-over figure is the
-/// last period's pending one), and the optional `cumulative` key lists the columns that
-/// add up from the start of the year (lũy kế), so that they never go down within a year.
+/// last period's pending one); the optional `cumulative` key lists the columns that
+/// add up from the start of the year (lũy kế), so that they never go down within a year;
+/// and the optional `accumulates` key names, for a cumulative column, the column of this
+/// period's own figure it adds up, so that this period's cumulative figure is the last
+/// period's plus this period's own, within a year.
 ///
 /// ```toml
 /// [continuity]
-/// carried = "pending"              # this period's `carried` = last period's `pending`
-/// cumulative = ["received_ytd"]    # never less than last period's, within a year
+/// carried = "pending"                    # this period's `carried` = last period's `pending`
+/// cumulative = ["received_ytd"]          # never less than last period's, within a year
+/// accumulates = { received_ytd = "received" }  # = last period's received_ytd + received
 /// ```
 ///
 /// Both sides are the template's own column names: the same template binds both files.
+/// `cumulative` and `accumulates` are reserved keys: no column of that name can be carried.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(try_from = "BTreeMap<String, ContinuityEntry>")]
 pub struct Continuity {
@@ -78,10 +83,28 @@ pub struct Continuity {
     pub carried: BTreeMap<String, String>,
     /// Columns that are cumulative within a year (lũy kế), by name.
     pub cumulative: Vec<String>,
+    /// A cumulative column → the column of this period's own figure it adds up, by name:
+    /// this period's cumulative figure is the last period's plus this period's own, within
+    /// a year.
+    pub accumulates: BTreeMap<String, String>,
 }
 
-/// One entry of a `[continuity]` table as TOML writes it: a column name, or the list of
-/// `cumulative` columns.
+impl Continuity {
+    /// Whether the table declares anything to compare.
+    ///
+    /// # Examples
+    /// ```
+    /// let tthc = crossfoot::Template::builtin("tthc-06").unwrap();
+    /// assert!(tthc.spec.continuity.unwrap().declares_any());
+    /// assert!(!crossfoot::Continuity::default().declares_any());
+    /// ```
+    pub fn declares_any(&self) -> bool {
+        !self.carried.is_empty() || !self.cumulative.is_empty() || !self.accumulates.is_empty()
+    }
+}
+
+/// One entry of a `[continuity]` table as TOML writes it: a column name, the list of
+/// `cumulative` columns, or the `accumulates` pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum ContinuityEntry {
@@ -89,19 +112,26 @@ pub enum ContinuityEntry {
     Column(String),
     /// The cumulative columns (only under the key `cumulative`).
     Columns(Vec<String>),
+    /// Each cumulative column and this period's column it adds up (only under the key
+    /// `accumulates`).
+    Pairs(BTreeMap<String, String>),
 }
 
 /// The key of `[continuity]` that lists cumulative columns rather than naming a column.
 const CUMULATIVE_KEY: &str = "cumulative";
 
+/// The key of `[continuity]` that pairs cumulative columns with this period's own figures.
+const ACCUMULATES_KEY: &str = "accumulates";
+
 impl TryFrom<BTreeMap<String, ContinuityEntry>> for Continuity {
     type Error = String;
 
-    /// Splits the table into its carried-over pairs and its cumulative list.
+    /// Splits the table into its carried-over pairs, its cumulative list and its
+    /// accumulating pairs.
     ///
     /// # Errors
-    /// A message in both languages when `cumulative` is not a list of names, or another
-    /// key's value is not one column name.
+    /// A message in both languages when `cumulative` is not a list of names, `accumulates`
+    /// is not a table of names, or another key's value is not one column name.
     fn try_from(table: BTreeMap<String, ContinuityEntry>) -> Result<Self, Self::Error> {
         let mut continuity = Continuity::default();
         for (key, entry) in table {
@@ -109,21 +139,35 @@ impl TryFrom<BTreeMap<String, ContinuityEntry>> for Continuity {
                 (CUMULATIVE_KEY, ContinuityEntry::Columns(columns)) => {
                     continuity.cumulative = columns;
                 }
-                (CUMULATIVE_KEY, ContinuityEntry::Column(_)) => {
+                (CUMULATIVE_KEY, _) => {
                     return Err(
                         "[continuity] cumulative phải là danh sách cột / must be a list of columns"
+                            .to_string(),
+                    )
+                }
+                (ACCUMULATES_KEY, ContinuityEntry::Pairs(pairs)) => {
+                    continuity.accumulates = pairs;
+                }
+                (ACCUMULATES_KEY, _) => {
+                    return Err(
+                        "[continuity] accumulates phải là bảng { cột lũy kế = \"cột trong kỳ\" } / must be a table { cumulative column = \"this period's column\" }"
                             .to_string(),
                     )
                 }
                 (_, ContinuityEntry::Column(from)) => {
                     continuity.carried.insert(key, from);
                 }
-                (_, ContinuityEntry::Columns(_)) => {
+                (_, _) => {
                     return Err(format!(
                         "[continuity] {key}: cần một tên cột của kỳ trước / needs one column name of the last period"
                     ))
                 }
             }
+        }
+        if let Some((column, _)) = continuity.accumulates.iter().find(|(sum, own)| sum == own) {
+            return Err(format!(
+                "[continuity] accumulates: cột '{column}' không thể cộng dồn chính nó / column '{column}' cannot add up itself"
+            ));
         }
         Ok(continuity)
     }
@@ -606,7 +650,13 @@ impl TemplateSpec {
                 .carried
                 .iter()
                 .flat_map(|(to, from)| [to, from])
-                .chain(&continuity.cumulative);
+                .chain(&continuity.cumulative)
+                .chain(
+                    continuity
+                        .accumulates
+                        .iter()
+                        .flat_map(|(sum, own)| [sum, own]),
+                );
             for column in pairs {
                 if !self.columns.contains_key(column) {
                     return Err(TemplateError::new(format!(

@@ -3,7 +3,10 @@
 //! must equal the last quarter's pending one row by row (CF401, with the last file's cell
 //! in `related`), whose period lines must follow each other (CF402), and a template of our
 //! own with a cumulative column that must not go down within a year (CF403); a pair that
-//! agrees gives no finding across the files.
+//! agrees gives no finding across the files. Tables with no built-in template get their
+//! `[continuity]` from inference: a year's column that must be the last period's plus this
+//! period's own (CF407, not compared across a new year), and the carried-over column paired
+//! with the closing one, which `crossfoot infer` prints and `check --previous` uses (CF401).
 
 use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
@@ -53,13 +56,22 @@ fn quarter(rows: &[Row], period: &'static str, name: &str) -> (Workbook, Vec<u32
 }
 
 fn across(last: &Workbook, this: &Workbook, template: &Template) -> Vec<Finding> {
+    across_named(("q2.xlsx", last), ("q3.xlsx", this), template)
+}
+
+/// The findings across `last` and `this`, each a path and its workbook.
+fn across_named(
+    (last_path, last): (&str, &Workbook),
+    (this_path, this): (&str, &Workbook),
+    template: &Template,
+) -> Vec<Finding> {
     check_continuity(
         PeriodFile {
-            path: "q2.xlsx",
+            path: last_path,
             workbook: last,
         },
         PeriodFile {
-            path: "q3.xlsx",
+            path: this_path,
             workbook: this,
         },
         template,
@@ -448,4 +460,327 @@ fn a_last_period_file_that_cannot_be_read_is_said_in_both_languages_and_this_one
         stderr.contains("cần đúng một tệp") && stderr.contains("needs exactly one file"),
         "{stderr}"
     );
+}
+
+/// A unit's figures for the period and since the start of the year, received and resolved.
+struct Yearly {
+    label: &'static str,
+    received: i64,
+    resolved: i64,
+    received_ytd: i64,
+    resolved_ytd: i64,
+}
+
+/// A table with the period's figures and the year's under two group headers, `Trong kỳ >
+/// Hồ sơ nhận` beside `Lũy kế từ đầu năm > Hồ sơ nhận`, a grand total over the units; no
+/// built-in template knows it, so its template is inferred. The units start on row 7.
+fn yearly_book(period: &str, units: &[Yearly]) -> Vec<u8> {
+    let mut book = XlsxWorkbook::new();
+    let sheet = book.add_worksheet();
+    let header = rust_xlsxwriter::Format::new();
+    sheet
+        .write_string(0, 0, "BÁO CÁO TIẾP NHẬN VÀ GIẢI QUYẾT HỒ SƠ")
+        .unwrap();
+    sheet.write_string(1, 0, period).unwrap();
+    sheet.merge_range(3, 0, 4, 0, "STT", &header).unwrap();
+    sheet.merge_range(3, 1, 4, 1, "Đơn vị", &header).unwrap();
+    sheet.merge_range(3, 2, 3, 3, "Trong kỳ", &header).unwrap();
+    sheet
+        .merge_range(3, 4, 3, 5, "Lũy kế từ đầu năm", &header)
+        .unwrap();
+    for (col, leaf) in [(2, "Hồ sơ nhận"), (3, "Đã giải quyết")] {
+        sheet.write_string(4, col, leaf).unwrap();
+        sheet.write_string(4, col + 2, leaf).unwrap();
+    }
+    let rows: Vec<_> = units
+        .iter()
+        .map(|u| {
+            let figures = [u.received, u.resolved, u.received_ytd, u.resolved_ytd];
+            (u.label, figures)
+        })
+        .collect();
+    write_units(sheet, 5, &rows);
+    book.save_to_buffer().unwrap()
+}
+
+/// A grand total on row `total_row` (0-based) and under it each unit's number, label and
+/// four figures from column C, the total adding them up.
+fn write_units(sheet: &mut rust_xlsxwriter::Worksheet, total_row: u32, units: &[(&str, [i64; 4])]) {
+    let mut total = [0i64; 4];
+    for (i, (label, figures)) in units.iter().enumerate() {
+        let r = total_row + 1 + i as u32;
+        sheet.write_string(r, 0, (i + 1).to_string()).unwrap();
+        sheet.write_string(r, 1, *label).unwrap();
+        for (k, figure) in figures.iter().enumerate() {
+            sheet.write_number(r, 2 + k as u16, *figure as f64).unwrap();
+            total[k] += figure;
+        }
+    }
+    sheet.write_string(total_row, 1, "TỔNG CỘNG").unwrap();
+    for (k, figure) in total.into_iter().enumerate() {
+        sheet
+            .write_number(total_row, 2 + k as u16, figure as f64)
+            .unwrap();
+    }
+}
+
+fn unit(label: &'static str, period: (i64, i64), ytd: (i64, i64)) -> Yearly {
+    Yearly {
+        label,
+        received: period.0,
+        resolved: period.1,
+        received_ytd: ytd.0,
+        resolved_ytd: ytd.1,
+    }
+}
+
+fn first_quarter() -> Vec<Yearly> {
+    vec![
+        unit("Phường An Hòa", (10, 8), (10, 8)),
+        unit("Phường Mỹ Phú", (6, 5), (6, 5)),
+        unit("Xã Tân Lập", (12, 12), (12, 12)),
+    ]
+}
+
+/// The second quarter: each unit's year is its first quarter's plus this one.
+fn second_quarter() -> Vec<Yearly> {
+    vec![
+        unit("Phường An Hòa", (4, 6), (14, 14)),
+        unit("Phường Mỹ Phú", (3, 2), (9, 7)),
+        unit("Xã Tân Lập", (7, 9), (19, 21)),
+    ]
+}
+
+fn read(bytes: &[u8], name: &str) -> Workbook {
+    read_workbook(bytes, name).unwrap()
+}
+
+/// Each pair of `template`'s columns as their header paths.
+fn header_paths(
+    template: &Template,
+    pairs: &std::collections::BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    let path = |name: &str| match &template.spec.columns[name] {
+        crossfoot::OneOrMany::One(path) => path.clone(),
+        other => panic!("{other:?}"),
+    };
+    pairs.iter().map(|(a, b)| (path(a), path(b))).collect()
+}
+
+/// The template inferred from `book`, which must say the year's columns add up the period's.
+fn inferred_yearly(book: &Workbook) -> Template {
+    let template = crossfoot::infer_template(book).unwrap().template;
+    let continuity = template.spec.continuity.clone().expect("[continuity]");
+    assert_eq!(
+        header_paths(&template, &continuity.accumulates),
+        [
+            (
+                "Lũy kế từ đầu năm > Đã giải quyết".to_string(),
+                "Trong kỳ > Đã giải quyết".to_string()
+            ),
+            (
+                "Lũy kế từ đầu năm > Hồ sơ nhận".to_string(),
+                "Trong kỳ > Hồ sơ nhận".to_string()
+            ),
+        ],
+        "{continuity:?}"
+    );
+    assert_eq!(continuity.cumulative.len(), 2, "{continuity:?}");
+    assert!(continuity.carried.is_empty(), "{continuity:?}");
+    template
+}
+
+#[test]
+fn a_cumulative_figure_that_is_not_the_last_plus_this_period_is_an_error_at_its_cell() {
+    let q1 = read(&yearly_book("Quý I năm 2023", &first_quarter()), "q1.xlsx");
+    let consistent = read(
+        &yearly_book("Quý II năm 2023", &second_quarter()),
+        "q2.xlsx",
+    );
+    let template = inferred_yearly(&consistent);
+    let findings = across_named(("q1.xlsx", &q1), ("q2.xlsx", &consistent), &template);
+    assert!(findings.is_empty(), "{findings:#?}");
+
+    // Mỹ Phú's year to the second quarter typed 5 where 6 + 3 = 9 (below the first
+    // quarter's 6 too: one finding for the cell, not a second for going down); the grand
+    // total adds up with it and is not reported again.
+    let mut units = second_quarter();
+    units[1].received_ytd = 5;
+    let wrong = read(&yearly_book("Quý II năm 2023", &units), "q2.xlsx");
+    let findings = across_named(("q1.xlsx", &q1), ("q2.xlsx", &wrong), &template);
+    assert_eq!(
+        codes(&findings),
+        [("CF407", "E8".to_string())],
+        "{findings:#?}"
+    );
+    let off = &findings[0];
+    assert_eq!(off.severity, crossfoot::Severity::Error);
+    assert_eq!(
+        (off.expected.as_deref(), off.actual.as_deref()),
+        (Some("9"), Some("5"))
+    );
+    assert_eq!(
+        off.cells
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["C8"]
+    );
+    assert_eq!(off.related.len(), 1);
+    assert_eq!(off.related[0].path, "q1.xlsx");
+    assert_eq!(off.related[0].cell.to_string(), "E8");
+    assert_eq!(off.related[0].value.as_deref(), Some("6"));
+    for text in [&off.message.vi, &off.message.en] {
+        for named in [
+            "q1.xlsx",
+            "q2.xlsx",
+            "E8",
+            "C8",
+            "Phường Mỹ Phú",
+            "6 + 3 = 9",
+        ] {
+            assert!(text.contains(named), "{named} in {text}");
+        }
+    }
+    assert!(crossfoot::explain("CF407").is_some());
+}
+
+#[test]
+fn the_first_period_of_a_year_starts_the_cumulative_figures_again() {
+    // The last quarter of 2022, whose year is far above the first quarter of 2023's.
+    let q4 = read(
+        &yearly_book(
+            "Quý IV năm 2022",
+            &[
+                unit("Phường An Hòa", (9, 9), (40, 38)),
+                unit("Phường Mỹ Phú", (5, 5), (22, 21)),
+                unit("Xã Tân Lập", (11, 10), (47, 45)),
+            ],
+        ),
+        "q4.xlsx",
+    );
+    let q1 = read(&yearly_book("Quý I năm 2023", &first_quarter()), "q1.xlsx");
+    let template = inferred_yearly(&q1);
+    let findings = across_named(("q4.xlsx", &q4), ("q1.xlsx", &q1), &template);
+    assert!(findings.is_empty(), "{findings:#?}");
+}
+
+/// A table of dossiers carried over and left at the end of the period (`Tồn kỳ trước`,
+/// `Tồn cuối kỳ`), with a grand total; `units` are (label, carried over, received,
+/// resolved), the units on rows 6 onward.
+fn balance_book(period: &str, units: &[(&str, i64, i64, i64)]) -> Vec<u8> {
+    let mut book = XlsxWorkbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write_string(0, 0, "TÌNH HÌNH HỒ SƠ TỒN ĐỌNG")
+        .unwrap();
+    sheet.write_string(1, 0, period).unwrap();
+    let headers = [
+        "STT",
+        "Đơn vị",
+        "Tồn kỳ trước",
+        "Nhận mới",
+        "Đã giải quyết",
+        "Tồn cuối kỳ",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(3, col as u16, *header).unwrap();
+    }
+    let rows: Vec<_> = units
+        .iter()
+        .map(|&(label, carried, received, resolved)| {
+            let closing = carried + received - resolved;
+            (label, [carried, received, resolved, closing])
+        })
+        .collect();
+    write_units(sheet, 4, &rows);
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn inference_pairs_the_carried_over_column_with_the_closing_one_and_the_command_line_uses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: Vec<u8>| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    // The first quarter leaves An Hòa 5 (3 + 9 − 7), Mỹ Phú 2, Tân Lập 6.
+    let q1 = write(
+        "q1.xlsx",
+        balance_book(
+            "Quý I năm 2023",
+            &[
+                ("Phường An Hòa", 3, 9, 7),
+                ("Phường Mỹ Phú", 1, 4, 3),
+                ("Xã Tân Lập", 0, 8, 2),
+            ],
+        ),
+    );
+    // The second carries over 5, 2 and 6, but Mỹ Phú's is typed 4 (its figures still add
+    // up, and the grand total with them).
+    let q2 = write(
+        "q2.xlsx",
+        balance_book(
+            "Quý II năm 2023",
+            &[
+                ("Phường An Hòa", 5, 6, 8),
+                ("Phường Mỹ Phú", 4, 3, 5),
+                ("Xã Tân Lập", 6, 2, 7),
+            ],
+        ),
+    );
+
+    let output = crossfoot(&["infer", &q2]);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("[continuity]\nton_ky_truoc = \"ton_cuoi_ky\"\n"),
+        "{text}"
+    );
+    let parsed = Template::from_toml(&text).unwrap();
+    let book = read(&std::fs::read(&q2).unwrap(), "q2.xlsx");
+    let inferred = crossfoot::infer_template(&book).unwrap();
+    assert_eq!(parsed, inferred.template);
+    assert_eq!(
+        Template::from_toml(&crossfoot::template_to_toml(&parsed, &[])).unwrap(),
+        parsed
+    );
+
+    let output = crossfoot(&["check", "--format", "json", "--previous", &q1, &q2]);
+    assert_eq!(output.status.code(), Some(1), "CF401 is an error");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let file = &json["files"][0];
+    assert_eq!(file["template"], "inferred", "{json}");
+    let across: Vec<_> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("CF40"))
+        .collect();
+    assert_eq!(across.len(), 1, "{across:#?}");
+    assert_eq!(across[0]["code"], "CF401");
+    assert_eq!(across[0]["cell"], "C7");
+    assert_eq!(
+        across[0]["related"],
+        serde_json::json!([{"path": q1, "sheet": "Sheet1", "cell": "F7", "value": "2"}])
+    );
+}
+
+#[test]
+fn the_06_sample_inferred_without_its_template_carries_over_what_the_built_in_one_does() {
+    let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+    let template = crossfoot::infer_template(&read(&bytes, "q3.xlsx"))
+        .unwrap()
+        .template;
+    let continuity = template.spec.continuity.clone().expect("[continuity]");
+    // Its parts (`… > Chưa đến hạn`, `… > Quá hạn`) are not the pending figure; its total is.
+    assert_eq!(
+        header_paths(&template, &continuity.carried),
+        [(
+            "Số hồ sơ nhận giải quyết > Từ kỳ trước".to_string(),
+            "Kết quả giải quyết > Số hồ sơ đang giải quyết > Tổng số".to_string()
+        )]
+    );
+    assert!(continuity.cumulative.is_empty() && continuity.accumulates.is_empty());
 }
