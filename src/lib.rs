@@ -52,6 +52,7 @@ mod codes;
 mod consolidate;
 mod continuity;
 mod error;
+mod fileset;
 mod finding;
 mod form;
 mod formula;
@@ -82,6 +83,7 @@ pub use consolidate::{
     UnitFile, UnitPlaced, UnitReport, UnitStatus,
 };
 pub use continuity::{check_continuity, PeriodFile};
+pub use fileset::{check_set, SetFile, SetKind, SetReport};
 pub use finding::{
     Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Related, Severity, Summary,
 };

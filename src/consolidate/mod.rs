@@ -7,5 +7,6 @@
 mod reported;
 mod write;
 
+pub(crate) use reported::same_unit;
 pub use reported::{read_unit, Naming, UnitError, UnitFigure, UnitFile, UnitReport};
 pub use write::{consolidate, ConsolidateOptions, Consolidated, UnitPlaced, UnitStatus};
