@@ -40,6 +40,20 @@ const FINDING_HEADERS: [(&str, &str); 11] = [
     ("Áp dụng", "Applicability"),
 ];
 
+/// The columns of the sheet of findings across files (`--previous`, `--units`).
+const ACROSS_HEADERS: [(&str, &str); 10] = [
+    ("Tệp", "File"),
+    ("Mức độ", "Severity"),
+    ("Mã", "Code"),
+    ("Trang tính", "Sheet"),
+    ("Ô", "Cell"),
+    ("Nội dung", "Message"),
+    ("Tệp đối chiếu", "Other file"),
+    ("Trang tính đối chiếu", "Other sheet"),
+    ("Ô đối chiếu", "Other cell"),
+    ("Giá trị ở tệp đối chiếu", "Value in the other file"),
+];
+
 /// One cell of the summary: text (always written as text) or a count.
 enum Field<'a> {
     Text(&'a str),
@@ -65,8 +79,10 @@ fn text_width(text: &str) -> usize {
 }
 
 /// The summary workbook of a run: sheet `Tệp`/`Files` (file, template, errors, warnings,
-/// infos, read error) and sheet `Phát hiện`/`Findings` (file, severity, code, sheet, cell,
-/// message, expected, actual, fix value, fix reason, applicability), each with a bold
+/// infos, read error), sheet `Phát hiện`/`Findings` (file, severity, code, sheet, cell,
+/// message, expected, actual, fix value, fix reason, applicability) and, when the run
+/// compared files (`--previous`, `--units`), sheet `Giữa các tệp`/`Across files` (each
+/// finding across files with the other file, sheet, cell and value), each with a bold
 /// header row, an autofilter, the header frozen and columns fitted to their text.
 ///
 /// # Errors
@@ -117,10 +133,25 @@ pub fn summary_workbook(files: &[FileOutcome], lang: Lang) -> Result<Vec<u8>, Ou
         .collect();
 
     let mut finding_rows: Vec<Vec<Field<'_>>> = Vec::new();
+    let mut across_rows: Vec<Vec<Field<'_>>> = Vec::new();
     for file in files {
         if let Ok(report) = &file.result {
             for finding in &report.findings {
                 finding_rows.push(finding_row(&file.path, finding, lang));
+                for related in &finding.related {
+                    across_rows.push(vec![
+                        Field::Text(&file.path),
+                        Field::Text(finding.severity.as_str()),
+                        Field::Text(finding.code),
+                        Field::Text(&finding.sheet),
+                        Field::Owned(finding.cell.to_string()),
+                        Field::Text(finding.message.get(lang)),
+                        Field::Text(&related.path),
+                        Field::Text(&related.sheet),
+                        Field::Owned(related.cell.to_string()),
+                        Field::Text(related.value.as_deref().unwrap_or("")),
+                    ]);
+                }
             }
         }
     }
@@ -132,6 +163,13 @@ pub fn summary_workbook(files: &[FileOutcome], lang: Lang) -> Result<Vec<u8>, Ou
     let finding_headers: Vec<&str> = FINDING_HEADERS.iter().map(|pair| pick(*pair)).collect();
     book.push_worksheet(table_sheet(files_name, &file_headers, &file_rows)?);
     book.push_worksheet(table_sheet(findings_name, &finding_headers, &finding_rows)?);
+    // Findings across files (`--previous`, `--units`) on a sheet of their own, with the
+    // other file's cell in columns of its own; only in a run that has some.
+    if !across_rows.is_empty() {
+        let across_headers: Vec<&str> = ACROSS_HEADERS.iter().map(|pair| pick(*pair)).collect();
+        let across_name = pick(("Giữa các tệp", "Across files"));
+        book.push_worksheet(table_sheet(across_name, &across_headers, &across_rows)?);
+    }
     book.save_to_buffer().map_err(write_error)
 }
 

@@ -430,6 +430,38 @@ fn the_command_line_adds_the_findings_across_files_to_every_report() {
         notes.contains("CF401") && notes.contains(&q2) && notes.contains(&format!("ô K{row}")),
         "{notes}"
     );
+
+    // The summary lists the findings across files on their own sheet, the other file's
+    // cell in columns of its own.
+    let summary = dir.path().join("summary.xlsx");
+    let output = crossfoot(&[
+        "check",
+        "--lang",
+        "en",
+        "--summary",
+        summary.to_str().unwrap(),
+        "--previous",
+        &q2,
+        &q3,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let book = crossfoot::read_workbook(&std::fs::read(&summary).unwrap(), "summary.xlsx").unwrap();
+    let across = book
+        .sheets
+        .iter()
+        .find(|sheet| sheet.name == "Across files")
+        .expect("a sheet of findings across files");
+    let at = |row, col| across.label(crossfoot::CellRef::new(row, col));
+    assert_eq!(
+        (at(1, 2), at(1, 4), at(1, 6), at(1, 8), at(1, 9)),
+        (
+            "CF401".to_string(),
+            format!("F{row}"),
+            q2.clone(),
+            format!("K{row}"),
+            pending.to_string()
+        )
+    );
 }
 
 #[test]
