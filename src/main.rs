@@ -1015,7 +1015,11 @@ fn consolidation_summary(
             .unwrap_or_default();
         let status = unit.status.message();
         let status = if vi { status.vi } else { status.en };
-        out.push_str(&format!("{path}: {}{row}: {status}\n", unit.name));
+        if unit.name.is_empty() {
+            out.push_str(&format!("{path}: {status}\n"));
+        } else {
+            out.push_str(&format!("{path}: {}{row}: {status}\n", unit.name));
+        }
     }
     let added = consolidated
         .units

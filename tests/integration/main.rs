@@ -7,6 +7,7 @@ mod batch;
 mod check;
 mod cli;
 mod common;
+mod consolidate;
 mod continuity;
 mod contract;
 mod form;
