@@ -310,8 +310,15 @@ fn issuer(sheet: &Sheet, above: &[(CellRef, String)]) -> Option<(CellRef, String
 fn is_a_name(text: &str) -> bool {
     let folded = normalize_label(text);
     let letters = folded.chars().filter(|c| c.is_alphabetic()).count();
+    // `Số: 15/BC-UBND` is a document's number; `Sở Y tế` (folded alike) is a department.
+    let numbered = text.trim_start().to_lowercase().starts_with("số")
+        || folded.strip_prefix("so ").is_some_and(|rest| {
+            rest.split(' ')
+                .next()
+                .is_some_and(|word| word.chars().any(|c| c.is_ascii_digit()))
+        });
     letters >= 3
-        && !folded.starts_with("so ")
+        && !numbered
         && !folded.starts_with("bieu ")
         && !folded.starts_with("ngay ")
         && !folded.contains("doc lap")
@@ -338,6 +345,15 @@ mod tests {
         assert!(!same_unit("Huyện Tân Hồng", "Huyện Hồng Ngự"));
         assert!(!same_unit("", ""));
         assert!(!same_unit("Sở Tư pháp", "Sở Tài chính"));
+    }
+
+    #[test]
+    fn a_department_is_a_name_and_a_document_number_is_not() {
+        assert!(is_a_name("Sở Y tế"));
+        assert!(is_a_name("SỞ TƯ PHÁP"));
+        assert!(!is_a_name("Số: 15/BC-UBND"));
+        assert!(!is_a_name("So 15/BC-UBND"));
+        assert!(!is_a_name("Biểu số 06/VPCP/KSTT"));
     }
 
     #[test]
