@@ -4,8 +4,10 @@
 //! of their own), and a province's report checked against its units' files (`against`).
 //! Units are matched by their names, Vietnamese marks compared where both names have them.
 
+mod against;
 mod reported;
 mod write;
 
+pub use against::{check_against_units, decide_by_units};
 pub use reported::{read_unit, Naming, UnitError, UnitFigure, UnitFile, UnitReport};
 pub use write::{consolidate, Consolidated, ConsolidateOptions, UnitPlaced, UnitStatus};

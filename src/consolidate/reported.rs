@@ -13,7 +13,7 @@ use crate::finding::Finding;
 use crate::layout::{Layout, RowKind};
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::format_quantity;
-use crate::template::Template;
+use crate::template::{Bound, Template};
 use crate::text::{as_compared, normalize_label};
 
 /// One unit's file: its path as the user gave it and its workbook.
@@ -180,11 +180,7 @@ pub fn read_unit(
     findings: Vec<Finding>,
 ) -> Result<UnitReport, UnitError> {
     let shown = as_shown(file.workbook);
-    let (sheets, _) = bindings(template, &shown, false);
-    let Some((index, bound)) = sheets.into_iter().next() else {
-        return Err(UnitError::NotThisForm(template.id.clone()));
-    };
-    let Some(sheet) = shown.sheets.get(index) else {
+    let Some((sheet, bound)) = first_bound(template, &shown) else {
         return Err(UnitError::NotThisForm(template.id.clone()));
     };
     let Some(total) = bound
@@ -227,6 +223,13 @@ pub fn read_unit(
         totals,
         findings,
     })
+}
+
+/// The first sheet of `book` that `template` binds to, and its binding.
+pub(super) fn first_bound<'b>(template: &Template, book: &'b Workbook) -> Option<(&'b Sheet, Bound)> {
+    let (sheets, _) = bindings(template, book, false);
+    let (index, bound) = sheets.into_iter().next()?;
+    Some((book.sheets.get(index)?, bound))
 }
 
 /// The phrases that introduce a report's unit on a line of its own.

@@ -268,13 +268,13 @@ fn section_for(name: &str, sections: &[FormSection], known: &[FormSection]) -> u
 
 /// The sections that hold a unit, with the places renumbered.
 #[allow(clippy::type_complexity)]
-fn without_empty_sections<'r>(
+fn without_empty_sections(
     sections: Vec<FormSection>,
-    placed: BTreeMap<(usize, usize), Option<&'r UnitReport>>,
+    placed: BTreeMap<(usize, usize), Option<&UnitReport>>,
     not_listed: Vec<(usize, usize)>,
 ) -> (
     Vec<FormSection>,
-    BTreeMap<(usize, usize), Option<&'r UnitReport>>,
+    BTreeMap<(usize, usize), Option<&UnitReport>>,
     Vec<(usize, usize)>,
 ) {
     let mut renumbered = BTreeMap::new();
