@@ -21,6 +21,24 @@ pub fn read_fixture(name: &str) -> Workbook {
     read_workbook(&bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Runs the `crossfoot` binary.
+pub fn crossfoot(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(args)
+        .output()
+        .expect("the crossfoot binary runs")
+}
+
+/// The notes of an annotated workbook written to `path`: its comments parts' XML, joined.
+pub fn annotated_notes(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("the annotated workbook");
+    zip_parts(&bytes)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("xl/comments"))
+        .map(|(_, data)| String::from_utf8(data).expect("UTF-8 XML"))
+        .collect()
+}
+
 /// A1 address to position.
 pub fn at(a1: &str) -> CellRef {
     CellRef::parse(a1).expect("valid A1 address")
