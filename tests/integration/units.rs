@@ -460,10 +460,26 @@ fn a_cell_the_province_alone_cannot_tell_is_decided_by_the_units_file() {
     assert_eq!(fix.applicability, Applicability::Safe);
     assert_eq!(
         (fix.edits[0].cell.to_string(), fix.edits[0].value),
-        (slipped, right)
+        (slipped.clone(), right)
     );
     // Nothing else of the province's check changed.
     assert_eq!(findings.len(), alone.findings.len());
+
+    // A unit's figure that would not mend the province's relations decides nothing: the
+    // CF302 stays, and so does the CF408 of the cell that differs.
+    let mut amended = reports();
+    amended[4].totals.get_mut("online").unwrap().value = right + Decimal::from(1);
+    let mut findings = alone.findings.clone();
+    let mut across = check_against_units(province(&book), &amended, &tthc());
+    decide_by_units(
+        province(&book),
+        &amended,
+        &tthc(),
+        &mut findings,
+        &mut across,
+    );
+    assert_eq!(findings, alone.findings);
+    assert_eq!(codes(&across), [("CF408", slipped.clone())], "{across:#?}");
 }
 
 #[test]
