@@ -282,34 +282,37 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
     };
     let inputs = collect_inputs(&args.paths);
     let limits = args.limits.limits();
-    let previous = match &args.previous {
-        None => None,
-        Some(_) if inputs.len() != 1 => {
+    // A check against other files compares one file with them.
+    for (given, flag, vi, en) in [
+        (
+            args.previous.is_some(),
+            "--previous",
+            "tệp kỳ này",
+            "file of this period",
+        ),
+        (
+            args.units.is_some(),
+            "--units",
+            "tệp tổng hợp",
+            "consolidated file",
+        ),
+    ] {
+        if given && inputs.len() != 1 {
+            let count = inputs.len();
             eprintln!(
-                "--previous: cần đúng một tệp kỳ này, có {} / needs exactly one file of this period, got {}",
-                inputs.len(),
-                inputs.len()
+                "{flag}: cần đúng một {vi}, có {count} / needs exactly one {en}, got {count}"
             );
             return ExitCode::from(EXIT_UNREADABLE);
         }
-        Some(path) => Some(read_other(
-            path,
-            &limits,
-            "tệp kỳ trước (--previous) / the last period's file (--previous)",
-        )),
-    };
-    let units = match &args.units {
-        None => None,
-        Some(_) if inputs.len() != 1 => {
-            eprintln!(
-                "--units: cần đúng một tệp tổng hợp, có {} / needs exactly one consolidated file, got {}",
-                inputs.len(),
-                inputs.len()
-            );
-            return ExitCode::from(EXIT_UNREADABLE);
-        }
-        Some(dir) => Some(read_units(dir, &inputs, &limits)),
-    };
+    }
+    let previous = args.previous.as_ref().map(|path| {
+        let what = "tệp kỳ trước (--previous) / the last period's file (--previous)";
+        read_other(path, &limits, what)
+    });
+    let units = args
+        .units
+        .as_ref()
+        .map(|dir| read_units(dir, &inputs, &limits));
     let mut write_failed = false;
     let outputs = Outputs {
         annotate: output_dir(args.annotate.as_deref(), &mut write_failed),

@@ -59,41 +59,29 @@ pub fn check_against_units(
     units: &[UnitReport],
     template: &Template,
 ) -> Vec<Finding> {
-    let book = as_shown(province.workbook);
-    let Some((sheet, bound)) = first_bound(template, &book) else {
-        return Vec::new();
-    };
-    let against = Against {
-        side: Side {
-            path: province.path,
-            sheet,
-            bound: &bound,
-            convention: book.convention,
-        },
-        template,
-        units,
-        matching: match_units(&bound.layout, units),
-    };
-    let mut findings = Vec::new();
-    let differences = against.differences();
-    let typed_wrong: Vec<(u32, bool)> = differences
-        .iter()
-        .map(|d| (d.row.row, !against.is_formula(d.at)))
-        .collect();
-    for difference in &differences {
-        // A formula over a typed figure of its row found wrong moves with it.
-        let follows = against.is_formula(difference.at)
-            && typed_wrong
-                .iter()
-                .any(|&(row, typed)| typed && row == difference.row.row);
-        if !follows {
-            findings.push(against.differs(difference));
+    against(province, units, template, |against, _| {
+        let mut findings = Vec::new();
+        let differences = against.differences();
+        let typed_wrong: Vec<(u32, bool)> = differences
+            .iter()
+            .map(|d| (d.row.row, !against.is_formula(d.at)))
+            .collect();
+        for difference in &differences {
+            // A formula over a typed figure of its row found wrong moves with it.
+            let follows = against.is_formula(difference.at)
+                && typed_wrong
+                    .iter()
+                    .any(|&(row, typed)| typed && row == difference.row.row);
+            if !follows {
+                findings.push(against.differs(difference));
+            }
         }
-    }
-    findings.extend(against.without_report());
-    findings.extend(against.without_row());
-    findings.extend(against.twice());
-    findings
+        findings.extend(against.without_report());
+        findings.extend(against.without_row());
+        findings.extend(against.twice());
+        findings
+    })
+    .unwrap_or_default()
 }
 
 /// Where the province's file alone leaves several cells equally likely (a CF302 among
@@ -134,10 +122,53 @@ pub fn decide_by_units(
     if units.is_empty() || !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
         return;
     }
+    let decided = against(province, units, template, |against, book| {
+        let differences = against.differences();
+        let mut decided: Vec<(usize, Finding)> = Vec::new();
+        for (index, ambiguous) in findings.iter().enumerate() {
+            if ambiguous.code != codes::AMBIGUOUS_CELL || ambiguous.sheet != against.side.sheet.name
+            {
+                continue;
+            }
+            let candidates: Vec<CellRef> = std::iter::once(ambiguous.cell)
+                .chain(ambiguous.cells.iter().copied())
+                .collect();
+            let differing: Vec<&Difference> = differences
+                .iter()
+                .filter(|d| candidates.contains(&d.at))
+                .collect();
+            let [difference] = differing.as_slice() else {
+                continue;
+            };
+            if against.holds_with(book, findings, ambiguous, difference) {
+                decided.push((index, against.decided(ambiguous, difference)));
+            }
+        }
+        decided
+    });
+    for (index, finding) in decided.into_iter().flatten() {
+        across.retain(|f| {
+            !(f.code == codes::UNIT_FIGURE_DIFFERS
+                && f.sheet == finding.sheet
+                && f.cell == finding.cell)
+        });
+        if let Some(slot) = findings.get_mut(index) {
+            *slot = finding;
+        }
+    }
+}
+
+/// `work` done with the province's side (its first sheet `template` binds, as Excel shows
+/// it) matched with `units`, and the workbook as Excel shows it; `None` when the template
+/// binds no sheet of it.
+fn against<R>(
+    province: UnitFile<'_>,
+    units: &[UnitReport],
+    template: &Template,
+    work: impl FnOnce(&Against<'_>, &Workbook) -> R,
+) -> Option<R> {
     let book = as_shown(province.workbook);
-    let Some((sheet, bound)) = first_bound(template, &book) else {
-        return;
-    };
+    let (sheet, bound) = first_bound(template, &book)?;
     let against = Against {
         side: Side {
             path: province.path,
@@ -149,36 +180,7 @@ pub fn decide_by_units(
         units,
         matching: match_units(&bound.layout, units),
     };
-    let differences = against.differences();
-    let mut decided: Vec<(usize, Finding)> = Vec::new();
-    for (index, ambiguous) in findings.iter().enumerate() {
-        if ambiguous.code != codes::AMBIGUOUS_CELL || ambiguous.sheet != sheet.name {
-            continue;
-        }
-        let candidates: Vec<CellRef> = std::iter::once(ambiguous.cell)
-            .chain(ambiguous.cells.iter().copied())
-            .collect();
-        let differing: Vec<&Difference> = differences
-            .iter()
-            .filter(|d| candidates.contains(&d.at))
-            .collect();
-        let [difference] = differing.as_slice() else {
-            continue;
-        };
-        if against.holds_with(&book, findings, ambiguous, difference) {
-            decided.push((index, against.decided(ambiguous, difference)));
-        }
-    }
-    for (index, finding) in decided.into_iter().rev() {
-        across.retain(|f| {
-            !(f.code == codes::UNIT_FIGURE_DIFFERS
-                && f.sheet == finding.sheet
-                && f.cell == finding.cell)
-        });
-        if let Some(slot) = findings.get_mut(index) {
-            *slot = finding;
-        }
-    }
+    Some(work(&against, &book))
 }
 
 /// The province's unit rows matched with the units' reports.
@@ -326,37 +328,15 @@ impl Against<'_> {
         } else {
             (String::new(), String::new())
         };
-        let unit_shown = format_quantity(&unit_figure, self.side.convention);
-        Finding {
-            code: codes::UNIT_FIGURE_DIFFERS,
-            severity: Severity::Error,
-            sheet: self.side.sheet.name.clone(),
-            cell: at,
-            cells: Vec::new(),
-            message: Message::new(
-                format!(
-                    "Dòng «{label}»: «{header}» ghi {now_vi} (tệp {path}, ô {at}) khác tổng cộng trong báo cáo của chính đơn vị ({unit_vi}, tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}), chênh lệch {difference_vi}{own_vi}"
-                ),
-                format!(
-                    "Row «{label}»: «{header}» is {now_en} (file {path}, cell {at}) but the unit's own report totals {unit_en} (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}), a difference of {difference_en}{own_en}"
-                ),
+        let message = Message::new(
+            format!(
+                "Dòng «{label}»: «{header}» ghi {now_vi} (tệp {path}, ô {at}) khác tổng cộng trong báo cáo của chính đơn vị ({unit_vi}, tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}), chênh lệch {difference_vi}{own_vi}"
             ),
-            expected: Some(unit_shown.clone()),
-            actual: Some(format_quantity(&d.now, self.side.convention)),
-            fix: Some(Fix {
-                edits: vec![Edit {
-                    cell: at,
-                    value: d.figure.value,
-                    shown: unit_shown,
-                }],
-                reason: Message::new(
-                    format!("số trong báo cáo của đơn vị (tệp {unit_path}, ô {unit_cell})"),
-                    format!("the figure of the unit's own report (file {unit_path}, cell {unit_cell})"),
-                ),
-                applicability: Applicability::NeedsReview,
-            }),
-            related: vec![unit_related(d.unit, d.figure)],
-        }
+            format!(
+                "Row «{label}»: «{header}» is {now_en} (file {path}, cell {at}) but the unit's own report totals {unit_en} (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}), a difference of {difference_en}{own_en}"
+            ),
+        );
+        self.mended_by_unit(d, codes::UNIT_FIGURE_DIFFERS, message, Vec::new())
     }
 
     /// CF409: the unit rows no report names, at the first of them.
@@ -511,39 +491,65 @@ impl Against<'_> {
         let (unit_vi, unit_en) = in_both(&unit_figure);
         let (label, header, at) = (&d.row.label, self.side.header(d.column), d.at);
         let (unit_path, unit_sheet, unit_cell) = (&d.unit.path, &d.unit.sheet, d.figure.cell);
-        let expected = format_quantity(&unit_figure, self.side.convention);
-        Finding {
-            code: codes::WRONG_CELL,
-            severity: Severity::Error,
-            sheet: ambiguous.sheet.clone(),
-            cell: at,
-            cells: std::iter::once(ambiguous.cell)
-                .chain(ambiguous.cells.iter().copied())
-                .filter(|cell| *cell != at)
-                .collect(),
-            message: Message::new(
-                format!(
-                    "{at} có lẽ sai: dòng «{label}», «{header}» ghi {now_vi}, đúng ra là {unit_vi} như báo cáo của chính đơn vị (tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}). Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302); tệp {unit_path} quyết định: sửa ô này thì các quan hệ đều thỏa"
-                ),
-                format!(
-                    "{at} is probably wrong: row «{label}», «{header}» says {now_en}, it should be {unit_en} as the unit's own report gives it (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}). This file alone left several cells equally likely (CF302); decided by {unit_path}: with it corrected the relations hold"
-                ),
+        let message = Message::new(
+            format!(
+                "{at} có lẽ sai: dòng «{label}», «{header}» ghi {now_vi}, đúng ra là {unit_vi} như báo cáo của chính đơn vị (tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}). Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302); tệp {unit_path} quyết định: sửa ô này thì các quan hệ đều thỏa"
             ),
+            format!(
+                "{at} is probably wrong: row «{label}», «{header}» says {now_en}, it should be {unit_en} as the unit's own report gives it (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}). This file alone left several cells equally likely (CF302); decided by {unit_path}: with it corrected the relations hold"
+            ),
+        );
+        let cells = std::iter::once(ambiguous.cell)
+            .chain(ambiguous.cells.iter().copied())
+            .filter(|cell| *cell != at)
+            .collect();
+        let mut finding = self.mended_by_unit(d, codes::WRONG_CELL, message, cells);
+        if let Some(fix) = finding.fix.as_mut() {
+            fix.applicability = Applicability::Safe;
+        }
+        finding
+    }
+
+    /// An error on `d`'s cell that the unit's figure would mend: `expected` and the fix (for
+    /// review) the unit's figure, the unit's total cell in `related`.
+    fn mended_by_unit(
+        &self,
+        d: &Difference<'_>,
+        code: &'static str,
+        message: Message,
+        cells: Vec<CellRef>,
+    ) -> Finding {
+        let expected = format_quantity(&unit_quantity(d.figure), self.side.convention);
+        let (unit_path, unit_cell) = (&d.unit.path, d.figure.cell);
+        Finding {
+            code,
+            severity: Severity::Error,
+            sheet: self.side.sheet.name.clone(),
+            cell: d.at,
+            cells,
+            message,
             expected: Some(expected.clone()),
             actual: Some(format_quantity(&d.now, self.side.convention)),
             fix: Some(Fix {
                 edits: vec![Edit {
-                    cell: at,
+                    cell: d.at,
                     value: d.figure.value,
                     shown: expected,
                 }],
                 reason: Message::new(
                     format!("số trong báo cáo của đơn vị (tệp {unit_path}, ô {unit_cell})"),
-                    format!("the figure of the unit's own report (file {unit_path}, cell {unit_cell})"),
+                    format!(
+                        "the figure of the unit's own report (file {unit_path}, cell {unit_cell})"
+                    ),
                 ),
-                applicability: Applicability::Safe,
+                applicability: Applicability::NeedsReview,
             }),
-            related: vec![unit_related(d.unit, d.figure)],
+            related: vec![Related {
+                path: d.unit.path.clone(),
+                sheet: d.unit.sheet.clone(),
+                cell: d.figure.cell,
+                value: Some(d.figure.shown.clone()),
+            }],
         }
     }
 }
@@ -556,16 +562,6 @@ fn unit_quantity(figure: &UnitFigure) -> Quantity {
         decimals: figure.value.scale(),
         percent: false,
         from_text: false,
-    }
-}
-
-/// `related` for a unit's total figure.
-fn unit_related(unit: &UnitReport, figure: &UnitFigure) -> Related {
-    Related {
-        path: unit.path.clone(),
-        sheet: unit.sheet.clone(),
-        cell: figure.cell,
-        value: Some(figure.shown.clone()),
     }
 }
 

@@ -8,7 +8,7 @@
 use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
 
-use crate::common::{annotated_notes, crossfoot};
+use crate::common::{crossfoot, outputs_name_the_other_file};
 use crate::form06::{self, Kind, Options, Row, CARRIED, PENDING, RECEIVED};
 
 const Q2_2022: &str = "Kỳ báo cáo: Quý II năm 2022 (từ ngày 15/3/2022 đến ngày 14/6/2022)";
@@ -374,37 +374,13 @@ fn the_command_line_adds_the_findings_across_files_to_every_report() {
         .filter(|f| f["code"] != "CF401")
         .all(|f| f.get("related").is_none()));
 
-    let text = crossfoot(&["check", "--lang", "en", "--previous", &q2, &q3]);
-    let text = String::from_utf8(text.stdout).unwrap();
-    let line = text.lines().find(|l| l.contains("CF401")).unwrap();
-    assert!(
-        line.contains(&q2) && line.contains(&format!("cell K{row}")),
-        "{line}"
-    );
-
-    let csv = crossfoot(&["check", "--format", "csv", "--previous", &q2, &q3]);
-    let csv = String::from_utf8(csv.stdout).unwrap();
-    let line = csv.lines().find(|l| l.contains("CF401")).unwrap();
-    assert!(
-        line.contains(&q2) && line.contains(&format!("ô K{row}")),
-        "{line}"
-    );
-
-    // The annotated workbook's note on the cell names the other file and its cell.
-    let annotated = dir.path().join("annotated");
-    let output = crossfoot(&[
-        "check",
-        "--annotate",
-        annotated.to_str().unwrap(),
-        "--previous",
-        &q2,
+    // The text, the CSV and the annotated workbook's note name the other file and cell.
+    outputs_name_the_other_file(
+        &["--previous", &q2],
         &q3,
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    let notes = annotated_notes(&annotated.join("q3.checked.xlsx"));
-    assert!(
-        notes.contains("CF401") && notes.contains(&q2) && notes.contains(&format!("ô K{row}")),
-        "{notes}"
+        "CF401",
+        (&q2, &format!("K{row}")),
+        dir.path(),
     );
 }
 
