@@ -164,23 +164,27 @@ fn paired_sheet<'b>(
     Some((last_book.sheets.get(*index)?, bound))
 }
 
-/// One file's side of a comparison.
-struct Side<'a> {
-    path: &'a str,
-    sheet: &'a Sheet,
-    bound: &'a Bound,
-    convention: Convention,
+/// One file's side of a comparison across files (two periods, a province and its units).
+pub(crate) struct Side<'a> {
+    /// The path as the user gave it.
+    pub path: &'a str,
+    /// The bound sheet, as Excel shows it.
+    pub sheet: &'a Sheet,
+    /// The template bound to it.
+    pub bound: &'a Bound,
+    /// The workbook's number convention.
+    pub convention: Convention,
 }
 
 impl Side<'_> {
     /// The figure at `at`, as a rule reads it (see [`figure_at`]).
-    fn figure(&self, at: CellRef, blanks: &Blanks) -> Option<Quantity> {
+    pub(crate) fn figure(&self, at: CellRef, blanks: &Blanks) -> Option<Quantity> {
         figure_at(self.sheet, at, blanks)
     }
 
     /// A column's header as a person reads it: its lowest two labels (`Số hồ sơ đang
     /// giải quyết > Tổng số`), or the template's name for it.
-    fn header(&self, name: &str) -> String {
+    pub(crate) fn header(&self, name: &str) -> String {
         let chain = self
             .bound
             .columns
@@ -196,7 +200,7 @@ impl Side<'_> {
     }
 
     /// `related` for a cell of this side.
-    fn related(&self, at: CellRef, value: Option<String>) -> Related {
+    pub(crate) fn related(&self, at: CellRef, value: Option<String>) -> Related {
         Related {
             path: self.path.to_string(),
             sheet: self.sheet.name.clone(),
@@ -234,7 +238,7 @@ pub(crate) fn figure_at(sheet: &Sheet, at: CellRef, blanks: &Blanks) -> Option<Q
 }
 
 /// A figure in both message conventions: (Vietnamese, English).
-fn in_both(quantity: &Quantity) -> (String, String) {
+pub(crate) fn in_both(quantity: &Quantity) -> (String, String) {
     (
         format_quantity(quantity, Convention::Vietnamese),
         format_quantity(quantity, Convention::English),
@@ -602,25 +606,12 @@ impl SheetPair<'_> {
     /// CF405: the units of this period the last one lacks (at the first of them), and the
     /// units of the last period this one lacks (at this sheet's label header).
     fn units_in_one(&self, this_only: &[&BodyRow], last_only: &[&BodyRow], out: &mut Vec<Finding>) {
-        let listed = |rows: &[&BodyRow]| {
-            let names: Vec<String> = rows
-                .iter()
-                .take(UNITS_NAMED)
-                .map(|row| format!("«{}»", row.label))
-                .collect();
-            let more = rows.len().saturating_sub(UNITS_NAMED);
-            let (mut vi, mut en) = (names.join(", "), names.join(", "));
-            if more > 0 {
-                vi.push_str(&format!(" và {more} đơn vị khác"));
-                en.push_str(&format!(" and {more} more"));
-            }
-            (vi, en)
-        };
+        let named = |rows: &[&BodyRow]| listed(rows.iter().map(|row| format!("«{}»", row.label)));
         let this_label_col = self.this.bound.layout.label_col;
         let last_label_col = self.last.bound.layout.label_col;
         let last_path = self.last.path;
         if let Some(first) = this_only.first() {
-            let (vi, en) = listed(this_only);
+            let (vi, en) = named(this_only);
             out.push(Finding {
                 code: codes::UNIT_IN_ONE_PERIOD,
                 severity: Severity::Info,
@@ -648,7 +639,7 @@ impl SheetPair<'_> {
             });
         }
         if !last_only.is_empty() {
-            let (vi, en) = listed(last_only);
+            let (vi, en) = named(last_only);
             let layout = &self.this.bound.layout;
             out.push(Finding {
                 code: codes::UNIT_IN_ONE_PERIOD,
@@ -776,6 +767,20 @@ fn not_compared_finding(sheet: &Sheet, bound: &Bound, last_path: &str, id: &str)
         fix: None,
         related: Vec::new(),
     }
+}
+
+/// Units named for a message, in both languages: the first [`UNITS_NAMED`] as given, the
+/// rest counted (`«A», «B» và 3 đơn vị khác` / `«A», «B» and 3 more`).
+pub(crate) fn listed(names: impl ExactSizeIterator<Item = String>) -> (String, String) {
+    let count = names.len();
+    let named: Vec<String> = names.take(UNITS_NAMED).collect();
+    let more = count.saturating_sub(UNITS_NAMED);
+    let (mut vi, mut en) = (named.join(", "), named.join(", "));
+    if more > 0 {
+        vi.push_str(&format!(" và {more} đơn vị khác"));
+        en.push_str(&format!(" and {more} more"));
+    }
+    (vi, en)
 }
 
 /// Whether `this` starts the day after `last` ends.

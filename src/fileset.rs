@@ -5,7 +5,8 @@
 
 use crate::check::{bindings, stated_period_at, TemplateChoice};
 use crate::consolidate::{
-    consolidate, read_unit, same_unit, ConsolidateOptions, Consolidated, UnitFile, UnitReport,
+    check_against_units, consolidate, read_unit, same_unit, ConsolidateOptions, Consolidated,
+    UnitFile, UnitReport,
 };
 use crate::continuity::{check_continuity, PeriodFile};
 use crate::finding::Finding;
@@ -78,6 +79,18 @@ pub struct SetReport {
 /// let report = check_set(&files, &TemplateChoice::Auto);
 /// assert_eq!(report.kind, SetKind::Periods { last: 1, this: 0 });
 /// assert!(report.findings.iter().any(|(file, f)| *file == 0 && f.code == "CF401"));
+///
+/// // The units' reports and the province's report typed from them.
+/// let mut names: Vec<String> = std::fs::read_dir("examples/don-vi").unwrap()
+///     .map(|e| e.unwrap().path().to_string_lossy().into_owned()).collect();
+/// names.push("examples/tong-hop-quy-3.xlsx".into());
+/// let books: Vec<_> = names.iter().map(|n| read(n)).collect();
+/// let files: Vec<SetFile> = names.iter().zip(&books)
+///     .map(|(path, workbook)| SetFile { path, workbook }).collect();
+/// let report = check_set(&files, &TemplateChoice::Auto);
+/// assert!(matches!(report.kind, SetKind::Units { province: Some(6), .. }));
+/// assert!(report.findings.iter().any(|(file, f)| *file == 6 && f.code == "CF408"));
+/// assert!(report.consolidated.is_some());
 /// ```
 pub fn check_set(files: &[SetFile<'_>], choice: &TemplateChoice) -> SetReport {
     let unrelated = |vi: &str, en: &str| SetReport {
@@ -260,7 +273,19 @@ fn units_set(files: &[SetFile<'_>], bound: &[bool], template: Template) -> SetRe
             consolidated: None,
         };
     }
-    let findings: Vec<(usize, Finding)> = Vec::new(); // AGAINST-UNITS
+    let findings = province
+        .and_then(|p| files.get(p).map(|file| (p, file)))
+        .map(|(p, file)| {
+            let province_file = UnitFile {
+                path: file.path,
+                workbook: file.workbook,
+            };
+            check_against_units(province_file, &reports, &template)
+                .into_iter()
+                .map(|f| (p, f))
+                .collect()
+        })
+        .unwrap_or_default();
     let consolidated = template
         .spec
         .form

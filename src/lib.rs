@@ -13,7 +13,9 @@
 //!   [`CheckReport`] of [`Finding`]s, each with its code, [`Severity`], [`Message`] and
 //!   perhaps a [`Fix`]. [`explain`] and [`rule_docs`] document the codes.
 //!   [`check_continuity`] checks a period's file against the last period's ([`PeriodFile`]s);
-//!   its findings name the other file's cells ([`Related`]).
+//!   its findings name the other file's cells ([`Related`]). [`check_against_units`] checks a
+//!   province's consolidated report against its units' own reports ([`read_unit`]), and
+//!   [`decide_by_units`] lets those reports say which of two equally likely cells is wrong.
 //! - **Rendering**: [`render_text`], [`render_json`] (the contract) and [`render_csv`] turn
 //!   a batch's [`FileOutcome`]s into a report; [`exit_code`] is the command line's.
 //! - **Writing back**: [`annotated_workbook`] (every finding on its cell) and
@@ -79,8 +81,8 @@ mod wasm;
 pub use check::{check, formula_region_findings, live_formulas, CheckReport, TemplateChoice};
 pub use codes::{explain, rule_docs, RuleDoc};
 pub use consolidate::{
-    consolidate, read_unit, ConsolidateOptions, Consolidated, Naming, UnitError, UnitFigure,
-    UnitFile, UnitPlaced, UnitReport, UnitStatus,
+    check_against_units, consolidate, decide_by_units, read_unit, ConsolidateOptions, Consolidated,
+    Naming, UnitError, UnitFigure, UnitFile, UnitPlaced, UnitReport, UnitStatus,
 };
 pub use continuity::{check_continuity, PeriodFile};
 pub use fileset::{check_set, SetFile, SetKind, SetReport};

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crossfoot::{
     annotated_workbook, exit_code, fixed_workbook, render_csv, render_json, render_text, rule_docs,
     summary_workbook, CheckReport, FileOutcome, Lang, Limits, OutputOptions, PeriodFile, Template,
-    TemplateChoice,
+    TemplateChoice, UnitFile, UnitReport,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -41,6 +41,9 @@ Ví dụ / Examples:
   crossfoot check --previous quy-2.xlsx quy-3.xlsx
       đối chiếu với kỳ trước (số chuyển kỳ, lũy kế) / check against the last period
       (carried-over and cumulative figures)
+  crossfoot check --units don-vi/ tong-hop.xlsx
+      đối chiếu báo cáo tổng hợp với báo cáo của từng đơn vị / check a consolidated report
+      against its units' own reports
   crossfoot templates
       liệt kê mẫu biểu có sẵn / list the built-in templates
   crossfoot explain CF201
@@ -208,6 +211,12 @@ struct CheckArgs {
     #[arg(long, value_name = "LAST.xlsx")]
     previous: Option<PathBuf>,
 
+    /// Thư mục báo cáo của các đơn vị, để đối chiếu báo cáo tổng hợp (cần đúng một tệp tổng
+    /// hợp) / the folder of the units' own reports, to check a consolidated report against
+    /// (needs exactly one consolidated file)
+    #[arg(long, value_name = "DIR")]
+    units: Option<PathBuf>,
+
     #[command(flatten)]
     limits: LimitArgs,
 
@@ -320,18 +329,37 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
     };
     let inputs = collect_inputs(&args.paths);
     let limits = args.limits.limits();
-    let previous = match &args.previous {
-        None => None,
-        Some(_) if inputs.len() != 1 => {
+    // A check against other files compares one file with them.
+    for (given, flag, vi, en) in [
+        (
+            args.previous.is_some(),
+            "--previous",
+            "tệp kỳ này",
+            "file of this period",
+        ),
+        (
+            args.units.is_some(),
+            "--units",
+            "tệp tổng hợp",
+            "consolidated file",
+        ),
+    ] {
+        if given && inputs.len() != 1 {
+            let count = inputs.len();
             eprintln!(
-                "--previous: cần đúng một tệp kỳ này, có {} / needs exactly one file of this period, got {}",
-                inputs.len(),
-                inputs.len()
+                "{flag}: cần đúng một {vi}, có {count} / needs exactly one {en}, got {count}"
             );
             return ExitCode::from(EXIT_UNREADABLE);
         }
-        Some(path) => Some(read_previous(path, &limits)),
-    };
+    }
+    let previous = args.previous.as_ref().map(|path| {
+        let what = "tệp kỳ trước (--previous) / the last period's file (--previous)";
+        read_other(path, &limits, what)
+    });
+    let units = args
+        .units
+        .as_ref()
+        .map(|dir| read_units(dir, &inputs, &limits));
     let mut write_failed = false;
     let outputs = Outputs {
         annotate: output_dir(args.annotate.as_deref(), &mut write_failed),
@@ -344,10 +372,23 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
     let last = previous
         .as_ref()
         .and_then(|previous| previous.as_ref().ok());
-    let (mut outcomes, write_errors) = check_all(&inputs, &choice, &limits, &outputs, last);
-    // A last period's file that cannot be read is reported as an input that could not be.
+    let others = Others {
+        previous: last,
+        units: units.as_ref(),
+    };
+    let (mut outcomes, write_errors) = check_all(&inputs, &choice, &limits, &outputs, &others);
+    // A last period's file, or a unit's, that cannot be read is reported as an input that
+    // could not be.
     if let Some(Err(unreadable)) = previous {
         outcomes.push(unreadable);
+    }
+    if let Some(units) = units {
+        let mut failed = units
+            .failed
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        failed.sort_by(|a, b| a.path.cmp(&b.path));
+        outcomes.extend(failed);
     }
     for message in &write_errors {
         eprintln!("{message}");
@@ -381,27 +422,137 @@ fn run_check(args: &CheckArgs, lang: Lang) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// The last period's file (`--previous`): its path as given and its workbook.
-struct Previous {
+/// Another file a check compares its file with (`--previous`, a unit's report under
+/// `--units`): its path as given and its workbook.
+struct Other {
     path: String,
     workbook: crossfoot::Workbook,
 }
 
-/// Reads the last period's file; when it cannot be read, the outcome that says so.
-fn read_previous(path: &Path, limits: &Limits) -> Result<Previous, FileOutcome> {
+/// The files a check compares its file with.
+struct Others<'a> {
+    /// `--previous`, once read.
+    previous: Option<&'a Other>,
+    /// `--units DIR`, once read.
+    units: Option<&'a Units>,
+}
+
+/// The units' reports under `--units DIR`: those read, and the outcomes of those that
+/// could not be read or are no report of the form (added to the batch's outcomes).
+struct Units {
+    books: Vec<Other>,
+    failed: std::sync::Mutex<Vec<FileOutcome>>,
+}
+
+/// Why a unit's file is left out, as an outcome of that file.
+fn unit_failure(path: String, error: impl std::fmt::Display) -> FileOutcome {
+    FileOutcome {
+        path,
+        result: Err(format!(
+            "tệp của đơn vị (--units) / a unit's file (--units): {error}"
+        )),
+    }
+}
+
+/// Reads the workbooks under `dir` (as a folder given to `check` is walked), in parallel,
+/// leaving out the consolidated file itself when it is there.
+fn read_units(dir: &Path, inputs: &[Input], limits: &Limits) -> Units {
+    let checked: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|input| fs::canonicalize(input.path()).ok())
+        .collect();
+    let found: Vec<Input> = collect_inputs(&[dir.to_path_buf()])
+        .into_iter()
+        .filter(|input| {
+            fs::canonicalize(input.path()).map_or(true, |path| !checked.contains(&path))
+        })
+        .collect();
+    let mut failed = Vec::new();
+    if found.is_empty() {
+        failed.push(unit_failure(
+            dir.display().to_string(),
+            "thư mục không có bảng tính nào / the folder holds no workbook",
+        ));
+    }
+    let read: Vec<Result<Other, FileOutcome>> = found
+        .par_iter()
+        .map(|input| match input {
+            Input::File(path) => read_other(
+                path,
+                limits,
+                "tệp của đơn vị (--units) / a unit's file (--units)",
+            ),
+            Input::Unreadable(path, message) => {
+                Err(unit_failure(path.display().to_string(), message))
+            }
+        })
+        .collect();
+    let mut books = Vec::new();
+    for result in read {
+        match result {
+            Ok(book) => books.push(book),
+            Err(outcome) => failed.push(outcome),
+        }
+    }
+    Units {
+        books,
+        failed: std::sync::Mutex::new(failed),
+    }
+}
+
+/// The units' reports read with `template` (their names, totals and whether their relations
+/// hold); a file that is no report of the form is recorded as failed and left out.
+fn unit_reports(units: &Units, template: &Template) -> Vec<UnitReport> {
+    let read: Vec<Result<UnitReport, FileOutcome>> = units
+        .books
+        .par_iter()
+        .map(|book| {
+            panic::catch_unwind(AssertUnwindSafe(|| {
+                let file = UnitFile {
+                    path: &book.path,
+                    workbook: &book.workbook,
+                };
+                crossfoot::read_unit(file, template)
+                    .map_err(|error| unit_failure(book.path.clone(), error))
+            }))
+            .unwrap_or_else(|_| {
+                Err(unit_failure(
+                    book.path.clone(),
+                    "lỗi nội bộ khi kiểm tra tệp này / internal error while checking this file",
+                ))
+            })
+        })
+        .collect();
+    let mut reports = Vec::new();
+    let mut failed = Vec::new();
+    for result in read {
+        match result {
+            Ok(report) => reports.push(report),
+            Err(outcome) => failed.push(outcome),
+        }
+    }
+    units
+        .failed
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .extend(failed);
+    reports
+}
+
+/// Reads a file a check compares its file with (`what` says which, in both languages);
+/// when it cannot be read, the outcome that says so.
+fn read_other(path: &Path, limits: &Limits, what: &str) -> Result<Other, FileOutcome> {
     let shown = path.display().to_string();
     let unreadable = |error: String| FileOutcome {
         path: shown.clone(),
-        result: Err(format!(
-            "tệp kỳ trước (--previous) / the last period's file (--previous): {error}"
-        )),
+        result: Err(format!("{what}: {error}")),
     };
     let bytes = fs::read(path).map_err(|error| unreadable(io_message(&error)))?;
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    // A panic is a bug in crossfoot: it costs the comparison, not the check of this period.
+    // A panic is a bug in crossfoot: it costs the comparison, not the check of this file.
     let read = panic::catch_unwind(AssertUnwindSafe(|| {
         crossfoot::read_workbook_with(&bytes, &file_name, limits).map_err(|e| e.to_string())
     }))
@@ -409,7 +560,7 @@ fn read_previous(path: &Path, limits: &Limits) -> Result<Previous, FileOutcome> 
         Err("lỗi nội bộ khi đọc tệp này / internal error while reading this file".to_string())
     });
     let workbook = read.map_err(unreadable)?;
-    Ok(Previous {
+    Ok(Other {
         path: shown,
         workbook,
     })
@@ -650,7 +801,7 @@ fn check_all(
     choice: &TemplateChoice,
     limits: &Limits,
     outputs: &Outputs,
-    previous: Option<&Previous>,
+    others: &Others<'_>,
 ) -> (Vec<FileOutcome>, Vec<String>) {
     let progress = progress_bar(inputs.len());
     let results: Vec<(FileOutcome, Vec<String>)> = inputs
@@ -658,7 +809,7 @@ fn check_all(
         .enumerate()
         .map(|(index, input)| {
             let name = outputs.names.get(index).map_or("workbook", String::as_str);
-            let (outcome, errors) = check_input(input, choice, limits, outputs, name, previous);
+            let (outcome, errors) = check_input(input, choice, limits, outputs, name, others);
             progress.set_message(outcome.path.clone());
             progress.inc(1);
             (outcome, errors)
@@ -680,7 +831,7 @@ fn check_input(
     limits: &Limits,
     outputs: &Outputs,
     name: &str,
-    previous: Option<&Previous>,
+    others: &Others<'_>,
 ) -> (FileOutcome, Vec<String>) {
     let path = input.path();
     let mut write_errors = Vec::new();
@@ -688,11 +839,7 @@ fn check_input(
         Input::Unreadable(_, message) => Err(message.clone()),
         // A panic is a bug in crossfoot, but it must cost one file, not the batch.
         Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
-            let file = CheckedInput {
-                path,
-                name,
-                previous,
-            };
+            let file = CheckedInput { path, name, others };
             check_file(&file, choice, limits, outputs, &mut write_errors)
         }))
         .unwrap_or_else(|_| {
@@ -709,12 +856,12 @@ fn check_input(
     (outcome, write_errors)
 }
 
-/// One file to check: its path, the base name of its copies, the last period's file to
-/// check it against.
+/// One file to check: its path, the base name of its copies, the other files to check it
+/// against.
 struct CheckedInput<'a> {
     path: &'a Path,
     name: &'a str,
-    previous: Option<&'a Previous>,
+    others: &'a Others<'a>,
 }
 
 fn check_file(
@@ -733,7 +880,8 @@ fn check_file(
     let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
         .map_err(|error| error.to_string())?;
     let mut report = crossfoot::check(&workbook, choice);
-    if let Some(previous) = file.previous {
+    let shown_path = path.display().to_string();
+    if let Some(previous) = file.others.previous {
         // Across the two files, with the template this period's check used.
         let across = report.template_used().map(|template| {
             crossfoot::check_continuity(
@@ -742,7 +890,7 @@ fn check_file(
                     workbook: &previous.workbook,
                 },
                 PeriodFile {
-                    path: &path.display().to_string(),
+                    path: &shown_path,
                     workbook: &workbook,
                 },
                 template,
@@ -751,6 +899,24 @@ fn check_file(
         if let Some(findings) = across {
             report.add_findings(&workbook, findings);
         }
+    }
+    // Against the units' own reports, read with the template this file's check used; where
+    // they decide which of two cells is wrong, the check's finding says so.
+    if let Some((units, template)) = file.others.units.zip(report.template_used().cloned()) {
+        let reports = unit_reports(units, &template);
+        let province = UnitFile {
+            path: &shown_path,
+            workbook: &workbook,
+        };
+        let mut across = crossfoot::check_against_units(province, &reports, &template);
+        crossfoot::decide_by_units(
+            province,
+            &reports,
+            &template,
+            &mut report.findings,
+            &mut across,
+        );
+        report.add_findings(&workbook, across);
     }
     if outputs.wanted() {
         let options = OutputOptions {

@@ -4,9 +4,11 @@
 //! of their own), and a province's report checked against its units' files (`against`).
 //! Units are matched by their names, Vietnamese marks compared where both names have them.
 
+mod against;
 mod reported;
 mod write;
 
+pub use against::{check_against_units, decide_by_units};
 pub(crate) use reported::same_unit;
 pub use reported::{read_unit, Naming, UnitError, UnitFigure, UnitFile, UnitReport};
 pub use write::{consolidate, ConsolidateOptions, Consolidated, UnitPlaced, UnitStatus};

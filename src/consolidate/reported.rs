@@ -14,7 +14,7 @@ use crate::layout::{Layout, RowKind};
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::format_quantity;
 use crate::period::Period;
-use crate::template::Template;
+use crate::template::{Bound, Template};
 use crate::text::{as_compared, normalize_label};
 
 /// One unit's file: its path as the user gave it and its workbook.
@@ -182,11 +182,7 @@ impl std::error::Error for UnitError {}
 /// ```
 pub fn read_unit(file: UnitFile<'_>, template: &Template) -> Result<UnitReport, UnitError> {
     let shown = as_shown(file.workbook);
-    let (sheets, _) = bindings(template, &shown, false);
-    let Some((index, bound)) = sheets.into_iter().next() else {
-        return Err(UnitError::NotThisForm(template.id.clone()));
-    };
-    let Some(sheet) = shown.sheets.get(index) else {
+    let Some((sheet, bound)) = first_bound(template, &shown) else {
         return Err(UnitError::NotThisForm(template.id.clone()));
     };
     let Some(total) = bound
@@ -235,6 +231,16 @@ pub fn read_unit(file: UnitFile<'_>, template: &Template) -> Result<UnitReport, 
         totals,
         findings,
     })
+}
+
+/// The first sheet of `book` that `template` binds to, and its binding.
+pub(super) fn first_bound<'b>(
+    template: &Template,
+    book: &'b Workbook,
+) -> Option<(&'b Sheet, Bound)> {
+    let (sheets, _) = bindings(template, book, false);
+    let (index, bound) = sheets.into_iter().next()?;
+    Some((book.sheets.get(index)?, bound))
 }
 
 /// The phrases that introduce a report's unit on a line of its own.
@@ -320,14 +326,20 @@ fn issuer(sheet: &Sheet, above: &[(CellRef, String)]) -> Option<(CellRef, String
 /// Whether a text reads as a unit's name: some letters, not a line of dots, not a date or
 /// a form's number.
 fn is_a_name(text: &str) -> bool {
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    // With their marks: `Số …` (a number) is no name, `Sở Y tế` is.
-    let lower = text.trim().to_lowercase();
+    let folded = normalize_label(text);
+    let letters = folded.chars().filter(|c| c.is_alphabetic()).count();
+    // `Số: 15/BC-UBND` is a document's number; `Sở Y tế` (folded alike) is a department.
+    let numbered = text.trim_start().to_lowercase().starts_with("số")
+        || folded.strip_prefix("so ").is_some_and(|rest| {
+            rest.split(' ')
+                .next()
+                .is_some_and(|word| word.chars().any(|c| c.is_ascii_digit()))
+        });
     letters >= 3
-        && !["số ", "biểu ", "ngày ", "mẫu "]
-            .iter()
-            .any(|word| lower.starts_with(word))
-        && !normalize_label(text).contains("doc lap")
+        && !numbered
+        && !folded.starts_with("bieu ")
+        && !folded.starts_with("ngay ")
+        && !folded.contains("doc lap")
 }
 
 /// A file's name without its folder and extension.
@@ -351,6 +363,15 @@ mod tests {
         assert!(!same_unit("Huyện Tân Hồng", "Huyện Hồng Ngự"));
         assert!(!same_unit("", ""));
         assert!(!same_unit("Sở Tư pháp", "Sở Tài chính"));
+    }
+
+    #[test]
+    fn a_department_is_a_name_and_a_document_number_is_not() {
+        assert!(is_a_name("Sở Y tế"));
+        assert!(is_a_name("SỞ TƯ PHÁP"));
+        assert!(!is_a_name("Số: 15/BC-UBND"));
+        assert!(!is_a_name("So 15/BC-UBND"));
+        assert!(!is_a_name("Biểu số 06/VPCP/KSTT"));
     }
 
     #[test]

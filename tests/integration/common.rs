@@ -21,6 +21,62 @@ pub fn read_fixture(name: &str) -> Workbook {
     read_workbook(&bytes, name).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// Runs the `crossfoot` binary.
+pub fn crossfoot(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(args)
+        .output()
+        .expect("the crossfoot binary runs")
+}
+
+/// Checks `file` with the flags `across` (the other files it is compared with) in the text
+/// report (English), the CSV (Vietnamese) and an annotated workbook written into `work`,
+/// and asserts that each shows the finding `code` naming the other file `other` and its
+/// cell `cell`.
+pub fn outputs_name_the_other_file(
+    across: &[&str],
+    file: &str,
+    code: &str,
+    (other, cell): (&str, &str),
+    work: &Path,
+) {
+    let run = |format: &[&str]| {
+        let args: Vec<&str> = ["check"]
+            .iter()
+            .chain(format)
+            .chain(across)
+            .chain(&[file])
+            .copied()
+            .collect();
+        String::from_utf8(crossfoot(&args).stdout).expect("UTF-8 output")
+    };
+    for (format, cell_words) in [(["--lang", "en"], "cell"), (["--format", "csv"], "ô")] {
+        let out = run(&format);
+        let line = out.lines().find(|l| l.contains(code)).expect("the finding");
+        let named = format!("{cell_words} {cell}");
+        assert!(line.contains(other) && line.contains(&named), "{line}");
+    }
+    let annotated = work.join("annotated");
+    run(&["--annotate", annotated.to_str().expect("UTF-8 path")]);
+    let stem = Path::new(file).file_stem().expect("a file name");
+    let checked = annotated.join(format!("{}.checked.xlsx", stem.to_string_lossy()));
+    let notes = annotated_notes(&checked);
+    assert!(
+        notes.contains(code) && notes.contains(other) && notes.contains(&format!("ô {cell}")),
+        "{notes}"
+    );
+}
+
+/// The notes of an annotated workbook written to `path`: its comments parts' XML, joined.
+pub fn annotated_notes(path: &Path) -> String {
+    let bytes = std::fs::read(path).expect("the annotated workbook");
+    zip_parts(&bytes)
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("xl/comments"))
+        .map(|(_, data)| String::from_utf8(data).expect("UTF-8 XML"))
+        .collect()
+}
+
 /// A1 address to position.
 pub fn at(a1: &str) -> CellRef {
     CellRef::parse(a1).expect("valid A1 address")

@@ -11,6 +11,7 @@
 use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
 
+use crate::common::{crossfoot, outputs_name_the_other_file};
 use crate::form06::{self, Kind, Options, Row, CARRIED, PENDING, RECEIVED};
 
 const Q2_2022: &str = "Kỳ báo cáo: Quý II năm 2022 (từ ngày 15/3/2022 đến ngày 14/6/2022)";
@@ -341,14 +342,6 @@ fn a_cumulative_figure_that_goes_down_within_a_year_is_an_error() {
     assert!(findings.is_empty(), "{findings:#?}");
 }
 
-/// Runs the `crossfoot` binary.
-fn crossfoot(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
-        .args(args)
-        .output()
-        .expect("the crossfoot binary runs")
-}
-
 /// Two quarters of the 06 form in a folder: Q2, and Q3 with one carried-over figure wrong.
 /// Also the wrong figure's row and the last quarter's pending figure it should equal.
 fn quarters_on_disk() -> (tempfile::TempDir, String, String, u32, i64) {
@@ -393,42 +386,13 @@ fn the_command_line_adds_the_findings_across_files_to_every_report() {
         .filter(|f| f["code"] != "CF401")
         .all(|f| f.get("related").is_none()));
 
-    let text = crossfoot(&["check", "--lang", "en", "--previous", &q2, &q3]);
-    let text = String::from_utf8(text.stdout).unwrap();
-    let line = text.lines().find(|l| l.contains("CF401")).unwrap();
-    assert!(
-        line.contains(&q2) && line.contains(&format!("cell K{row}")),
-        "{line}"
-    );
-
-    let csv = crossfoot(&["check", "--format", "csv", "--previous", &q2, &q3]);
-    let csv = String::from_utf8(csv.stdout).unwrap();
-    let line = csv.lines().find(|l| l.contains("CF401")).unwrap();
-    assert!(
-        line.contains(&q2) && line.contains(&format!("ô K{row}")),
-        "{line}"
-    );
-
-    // The annotated workbook's note on the cell names the other file and its cell.
-    let annotated = dir.path().join("annotated");
-    let output = crossfoot(&[
-        "check",
-        "--annotate",
-        annotated.to_str().unwrap(),
-        "--previous",
-        &q2,
+    // The text, the CSV and the annotated workbook's note name the other file and cell.
+    outputs_name_the_other_file(
+        &["--previous", &q2],
         &q3,
-    ]);
-    assert_eq!(output.status.code(), Some(1));
-    let bytes = std::fs::read(annotated.join("q3.checked.xlsx")).unwrap();
-    let notes: String = crate::common::zip_parts(&bytes)
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("xl/comments"))
-        .map(|(_, data)| String::from_utf8(data).unwrap())
-        .collect();
-    assert!(
-        notes.contains("CF401") && notes.contains(&q2) && notes.contains(&format!("ô K{row}")),
-        "{notes}"
+        "CF401",
+        (&q2, &format!("K{row}")),
+        dir.path(),
     );
 
     // The summary lists the findings across files on their own sheet, the other file's

@@ -23,4 +23,5 @@ mod recalc;
 mod rounding;
 mod structure;
 mod textnum;
+mod units;
 mod view;
