@@ -995,6 +995,25 @@ fn run_templates() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The template a command that writes a form needs: a built-in id or a .toml file, not
+/// `auto` or `none`.
+fn named_template(arg: &str) -> Result<Template, String> {
+    match template_choice(arg)? {
+        TemplateChoice::Given(template) => Ok(*template),
+        _ => Err(
+            "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
+                .to_string(),
+        ),
+    }
+}
+
+/// A units list (`--units`, one unit a line) read for `template`'s sections.
+fn units_list(path: &Path, template: &Template) -> Result<Vec<crossfoot::FormSection>, String> {
+    let text = fs::read_to_string(path)
+        .map_err(|error| format!("{}: {}", path.display(), io_message(&error)))?;
+    crossfoot::parse_units(&text, template).map_err(|error| format!("{}: {error}", path.display()))
+}
+
 /// `crossfoot form TEMPLATE -o OUT`: reads the template and the units (a list or a filed
 /// workbook), writes the form the library lays out.
 fn run_form(args: &FormArgs) -> ExitCode {
@@ -1002,23 +1021,14 @@ fn run_form(args: &FormArgs) -> ExitCode {
         eprintln!("{message}");
         ExitCode::from(EXIT_UNREADABLE)
     };
-    let template =
-        match template_choice(&args.template) {
-            Ok(TemplateChoice::Given(template)) => *template,
-            Ok(_) => return fail(
-                "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
-                    .to_string(),
-            ),
-            Err(message) => return fail(message),
-        };
+    let template = match named_template(&args.template) {
+        Ok(template) => template,
+        Err(message) => return fail(message),
+    };
     let sections = if let Some(path) = &args.units {
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) => return fail(format!("{}: {}", path.display(), io_message(&error))),
-        };
-        match crossfoot::parse_units(&text, &template) {
+        match units_list(path, &template) {
             Ok(sections) => Some(sections),
-            Err(error) => return fail(format!("{}: {error}", path.display())),
+            Err(message) => return fail(message),
         }
     } else if let Some(path) = &args.from {
         let bytes = match fs::read(path) {
@@ -1062,28 +1072,18 @@ fn run_consolidate(args: &ConsolidateArgs, lang: Lang) -> ExitCode {
         eprintln!("{message}");
         ExitCode::from(EXIT_UNREADABLE)
     };
-    let template =
-        match template_choice(&args.template) {
-            Ok(TemplateChoice::Given(template)) => *template,
-            Ok(_) => return fail(
-                "hãy nêu mẫu biểu (mã hoặc tệp .toml) / name a template (an id or a .toml file)"
-                    .to_string(),
-            ),
-            Err(message) => return fail(message),
-        };
-    let units = match &args.units {
+    let template = match named_template(&args.template) {
+        Ok(template) => template,
+        Err(message) => return fail(message),
+    };
+    let units = match args
+        .units
+        .as_deref()
+        .map(|path| units_list(path, &template))
+    {
         None => None,
-        Some(path) => {
-            let parsed = fs::read_to_string(path)
-                .map_err(|error| io_message(&error))
-                .and_then(|text| {
-                    crossfoot::parse_units(&text, &template).map_err(|error| error.to_string())
-                });
-            match parsed {
-                Ok(sections) => Some(sections),
-                Err(message) => return fail(format!("{}: {message}", path.display())),
-            }
-        }
+        Some(Ok(sections)) => Some(sections),
+        Some(Err(message)) => return fail(message),
     };
     let inputs = collect_inputs(&args.paths);
     let limits = args.limits.limits();
