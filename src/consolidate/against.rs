@@ -43,14 +43,14 @@ use crate::template::Template;
 /// let template = Template::builtin("tthc-06").unwrap();
 /// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
 /// let book = read_workbook(&bytes, "so-y-te.xlsx").unwrap();
-/// let unit = read_unit(UnitFile { path: "so-y-te.xlsx", workbook: &book }, &template, vec![]).unwrap();
+/// let unit = read_unit(UnitFile { path: "so-y-te.xlsx", workbook: &book }, &template).unwrap();
 /// let province = consolidate(&template, &[unit.clone()], &[], &ConsolidateOptions::default()).unwrap();
 /// let province = read_workbook(&province.bytes, "tong-hop.xlsx").unwrap();
 /// let file = UnitFile { path: "tong-hop.xlsx", workbook: &province };
 /// // The province's report was written from the unit's: nothing differs.
 /// assert!(check_against_units(file, &[unit], &template).is_empty());
 /// // A report of another unit has no row in it.
-/// let other = read_unit(UnitFile { path: "so-tu-phap.xlsx", workbook: &book }, &template, vec![]).unwrap();
+/// let other = read_unit(UnitFile { path: "so-tu-phap.xlsx", workbook: &book }, &template).unwrap();
 /// let findings = check_against_units(file, &[other], &template);
 /// assert!(findings.iter().all(|f| f.code == "CF409"));
 /// ```
