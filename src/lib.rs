@@ -27,7 +27,8 @@
 //! - **Forms**: [`form_workbook`] writes a template's self-checking blank form.
 //! - **Recalculation**: [`recompute`] recomputes a workbook's formulas as Excel would.
 //! - **The page's view**: [`CheckedFile`] keeps a check for its downloads; [`workbook_view`]
-//!   and [`sheet_view`] are what the web page shows of it.
+//!   and [`sheet_view`] are what the web page shows of it; [`CheckedSet`] is files dropped
+//!   together, checked across one another ([`check_set`]).
 //!
 //! Below these, the building blocks they return and take: the model ([`CellRef`],
 //! [`Value`], [`Reading`]), numbers as offices write them ([`Convention`],
@@ -102,12 +103,13 @@ pub use output::{
     summary_workbook, OutputError, OutputOptions,
 };
 pub use render::{
-    exit_code, render_csv, render_json, render_text, FileOutcome, JsonFile, CSV_HEADER,
-    READ_ERROR_CODE,
+    exit_code, render_csv, render_json, render_text, FileOutcome, JsonFile, JsonFinding,
+    CSV_HEADER, READ_ERROR_CODE,
 };
 pub use view::{
-    cell_text, sheet_view, workbook_view, CheckView, CheckedFile, MergeView, SheetView,
-    TemplateSummary, CELL_SEPARATOR, MAX_GRID_CELLS,
+    cell_text, sheet_view, workbook_view, CheckView, CheckedFile, CheckedSet, MergeView,
+    PlacedView, SetFindingView, SetView, SheetView, TemplateSummary, UnreadableView,
+    CELL_SEPARATOR, MAX_GRID_CELLS,
 };
 // Templates, inference and forms.
 pub use form::{

@@ -115,8 +115,12 @@ impl<'a> JsonFile<'a> {
     }
 }
 
+/// One finding as the JSON report writes it, `{"code","severity","sheet","cell","cells",
+/// "message","expected","actual","fix","expected_value","actual_value"}` and `"related"`
+/// where it names cells in other files: within a [`JsonFile`], or beside the name of the
+/// file it is in (the findings across a set of files the page shows).
 #[derive(serde::Serialize)]
-struct JsonFinding<'a> {
+pub struct JsonFinding<'a> {
     code: &'a str,
     severity: Severity,
     sheet: &'a str,
@@ -169,6 +173,14 @@ fn plain(shown: Option<&str>, convention: Convention) -> Option<String> {
     shown
         .and_then(|shown| crate::check::plain_value(shown, convention))
         .map(|value| value.to_string())
+}
+
+impl<'a> JsonFinding<'a> {
+    /// The JSON of `finding`, its message and fix reason in `lang`, its shown values read
+    /// as plain decimals in `convention` (its workbook's).
+    pub fn of(finding: &'a Finding, lang: Lang, convention: Convention) -> JsonFinding<'a> {
+        json_finding(finding, lang, convention)
+    }
 }
 
 fn json_finding(finding: &Finding, lang: Lang, convention: Convention) -> JsonFinding<'_> {

@@ -2,7 +2,9 @@
 //! a grid of the texts its cells show (with column names, widths and merged ranges), beside
 //! the file's findings as the JSON report gives them and the cells they are on. A
 //! [`CheckedFile`] keeps one check of a file so that its view and its annotated and
-//! corrected copies all come from it. The wasm shell only converts these to JavaScript.
+//! corrected copies all come from it. A [`CheckedSet`] is the files dropped together, as
+//! what the page shows beside each file's own check (what the set is, the findings across
+//! its files, the consolidated workbook). The wasm shell only converts these to JavaScript.
 
 use std::collections::HashSet;
 
@@ -10,13 +12,15 @@ use serde::Serialize;
 
 use crate::check::{check, CheckReport, TemplateChoice};
 use crate::codes::PLACEHOLDER_VALUES;
+use crate::consolidate::UnitStatus;
 use crate::error::ReadError;
+use crate::fileset::{check_set, SetFile, SetKind, SetReport};
 use crate::finding::Lang;
 use crate::model::{column_letters, CellRef, Sheet, SourceFormat, Value, Workbook};
 use crate::number::{format_number, format_quantity, Convention, Reading};
 use crate::output::{annotated_workbook, fixed_workbook, OutputError, OutputOptions};
 use crate::read::read_workbook;
-use crate::render::{render_csv, FileOutcome, JsonFile};
+use crate::render::{render_csv, FileOutcome, JsonFile, JsonFinding};
 use crate::template::Template;
 
 /// At most this many grid cells (rows × used columns) are shown of a sheet; the rest of a
@@ -371,6 +375,223 @@ impl CheckedFile {
     pub fn fixed(&self, lang: Lang, checked_at: &str) -> Result<Vec<u8>, OutputError> {
         let options = self.output_options(lang, checked_at);
         fixed_workbook(&self.bytes, &self.workbook, &self.report, &[], &options)
+    }
+}
+
+/// Files dropped together, read and checked across one another ([`check_set`]): what the
+/// page shows beside each file's own check. A file that cannot be read is left out of the
+/// set and listed with why.
+#[derive(Debug, Clone)]
+pub struct CheckedSet {
+    /// Every file's name, in the order given.
+    names: Vec<String>,
+    /// The files the set was made of: each one's place among those given and its number
+    /// convention (the one its findings' values are shown in).
+    read: Vec<(usize, Convention)>,
+    /// The files left out: each one's place among those given and why.
+    unreadable: Vec<(usize, ReadError)>,
+    report: SetReport,
+}
+
+/// What the page shows of a set of files: `{kind, template, message, last, this,
+/// province, units, unreadable, findings, placed}`, each file named as it was given.
+#[derive(Serialize)]
+pub struct SetView<'a> {
+    /// `periods`, `units` or `unrelated`.
+    pub kind: &'static str,
+    /// The template that bound the files (its id).
+    pub template: Option<&'a str>,
+    /// Why the files are unrelated (`unrelated` only), in the page's language.
+    pub message: Option<&'a str>,
+    /// The last period's file (`periods`).
+    pub last: Option<&'a str>,
+    /// This period's file (`periods`).
+    pub this: Option<&'a str>,
+    /// The province's report, which consolidates the others (`units`, when one does).
+    pub province: Option<&'a str>,
+    /// The units' reports (`units`).
+    pub units: Vec<&'a str>,
+    /// The files left out because they could not be read.
+    pub unreadable: Vec<UnreadableView<'a>>,
+    /// The findings across the files, each beside the file its cell is in.
+    pub findings: Vec<SetFindingView<'a>>,
+    /// Each unit as the consolidated workbook holds it (empty when there is none).
+    pub placed: Vec<PlacedView<'a>>,
+}
+
+/// A file left out of a set: `{file, index, message}`.
+#[derive(Serialize)]
+pub struct UnreadableView<'a> {
+    /// Its name.
+    pub file: &'a str,
+    /// Its place among the files given.
+    pub index: usize,
+    /// Why it could not be read (both languages).
+    pub message: String,
+}
+
+/// A finding across files: `{file, index}` and the finding's keys as `crossfoot check
+/// --format json` writes them, `related` included.
+#[derive(Serialize)]
+pub struct SetFindingView<'a> {
+    /// The name of the file the finding's cell is in.
+    pub file: &'a str,
+    /// That file's place among the files given.
+    pub index: usize,
+    /// The finding as the JSON report writes it.
+    #[serde(flatten)]
+    pub finding: JsonFinding<'a>,
+}
+
+/// A unit of the consolidated workbook: `{name, path, status, message, row}`.
+#[derive(Serialize)]
+pub struct PlacedView<'a> {
+    /// The unit's name.
+    pub name: &'a str,
+    /// Its report's file, when it has one.
+    pub path: Option<&'a str>,
+    /// `added`, `marked`, `not-listed`, `missing`, `duplicate` or `unreadable`.
+    pub status: &'static str,
+    /// What became of it, in the page's language.
+    pub message: String,
+    /// Its row in the consolidated workbook (zero-based), when it has one.
+    pub row: Option<u32>,
+}
+
+impl CheckedSet {
+    /// Reads each file (name, bytes) and checks the files as a set with `choice`.
+    ///
+    /// # Examples
+    /// ```
+    /// use crossfoot::{CheckedSet, Lang, TemplateChoice};
+    /// let file = |name: &str| (name.to_string(), std::fs::read(format!("examples/{name}")).unwrap());
+    /// let files = [file("don-vi/so-y-te.xlsx"), file("so-y-te-quy-2.xlsx"), ("x.xlsx".into(), vec![])];
+    /// let set = CheckedSet::check(&files, &TemplateChoice::Auto);
+    /// let view = set.view(Lang::En);
+    /// assert_eq!((view.kind, view.last), ("periods", Some("so-y-te-quy-2.xlsx")));
+    /// assert_eq!(view.unreadable[0].file, "x.xlsx");
+    /// assert!(view.findings.iter().any(|f| f.file == "don-vi/so-y-te.xlsx"));
+    /// assert!(set.consolidated().is_none());
+    /// ```
+    pub fn check(files: &[(String, Vec<u8>)], choice: &TemplateChoice) -> CheckedSet {
+        let mut workbooks = Vec::new();
+        let mut read = Vec::new();
+        let mut unreadable = Vec::new();
+        for (index, (name, bytes)) in files.iter().enumerate() {
+            match read_workbook(bytes, name) {
+                Ok(workbook) => {
+                    read.push((index, workbook.convention));
+                    workbooks.push((name.as_str(), workbook));
+                }
+                Err(error) => unreadable.push((index, error)),
+            }
+        }
+        let set: Vec<SetFile<'_>> = workbooks
+            .iter()
+            .map(|(path, workbook)| SetFile { path, workbook })
+            .collect();
+        let report = check_set(&set, choice);
+        CheckedSet {
+            names: files.iter().map(|(name, _)| name.clone()).collect(),
+            read,
+            unreadable,
+            report,
+        }
+    }
+
+    /// The set's report; its file indices count only the files read.
+    pub fn report(&self) -> &SetReport {
+        &self.report
+    }
+
+    /// The consolidated workbook's bytes (`tong-hop.xlsx`), for units' reports of a form.
+    pub fn consolidated(&self) -> Option<&[u8]> {
+        self.report
+            .consolidated
+            .as_ref()
+            .map(|consolidated| consolidated.bytes.as_slice())
+    }
+
+    /// The `read`-th file read: its place among the files given, its name and its number
+    /// convention.
+    fn file(&self, read: usize) -> Option<(usize, &str, Convention)> {
+        let (index, convention) = *self.read.get(read)?;
+        Some((index, self.names.get(index)?, convention))
+    }
+
+    /// The set as the page shows it, messages in `lang`.
+    pub fn view(&self, lang: Lang) -> SetView<'_> {
+        let name = |read: usize| self.file(read).map(|(_, name, _)| name);
+        let mut view = SetView {
+            kind: "unrelated",
+            template: self.report.template.as_deref(),
+            message: None,
+            last: None,
+            this: None,
+            province: None,
+            units: Vec::new(),
+            unreadable: self
+                .unreadable
+                .iter()
+                .map(|(index, error)| UnreadableView {
+                    file: self.names.get(*index).map_or("", String::as_str),
+                    index: *index,
+                    message: error.to_string(),
+                })
+                .collect(),
+            findings: self
+                .report
+                .findings
+                .iter()
+                .filter_map(|(read, finding)| {
+                    let (index, file, convention) = self.file(*read)?;
+                    Some(SetFindingView {
+                        file,
+                        index,
+                        finding: JsonFinding::of(finding, lang, convention),
+                    })
+                })
+                .collect(),
+            placed: self
+                .report
+                .consolidated
+                .iter()
+                .flat_map(|consolidated| &consolidated.units)
+                .map(|unit| PlacedView {
+                    name: &unit.name,
+                    path: unit.path.as_deref(),
+                    status: status_key(&unit.status),
+                    message: unit.status.message().get(lang).to_string(),
+                    row: unit.row,
+                })
+                .collect(),
+        };
+        match &self.report.kind {
+            SetKind::Periods { last, this } => {
+                view.kind = "periods";
+                view.last = name(*last);
+                view.this = name(*this);
+            }
+            SetKind::Units { province, units } => {
+                view.kind = "units";
+                view.province = province.and_then(name);
+                view.units = units.iter().filter_map(|unit| name(*unit)).collect();
+            }
+            SetKind::Unrelated(why) => view.message = Some(why.get(lang)),
+        }
+        view
+    }
+}
+
+/// A unit's status as the page's key for it.
+fn status_key(status: &UnitStatus) -> &'static str {
+    match status {
+        UnitStatus::Added => "added",
+        UnitStatus::Marked => "marked",
+        UnitStatus::NotListed => "not-listed",
+        UnitStatus::Missing => "missing",
+        UnitStatus::Duplicate(_) => "duplicate",
+        UnitStatus::Unreadable(_) => "unreadable",
     }
 }
 

@@ -13,8 +13,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::{
-    read_workbook, rule_docs, CheckedFile, Lang, OutputError, ReadError, RuleDoc, Template,
-    TemplateChoice, TemplateError, TemplateSummary,
+    read_workbook, rule_docs, CheckedFile, CheckedSet, Lang, OutputError, ReadError, RuleDoc,
+    Template, TemplateChoice, TemplateError, TemplateSummary,
 };
 
 /// Installs the panic hook when the module is instantiated, so a panic is reported on the
@@ -161,6 +161,42 @@ pub fn check(
     lang: &str,
 ) -> Result<JsValue, JsValue> {
     CheckedFileHandle::new(bytes.to_vec(), file_name, template)?.view(lang)
+}
+
+/// Reads the files dropped together (`names[i]` the name of `files[i]`) and checks them as
+/// a set ([`CheckedSet`]): `{kind, template, message, last, this, province, units,
+/// unreadable, findings, placed, consolidated}`, files named as given. `kind` is
+/// `periods`, `units` or `unrelated` (`message` says why); `findings` are the findings
+/// across the files, each `{file, index}` and the keys of `crossfoot check --format json`
+/// (`related` included); `placed` is each unit of the consolidated workbook `{name, path,
+/// status, message, row}`, and `consolidated` its bytes (a `Uint8Array`) or `null`. A file
+/// that cannot be read is left out and listed in `unreadable` (`{file, index, message}`).
+///
+/// # Errors
+/// `kind: "template"` when the template is wrong, `kind: "argument"` when there are not as
+/// many names as files.
+#[wasm_bindgen]
+pub fn check_set(
+    names: Vec<String>,
+    files: Vec<js_sys::Uint8Array>,
+    template: &str,
+    lang: &str,
+) -> Result<JsValue, JsValue> {
+    if names.len() != files.len() {
+        return Err(js_error("argument", "one name a file", &[]));
+    }
+    let choice = template_choice(template)?;
+    let files: Vec<(String, Vec<u8>)> = names
+        .into_iter()
+        .zip(files.iter().map(js_sys::Uint8Array::to_vec))
+        .collect();
+    let set = CheckedSet::check(&files, &choice);
+    let view = to_js(&set.view(lang_of(lang)))?;
+    let consolidated = set.consolidated().map_or(JsValue::NULL, |bytes| {
+        js_sys::Uint8Array::from(bytes).into()
+    });
+    js_sys::Reflect::set(&view, &"consolidated".into(), &consolidated)?;
+    Ok(view)
 }
 
 /// A small report workbook (the Biểu 06 sample) checked once when a worker starts.

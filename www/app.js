@@ -67,6 +67,22 @@ const TEXT = {
     cellLabel: (cell) => `Ô ${cell}`,
     gridLabel: (sheet) => `Lưới trang ${sheet}`,
     tabsLabel: 'Các trang',
+    setTitle: 'Đối chiếu giữa các tệp',
+    setChecking: 'Đang đối chiếu các tệp với nhau…',
+    setPeriods: (last, current) => `Hai kỳ của cùng một báo cáo: kỳ trước là ${last}, kỳ này là ${current}.`,
+    setUnits: (n, province) => (province
+      ? `Báo cáo của ${n} đơn vị và báo cáo tổng hợp từ các đơn vị đó (${province}).`
+      : `Báo cáo của ${n} đơn vị.`),
+    setUnrelated: (why) => `Không thấy mối liên hệ giữa các tệp: ${why}.`,
+    setTemplate: (id) => `Mẫu biểu: ${id}`,
+    setLeftOut: (names) => `Không đưa vào đối chiếu (không đọc được): ${names}`,
+    setNoFindings: 'Không có phát hiện nào giữa các tệp.',
+    setFailed: (m) => `Không đối chiếu được các tệp: ${m}`,
+    setCols: { file: 'Tệp', related: 'Đối chiếu với' },
+    dlConsolidated: 'Tải báo cáo tổng hợp',
+    dlConsolidatedTitle: 'Biểu tổng hợp (tong-hop.xlsx) lập từ báo cáo của các đơn vị, kèm trang kiểm tra từng đơn vị.',
+    unitsCaption: 'Các đơn vị trong báo cáo tổng hợp',
+    unitCols: { name: 'Đơn vị', file: 'Tệp', row: 'Dòng', status: 'Tình trạng' },
   },
   en: {
     skip: 'Skip to results',
@@ -129,6 +145,22 @@ const TEXT = {
     cellLabel: (cell) => `Cell ${cell}`,
     gridLabel: (sheet) => `Grid of sheet ${sheet}`,
     tabsLabel: 'Sheets',
+    setTitle: 'Across files',
+    setChecking: 'Checking the files against one another…',
+    setPeriods: (last, current) => `Two periods of one report: the last period is ${last}, this period ${current}.`,
+    setUnits: (n, province) => (province
+      ? `${n} units' reports and the report that consolidates them (${province}).`
+      : `${n} units' reports.`),
+    setUnrelated: (why) => `No relation found between the files: ${why}.`,
+    setTemplate: (id) => `Template: ${id}`,
+    setLeftOut: (names) => `Left out (could not be read): ${names}`,
+    setNoFindings: 'No findings across the files.',
+    setFailed: (m) => `Could not check the files against one another: ${m}`,
+    setCols: { file: 'File', related: 'Compared with' },
+    dlConsolidated: 'Download the consolidated report',
+    dlConsolidatedTitle: 'The province\'s form (tong-hop.xlsx) filled from the units\' reports, with a sheet checking each unit.',
+    unitsCaption: 'The units in the consolidated report',
+    unitCols: { name: 'Unit', file: 'File', row: 'Row', status: 'Status' },
   },
 };
 
@@ -144,6 +176,7 @@ const state = {
   caps: { annotated: false, fixed: false, form: false },
   docs: {},
   files: [],
+  sets: [], // files dropped or chosen together: { batch, members, result, error, panel }
   nextId: 1,
 };
 
@@ -434,6 +467,11 @@ async function takeFiles(fileList) {
     renderFile(entry);
   }
   await checkEntries(entries);
+  if (entries.length >= 2) {
+    const set = { batch: entries, members: [], result: null, error: null, panel: null };
+    state.sets.push(set);
+    await checkSet(set);
+  }
 }
 
 let runToken = 0;
@@ -511,6 +549,7 @@ async function requestHeld(entry, message) {
 async function recheckAll() {
   await checkEntries(state.files);
   for (const entry of state.files) if (!entry.bytes) renderFile(entry);
+  for (const set of state.sets) await checkSet(set);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -635,6 +674,146 @@ function setupDownloads(entry) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Files together: a set of files dropped or chosen at once, checked across one another by
+// one worker once each file's own check is done (two periods of one report, or units'
+// reports and the report that consolidates them), shown in a panel before the files' cards.
+
+const SET_COLUMNS = ['severity', 'code', 'file', 'cell', 'message', 'expected', 'actual', 'related'];
+
+async function checkSet(set) {
+  set.members = set.batch.filter((entry) => entry.result);
+  set.result = null;
+  set.error = null;
+  if (set.members.length < 2) {
+    renderSet(set);
+    return;
+  }
+  set.checking = true;
+  renderSet(set);
+  $('#progress-text').textContent = t().setChecking;
+  const files = set.members.map((entry) => entry.bytes.slice(0));
+  try {
+    set.result = await pool.request({
+      type: 'checkSet',
+      names: set.members.map((entry) => entry.name),
+      files,
+      template: templateArgument(),
+      lang: state.lang,
+    }, files);
+  } catch (error) {
+    set.error = error;
+  }
+  set.checking = false;
+  $('#progress-text').textContent = t().checked(set.batch.length);
+  renderSet(set);
+}
+
+// What the set was recognised as, in the page's language.
+function setKindText(result) {
+  const texts = t();
+  switch (result.kind) {
+    case 'periods': return texts.setPeriods(result.last, result.this);
+    case 'units': return texts.setUnits(result.units.length, result.province);
+    default: return texts.setUnrelated(result.message);
+  }
+}
+
+function renderSet(set) {
+  const texts = t();
+  if (!set.panel) {
+    set.panel = $('#set-template').content.firstElementChild.cloneNode(true);
+    $('#results').insertBefore(set.panel, set.batch[0].article);
+  }
+  const panel = set.panel;
+  panel.hidden = set.members.length < 2;
+  panel.dataset.status = set.checking ? 'checking' : set.result ? 'done' : 'error';
+  $('.set-title', panel).textContent = texts.setTitle;
+  const result = set.result;
+  panel.dataset.kind = result ? result.kind : '';
+  $('.set-kind', panel).textContent = set.checking ? texts.setChecking
+    : result ? setKindText(result) : set.error ? texts.setFailed(errorMessage(set.error)) : '';
+  $('.set-meta', panel).textContent = result && result.template ? texts.setTemplate(result.template) : '';
+  const leftOut = [
+    ...set.batch.filter((entry) => !entry.result).map((entry) => entry.name),
+    ...(result ? result.unreadable.map((file) => file.file) : []),
+  ];
+  const left = $('.set-left-out', panel);
+  left.hidden = leftOut.length === 0;
+  left.textContent = texts.setLeftOut(leftOut.join(', '));
+
+  const button = $('.dl-consolidated', panel);
+  button.hidden = !(result && result.consolidated);
+  button.textContent = texts.dlConsolidated;
+  button.title = texts.dlConsolidatedTitle;
+  button.onclick = () => download(result.consolidated, 'tong-hop.xlsx', XLSX_TYPE);
+
+  const findings = result ? result.findings : [];
+  $('.set-findings-wrap', panel).hidden = findings.length === 0;
+  $('.set-findings thead tr', panel).replaceChildren(...SET_COLUMNS.map((col) => el('th', {
+    scope: 'col', class: `col-${col}`, text: texts.setCols[col] || texts.cols[col],
+  })));
+  $('.set-findings tbody', panel).replaceChildren(...findings.map((finding, index) => {
+    const related = finding.related || [];
+    const [first = {}] = related;
+    return findingRow(finding, SET_COLUMNS, {
+      selected: set.selected === index,
+      dataset: { testid: 'set-finding', index: String(index), file: finding.file, ...(first.path ? { relatedFile: first.path, relatedCell: first.cell } : {}) },
+      onSelect: () => selectSetFinding(set, index),
+      cells: (col) => (col === 'related' ? el('td', { class: 'col-related' }, ...related.map((cell) => relatedButton(set, cell))) : null),
+    });
+  }));
+  const none = $('.no-findings', panel);
+  none.hidden = !result || findings.length > 0;
+  none.textContent = texts.setNoFindings;
+
+  const placed = result ? result.placed : [];
+  const units = $('.set-units', panel);
+  units.hidden = placed.length === 0;
+  $('caption', units).textContent = texts.unitsCaption;
+  $('thead tr', units).replaceChildren(...['name', 'file', 'row', 'status'].map((col) => el('th', { scope: 'col', text: texts.unitCols[col] })));
+  $('tbody', units).replaceChildren(...placed.map((unit) => el('tr', { dataset: { testid: 'set-unit', status: unit.status, name: unit.name } },
+    el('td', { text: unit.name }),
+    el('td', { text: unit.path || '' }),
+    el('td', { class: 'num', text: unit.row === null || unit.row === undefined ? '' : String(unit.row + 1) }),
+    el('td', { class: `unit-${unit.status}`, text: unit.message }))));
+}
+
+// A cell of another file a cross-file finding compares with: a button that shows it.
+function relatedButton(set, related) {
+  const text = `${related.path} · ${related.sheet}!${related.cell}${related.value ? ` = ${related.value}` : ''}`;
+  return el('button', {
+    type: 'button',
+    class: 'related-cell',
+    text,
+    onclick: (event) => {
+      event.stopPropagation();
+      showSetCell(set.members.find((entry) => entry.name === related.path), related.sheet, related.cell);
+    },
+  });
+}
+
+function selectSetFinding(set, index) {
+  const finding = set.result.findings[index];
+  if (!finding) return;
+  set.selected = index;
+  for (const row of set.panel.querySelectorAll('tr.finding')) {
+    const on = Number(row.dataset.index) === index;
+    row.classList.toggle('selected', on);
+    row.setAttribute('aria-selected', String(on));
+  }
+  showSetCell(set.members[finding.index], finding.sheet, finding.cell, finding.cells);
+}
+
+// Shows an A1 cell of a file of the set in that file's grid.
+function showSetCell(entry, sheetName, cell, related = []) {
+  const sheet = entry && entry.result && entry.result.sheets.find((s) => s.name === sheetName);
+  const match = /^([A-Z]+)(\d+)$/.exec(cell);
+  const col = sheet && match ? sheet.columns.indexOf(match[1]) : -1;
+  if (col < 0) return;
+  showCell(entry, sheetName, { row: Number(match[2]) - 1, col, cell }, related);
+}
+
+// ---------------------------------------------------------------------------------------
 // Findings table
 
 const COLUMNS = ['severity', 'code', 'sheet', 'cell', 'message', 'expected', 'actual', 'fix'];
@@ -683,6 +862,45 @@ function compareFindings(key) {
   };
 }
 
+// A finding's cell in a findings table, for the columns both tables show.
+function findingCell(finding, col) {
+  const texts = t();
+  switch (col) {
+    case 'severity':
+      return el('td', { class: 'col-severity' }, el('span', { class: `badge sev-${finding.severity}`, text: texts.severity[finding.severity] }));
+    case 'code': {
+      const doc = state.docs[finding.code];
+      return el('td', { class: 'col-code', text: finding.code, title: doc ? `${doc.name}: ${doc.text}` : undefined });
+    }
+    case 'expected':
+    case 'actual':
+      return el('td', { class: `col-${col} num`, text: finding[col] ?? '' });
+    case 'fix':
+      return el('td', { class: 'col-fix', text: finding.fix ? `${finding.fix.cell} → ${finding.fix.value}` : '' });
+    default:
+      return el('td', { class: `col-${col}`, text: finding[col] ?? '' });
+  }
+}
+
+// A finding's row: its cells (`cells(col)` for columns of the table's own, else
+// `findingCell`), selected by a click, Enter or Space.
+function findingRow(finding, columns, { selected, dataset, onSelect, cells = () => null }) {
+  const row = el('tr', {
+    tabindex: '0',
+    class: `finding sev-${finding.severity}${selected ? ' selected' : ''}`,
+    'aria-selected': String(selected),
+    dataset: { sheet: finding.sheet, cell: finding.cell, severity: finding.severity, code: finding.code, ...dataset },
+  }, ...columns.map((col) => cells(col) || findingCell(finding, col)));
+  row.addEventListener('click', onSelect);
+  row.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      onSelect();
+    }
+  });
+  return row;
+}
+
 function renderFindings(entry) {
   const texts = t();
   const article = entry.article;
@@ -720,32 +938,11 @@ function renderFindings(entry) {
     findings.sort((a, b) => view.sortDir * cmp(a, b) || a.index - b.index);
   }
   const tbody = $('tbody', table);
-  tbody.replaceChildren(...findings.map(({ finding, index }) => {
-    const fix = finding.fix ? `${finding.fix.cell} → ${finding.fix.value}` : '';
-    const doc = state.docs[finding.code];
-    const row = el('tr', {
-      tabindex: '0',
-      class: `finding sev-${finding.severity}${view.selected === index ? ' selected' : ''}`,
-      'aria-selected': String(view.selected === index),
-      dataset: { testid: 'finding', sheet: finding.sheet, cell: finding.cell, severity: finding.severity, code: finding.code, index: String(index) },
-    },
-    el('td', { class: 'col-severity' }, el('span', { class: `badge sev-${finding.severity}`, text: texts.severity[finding.severity] })),
-    el('td', { class: 'col-code', text: finding.code, title: doc ? `${doc.name}: ${doc.text}` : undefined }),
-    el('td', { class: 'col-sheet', text: finding.sheet }),
-    el('td', { class: 'col-cell', text: finding.cell }),
-    el('td', { class: 'col-message', text: finding.message }),
-    el('td', { class: 'col-expected num', text: finding.expected ?? '' }),
-    el('td', { class: 'col-actual num', text: finding.actual ?? '' }),
-    el('td', { class: 'col-fix', text: fix }));
-    row.addEventListener('click', () => selectFinding(entry, index));
-    row.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        selectFinding(entry, index);
-      }
-    });
-    return row;
-  }));
+  tbody.replaceChildren(...findings.map(({ finding, index }) => findingRow(finding, COLUMNS, {
+    selected: view.selected === index,
+    dataset: { testid: 'finding', index: String(index) },
+    onSelect: () => selectFinding(entry, index),
+  })));
   const none = $('.no-findings', article);
   none.hidden = findings.length > 0;
   none.textContent = entry.result.findings.length === 0 ? texts.noFindings : texts.noMatch;
@@ -782,14 +979,20 @@ function selectFinding(entry, index) {
     row.setAttribute('aria-selected', String(on));
   }
   renderDetail(entry);
-  const sheetIndex = entry.result.sheets.findIndex((s) => s.name === finding.sheet);
+  const [row, col] = entry.result.places[index];
+  showCell(entry, finding.sheet, { row, col, cell: finding.cell }, finding.cells);
+}
+
+// Shows a cell of a checked file in its grid: its sheet's tab, the cell outlined (the
+// cells `related` to it marked) and scrolled into view.
+function showCell(entry, sheet, target, related = []) {
+  const sheetIndex = entry.result.sheets.findIndex((s) => s.name === sheet);
   if (sheetIndex >= 0 && sheetIndex !== entry.view.sheetIndex) {
     entry.view.sheetIndex = sheetIndex;
     renderTabs(entry);
   }
-  const [row, col] = entry.result.places[index];
-  entry.view.focus = { sheet: finding.sheet, row, col, related: new Set(finding.cells) };
-  renderGrid(entry, { row, col, cell: finding.cell });
+  entry.view.focus = { sheet, row: target.row, col: target.col, related: new Set(related) };
+  renderGrid(entry, target);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -95,6 +95,14 @@ self.onmessage = async (event) => {
         result = file.view(lang);
         break;
       }
+      case 'checkSet': {
+        // Files dropped together, read again here and checked across one another; the
+        // consolidated workbook (if any) comes back with the result, for the page to keep.
+        const { names, files, template, lang } = event.data;
+        result = core.check_set(names, files.map((bytes) => new Uint8Array(bytes)), template, lang);
+        if (result.consolidated) transfer = [result.consolidated.buffer];
+        break;
+      }
       case 'parseTemplate':
         result = core.parse_template(event.data.text);
         break;

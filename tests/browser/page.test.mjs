@@ -4,7 +4,7 @@
 // JSON for the same file (target/debug/crossfoot, built by the Makefile target).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, mkdir, stat } from 'node:fs/promises';
+import { readFile, mkdir, mkdtemp, copyFile, rm, stat } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { serve } from './server.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WWW = path.join(ROOT, 'www');
 const FIXTURES = path.join(ROOT, 'tests/fixtures');
+const EXAMPLES = path.join(ROOT, 'examples');
 const CLI = process.env.CROSSFOOT_BIN || path.join(ROOT, 'target/debug/crossfoot');
 const DUMP = path.join(path.dirname(CLI), 'examples', 'dump');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -66,10 +67,10 @@ async function openPage(options = {}) {
 }
 
 /** The command line's findings for a file: [{sheet, cell, severity, message}]. */
-function cliReport(file, lang = 'vi', extra = []) {
+function cliReport(file, lang = 'vi', extra = [], cwd) {
   let out;
   try {
-    out = execFileSync(CLI, ['--lang', lang, 'check', '--format', 'json', ...extra, file], { encoding: 'utf8' });
+    out = execFileSync(CLI, ['--lang', lang, 'check', '--format', 'json', ...extra, file], { cwd, encoding: 'utf8' });
   } catch (error) {
     // Exit 1 means errors were found; the JSON is still on stdout.
     if (error.status !== 1) throw error;
@@ -127,21 +128,137 @@ test('every sample loaded through the file input shows the CLI findings', async 
   await context.close();
 });
 
-test('a workbook dropped on the drop zone is checked like one picked', async () => {
-  const { context, page } = await openPage();
-  const name = 'tthc-06-q3-2022.xlsx';
-  const bytes = (await readFile(path.join(FIXTURES, name))).toString('base64');
-  await page.evaluate(({ bytes, name }) => {
-    const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+/** Drops the files at `paths` on the drop zone together, as a person dragging them would. */
+async function dropFiles(page, paths) {
+  const files = await Promise.all(paths.map(async (file) => ({ name: path.basename(file), bytes: (await readFile(file)).toString('base64') })));
+  await page.evaluate((files) => {
     const transfer = new DataTransfer();
-    transfer.items.add(new File([raw], name, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+    for (const { name, bytes } of files) {
+      const raw = Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([raw], name, { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }));
+    }
     const zone = document.querySelector('#drop-zone');
     for (const type of ['dragenter', 'dragover', 'drop']) {
       zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
     }
-  }, { bytes, name });
+  }, files);
+}
+
+test('a workbook dropped on the drop zone is checked like one picked', async () => {
+  const { context, page } = await openPage();
+  const name = 'tthc-06-q3-2022.xlsx';
+  await dropFiles(page, [path.join(FIXTURES, name)]);
   await waitChecked(page, [name]);
   assert.deepEqual(strip(await pageFindings(page, name)), strip(cliFindings(path.join(FIXTURES, name))));
+  await context.close();
+});
+
+// The worked example of examples/: six units' Q3 reports and the province's report typed
+// from them, and one unit's Q2 report.
+const UNITS = ['huyen-lap-vo.xlsx', 'huyen-tan-hong.xlsx', 'so-tu-phap.xlsx', 'so-xay-dung.xlsx', 'so-y-te.xlsx', 'xa-tan-hong.xlsx'];
+const PROVINCE = 'tong-hop-quy-3.xlsx';
+
+/** The findings across files the set panel lists. */
+async function setFindings(page) {
+  return page.locator('[data-testid="set"] tr[data-testid="set-finding"]').evaluateAll((rows) => rows.map((row) => ({
+    code: row.dataset.code,
+    file: row.dataset.file,
+    sheet: row.dataset.sheet,
+    cell: row.dataset.cell,
+    relatedFile: row.dataset.relatedFile,
+    relatedCell: row.dataset.relatedCell,
+    message: row.querySelector('.col-message').textContent,
+  })));
+}
+
+test('units\' reports dropped with the province\'s report: the set, its units and the consolidated workbook', async () => {
+  const { context, page, problems } = await openPage();
+  const names = [...UNITS, PROVINCE];
+  await dropFiles(page, [...UNITS.map((name) => path.join(EXAMPLES, 'don-vi', name)), path.join(EXAMPLES, PROVINCE)]);
+  await waitChecked(page, names);
+  const panel = page.locator('[data-testid="set"]');
+  assert.equal(await panel.count(), 1, 'one panel for the files dropped together');
+  assert.equal(await panel.getAttribute('data-status'), 'done');
+  assert.equal(await panel.getAttribute('data-kind'), 'units');
+  assert.equal(await panel.locator('.set-title').textContent(), 'Đối chiếu giữa các tệp');
+  assert.equal(await panel.locator('.set-kind').textContent(), `Báo cáo của 6 đơn vị và báo cáo tổng hợp từ các đơn vị đó (${PROVINCE}).`);
+  assert.match(await panel.locator('.set-meta').textContent(), /tthc-06/);
+  // The panel comes before the files' own cards, which are all there.
+  const order = await page.locator('#results > *').evaluateAll((nodes) => nodes.map((node) => node.dataset.testid || node.dataset.name));
+  assert.deepEqual(order, ['set', ...names]);
+  // Every unit's report is in the consolidated workbook, with its row and what became of
+  // it, as `crossfoot consolidate` says of the same reports.
+  const units = await panel.locator('tr[data-testid="set-unit"]').evaluateAll((rows) => rows.map((row) => {
+    const [name, file, line, status] = [...row.children].map((td) => td.textContent);
+    return `${file}: ${name} (dòng ${line}): ${status}`;
+  }));
+  const consolidated = execFileSync(CLI, ['consolidate', '-o', path.join(tmpdir(), `crossfoot-${process.pid}-cli-tong-hop.xlsx`), ...UNITS], { cwd: path.join(EXAMPLES, 'don-vi'), encoding: 'utf8' });
+  assert.equal(units.length, UNITS.length);
+  assert.deepEqual(units, consolidated.split('\n').filter((line) => line.includes('(dòng ')));
+  assert.deepEqual(await panel.locator('tr[data-testid="set-unit"]').evaluateAll((rows) => rows.map((row) => row.dataset.status)), UNITS.map(() => 'added'));
+  // The consolidated workbook: an xlsx the page's own check reads back as the 06 form.
+  const button = panel.locator('[data-testid="download-consolidated"]');
+  assert.equal(await button.textContent(), 'Tải báo cáo tổng hợp');
+  const [file] = await Promise.all([page.waitForEvent('download'), button.click()]);
+  assert.equal(file.suggestedFilename(), 'tong-hop.xlsx');
+  const saved = path.join(tmpdir(), `crossfoot-${process.pid}-tong-hop.xlsx`);
+  await file.saveAs(saved);
+  const bytes = await readFile(saved);
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'the consolidated report is a zip package');
+  await page.setInputFiles('#file-input', saved);
+  const name = path.basename(saved);
+  await waitChecked(page, [name]);
+  assert.equal(await card(page, name).getAttribute('data-status'), 'done');
+  assert.match(await card(page, name).locator('.file-meta').textContent(), /tthc-06/);
+  assert.deepEqual(strip(await pageFindings(page, name)), strip(cliFindings(saved)));
+  assert.equal(await page.locator('[data-testid="set"]').count(), 1, 'one file alone makes no set');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('two periods of one unit dropped together: the finding across them, in either language', async () => {
+  const { context, page, problems } = await openPage();
+  const last = 'so-y-te-quy-2.xlsx';
+  const current = 'so-y-te.xlsx';
+  await dropFiles(page, [path.join(EXAMPLES, last), path.join(EXAMPLES, 'don-vi', current)]);
+  await waitChecked(page, [last, current]);
+  const panel = page.locator('[data-testid="set"]');
+  assert.equal(await panel.getAttribute('data-kind'), 'periods');
+  assert.equal(await panel.locator('.set-kind').textContent(), `Hai kỳ của cùng một báo cáo: kỳ trước là ${last}, kỳ này là ${current}.`);
+  assert.equal(await panel.locator('[data-testid="download-consolidated"]').isVisible(), false);
+  const shown = await setFindings(page);
+  const carried = shown.find((f) => f.code === 'CF401' && f.cell === 'F12');
+  assert.ok(carried, `CF401 at F12 among ${JSON.stringify(shown)}`);
+  assert.deepEqual(
+    { file: carried.file, relatedFile: carried.relatedFile, relatedCell: carried.relatedCell },
+    { file: current, relatedFile: last, relatedCell: 'K12' },
+  );
+  // The same findings across the files as the command line's `--previous`, run beside
+  // copies of the two files so that it names them as the page does.
+  const dir = await mkdtemp(path.join(tmpdir(), 'crossfoot-periods-'));
+  await copyFile(path.join(EXAMPLES, last), path.join(dir, last));
+  await copyFile(path.join(EXAMPLES, 'don-vi', current), path.join(dir, current));
+  const cli = (lang) => cliReport(current, lang, ['--previous', last], dir).findings.filter((f) => f.related).map((f) => ({
+    code: f.code, file: current, sheet: f.sheet, cell: f.cell, relatedFile: f.related[0].path, relatedCell: f.related[0].cell, message: f.message,
+  }));
+  assert.deepEqual(shown, cli('vi'));
+  // Clicking it shows its cell in the file's own grid.
+  await panel.locator('tr[data-testid="set-finding"][data-code="CF401"][data-cell="F12"]').click();
+  const outlined = card(page, current).locator('.grid td.outlined');
+  await outlined.waitFor();
+  assert.equal(await outlined.getAttribute('data-cell'), 'F12');
+  // Clicking the cell it is compared with shows that one in the last period's grid.
+  await panel.locator('tr[data-testid="set-finding"][data-code="CF401"][data-cell="F12"] .related-cell').first().click();
+  await card(page, last).locator('.grid td.outlined[data-cell="K12"]').waitFor();
+  // English: the panel and the messages follow the page's language.
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.waitForSelector('body[data-busy="false"]');
+  assert.equal(await panel.locator('.set-title').textContent(), 'Across files');
+  assert.equal(await panel.locator('.set-kind').textContent(), `Two periods of one report: the last period is ${last}, this period ${current}.`);
+  assert.deepEqual(await setFindings(page), cli('en'));
+  await rm(dir, { recursive: true });
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -1,11 +1,13 @@
 //! The page's view of a checked file (`crossfoot::view`) on the sample workbooks: its
 //! findings are the JSON report's, each finding's place is its cell, every sheet's grid is
 //! consistent with itself and shows the cells as the sheet does, and the copies written from
-//! one kept check are byte for byte those of a fresh read and check.
+//! one kept check are byte for byte those of a fresh read and check. Files dropped together
+//! (`CheckedSet`): the findings across them are the command line's, and units' reports give
+//! a consolidated workbook the core reads back.
 
 use crossfoot::{
     annotated_workbook, cell_text, check, fixed_workbook, read_workbook, render_json, CellRef,
-    CheckedFile, FileOutcome, Lang, Template, TemplateChoice, CELL_SEPARATOR,
+    CheckedFile, CheckedSet, FileOutcome, Lang, Template, TemplateChoice, CELL_SEPARATOR,
 };
 
 use crate::common::fixture;
@@ -177,4 +179,107 @@ fn a_workbook_left_for_excel_to_calculate_is_shown_calculated() {
     let rows = &file.view(Lang::En).sheets[0].rows;
     assert_eq!(rows[2], "6");
     assert_eq!(file.view(Lang::En).sheets[0].kinds[2], "f");
+}
+
+/// The worked example's files (`examples/`), each named by its path there and read.
+fn examples(names: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    names
+        .iter()
+        .map(|name| (name.to_string(), std::fs::read(dir.join(name)).expect(name)))
+        .collect()
+}
+
+#[test]
+fn a_set_of_two_periods_shows_the_command_lines_findings_across_them() {
+    let mut files = examples(&["don-vi/so-y-te.xlsx", "so-y-te-quy-2.xlsx"]);
+    files.insert(1, ("ghi-chu.xlsx".into(), b"not a workbook".to_vec()));
+    let set = CheckedSet::check(&files, &TemplateChoice::Auto);
+    let view = serde_json::to_value(set.view(Lang::Vi)).unwrap();
+    assert_eq!(view["kind"], "periods");
+    assert_eq!(view["template"], "tthc-06");
+    assert_eq!(
+        (&view["last"], &view["this"]),
+        (&"so-y-te-quy-2.xlsx".into(), &"don-vi/so-y-te.xlsx".into())
+    );
+    assert_eq!(view["unreadable"][0]["file"], "ghi-chu.xlsx");
+    assert_eq!(view["unreadable"][0]["index"], 1);
+    assert!(set.consolidated().is_none());
+    // The command line's findings that name the last period's cells, key for key.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--previous",
+            "so-y-te-quy-2.xlsx",
+        ])
+        .arg("don-vi/so-y-te.xlsx")
+        .output()
+        .unwrap();
+    let cli: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let across: Vec<&serde_json::Value> = cli["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding.get("related").is_some())
+        .collect();
+    let findings = view["findings"].as_array().unwrap();
+    assert!(!across.is_empty());
+    assert_eq!(findings.len(), across.len());
+    for (shown, cli) in findings.iter().zip(across) {
+        let mut shown = shown.clone();
+        let place = shown.as_object_mut().unwrap();
+        assert_eq!(place.remove("file").unwrap(), "don-vi/so-y-te.xlsx");
+        assert_eq!(place.remove("index").unwrap(), 0);
+        assert_eq!(&shown, cli);
+    }
+    let cf401 = findings.iter().find(|f| f["code"] == "CF401").unwrap();
+    assert_eq!(cf401["cell"], "F12");
+    assert_eq!(cf401["related"][0]["path"], "so-y-te-quy-2.xlsx");
+    assert_eq!(cf401["related"][0]["cell"], "K12");
+}
+
+#[test]
+fn units_reports_with_the_province_report_give_a_consolidated_workbook() {
+    let units = [
+        "don-vi/huyen-lap-vo.xlsx",
+        "don-vi/huyen-tan-hong.xlsx",
+        "don-vi/so-tu-phap.xlsx",
+        "don-vi/so-xay-dung.xlsx",
+        "don-vi/so-y-te.xlsx",
+        "don-vi/xa-tan-hong.xlsx",
+    ];
+    let mut names = units.to_vec();
+    names.insert(2, "tong-hop-quy-3.xlsx");
+    let set = CheckedSet::check(&examples(&names), &TemplateChoice::Auto);
+    for lang in [Lang::Vi, Lang::En] {
+        let view = set.view(lang);
+        assert_eq!(view.kind, "units");
+        assert_eq!(view.province, Some("tong-hop-quy-3.xlsx"));
+        assert_eq!(view.units, units);
+        assert_eq!(view.placed.len(), units.len());
+        for unit in &view.placed {
+            assert!(units.contains(&unit.path.unwrap()), "{}", unit.name);
+            assert_eq!(
+                unit.message,
+                set.report()
+                    .consolidated
+                    .as_ref()
+                    .unwrap()
+                    .units
+                    .iter()
+                    .find(|placed| placed.name == unit.name)
+                    .unwrap()
+                    .status
+                    .message()
+                    .get(lang)
+            );
+        }
+    }
+    let bytes = set.consolidated().expect("a consolidated workbook");
+    let book = read_workbook(bytes, "tong-hop.xlsx").expect("the core reads it back");
+    let report = check(&book, &TemplateChoice::Auto);
+    assert_eq!(report.template.as_deref(), Some("tthc-06"));
 }
