@@ -196,6 +196,11 @@ test('units\' reports dropped with the province\'s report: the set, its units an
   assert.equal(units.length, UNITS.length);
   assert.deepEqual(units, consolidated.split('\n').filter((line) => line.includes('(dòng ')));
   assert.deepEqual(await panel.locator('tr[data-testid="set-unit"]').evaluateAll((rows) => rows.map((row) => row.dataset.status)), UNITS.map(() => 'added'));
+  // The province's report against its units: Huyện Lấp Vò's early and on-time figures,
+  // typed into each other's columns, each named with the unit's file and cell.
+  const across = await setFindings(page);
+  const copied = across.filter((f) => f.code === 'CF408').map((f) => `${f.file}!${f.cell} ~ ${f.relatedFile}!${f.relatedCell}`);
+  assert.deepEqual(copied, [`${PROVINCE}!H16 ~ huyen-lap-vo.xlsx!H10`, `${PROVINCE}!I16 ~ huyen-lap-vo.xlsx!I10`], JSON.stringify(across));
   // The consolidated workbook: an xlsx the page's own check reads back as the 06 form.
   const button = panel.locator('[data-testid="download-consolidated"]');
   assert.equal(await button.textContent(), 'Tải báo cáo tổng hợp');
