@@ -1096,7 +1096,7 @@ fn run_consolidate(args: &ConsolidateArgs, lang: Lang) -> ExitCode {
             let unit = match input {
                 Input::Unreadable(_, message) => Err(message.clone()),
                 Input::File(path) => panic::catch_unwind(AssertUnwindSafe(|| {
-                    read_unit_file(path, &shown, &template, &limits)
+                    read_unit_file(path, &template, &limits)
                 }))
                 .unwrap_or_else(|_| {
                     Err(
@@ -1141,23 +1141,18 @@ fn run_consolidate(args: &ConsolidateArgs, lang: Lang) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// A unit's file read for its name, its totals and whether it holds together.
+/// A unit's file read (as `--units` reads one) for its name, its totals and whether it
+/// holds together.
 fn read_unit_file(
     path: &Path,
-    shown: &str,
     template: &Template,
     limits: &Limits,
 ) -> Result<crossfoot::UnitReport, String> {
-    let bytes = fs::read(path).map_err(|error| io_message(&error))?;
-    let file_name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let workbook = crossfoot::read_workbook_with(&bytes, &file_name, limits)
-        .map_err(|error| error.to_string())?;
+    let other = read_other(path, limits, "tệp của đơn vị / a unit's file")
+        .map_err(|outcome| outcome.result.err().unwrap_or_default())?;
     let file = crossfoot::UnitFile {
-        path: shown,
-        workbook: &workbook,
+        path: &other.path,
+        workbook: &other.workbook,
     };
     crossfoot::read_unit(file, template).map_err(|error| error.to_string())
 }
