@@ -13,7 +13,7 @@ use crate::finding::Finding;
 use crate::layout::RowKind;
 use crate::model::Workbook;
 use crate::period::Period;
-use crate::template::Template;
+use crate::template::{Bound, Template};
 
 /// One file of a set: its name as the user gave it and its workbook.
 #[derive(Debug, Clone, Copy)]
@@ -108,11 +108,17 @@ pub fn check_set(files: &[SetFile<'_>], choice: &TemplateChoice) -> SetReport {
             "no template matches the files",
         );
     };
-    let bound: Vec<bool> = files
+    // Each file's first bound sheet, once: the set's questions all read it.
+    let bound: Vec<Option<(usize, Bound)>> = files
         .iter()
-        .map(|file| !bindings(&template, file.workbook, false).0.is_empty())
+        .map(|file| {
+            bindings(&template, file.workbook, false)
+                .0
+                .into_iter()
+                .next()
+        })
         .collect();
-    if bound.iter().filter(|b| **b).count() < 2 {
+    if bound.iter().filter(|b| b.is_some()).count() < 2 {
         return SetReport {
             template: Some(template.id.clone()),
             ..unrelated(
@@ -121,7 +127,7 @@ pub fn check_set(files: &[SetFile<'_>], choice: &TemplateChoice) -> SetReport {
             )
         };
     }
-    if let Some((last, this)) = two_periods(files, &template) {
+    if let Some((last, this)) = two_periods(files, &bound) {
         let (Some(last_file), Some(this_file)) = (files.get(last), files.get(this)) else {
             return unrelated("", "");
         };
@@ -173,14 +179,12 @@ fn inferred(files: &[SetFile<'_>]) -> Option<Template> {
 
 /// Two files whose period lines state two different periods, with most unit labels in
 /// common (the same report of the same unit): (earlier, later).
-fn two_periods(files: &[SetFile<'_>], template: &Template) -> Option<(usize, usize)> {
-    let [a, b] = files else {
+fn two_periods(files: &[SetFile<'_>], bound: &[Option<(usize, Bound)>]) -> Option<(usize, usize)> {
+    let ([a, b], [Some(a_bound), Some(b_bound)]) = (files, bound) else {
         return None;
     };
-    let period_and_labels = |file: &SetFile<'_>| -> Option<(Period, Vec<String>)> {
-        let (sheets, _) = bindings(template, file.workbook, false);
-        let (index, bound) = sheets.into_iter().next()?;
-        let sheet = file.workbook.sheets.get(index)?;
+    let period_and_labels = |file: &SetFile<'_>, (index, bound): &(usize, Bound)| {
+        let sheet = file.workbook.sheets.get(*index)?;
         let (period, _) = stated_period_at(sheet, Some(&bound.layout))?;
         let labels = bound
             .layout
@@ -188,11 +192,11 @@ fn two_periods(files: &[SetFile<'_>], template: &Template) -> Option<(usize, usi
             .iter()
             .filter(|row| row.kind == RowKind::Unit)
             .map(|row| row.label.clone())
-            .collect();
+            .collect::<Vec<String>>();
         Some((period, labels))
     };
-    let (pa, la) = period_and_labels(a)?;
-    let (pb, lb) = period_and_labels(b)?;
+    let (pa, la) = period_and_labels(a, a_bound)?;
+    let (pb, lb) = period_and_labels(b, b_bound)?;
     if pa == pb {
         return None;
     }
@@ -213,12 +217,17 @@ fn two_periods(files: &[SetFile<'_>], template: &Template) -> Option<(usize, usi
 
 /// Units' reports and, when one file's unit rows name two or more of the others' units,
 /// the province's report among them.
-fn units_set(files: &[SetFile<'_>], bound: &[bool], template: Template) -> SetReport {
+fn units_set(
+    files: &[SetFile<'_>],
+    bound: &[Option<(usize, Bound)>],
+    template: Template,
+) -> SetReport {
     let read: Vec<Option<UnitReport>> = files
         .iter()
         .zip(bound)
         .map(|(file, bound)| {
             bound
+                .is_some()
                 .then(|| {
                     read_unit(
                         UnitFile {
@@ -234,11 +243,7 @@ fn units_set(files: &[SetFile<'_>], bound: &[bool], template: Template) -> SetRe
         .collect();
     let province =
         (0..files.len()).find(|&candidate| {
-            let Some(file) = files.get(candidate) else {
-                return false;
-            };
-            let (sheets, _) = bindings(&template, file.workbook, false);
-            let Some((_, bound)) = sheets.first() else {
+            let Some(Some((_, bound))) = bound.get(candidate) else {
                 return false;
             };
             let named =
