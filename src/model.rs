@@ -295,6 +295,32 @@ pub struct Sheet {
 }
 
 impl Sheet {
+    /// Types `value` into the cell at `at`, as a person would: a formula there is
+    /// replaced, the cell's number format kept and its reading made from it.
+    pub(crate) fn type_number(&mut self, at: CellRef, value: Decimal) {
+        use crate::number::{format_info, numeric_reading};
+        match self.cells.binary_search_by(|cell| cell.at.cmp(&at)) {
+            Ok(place) => {
+                if let Some(cell) = self.cells.get_mut(place) {
+                    let format = cell.number_format.as_deref().map(format_info);
+                    cell.value = Value::Number(value);
+                    cell.formula = None;
+                    cell.reading = Reading::Number(numeric_reading(value, format.as_ref()));
+                }
+            }
+            Err(place) => self.cells.insert(
+                place,
+                Cell {
+                    at,
+                    value: Value::Number(value),
+                    formula: None,
+                    number_format: None,
+                    reading: Reading::Number(numeric_reading(value, None)),
+                },
+            ),
+        }
+    }
+
     /// The note on a cell, if a person left one there.
     pub fn note(&self, at: CellRef) -> Option<&str> {
         let i = self

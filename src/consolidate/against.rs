@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use super::reported::{first_bound, UnitFigure, UnitFile, UnitReport};
+use super::reported::{first_bound, UnitFigure, UnitFile, UnitNames, UnitReport};
 use crate::check::{check, TemplateChoice};
 use crate::codes;
 use crate::continuity::{as_shown, in_both, listed, Side};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Related, Severity};
 use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Workbook};
-use crate::number::{format_info, format_quantity, numeric_reading, Quantity, Reading};
+use crate::number::{format_quantity, Quantity};
 use crate::template::Template;
 
 /// Checks the province's report against its units' reports, both bound with `template`
@@ -209,8 +209,12 @@ fn match_units<'a>(layout: &'a Layout, units: &[UnitReport]) -> Matching<'a> {
         .iter()
         .filter(|row| row.kind == RowKind::Unit && !row.label.trim().is_empty())
         .filter(|row| !is_note_label(row));
+    let mut names = UnitNames::new();
+    for (index, unit) in units.iter().enumerate() {
+        names.insert(index, &unit.name);
+    }
     for row in unit_rows {
-        match units.iter().position(|unit| unit.is_named(&row.label)) {
+        match names.find(&row.label) {
             Some(index) => match first.get(&index) {
                 Some(earlier) => matching.twice.push((row, earlier)),
                 None => {
@@ -221,10 +225,14 @@ fn match_units<'a>(layout: &'a Layout, units: &[UnitReport]) -> Matching<'a> {
             None => matching.without_report.push(row),
         }
     }
+    let mut with_row = UnitNames::new();
+    for row in first.values() {
+        with_row.insert((), &row.label);
+    }
     matching.without_row = units
         .iter()
         .enumerate()
-        .filter(|(_, unit)| !first.values().any(|row| unit.is_named(&row.label)))
+        .filter(|(_, unit)| with_row.find(&unit.name).is_none())
         .map(|(index, _)| index)
         .collect();
     matching
@@ -583,28 +591,8 @@ fn name_cell(unit: &UnitReport) -> CellRef {
 /// person correcting it would leave it.
 fn with_figure(book: &Workbook, sheet: &str, at: CellRef, value: Decimal) -> Workbook {
     let mut edited = book.clone();
-    let Some(sheet) = edited.sheets.iter_mut().find(|s| s.name == sheet) else {
-        return edited;
-    };
-    match sheet.cells.binary_search_by(|cell| cell.at.cmp(&at)) {
-        Ok(place) => {
-            if let Some(cell) = sheet.cells.get_mut(place) {
-                let format = cell.number_format.as_deref().map(format_info);
-                cell.value = crate::model::Value::Number(value);
-                cell.formula = None;
-                cell.reading = Reading::Number(numeric_reading(value, format.as_ref()));
-            }
-        }
-        Err(place) => sheet.cells.insert(
-            place,
-            crate::model::Cell {
-                at,
-                value: crate::model::Value::Number(value),
-                formula: None,
-                number_format: None,
-                reading: Reading::Number(numeric_reading(value, None)),
-            },
-        ),
+    if let Some(sheet) = edited.sheets.iter_mut().find(|s| s.name == sheet) {
+        sheet.type_number(at, value);
     }
     edited
 }

@@ -2,7 +2,7 @@
 //! name (its `Đơn vị báo cáo:` line, the issuing office over its title, or its file's
 //! name), and the figures of its grand total row as Excel shows them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use rust_decimal::Decimal;
@@ -93,6 +93,42 @@ impl UnitReport {
 pub(crate) fn same_unit(a: &str, b: &str) -> bool {
     let (a, b) = as_compared(without_committee(a), without_committee(b));
     !a.is_empty() && a == b
+}
+
+/// Unit names to look a name up in, as [`same_unit`] compares them, without comparing it
+/// with every name: a thousand units' reports are placed in a thousand rows.
+#[derive(Debug)]
+pub(crate) struct UnitNames<K> {
+    /// The names by their folded form (marks, case and punctuation aside, no `UBND`): two
+    /// names of the same unit fold alike, so only those are compared.
+    by_folded: HashMap<String, Vec<(K, String)>>,
+}
+
+impl<K: Ord + Copy> UnitNames<K> {
+    /// No names yet.
+    pub(crate) fn new() -> Self {
+        Self {
+            by_folded: HashMap::new(),
+        }
+    }
+
+    /// Adds `name` under `key`.
+    pub(crate) fn insert(&mut self, key: K, name: &str) {
+        self.by_folded
+            .entry(normalize_label(without_committee(name)))
+            .or_default()
+            .push((key, name.to_string()));
+    }
+
+    /// The least key whose name names the same unit as `name`.
+    pub(crate) fn find(&self, name: &str) -> Option<K> {
+        self.by_folded
+            .get(&normalize_label(without_committee(name)))?
+            .iter()
+            .filter(|(_, other)| same_unit(other, name))
+            .map(|(key, _)| *key)
+            .min()
+    }
 }
 
 /// A name without its leading `UBND` / `Ủy ban nhân dân` (the people's committee that
@@ -363,6 +399,20 @@ mod tests {
         assert!(!same_unit("Huyện Tân Hồng", "Huyện Hồng Ngự"));
         assert!(!same_unit("", ""));
         assert!(!same_unit("Sở Tư pháp", "Sở Tài chính"));
+    }
+
+    #[test]
+    fn unit_names_finds_the_least_key_of_the_same_unit() {
+        let mut names = UnitNames::new();
+        names.insert(3, "Huyện Tân Hồng");
+        names.insert(1, "UBND huyện Tân Hồng");
+        names.insert(0, "Sở Tư pháp");
+        names.insert(2, "Huyện Hồng Ngự");
+        assert_eq!(names.find("HUYỆN TÂN HỒNG"), Some(1));
+        assert_eq!(names.find("Huyen Tan Hong"), Some(1));
+        assert_eq!(names.find("Sở Tài chính"), None);
+        assert_eq!(names.find("Huyện Hồng Ngự"), Some(2));
+        assert_eq!(names.find(""), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::reported::{same_unit, UnitReport};
+use super::reported::{same_unit, UnitNames, UnitReport};
 use crate::finding::{Message, Severity};
 use crate::form::{form_workbook, Appendix, FilledUnit, FormError, FormOptions};
 use crate::model::CellRef;
@@ -118,20 +118,21 @@ pub fn consolidate(
     }
     // Each place (section, unit) and the report filling it.
     let mut placed: Places<'_> = BTreeMap::new();
+    let mut names = UnitNames::new();
     if listed {
         for (s, section) in sections.iter().enumerate() {
-            for u in 0..section.units.len() {
+            for (u, name) in section.units.iter().enumerate() {
                 placed.insert((s, u), None);
+                names.insert((s, u), name);
             }
         }
     }
     let mut statuses: Vec<UnitPlaced> = Vec::new();
     let mut not_listed: Vec<(usize, usize)> = Vec::new();
     for unit in units {
-        let taken = placed.iter().find_map(|(place, report)| {
-            let name = sections.get(place.0)?.units.get(place.1)?;
-            same_unit(name, &unit.name).then_some((*place, *report))
-        });
+        let taken = names
+            .find(&unit.name)
+            .and_then(|place| Some((place, *placed.get(&place)?)));
         match taken {
             Some((_, Some(first))) => statuses.push(UnitPlaced {
                 name: unit.name.clone(),
@@ -150,6 +151,7 @@ pub fn consolidate(
                 section.units.push(unit.name.clone());
                 let place = (s, section.units.len().saturating_sub(1));
                 placed.insert(place, Some(unit));
+                names.insert(place, &unit.name);
                 if listed {
                     not_listed.push(place);
                 }

@@ -16,6 +16,7 @@ mod write;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::error::ReadError;
@@ -155,24 +156,19 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
 
     let write_error = |e: rust_xlsxwriter::XlsxError| FormError::Write(e.to_string());
     let skeleton = write::write(&plan, &write::Pass::Skeleton, None).map_err(write_error)?;
-    let book = crate::read::read_workbook(&skeleton, "form.xlsx").map_err(FormError::Read)?;
+    let mut book = crate::read::read_workbook(&skeleton, "form.xlsx").map_err(FormError::Read)?;
     let sheet = book
         .sheets
-        .first()
+        .first_mut()
         .ok_or_else(|| FormError::Unbound(vec!["table".to_string()]))?;
     let bound = bind(template, sheet).map_err(|unbound| FormError::Unbound(unbound.names()))?;
     plan.fill(&options.filled, &bound.columns);
-    let skeleton = if options.filled.is_empty() {
-        skeleton
-    } else {
-        // The live formulas' cached values are computed from the figures.
-        write::write(&plan, &write::Pass::Skeleton, None).map_err(write_error)?
-    };
-    let book = crate::read::read_workbook(&skeleton, "form.xlsx").map_err(FormError::Read)?;
-    let sheet = book
-        .sheets
-        .first()
-        .ok_or_else(|| FormError::Unbound(vec!["table".to_string()]))?;
+    // The live formulas' cached values are computed from the figures, typed into the
+    // skeleton as the final form will hold them (a number written as a float).
+    for (at, value) in plan.figures() {
+        sheet.type_number(at, as_written(value));
+    }
+    let sheet = &*sheet;
     let typed: BTreeSet<_> = plan
         .cells
         .iter()
@@ -186,6 +182,15 @@ pub fn form_workbook(template: &Template, options: &FormOptions) -> Result<Vec<u
         options.appendix.as_ref(),
     )
     .map_err(write_error)
+}
+
+/// `value` as the form's file holds it: written as a float, read back as its shortest
+/// decimal.
+fn as_written(value: Decimal) -> Decimal {
+    value
+        .to_f64()
+        .and_then(|float| float.to_string().parse().ok())
+        .unwrap_or(value)
 }
 
 /// Where each unit's row is on the form of `template` laid out with `sections`: by its

@@ -304,6 +304,14 @@ impl Plan {
         );
     }
 
+    /// The figures written into the form (a filled form's unit rows), by cell.
+    pub(crate) fn figures(&self) -> impl Iterator<Item = (CellRef, Decimal)> + '_ {
+        self.cells
+            .iter()
+            .filter(|(_, planned)| planned.figure)
+            .filter_map(|(at, planned)| Some((*at, planned.value?)))
+    }
+
     /// Puts each filled unit's figures in its row, in the columns the template names
     /// (`columns`, bound on the skeleton), and its note on its label.
     pub(crate) fn fill(
