@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::check::{bindings, stated_period_at};
 use crate::codes;
-use crate::finding::{Finding, Message, Related, Severity};
+use crate::finding::{Applicability, Edit, Finding, Fix, Message, Related, Severity};
 use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Sheet, Workbook};
 use crate::number::{format_quantity, Convention, Quantity, Reading};
@@ -126,6 +126,155 @@ pub fn check_continuity(
         pair.compare(declared, &mut findings);
     }
     findings
+}
+
+/// Where this period's file alone leaves several cells equally likely (a CF302 among
+/// `findings`, this file's check's) and the last period's file says which one was
+/// mistyped, replaces the CF302 by a CF301 on that cell. The last period decides when, of
+/// the CF302's cells, exactly one breaks a relation across the two files with a figure it
+/// implies (a carried-over figure that is not the last pending one, CF401; a cumulative one
+/// that is not the last plus this period's, CF407), and that figure in its place makes this
+/// file's relations hold with nothing else broken (its check run again). The finding names
+/// the last period's file and cell in its message and in `related`, and its fix is that
+/// figure (safe); the CF401 or CF407 of that cell among `across` (what
+/// [`check_continuity`] found) is dropped: one finding a cell.
+///
+/// # Examples
+/// ```
+/// use crossfoot::{check, check_continuity, decide_by_previous, read_workbook, PeriodFile,
+///     Template, TemplateChoice};
+/// let template = Template::builtin("tthc-06").unwrap();
+/// let bytes = std::fs::read("tests/fixtures/tthc-06-q3-2022.xlsx").unwrap();
+/// let book = read_workbook(&bytes, "q3.xlsx").unwrap();
+/// let mut findings = check(&book, &TemplateChoice::Given(Box::new(template.clone()))).findings;
+/// let before = findings.clone();
+/// let file = PeriodFile { path: "q3.xlsx", workbook: &book };
+/// let mut across = check_continuity(file, file, &template);
+/// // The same file twice: the periods do not follow each other, nothing is decided.
+/// decide_by_previous(file, &template, &mut findings, &mut across);
+/// assert_eq!(findings, before);
+/// ```
+pub fn decide_by_previous(
+    this: PeriodFile<'_>,
+    template: &Template,
+    findings: &mut [Finding],
+    across: &mut Vec<Finding>,
+) {
+    if !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
+        return;
+    }
+    let book = as_shown(this.workbook);
+    let mut decided: Vec<(usize, &'static str, Finding)> = Vec::new();
+    for (index, ambiguous) in findings.iter().enumerate() {
+        if ambiguous.code != codes::AMBIGUOUS_CELL {
+            continue;
+        }
+        let candidates: Vec<CellRef> = std::iter::once(ambiguous.cell)
+            .chain(ambiguous.cells.iter().copied())
+            .collect();
+        let settling: Vec<(&Finding, &Edit)> = across
+            .iter()
+            .filter(|f| {
+                [
+                    codes::CARRIED_OVER_MISMATCH,
+                    codes::CUMULATIVE_NOT_LAST_PLUS_THIS,
+                ]
+                .contains(&f.code)
+                    && f.sheet == ambiguous.sheet
+                    && candidates.contains(&f.cell)
+            })
+            .filter_map(|f| Some((f, f.fix.as_ref()?.edits.first()?)))
+            .collect();
+        let [(by, edit)] = settling.as_slice() else {
+            continue;
+        };
+        if settles(
+            &book,
+            (&ambiguous.sheet, edit.cell, edit.value),
+            template,
+            findings,
+            ambiguous,
+        ) {
+            decided.push((index, by.code, decided_by_last(ambiguous, by, edit)));
+        }
+    }
+    for (index, code, finding) in decided {
+        across.retain(|f| !(f.code == code && f.sheet == finding.sheet && f.cell == finding.cell));
+        if let Some(slot) = findings.get_mut(index) {
+            *slot = finding;
+        }
+    }
+}
+
+/// The CF301 that replaces `ambiguous`, decided by the last period's file through `by` (a
+/// CF401 or CF407 whose fix is `edit`).
+fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit) -> Finding {
+    let at = edit.cell;
+    let last_path = by.related.first().map_or("", |r| r.path.as_str());
+    let actual = by.actual.clone().unwrap_or_default();
+    let shown = &edit.shown;
+    let message = Message::new(
+        format!(
+            "{at} có lẽ sai: ghi {actual}, đúng ra là {shown} theo tệp kỳ trước. {}. Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302); tệp {last_path} quyết định: sửa ô này thì các quan hệ đều thỏa",
+            by.message.vi
+        ),
+        format!(
+            "{at} is probably wrong: it says {actual}, it should be {shown} by the last period's file. {}. This file alone left several cells equally likely (CF302); decided by {last_path}: with it corrected the relations hold",
+            by.message.en
+        ),
+    );
+    Finding {
+        code: codes::WRONG_CELL,
+        severity: Severity::Error,
+        sheet: ambiguous.sheet.clone(),
+        cell: at,
+        cells: std::iter::once(ambiguous.cell)
+            .chain(ambiguous.cells.iter().copied())
+            .filter(|cell| *cell != at)
+            .collect(),
+        message,
+        expected: Some(shown.clone()),
+        actual: by.actual.clone(),
+        fix: by.fix.as_ref().map(|fix| Fix {
+            edits: vec![edit.clone()],
+            reason: fix.reason.clone(),
+            applicability: Applicability::Safe,
+        }),
+        related: by.related.clone(),
+    }
+}
+
+/// Whether typing `value` into the cell `at` of the sheet named `sheet` of `book` (as Excel
+/// shows it) settles `ambiguous`, one of `findings` (that book's check's): the check run
+/// again on the book so edited finds no error the check had not found, `ambiguous` aside.
+pub(crate) fn settles(
+    book: &Workbook,
+    (sheet, at, value): (&str, CellRef, Decimal),
+    template: &Template,
+    findings: &[Finding],
+    ambiguous: &Finding,
+) -> bool {
+    let mut edited = book.clone();
+    if let Some(sheet) = edited.sheets.iter_mut().find(|s| s.name == sheet) {
+        sheet.type_number(at, value);
+    }
+    let edited = as_shown(&edited);
+    let again = crate::check::check(
+        &edited,
+        &crate::check::TemplateChoice::Given(Box::new(template.clone())),
+    );
+    let errors = |f: &&Finding| f.severity == Severity::Error;
+    let before: Vec<(&str, &str, CellRef)> = findings
+        .iter()
+        .filter(errors)
+        .filter(|f| *f != ambiguous)
+        .map(|f| (f.code, f.sheet.as_str(), f.cell))
+        .collect();
+    again
+        .findings
+        .iter()
+        .filter(errors)
+        .all(|f| before.contains(&(f.code, f.sheet.as_str(), f.cell)))
 }
 
 /// The workbook as Excel shows it: formulas recalculated where their saved values differ
@@ -390,6 +539,20 @@ impl SheetPair<'_> {
         }
     }
 
+    /// A fix for review on this period's cell `at`: the figure the last period's file says
+    /// it should hold (`figure`), and why.
+    fn fix_by_last(&self, at: CellRef, figure: &Quantity, reason: Message) -> Fix {
+        Fix {
+            edits: vec![Edit {
+                cell: at,
+                value: figure.value,
+                shown: format_quantity(figure, self.this.convention),
+            }],
+            reason,
+            applicability: Applicability::NeedsReview,
+        }
+    }
+
     /// CF401: each matched row whose `to` figure differs from the last period's `from`.
     fn carried_over(&self, to: &str, from: &str, matched: &[Matched], out: &mut Vec<Finding>) {
         let (Some(&to_col), Some(&from_col)) = (
@@ -421,7 +584,12 @@ impl SheetPair<'_> {
             let (difference_vi, difference_en) = in_both(&difference);
             let (this_path, last_path, label) = (self.this.path, self.last.path, &row.label);
             let last_sheet = &self.last.sheet.name;
-            out.push(self.across(
+            let reason = Message::new(
+                format!("«{from_header}» của kỳ trước (tệp {last_path}, ô {last_at})"),
+                format!("the last period's «{from_header}» (file {last_path}, cell {last_at})"),
+            );
+            let fix = self.fix_by_last(this_at, &pending, reason);
+            let mut finding = self.across(
                 codes::CARRIED_OVER_MISMATCH,
                 (this_at, last_at),
                 Message::new(
@@ -435,7 +603,9 @@ impl SheetPair<'_> {
                 format_quantity(&pending, self.this.convention),
                 &carried,
                 &pending,
-            ));
+            );
+            finding.fix = Some(fix);
+            out.push(finding);
         }
     }
 
@@ -547,6 +717,14 @@ impl SheetPair<'_> {
                 &pair.before,
             );
             finding.cells.push(own_at);
+            finding.fix = Some(self.fix_by_last(
+                this_at,
+                &sum,
+                Message::new(
+                    format!("lũy kế kỳ trước (tệp {last_path}, ô {last_at}) cộng số trong kỳ (ô {own_at})"),
+                    format!("the last period's cumulative figure (file {last_path}, cell {last_at}) plus this period's own (cell {own_at})"),
+                ),
+            ));
             out.push(finding);
         }
     }

@@ -13,7 +13,8 @@
 //!   [`CheckReport`] of [`Finding`]s, each with its code, [`Severity`], [`Message`] and
 //!   perhaps a [`Fix`]. [`explain`] and [`rule_docs`] document the codes.
 //!   [`check_continuity`] checks a period's file against the last period's ([`PeriodFile`]s);
-//!   its findings name the other file's cells ([`Related`]). [`check_against_units`] checks a
+//!   its findings name the other file's cells ([`Related`]), and [`decide_by_previous`] lets
+//!   the last period say which of two equally likely cells is wrong. [`check_against_units`] checks a
 //!   province's consolidated report against its units' own reports ([`read_unit`]), and
 //!   [`decide_by_units`] lets those reports say which of two equally likely cells is wrong.
 //! - **Rendering**: [`render_text`], [`render_json`] (the contract) and [`render_csv`] turn
@@ -85,7 +86,7 @@ pub use consolidate::{
     check_against_units, consolidate, decide_by_units, read_unit, ConsolidateOptions, Consolidated,
     Naming, UnitError, UnitFigure, UnitFile, UnitPlaced, UnitReport, UnitStatus,
 };
-pub use continuity::{check_continuity, PeriodFile};
+pub use continuity::{check_continuity, decide_by_previous, PeriodFile};
 pub use fileset::{check_set, SetFile, SetKind, SetReport};
 pub use finding::{
     Applicability, Edit, Finding, Fix, Lang, LiveFormula, Message, Related, Severity, Summary,

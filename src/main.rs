@@ -896,7 +896,18 @@ fn check_file(
                 template,
             )
         });
-        if let Some(findings) = across {
+        if let Some((mut findings, template)) = across.zip(report.template_used().cloned()) {
+            // Where the last period decides which of two cells is wrong, the check's
+            // finding says so.
+            crossfoot::decide_by_previous(
+                PeriodFile {
+                    path: &shown_path,
+                    workbook: &workbook,
+                },
+                &template,
+                &mut report.findings,
+                &mut findings,
+            );
             report.add_findings(&workbook, findings);
         }
     }

@@ -8,12 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-
 use super::reported::{first_bound, UnitFigure, UnitFile, UnitNames, UnitReport};
-use crate::check::{check, TemplateChoice};
 use crate::codes;
-use crate::continuity::{as_shown, in_both, listed, Side};
+use crate::continuity::{as_shown, in_both, listed, settles, Side};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Related, Severity};
 use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Workbook};
@@ -94,8 +91,7 @@ pub fn check_against_units(
 /// that cell among `across` (what [`check_against_units`] found) is dropped: one finding a
 /// cell.
 ///
-/// The last period's file could decide the same way (a carried-over figure the last
-/// period's pending one settles); that is not done.
+/// The last period's file decides the same way: [`crate::decide_by_previous`].
 ///
 /// # Examples
 /// ```
@@ -472,24 +468,13 @@ impl Against<'_> {
         ambiguous: &Finding,
         d: &Difference<'_>,
     ) -> bool {
-        let edited = with_figure(book, &self.side.sheet.name, d.at, d.figure.value);
-        let edited = as_shown(&edited);
-        let again = check(
-            &edited,
-            &TemplateChoice::Given(Box::new(self.template.clone())),
-        );
-        let errors = |f: &&Finding| f.severity == Severity::Error;
-        let before: Vec<(&str, &str, CellRef)> = findings
-            .iter()
-            .filter(errors)
-            .filter(|f| *f != ambiguous)
-            .map(|f| (f.code, f.sheet.as_str(), f.cell))
-            .collect();
-        again
-            .findings
-            .iter()
-            .filter(errors)
-            .all(|f| before.contains(&(f.code, f.sheet.as_str(), f.cell)))
+        settles(
+            book,
+            (&self.side.sheet.name, d.at, d.figure.value),
+            self.template,
+            findings,
+            ambiguous,
+        )
     }
 
     /// The CF301 that replaces `ambiguous`, decided by the unit's report in `d`.
@@ -585,14 +570,4 @@ fn name_cell(unit: &UnitReport) -> CellRef {
             .min()
             .unwrap_or(CellRef::new(unit.total_row, 0)),
     }
-}
-
-/// `book` with `value` typed in `sheet`'s cell `at` (a formula there replaced), as a
-/// person correcting it would leave it.
-fn with_figure(book: &Workbook, sheet: &str, at: CellRef, value: Decimal) -> Workbook {
-    let mut edited = book.clone();
-    if let Some(sheet) = edited.sheets.iter_mut().find(|s| s.name == sheet) {
-        sheet.type_number(at, value);
-    }
-    edited
 }

@@ -8,7 +8,11 @@
 //! period's own (CF407, not compared across a new year), and the carried-over column paired
 //! with the closing one, which `crossfoot infer` prints and `check --previous` uses (CF401).
 
-use crossfoot::{check_continuity, read_workbook, Finding, PeriodFile, Template, Workbook};
+use crossfoot::{
+    check, check_continuity, decide_by_previous, read_workbook, Applicability, Finding, PeriodFile,
+    Template, TemplateChoice, Workbook,
+};
+use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
 
 use crate::common::{crossfoot, outputs_name_the_other_file};
@@ -133,6 +137,162 @@ fn a_carried_over_figure_that_is_not_the_last_pending_one_names_both_files_and_c
         carried.message.en.contains("by 7"),
         "{}",
         carried.message.en
+    );
+}
+
+/// This quarter's unit `label` with its carried-over figure typed `by` too high and its
+/// received total left as it was: the row's received = online + direct + carried breaks,
+/// and lowering any of the three would mend it (the section and the grand total are live
+/// `SUM`s whose saved values moved with the slip).
+fn carried_slip(label: &str, by: i64) -> (Workbook, Vec<Row>, u32) {
+    let mut rows = steady_rows();
+    let unit = rows.iter().position(|r| r.label == label).unwrap();
+    let section = rows[..unit]
+        .iter()
+        .rposition(|r| r.kind == Kind::Section)
+        .unwrap();
+    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
+    for i in [unit, section, total] {
+        rows[i].counts[CARRIED] += by;
+    }
+    let options = Options {
+        period: Q3_2022,
+        formulas: true,
+        ..Options::default()
+    };
+    let (bytes, placed) = form06::write(&rows, &options);
+    let row = placed[unit] + 1;
+    (read_workbook(&bytes, "q3.xlsx").unwrap(), rows, row)
+}
+
+#[test]
+fn a_cell_this_period_alone_cannot_tell_is_decided_by_the_last_periods_file() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let given = || TemplateChoice::Given(Box::new(tthc.clone()));
+    let (last, _) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let (this, rows, row) = carried_slip("Sở Tư pháp", 8);
+    let unit = rows.iter().position(|r| r.label == "Sở Tư pháp").unwrap();
+    let pending = rows[unit].counts[PENDING];
+
+    // This file alone: three cells would each explain the row, none is chosen.
+    let alone = check(&this, &given());
+    let ambiguous: Vec<&Finding> = alone
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF302")
+        .collect();
+    assert_eq!(ambiguous.len(), 1, "{:#?}", alone.findings);
+    assert!(!alone.findings.iter().any(|f| f.code == "CF301"));
+    let carried_cell = format!("F{row}");
+    assert!(
+        std::iter::once(ambiguous[0].cell)
+            .chain(ambiguous[0].cells.iter().copied())
+            .any(|c| c.to_string() == carried_cell),
+        "{:#?}",
+        ambiguous[0]
+    );
+
+    // The last period's pending figure says the carried-over one was the slip.
+    let mut findings = alone.findings.clone();
+    let mut found = across(&last, &this, &tthc);
+    assert_eq!(
+        codes(&found),
+        [("CF401", carried_cell.clone())],
+        "{found:#?}"
+    );
+    // A CF401 proposes the last period's figure, for review.
+    let proposed = found[0].fix.as_ref().unwrap();
+    assert_eq!(proposed.applicability, Applicability::NeedsReview);
+    assert_eq!(proposed.edits[0].value, Decimal::from(pending));
+    let this_file = PeriodFile {
+        path: "q3.xlsx",
+        workbook: &this,
+    };
+    decide_by_previous(this_file, &tthc, &mut findings, &mut found);
+    assert!(found.is_empty(), "one finding a cell: {found:#?}");
+    assert!(!findings.iter().any(|f| f.code == "CF302"), "{findings:#?}");
+    let decided: Vec<&Finding> = findings.iter().filter(|f| f.code == "CF301").collect();
+    assert_eq!(decided.len(), 1, "{findings:#?}");
+    let decided = decided[0];
+    assert_eq!(decided.cell.to_string(), carried_cell);
+    assert_eq!(decided.severity, crossfoot::Severity::Error);
+    let related = &decided.related[0];
+    assert_eq!(
+        (related.path.as_str(), related.cell.to_string()),
+        ("q2.xlsx", format!("K{row}"))
+    );
+    assert!(
+        decided.message.en.contains("decided by q2.xlsx"),
+        "{}",
+        decided.message.en
+    );
+    assert!(
+        decided.message.vi.contains("q2.xlsx quyết định"),
+        "{}",
+        decided.message.vi
+    );
+    let fix = decided.fix.as_ref().unwrap();
+    assert_eq!(fix.applicability, Applicability::Safe);
+    assert_eq!(
+        (fix.edits[0].cell.to_string(), fix.edits[0].value),
+        (carried_cell.clone(), Decimal::from(pending))
+    );
+    assert_eq!(findings.len(), alone.findings.len());
+
+    // A last period that would not mend this file's row decides nothing: its pending
+    // figure is 3 off the slip, so the CF302 and the CF401 both stay.
+    let mut other_rows = steady_rows();
+    other_rows[unit].counts[PENDING] += 3;
+    let (other_last, _) = quarter(&other_rows, Q2_2022, "q2.xlsx");
+    let mut findings = alone.findings.clone();
+    let mut found = across(&other_last, &this, &tthc);
+    decide_by_previous(this_file, &tthc, &mut findings, &mut found);
+    assert_eq!(findings, alone.findings);
+    assert_eq!(
+        codes(&found),
+        [("CF401", carried_cell.clone())],
+        "{found:#?}"
+    );
+
+    // The command line does the same with --previous.
+    let dir = tempfile::tempdir().unwrap();
+    let (last_bytes, _) = form06::write(
+        &steady_rows(),
+        &Options {
+            period: Q2_2022,
+            ..Options::default()
+        },
+    );
+    let (this_bytes, _) = form06::write(
+        &rows,
+        &Options {
+            period: Q3_2022,
+            formulas: true,
+            ..Options::default()
+        },
+    );
+    let (q2, q3) = (dir.path().join("q2.xlsx"), dir.path().join("q3.xlsx"));
+    std::fs::write(&q2, last_bytes).unwrap();
+    std::fs::write(&q3, this_bytes).unwrap();
+    let (q2, q3) = (q2.to_str().unwrap(), q3.to_str().unwrap());
+    let out = crossfoot(&["check", "--format", "json", "--previous", q2, q3]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cli: Vec<(String, String)> = json["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| ["CF301", "CF302", "CF401"].contains(&f["code"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["cell"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cli,
+        [("CF301".to_string(), carried_cell.clone())],
+        "{json:#}"
     );
 }
 
