@@ -38,16 +38,21 @@ fn steady_rows() -> Vec<Row> {
 /// The unit `label`'s carried-over figure raised by `by`, and its section's and the grand
 /// total's with it (received too): the file still adds up, only the carry-over is wrong.
 fn carry_more(rows: &mut [Row], label: &str, by: i64) {
+    for i in with_totals(rows, label) {
+        rows[i].counts[CARRIED] += by;
+        rows[i].counts[RECEIVED] += by;
+    }
+}
+
+/// The unit `label`'s row, its section's and the grand total's.
+fn with_totals(rows: &[Row], label: &str) -> [usize; 3] {
     let unit = rows.iter().position(|r| r.label == label).unwrap();
     let section = rows[..unit]
         .iter()
         .rposition(|r| r.kind == Kind::Section)
         .unwrap();
     let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
-    for i in [unit, section, total] {
-        rows[i].counts[CARRIED] += by;
-        rows[i].counts[RECEIVED] += by;
-    }
+    [unit, section, total]
 }
 
 /// A quarter of the 06 form with `rows` under `period`, read back; and where each row went.
@@ -146,13 +151,8 @@ fn a_carried_over_figure_that_is_not_the_last_pending_one_names_both_files_and_c
 /// `SUM`s whose saved values moved with the slip).
 fn carried_slip(label: &str, by: i64) -> (Workbook, Vec<Row>, u32) {
     let mut rows = steady_rows();
-    let unit = rows.iter().position(|r| r.label == label).unwrap();
-    let section = rows[..unit]
-        .iter()
-        .rposition(|r| r.kind == Kind::Section)
-        .unwrap();
-    let total = rows.iter().position(|r| r.kind == Kind::Total).unwrap();
-    for i in [unit, section, total] {
+    let [unit, ..] = with_totals(&rows, label);
+    for i in with_totals(&rows, label) {
         rows[i].counts[CARRIED] += by;
     }
     let options = Options {
