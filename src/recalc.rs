@@ -529,7 +529,7 @@ pub(crate) fn recalculate(workbook: &Workbook) -> Recalculation {
         }
     }
     let recalculated = if results.iter().any(|r| differs(&r.outcome)) {
-        in_dependency_order(workbook, &mut results)
+        in_dependency_order(workbook, &mut results, &reads)
     } else {
         Recalculated::new()
     };
@@ -639,17 +639,29 @@ fn computed_of(outcome: &RecalcOutcome) -> Option<&EvalValue> {
     }
 }
 
-/// Which formulas read each formula (its dependents), by place in `results`.
+/// Which formulas read each formula (its dependents), by place in `results`: what each
+/// reads on its own sheet as the first pass noted it (`reads`), and a formula that names a
+/// sheet (`!`) parsed again for the rest.
 fn dependents_of(
     workbook: &Workbook,
     results: &[Recomputed],
-    parsed: &[Option<Expr>],
+    reads: &[FormulaReads],
 ) -> Vec<Vec<usize>> {
     // Every formula cell, its place in `results`, and what it reads.
     let place: HashMap<(usize, CellRef), usize> = results
         .iter()
         .enumerate()
         .map(|(i, r)| ((r.sheet, r.cell), i))
+        .collect();
+    let own_reads: HashMap<(usize, CellRef), &[CellRange]> = reads
+        .iter()
+        .enumerate()
+        .flat_map(|(sheet, reads)| {
+            reads
+                .0
+                .iter()
+                .map(move |(at, ranges)| ((sheet, *at), ranges.as_slice()))
+        })
         .collect();
     let formulas_by_sheet: Vec<Vec<CellRef>> = {
         let mut by_sheet = vec![Vec::new(); workbook.sheets.len()];
@@ -664,27 +676,8 @@ fn dependents_of(
         by_sheet
     };
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); results.len()];
-    for (i, (result, expr)) in results.iter().zip(parsed).enumerate() {
-        let Some(expr) = expr else { continue };
-        for reference in references(expr) {
-            let (sheet_name, range) = match reference {
-                Reference::Cell { sheet, at } => (
-                    sheet,
-                    CellRange {
-                        first: at,
-                        last: at,
-                    },
-                ),
-                Reference::Range { sheet, range } => (sheet, range),
-                Reference::Name(_) => continue,
-            };
-            let sheet = match &sheet_name {
-                None => result.sheet,
-                Some(name) => match workbook.sheet_index(name) {
-                    Some(index) => index,
-                    None => continue,
-                },
-            };
+    for (i, result) in results.iter().enumerate() {
+        for (sheet, range) in formula_reads(workbook, result, &own_reads) {
             let Some(list) = formulas_by_sheet.get(sheet) else {
                 continue;
             };
@@ -704,6 +697,45 @@ fn dependents_of(
         }
     }
     dependents
+}
+
+/// The ranges a formula reads, each with its sheet's index: its own sheet's as the first
+/// pass noted them, or, when its text names a sheet, every reference of it parsed again.
+fn formula_reads(
+    workbook: &Workbook,
+    result: &Recomputed,
+    own_reads: &HashMap<(usize, CellRef), &[CellRange]>,
+) -> Vec<(usize, CellRange)> {
+    let formula = workbook
+        .sheets
+        .get(result.sheet)
+        .and_then(|sheet| sheet.cell(result.cell))
+        .and_then(|cell| cell.formula.as_deref())
+        .unwrap_or_default();
+    if !formula.contains('!') {
+        return own_reads
+            .get(&(result.sheet, result.cell))
+            .map(|ranges| ranges.iter().map(|range| (result.sheet, *range)).collect())
+            .unwrap_or_default();
+    }
+    let Ok(expr) = parse_formula(formula) else {
+        return Vec::new();
+    };
+    references(&expr)
+        .into_iter()
+        .filter_map(|reference| {
+            let (sheet_name, range) = match reference {
+                Reference::Cell { sheet, at } => (sheet, CellRange { first: at, last: at }),
+                Reference::Range { sheet, range } => (sheet, range),
+                Reference::Name(_) => return None,
+            };
+            let sheet = match &sheet_name {
+                None => result.sheet,
+                Some(name) => workbook.sheet_index(name)?,
+            };
+            Some((sheet, range))
+        })
+        .collect()
 }
 
 /// The formulas to recompute: those whose saved value differs, and everything downstream
@@ -735,15 +767,12 @@ fn affected_by_differences(results: &[Recomputed], dependents: &[Vec<usize>]) ->
 /// computes and every formula that reads them (directly or through others), each from the
 /// values recomputed before it; `results` are updated and the values that differ from the
 /// saved ones returned. A circle of references keeps the outcomes of the first pass.
-fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recalculated {
-    let parsed: Vec<Option<Expr>> = results
-        .iter()
-        .map(|r| {
-            let cell = workbook.sheets.get(r.sheet)?.cell(r.cell)?;
-            parse_formula(cell.formula.as_deref()?).ok()
-        })
-        .collect();
-    let dependents = dependents_of(workbook, results, &parsed);
+fn in_dependency_order(
+    workbook: &Workbook,
+    results: &mut [Recomputed],
+    reads: &[FormulaReads],
+) -> Recalculated {
+    let dependents = dependents_of(workbook, results, reads);
     let affected = affected_by_differences(results, &dependents);
     // Kahn's order over the affected formulas.
     let mut waiting = vec![0usize; results.len()];
@@ -788,7 +817,7 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
                 }
             }
         }
-        let (Some(result), Some(Some(expr))) = (results.get_mut(i), parsed.get(i)) else {
+        let Some(result) = results.get_mut(i) else {
             continue;
         };
         let (Some(sheet), Some(Some(cells))) =
@@ -799,6 +828,11 @@ fn in_dependency_order(workbook: &Workbook, results: &mut [Recomputed]) -> Recal
         let Some(cell) = cells.cell(result.cell) else {
             continue;
         };
+        // Parsed again only now: a sheet with one stale cell recomputes a few formulas.
+        let Some(Ok(expr)) = cell.formula.as_deref().map(parse_formula) else {
+            continue;
+        };
+        let expr = &expr;
         // Its own saved value is what it is compared with, not a recomputed one.
         let own = recalculated.remove(&(result.sheet, result.cell));
         let resolver = StoredValues {
