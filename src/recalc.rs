@@ -725,7 +725,13 @@ fn formula_reads(
         .into_iter()
         .filter_map(|reference| {
             let (sheet_name, range) = match reference {
-                Reference::Cell { sheet, at } => (sheet, CellRange { first: at, last: at }),
+                Reference::Cell { sheet, at } => (
+                    sheet,
+                    CellRange {
+                        first: at,
+                        last: at,
+                    },
+                ),
                 Reference::Range { sheet, range } => (sheet, range),
                 Reference::Name(_) => return None,
             };
@@ -1134,6 +1140,32 @@ mod tests {
                 computed: EvalValue::number(d("446")),
             })
         );
+    }
+
+    #[test]
+    fn a_formula_on_another_sheet_reading_a_stale_value_follows_it() {
+        // The form's C10 is stale (290 saved, 296 computed); a summary sheet's formula saved
+        // from the recomputed 296 matches, one saved from the stale 290 is stale.
+        let mut book = form("290", "446", "72.2");
+        book.sheets[0].name = "Biểu 06".to_string();
+        book.sheets.push(sheet(
+            "Tổng hợp",
+            vec![
+                formula("A1", Value::Number(d("306")), "'Biểu 06'!C10+10"),
+                formula("A2", Value::Number(d("300")), "'Biểu 06'!C10+10"),
+                formula("A3", Value::Number(d("316")), "A1+10"),
+            ],
+        ));
+        let results = recompute(&book);
+        assert_eq!(outcome_at(&results, 1, "A1"), Some(RecalcOutcome::Matches));
+        assert_eq!(
+            outcome_at(&results, 1, "A2"),
+            Some(RecalcOutcome::Stale {
+                cached: Value::Number(d("300")),
+                computed: EvalValue::number(d("306")),
+            })
+        );
+        assert_eq!(outcome_at(&results, 1, "A3"), Some(RecalcOutcome::Matches));
     }
 
     #[test]
