@@ -218,7 +218,7 @@ pub enum Value {
     /// A number too large or too small for exact decimal arithmetic; never used by rules.
     Float(f64),
     /// Text, as stored.
-    Text(Box<str>),
+    Text(Arc<str>),
     /// TRUE or FALSE.
     Bool(bool),
     /// An Excel error value such as `#DIV/0!`.

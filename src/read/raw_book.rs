@@ -2,7 +2,9 @@
 //! format code), and what the readers share to build it: cells kept within the limit and
 //! in order, calamine's sheets, ranges, values and errors as the model's and the reader's.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek};
+use std::sync::Arc;
 
 use calamine::{
     DataRef, OdsError, Reader, SheetType, SheetVisible, XlsError, XlsbError, XlsxError,
@@ -135,13 +137,26 @@ pub(super) fn decimal_of_f64(value: f64) -> Value {
     }
 }
 
-/// A value calamine streams as the model's value.
-pub(super) fn value_of_ref(data: &DataRef<'_>) -> Value {
+/// One copy of each of calamine's shared strings for all the cells that show it, found
+/// by where the string lies in calamine's table: a small file whose thousands of cells
+/// show one long string would otherwise hold it thousands of times.
+#[derive(Default)]
+pub(super) struct SharedTexts(HashMap<(usize, usize), Arc<str>>);
+
+impl SharedTexts {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        let key = (text.as_ptr() as usize, text.len());
+        Arc::clone(self.0.entry(key).or_insert_with(|| text.into()))
+    }
+}
+
+/// A value calamine streams as the model's value; a shared string is shared (`shared`).
+pub(super) fn value_of_ref(data: &DataRef<'_>, shared: &mut SharedTexts) -> Value {
     match data {
         DataRef::Int(i) => Value::Number(Decimal::from(*i)),
         DataRef::Float(f) => decimal_of_f64(*f),
         DataRef::String(s) => Value::Text(s.as_str().into()),
-        DataRef::SharedString(s) => Value::Text((*s).into()),
+        DataRef::SharedString(s) => Value::Text(shared.get(s)),
         DataRef::Bool(b) => Value::Bool(*b),
         // Kept as the serial number; the number format (read later) says it is a date.
         DataRef::DateTime(dt) => decimal_of_f64(dt.as_f64()),

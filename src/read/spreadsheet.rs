@@ -17,7 +17,7 @@ use crate::number::Reading;
 
 use super::raw_book::{
     decimal_of_f64, iso_date, push_cell, range_of, read_error, read_worksheets, sort_cells,
-    value_of_ref, CalamineError, RawBook,
+    value_of_ref, CalamineError, RawBook, SharedTexts,
 };
 
 /// A sheet's cells from calamine's dense ranges of values and of formulas.
@@ -38,12 +38,13 @@ pub(super) fn read_xlsb(bytes: &[u8], limits: &Limits) -> Result<RawBook, ReadEr
     let is_1904 = book.has_1904_epoch();
     read_worksheets(book, SourceFormat::Xlsb, is_1904, |book, meta| {
         let mut cells = Vec::new();
+        let mut shared = SharedTexts::default();
         {
             let mut reader = book
                 .worksheet_cells_reader(&meta.name)
                 .map_err(read_error)?;
             while let Some(cell) = reader.next_cell().map_err(read_error)? {
-                let value = value_of_ref(cell.get_value());
+                let value = value_of_ref(cell.get_value(), &mut shared);
                 if value != Value::Empty {
                     push_cell(
                         &mut cells,

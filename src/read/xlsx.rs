@@ -19,6 +19,7 @@ use crate::ooxml::{archive_text, Archive, WorkbookPart};
 use super::guard::Unmeasured;
 use super::raw_book::{
     push_cell, range_of, read_error, read_worksheets, sort_cells, value_of_ref, RawBook,
+    SharedTexts,
 };
 use super::xlsx_cells;
 use super::xlsx_notes;
@@ -68,7 +69,7 @@ fn read_xlsx_with(
         .map(|w| xlsx_cells::shared_strings_part(&w.part))
         .unwrap_or_default();
     // The shared strings, read on the first sheet the one-scan reader takes.
-    let mut strings: Option<Option<Vec<String>>> = None;
+    let mut strings: Option<Option<Vec<Arc<str>>>> = None;
     let part_of = |sheet: &str| {
         parts
             .iter()
@@ -201,10 +202,11 @@ fn cells_with_formulas(
     limits: &Limits,
 ) -> Result<Vec<Cell>, ReadError> {
     let mut cells = Vec::new();
+    let mut shared = SharedTexts::default();
     let mut reader = book.worksheet_cells_reader(sheet).map_err(read_error)?;
     while let Some(record) = reader.next_cell_with_formula().map_err(read_error)? {
         let formula = record.formula.filter(|f| !f.is_empty());
-        let value = value_of_ref(&record.value);
+        let value = value_of_ref(&record.value, &mut shared);
         if value == Value::Empty && formula.is_none() {
             continue;
         }
@@ -255,7 +257,7 @@ fn number_formats(
 fn read_sheet(
     archive: &mut Archive<'_>,
     part: &str,
-    strings: &[String],
+    strings: &[Arc<str>],
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {

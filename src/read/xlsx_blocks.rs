@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::sync::Arc;
 use std::sync::{mpsc, Mutex};
 
 use crate::error::ReadError;
@@ -44,7 +45,7 @@ type Template = Option<(String, (u32, u32))>;
 pub(crate) fn read_sheet(
     archive: &mut Archive<'_>,
     part: &str,
-    strings: &[String],
+    strings: &[Arc<str>],
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {
@@ -102,7 +103,7 @@ fn read_in_blocks(
         threads,
         declared,
     }: Blocks,
-    strings: &[String],
+    strings: &[Arc<str>],
     limits: &Limits,
     meter: Option<&mut PartMeter>,
 ) -> Result<Option<SheetScan>, ReadError> {
@@ -483,8 +484,8 @@ mod tests {
         xml
     }
 
-    fn strings() -> Vec<String> {
-        ["một", "two", "ba"].map(String::from).to_vec()
+    fn strings() -> Vec<Arc<str>> {
+        ["một", "two", "ba"].map(Arc::from).to_vec()
     }
 
     fn limits() -> Limits {

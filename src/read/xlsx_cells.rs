@@ -8,6 +8,7 @@
 //! reads the sheet through calamine instead: the fast path never changes what is read.
 
 use std::io::{Cursor, Read};
+use std::sync::Arc;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -74,7 +75,7 @@ struct OpenCell {
 
 /// Reads the cells of one sheet from the tags and text `xlsx_scan` hands it.
 pub(crate) struct CellReader<'s> {
-    strings: &'s [String],
+    strings: &'s [Arc<str>],
     /// Shared formula templates by index: the text and the start of its `ref`.
     pub templates: Vec<Option<(String, (u32, u32))>>,
     /// When reading one block of a sheet: the cells (by place in `cells`) whose shared
@@ -95,7 +96,7 @@ pub(crate) struct CellReader<'s> {
 }
 
 impl<'s> CellReader<'s> {
-    pub(crate) fn new(strings: &'s [String], max_cells: u64) -> Self {
+    pub(crate) fn new(strings: &'s [Arc<str>], max_cells: u64) -> Self {
         CellReader {
             strings,
             templates: Vec::new(),
@@ -293,7 +294,7 @@ impl<'s> CellReader<'s> {
 }
 
 /// The value of a `<v>` by the cell's type, as calamine gives it.
-fn value_of(kind: Kind, raw: &[u8], strings: &[String]) -> Option<Value> {
+fn value_of(kind: Kind, raw: &[u8], strings: &[Arc<str>]) -> Option<Value> {
     match kind {
         Kind::Inline => return Some(Value::Empty),
         Kind::FormulaText => {
@@ -318,7 +319,7 @@ fn value_of(kind: Kind, raw: &[u8], strings: &[String]) -> Option<Value> {
     match kind {
         Kind::SharedString => strings
             .get(digits(raw)?)
-            .map(|s| Value::Text(s.as_str().into())),
+            .map(|s| Value::Text(Arc::clone(s))),
         Kind::Bool => match text.trim() {
             "" => Some(Value::Empty),
             "1" => Some(Value::Bool(true)),
@@ -479,7 +480,7 @@ fn has_unicode_escape(text: &str) -> bool {
 /// The workbook's shared strings as calamine reads them (rich runs joined, phonetic runs
 /// left out, whitespace trimmed unless preserved); empty when the package has none, `None`
 /// when they cannot be read exactly as calamine would.
-pub(crate) fn shared_strings(archive: &mut Archive<'_>, part: &str) -> Option<Vec<String>> {
+pub(crate) fn shared_strings(archive: &mut Archive<'_>, part: &str) -> Option<Vec<Arc<str>>> {
     let name = archive
         .file_names()
         .flatten()
@@ -507,7 +508,7 @@ pub(crate) fn shared_strings(archive: &mut Archive<'_>, part: &str) -> Option<Ve
         match reader.read_event_into(&mut buffer).ok()? {
             Event::Start(e) if e.local_name().as_ref() == "si" => {
                 let closing = e.name().as_ref().to_string();
-                strings.push(read_string(&mut reader, &closing)?);
+                strings.push(read_string(&mut reader, &closing)?.into());
             }
             Event::Eof => return Some(strings),
             _ => {}

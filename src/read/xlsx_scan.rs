@@ -10,6 +10,7 @@
 //! and the caller reads the sheet through calamine.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use crate::error::ReadError;
 use crate::limits::Limits;
@@ -69,7 +70,7 @@ pub(crate) fn scan_sheet(
 pub(crate) fn read_sheet(
     archive: &mut Archive<'_>,
     part: &str,
-    strings: &[String],
+    strings: &[Arc<str>],
     limits: &Limits,
     unmeasured: &mut Unmeasured,
 ) -> Result<Option<SheetScan>, ReadError> {
@@ -101,7 +102,7 @@ pub(crate) fn read_sheet(
 /// A sheet part's XML read whole in one scan, as [`read_sheet`] reads it (for tests that
 /// compare other readings with it).
 #[cfg(test)]
-pub(crate) fn read_xml(xml: &[u8], strings: &[String]) -> Option<SheetScan> {
+pub(crate) fn read_xml(xml: &[u8], strings: &[Arc<str>]) -> Option<SheetScan> {
     let scan = Scan {
         cells: Some(CellReader::new(strings, u64::MAX)),
         ..Scan::default()
@@ -178,7 +179,11 @@ pub(crate) struct ScannedBlock {
 /// or at the part's end. `None` where [`read_sheet`] would give up, or when a cell is
 /// left open.
 #[cfg(feature = "parallel")]
-pub(crate) fn scan_block(bytes: &[u8], strings: &[String], max_cells: u64) -> Option<ScannedBlock> {
+pub(crate) fn scan_block(
+    bytes: &[u8],
+    strings: &[Arc<str>],
+    max_cells: u64,
+) -> Option<ScannedBlock> {
     let mut reader = CellReader::new(strings, max_cells);
     reader.deferred = Some(Vec::new());
     let mut scan = Scan {
@@ -506,7 +511,7 @@ mod tests {
     }
 
     /// The cells read from `xml` fed in pieces of `chunk` bytes.
-    fn cells_of(xml: &str, chunk: usize, strings: &[String]) -> Option<Vec<(Cell, u32)>> {
+    fn cells_of(xml: &str, chunk: usize, strings: &[Arc<str>]) -> Option<Vec<(Cell, u32)>> {
         let scan = Scan {
             cells: Some(CellReader::new(strings, u64::MAX)),
             ..Scan::default()
@@ -524,7 +529,7 @@ mod tests {
             r#"<c r="D1"><f>SUM(A1:A9)&amp;"&lt;x&gt;"</f><v>3</v></c></row><row><c t="b"><v>1</v></c>"#,
             r#"<c t="str"><f>"dài"</f><v>dài đồng</v></c></row></sheetData></worksheet>"#
         );
-        let strings = vec!["không".to_string(), "Tổng cộng".to_string()];
+        let strings: Vec<Arc<str>> = vec!["không".into(), "Tổng cộng".into()];
         let whole = cells_of(xml, xml.len(), &strings).expect("follows");
         assert_eq!(whole.len(), 6);
         assert_eq!(

@@ -41,7 +41,9 @@ fn cells_as_rebuilt(book: &Workbook, sheet: usize, html: bool) -> Vec<CellView> 
         .filter(|cell| cell.value != Value::Empty || cell.number_format.is_some())
         .map(|cell| {
             let value = match (&cell.value, &cell.reading) {
-                (Value::Error(text), _) if cell.formula.is_none() => Value::Text(text.clone()),
+                (Value::Error(text), _) if cell.formula.is_none() => {
+                    Value::Text(text.as_ref().into())
+                }
                 (_, Reading::Number(q)) if html => Value::Text(
                     format!(
                         "number {} shown with {} decimals, percent {}",
