@@ -36,6 +36,10 @@ pub struct Limits {
     pub max_xml_depth: u32,
     /// Bytes of one cell's text.
     pub max_string_bytes: usize,
+    /// Bytes of text (as UTF-8) the cells of one xls sheet show, a shared string counted
+    /// once for each cell that shows it: calamine copies it into each of them, so a small
+    /// file can ask for gigabytes. (xlsx cells share one copy of a shared string.)
+    pub max_text_bytes_per_sheet: u64,
     /// Bytes of one cell's formula.
     pub max_formula_bytes: usize,
     /// Nesting depth of parentheses in one cell's formula.
@@ -60,6 +64,7 @@ impl Default for Limits {
             max_cells_per_sheet: 20_000_000,
             max_xml_depth: 256,
             max_string_bytes: 1 << 20,
+            max_text_bytes_per_sheet: 256 << 20,
             max_formula_bytes: 64 << 10,
             max_formula_depth: 256,
             max_notes_bytes: 16 << 20,

@@ -249,6 +249,10 @@ struct LimitArgs {
     /// Độ dài chuỗi tối đa (byte) / longest cell text in bytes [default: 1048576]
     #[arg(long, value_name = "BYTES")]
     max_string: Option<usize>,
+    /// Tổng chữ tối đa trong các ô của một trang xls (byte) / most text the cells of one xls
+    /// sheet show, in bytes [default: 268435456]
+    #[arg(long, value_name = "BYTES")]
+    max_sheet_text: Option<u64>,
     /// Độ dài công thức tối đa (byte) / longest formula in bytes [default: 65536]
     #[arg(long, value_name = "BYTES")]
     max_formula_length: Option<usize>,
@@ -269,6 +273,9 @@ impl LimitArgs {
             max_cells_per_sheet: self.max_cells.unwrap_or(default.max_cells_per_sheet),
             max_xml_depth: self.max_xml_depth.unwrap_or(default.max_xml_depth),
             max_string_bytes: self.max_string.unwrap_or(default.max_string_bytes),
+            max_text_bytes_per_sheet: self
+                .max_sheet_text
+                .unwrap_or(default.max_text_bytes_per_sheet),
             max_formula_bytes: self.max_formula_length.unwrap_or(default.max_formula_bytes),
             max_formula_depth: self.max_formula_depth.unwrap_or(default.max_formula_depth),
             max_notes_bytes: default.max_notes_bytes,

@@ -24,10 +24,13 @@ pub fn tolerate_calamine_panics() {
 /// cells a sheet. A fuzz input is at most 256 KB; one that claims a 20-million-cell
 /// rectangle (allowed by the defaults, as real statistics sheets can be that large) would
 /// spend the run allocating it and make the fuzzer's memory ceiling a matter of luck. The
-/// defaults themselves are measured by the hostile corpus tests.
+/// defaults themselves are measured by the hostile corpus tests. The text a sheet's cells
+/// show is held to 16 MB for the same reason (the default, 256 MB, is copied twice on the
+/// way from calamine).
 pub fn limits() -> crossfoot::Limits {
     crossfoot::Limits {
         max_cells_per_sheet: 1_000_000,
+        max_text_bytes_per_sheet: 16 << 20,
         ..crossfoot::Limits::default()
     }
 }

@@ -4,6 +4,7 @@
 
 mod guard;
 mod html;
+mod ods_extent;
 mod ods_merges;
 mod raw_book;
 mod spreadsheet;
@@ -132,6 +133,7 @@ fn read_zip_package(
         spreadsheet::read_xlsb(bytes, limits)
     } else if has("content.xml") || has("mimetype") {
         std::mem::take(unmeasured).measure_rest(bytes, limits)?;
+        ods_extent::check_ods(bytes, limits)?;
         spreadsheet::read_ods(bytes, limits)
     } else if archive
         .file_names()

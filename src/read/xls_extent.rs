@@ -2,7 +2,10 @@
 //! grid over the rectangle a sheet's cells span (and reserves what its DIMENSIONS record
 //! claims), so two cells at opposite corners would make it allocate hundreds of gigabytes
 //! and abort. This walks the OLE container's `Workbook` stream and its BIFF records with
-//! every read bounded, and refuses a sheet whose rectangle is over the cell limit.
+//! every read bounded, and refuses a sheet whose rectangle is over the cell limit, or whose
+//! cells would hold more text than the text limit: calamine copies a shared string into
+//! every cell that shows it, so a 1 MB file whose 30,000 cells show one 32,767-character
+//! string made it allocate 6 GB.
 
 use std::cell::Cell;
 
@@ -18,7 +21,8 @@ const MAX_SECTOR_ID: u32 = 0xFFFF_FFFA;
 ///
 /// # Errors
 /// [`ReadError::LimitExceeded`] when a sheet's cells, or its declared dimensions, span a
-/// rectangle larger than the limit.
+/// rectangle larger than the limit, or its cells show more text than
+/// `limits.max_text_bytes_per_sheet`.
 pub(crate) fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> {
     let looped = Cell::new(false);
     let stream = workbook_stream(bytes, &looped);
@@ -32,7 +36,24 @@ pub(crate) fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ReadError> 
     let Some(stream) = stream else {
         return Ok(());
     };
-    check_records(&stream, limits.max_cells_per_sheet)
+    check_records(&stream, &Bounds::of(limits))
+}
+
+/// The two measures a sheet is held to.
+struct Bounds {
+    /// Cells in the rectangle the sheet's cells span.
+    cells: u64,
+    /// Bytes of text (as UTF-8) the sheet's cells show.
+    text: u64,
+}
+
+impl Bounds {
+    fn of(limits: &Limits) -> Self {
+        Bounds {
+            cells: limits.max_cells_per_sheet,
+            text: limits.max_text_bytes_per_sheet,
+        }
+    }
 }
 
 /// Whether the FAT chain from `start` comes back to a sector it has been through (more
@@ -299,7 +320,9 @@ fn cells_of(kind: u16, data: &[u8]) -> Option<(u32, u32, u32)> {
 /// Walks the BIFF records: each sheet (between BOF and EOF) has its cells' rectangle and
 /// its DIMENSIONS claim measured, and each sheet a BOUNDSHEET names is measured as
 /// calamine reads it ([`check_sheet_at`]).
-fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
+fn check_records(stream: &[u8], bounds: &Bounds) -> Result<(), ReadError> {
+    let limit = bounds.cells;
+    let strings = shared_string_sizes(stream);
     let mut extent = Extent::default();
     for (kind, data) in records(stream) {
         match kind {
@@ -313,7 +336,7 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
             // not fall where this walk's records begin.
             0x0085 => {
                 if let Some(offset) = u32_at(data, 0).and_then(|at| usize::try_from(at).ok()) {
-                    check_sheet_at(stream.get(offset..).unwrap_or_default(), limit)?;
+                    check_sheet_at(stream.get(offset..).unwrap_or_default(), bounds, &strings)?;
                 }
             }
             _ => {
@@ -331,7 +354,11 @@ fn check_records(stream: &[u8], limit: u64) -> Result<(), ReadError> {
 /// a STRING record gives the cell of the FORMULA before it, or A1 when there is none. A
 /// fuzzed xls whose BOUNDSHEET pointed into the middle of other records had calamine
 /// build a 17.7 GB grid from cells the linear walk never saw.
-fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
+///
+/// Each LABELSST adds the bytes of the shared string it shows (`strings`, by index).
+fn check_sheet_at(sheet: &[u8], bounds: &Bounds, strings: &[u64]) -> Result<(), ReadError> {
+    let limit = bounds.cells;
+    let mut text = 0u64;
     let mut extent = Extent::default();
     let (mut seen_bof, mut depth) = (false, 0usize);
     let mut formula_at = (0u32, 0u32);
@@ -350,6 +377,23 @@ fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
             0x000A => break,
             0x0200 => over(dimensions_area(data).unwrap_or(0), limit)?,
             0x0207 => extent.add(formula_at.0, formula_at.1, formula_at.1),
+            0x00FD => {
+                let shown = u32_at(data, 6)
+                    .and_then(|index| strings.get(usize::try_from(index).ok()?))
+                    .copied()
+                    .unwrap_or(0);
+                text = text.saturating_add(shown);
+                if text > bounds.text {
+                    return Err(ReadError::LimitExceeded {
+                        what: "chữ trong các ô của trang xls / text in the cells of an xls sheet"
+                            .to_string(),
+                        limit: bounds.text,
+                    });
+                }
+                if let Some((row, first, last)) = cells_of(kind, data) {
+                    extent.add(row, first, last);
+                }
+            }
             _ => {
                 if let Some((row, first, last)) = cells_of(kind, data) {
                     if kind == 0x0006 {
@@ -365,6 +409,139 @@ fn check_sheet_at(sheet: &[u8], limit: u64) -> Result<(), ReadError> {
     over(extent.area(), limit)
 }
 
+/// The UTF-8 length of each string of the workbook's shared string table (the first SST
+/// record of the globals and the CONTINUE records after it), as calamine will decode them;
+/// as many as could be measured before the table ends or is cut short.
+fn shared_string_sizes(stream: &[u8]) -> Vec<u64> {
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    for (kind, data) in records(stream) {
+        match kind {
+            0x00FC if pieces.is_empty() => pieces.push(data),
+            0x003C if !pieces.is_empty() => pieces.push(data),
+            // The globals end (EOF) or the table's continuation does: stop.
+            _ if !pieces.is_empty() => break,
+            0x000A => break,
+            _ => {}
+        }
+    }
+    let mut sizes = Vec::new();
+    let mut table = Pieces {
+        pieces,
+        piece: 0,
+        at: 8,
+    };
+    while let Some(size) = table.string_size() {
+        sizes.push(size);
+    }
+    sizes
+}
+
+/// The SST record's data and its CONTINUE records, read across their boundaries.
+struct Pieces<'a> {
+    pieces: Vec<&'a [u8]>,
+    piece: usize,
+    at: usize,
+}
+
+impl Pieces<'_> {
+    /// Moves to the next piece when this one is used up; false at the end of the table.
+    fn ready(&mut self) -> bool {
+        loop {
+            let Some(piece) = self.pieces.get(self.piece) else {
+                return false;
+            };
+            if self.at < piece.len() {
+                return true;
+            }
+            self.piece += 1;
+            self.at = 0;
+        }
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        if !self.ready() {
+            return None;
+        }
+        let byte = *self.pieces.get(self.piece)?.get(self.at)?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes([self.byte()?, self.byte()?]))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes([
+            self.byte()?,
+            self.byte()?,
+            self.byte()?,
+            self.byte()?,
+        ]))
+    }
+
+    /// Skips `count` bytes, across pieces.
+    fn skip(&mut self, mut count: usize) -> Option<()> {
+        while count > 0 {
+            if !self.ready() {
+                return None;
+            }
+            let piece = self.pieces.get(self.piece)?;
+            let step = count.min(piece.len() - self.at);
+            self.at += step;
+            count -= step;
+        }
+        Some(())
+    }
+
+    /// One XLUnicodeRichExtendedString: its UTF-8 length, the reader moved past it. Its
+    /// characters may run on into the next CONTINUE, which then starts with a new flags
+    /// byte saying whether they are one byte or two.
+    fn string_size(&mut self) -> Option<u64> {
+        let chars = usize::from(self.u16()?);
+        let flags = self.byte()?;
+        let runs = if flags & 0x08 != 0 { self.u16()? } else { 0 };
+        let extended = if flags & 0x04 != 0 { self.u32()? } else { 0 };
+        let mut wide = flags & 0x01 != 0;
+        let (mut left, mut size) = (chars, 0u64);
+        while left > 0 {
+            if self.at >= self.pieces.get(self.piece)?.len() {
+                self.piece += 1;
+                self.at = 0;
+                wide = self.byte()? & 0x01 != 0;
+                continue;
+            }
+            let piece = self.pieces.get(self.piece)?;
+            let width = if wide { 2 } else { 1 };
+            let here = left.min((piece.len() - self.at) / width).max(1);
+            let bytes = piece.get(self.at..self.at + here * width)?;
+            size += if wide {
+                bytes
+                    .chunks_exact(2)
+                    .map(|unit| match unit {
+                        [low, high] => match u16::from_le_bytes([*low, *high]) {
+                            0..0x80 => 1,
+                            0x80..0x800 => 2,
+                            _ => 3,
+                        },
+                        _ => 0,
+                    })
+                    .sum::<u64>()
+            } else {
+                bytes
+                    .iter()
+                    .map(|&b| if b < 0x80 { 1 } else { 2 })
+                    .sum::<u64>()
+            };
+            self.at += here * width;
+            left -= here;
+        }
+        self.skip(usize::from(runs) * 4)?;
+        self.skip(usize::try_from(extended).ok()?)?;
+        Some(size)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +551,14 @@ mod tests {
         out.extend_from_slice(&u16::try_from(data.len()).unwrap().to_le_bytes());
         out.extend_from_slice(data);
         out
+    }
+
+    /// Bounds on the cells alone.
+    fn cells(limit: u64) -> Bounds {
+        Bounds {
+            cells: limit,
+            text: u64::MAX,
+        }
     }
 
     fn number(row: u16, col: u16) -> Vec<u8> {
@@ -400,15 +585,15 @@ mod tests {
         stream[boundsheet_at + 4..boundsheet_at + 8]
             .copy_from_slice(&u32::try_from(hidden_at).unwrap().to_le_bytes());
         assert!(matches!(
-            check_records(&stream, 20_000_000),
+            check_records(&stream, &cells(20_000_000)),
             Err(ReadError::LimitExceeded { .. })
         ));
         // A STRING record after no FORMULA is a cell at A1 for calamine.
         let mut sheet = record(0x0809, &[0; 16]);
         sheet.extend(number(65_535, 16_383));
         sheet.extend(record(0x0207, &[0; 4]));
-        assert!(check_sheet_at(&sheet, 20_000_000).is_err());
-        assert!(check_sheet_at(&sheet, u64::MAX).is_ok());
+        assert!(check_sheet_at(&sheet, &cells(20_000_000), &[]).is_err());
+        assert!(check_sheet_at(&sheet, &cells(u64::MAX), &[]).is_ok());
     }
 
     #[test]
@@ -417,12 +602,12 @@ mod tests {
         stream.extend(number(0, 0));
         stream.extend(number(65_535, 255));
         assert!(
-            check_records(&stream, 20_000_000).is_ok(),
+            check_records(&stream, &cells(20_000_000)).is_ok(),
             "65,536 × 256 fits"
         );
         stream.extend(number(65_535, 16_383));
         assert!(matches!(
-            check_records(&stream, 20_000_000),
+            check_records(&stream, &cells(20_000_000)),
             Err(ReadError::LimitExceeded { .. })
         ));
     }
@@ -433,7 +618,7 @@ mod tests {
         data.extend_from_slice(&4_000_000_000u32.to_le_bytes());
         data.extend_from_slice(&[0, 0, 0xFF, 0, 0, 0]);
         let stream = record(0x0200, &data);
-        assert!(check_records(&stream, 20_000_000).is_err());
+        assert!(check_records(&stream, &cells(20_000_000)).is_err());
     }
 
     #[test]

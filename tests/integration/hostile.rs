@@ -57,6 +57,16 @@ const CORPUS: &[(&str, Expected)] = &[
     // has a damaged name length; calamine finds the stream by the name's characters and
     // would allocate 17.7 GB for its cells. The measure now finds it as calamine does.
     ("fuzz-xls-stream-name-17gb.xls", Expected::Limit),
+    // One 32,767-character shared string shown by 10,000 cells (written by LibreOffice from
+    // an xlsx): calamine copies it into each cell, 969 MB from a 200 KB file.
+    ("xls-text-shown-10000-times.xls", Expected::Limit),
+    // The same in xlsx: the cells share the one string, so it reads (it took 330 MB).
+    ("shared-string-shown-10000-times.xlsx", Expected::Reads),
+    // An 864-byte ods whose one 30,000-character cell is repeated over 100 × 1,000 cells:
+    // calamine expanded it into 8.8 GB.
+    ("ods-text-repeated-100000-times.ods", Expected::Limit),
+    // A number cell repeated over 5,000 × 5,000 cells: a grid over the cell limit.
+    ("ods-cell-repeated-25m-times.ods", Expected::Limit),
 ];
 
 fn hostile(name: &str) -> PathBuf {
@@ -499,6 +509,19 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .cloned()
         .collect();
 
+    let mut shared = XlsxWriter::new();
+    let long = "x".repeat(32_767);
+    let sheet = shared.add_worksheet();
+    for row in 0..1_000 {
+        for col in 0..10 {
+            sheet.write_string(row, col, &long).unwrap();
+        }
+    }
+    let shared_text = zip_parts(&shared.save_to_buffer().unwrap())
+        .into_iter()
+        .filter(|(name, _)| name != "docProps/core.xml")
+        .collect::<Vec<_>>();
+
     let nested = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
     let formula = sheet_xml(&format!(
         r#"<sheetData><row r="1"><c r="A1"><f>{nested}</f><v>1</v></c></row></sheetData>"#
@@ -532,7 +555,49 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         ("truncated.xlsx".into(), truncated("tthc-06-q3-2022.xlsx")),
         ("truncated.xls".into(), truncated("tthc-06-q3-2022.xls")),
         ("truncated.ods".into(), truncated("tthc-06-q3-2022.ods")),
+        (
+            "shared-string-shown-10000-times.xlsx".into(),
+            zip_of(&shared_text),
+        ),
+        (
+            "ods-text-repeated-100000-times.ods".into(),
+            ods_of(
+                100,
+                1_000,
+                r#"office:value-type="string""#,
+                &"y".repeat(30_000),
+            ),
+        ),
+        (
+            "ods-cell-repeated-25m-times.ods".into(),
+            ods_of(
+                5_000,
+                5_000,
+                r#"office:value-type="float" office:value="1""#,
+                "1",
+            ),
+        ),
     ]
+}
+
+/// An ods of one sheet whose one row, repeated `rows` times, holds one cell (`attributes`,
+/// showing `text`) repeated `cols` times.
+fn ods_of(rows: u32, cols: u32, attributes: &str, text: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{cols}" {attributes}><text:p>{text}</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    zip_of(&[
+        (
+            "mimetype".to_string(),
+            b"application/vnd.oasis.opendocument.spreadsheet".to_vec(),
+        ),
+        ("content.xml".to_string(), content.into_bytes()),
+        (
+            "META-INF/manifest.xml".to_string(),
+            manifest.as_bytes().to_vec(),
+        ),
+    ])
 }
 
 #[test]
