@@ -59,9 +59,10 @@ impl Measure {
 
     fn area(&self) -> u64 {
         match (self.rows, self.cols) {
-            (Some((r0, r1)), Some((c0, c1))) => (r1 - r0)
+            (Some((r0, r1)), Some((c0, c1))) => r1
+                .saturating_sub(r0)
                 .saturating_add(1)
-                .saturating_mul((c1 - c0).saturating_add(1)),
+                .saturating_mul(c1.saturating_sub(c0).saturating_add(1)),
             _ => 0,
         }
     }

@@ -444,26 +444,29 @@ struct Pieces<'a> {
 }
 
 impl Pieces<'_> {
-    /// Moves to the next piece when this one is used up; false at the end of the table.
-    fn ready(&mut self) -> bool {
+    /// What is left of the current piece; the next piece when this one is used up; `None`
+    /// at the end of the table.
+    fn rest(&mut self) -> Option<&[u8]> {
         loop {
-            let Some(piece) = self.pieces.get(self.piece) else {
-                return false;
-            };
-            if self.at < piece.len() {
-                return true;
+            let piece = *self.pieces.get(self.piece)?;
+            match piece.get(self.at..) {
+                Some(rest) if !rest.is_empty() => return Some(rest),
+                _ => {
+                    self.piece = self.piece.saturating_add(1);
+                    self.at = 0;
+                }
             }
-            self.piece += 1;
-            self.at = 0;
         }
     }
 
+    /// Moves `count` bytes on within the current piece.
+    fn advance(&mut self, count: usize) {
+        self.at = self.at.saturating_add(count);
+    }
+
     fn byte(&mut self) -> Option<u8> {
-        if !self.ready() {
-            return None;
-        }
-        let byte = *self.pieces.get(self.piece)?.get(self.at)?;
-        self.at += 1;
+        let byte = *self.rest()?.first()?;
+        self.advance(1);
         Some(byte)
     }
 
@@ -483,13 +486,9 @@ impl Pieces<'_> {
     /// Skips `count` bytes, across pieces.
     fn skip(&mut self, mut count: usize) -> Option<()> {
         while count > 0 {
-            if !self.ready() {
-                return None;
-            }
-            let piece = self.pieces.get(self.piece)?;
-            let step = count.min(piece.len() - self.at);
-            self.at += step;
-            count -= step;
+            let step = count.min(self.rest()?.len());
+            self.advance(step);
+            count = count.saturating_sub(step);
         }
         Some(())
     }
@@ -505,17 +504,21 @@ impl Pieces<'_> {
         let mut wide = flags & 0x01 != 0;
         let (mut left, mut size) = (chars, 0u64);
         while left > 0 {
-            if self.at >= self.pieces.get(self.piece)?.len() {
-                self.piece += 1;
+            let at_end = self
+                .pieces
+                .get(self.piece)
+                .is_none_or(|piece| self.at >= piece.len());
+            if at_end {
+                self.piece = self.piece.saturating_add(1);
                 self.at = 0;
                 wide = self.byte()? & 0x01 != 0;
                 continue;
             }
-            let piece = self.pieces.get(self.piece)?;
+            let rest = self.rest()?;
             let width = if wide { 2 } else { 1 };
-            let here = left.min((piece.len() - self.at) / width).max(1);
-            let bytes = piece.get(self.at..self.at + here * width)?;
-            size += if wide {
+            let here = left.min(rest.len().checked_div(width).unwrap_or(0)).max(1);
+            let bytes = rest.get(..here.saturating_mul(width))?;
+            let utf8: u64 = if wide {
                 bytes
                     .chunks_exact(2)
                     .map(|unit| match unit {
@@ -526,17 +529,15 @@ impl Pieces<'_> {
                         },
                         _ => 0,
                     })
-                    .sum::<u64>()
+                    .sum()
             } else {
-                bytes
-                    .iter()
-                    .map(|&b| if b < 0x80 { 1 } else { 2 })
-                    .sum::<u64>()
+                bytes.iter().map(|&b| if b < 0x80 { 1 } else { 2 }).sum()
             };
-            self.at += here * width;
-            left -= here;
+            size = size.saturating_add(utf8);
+            self.advance(here.saturating_mul(width));
+            left = left.saturating_sub(here);
         }
-        self.skip(usize::from(runs) * 4)?;
+        self.skip(usize::from(runs).saturating_mul(4))?;
         self.skip(usize::try_from(extended).ok()?)?;
         Some(size)
     }
@@ -594,6 +595,47 @@ mod tests {
         sheet.extend(record(0x0207, &[0; 4]));
         assert!(check_sheet_at(&sheet, &cells(20_000_000), &[]).is_err());
         assert!(check_sheet_at(&sheet, &cells(u64::MAX), &[]).is_ok());
+    }
+
+    fn label_sst(row: u16, index: u32) -> Vec<u8> {
+        let mut data = row.to_le_bytes().to_vec();
+        data.extend_from_slice(&[0, 0, 0, 0]);
+        data.extend_from_slice(&index.to_le_bytes());
+        record(0x00FD, &data)
+    }
+
+    #[test]
+    fn the_text_a_sheet_shows_counts_a_shared_string_for_every_cell() {
+        // Two strings: "abcde", and "ab" + "éx" whose characters run on into a CONTINUE
+        // that starts with a flags byte saying they are two bytes each (UTF-8: 5 bytes).
+        let mut sst = [2u32.to_le_bytes(), 2u32.to_le_bytes()].concat();
+        sst.extend_from_slice(&[5, 0, 0]);
+        sst.extend_from_slice(b"abcde");
+        sst.extend_from_slice(&[4, 0, 0]);
+        sst.extend_from_slice(b"ab");
+        let mut stream = record(0x0809, &[0; 16]);
+        stream.extend(record(0x00FC, &sst));
+        stream.extend(record(0x003C, &[1, 0xE9, 0, b'x', 0]));
+        assert_eq!(shared_string_sizes(&stream), vec![5, 5]);
+        let boundsheet_at = stream.len();
+        stream.extend(record(0x0085, &[0; 8]));
+        stream.extend(record(0x000A, &[]));
+        let sheet_at = stream.len();
+        stream.extend(record(0x0809, &[0; 16]));
+        stream.extend(label_sst(0, 1));
+        stream.extend(label_sst(1, 1));
+        stream.extend(record(0x000A, &[]));
+        stream[boundsheet_at + 4..boundsheet_at + 8]
+            .copy_from_slice(&u32::try_from(sheet_at).unwrap().to_le_bytes());
+        let bounds = |text| Bounds {
+            cells: u64::MAX,
+            text,
+        };
+        assert!(check_records(&stream, &bounds(10)).is_ok());
+        assert!(matches!(
+            check_records(&stream, &bounds(9)),
+            Err(ReadError::LimitExceeded { .. })
+        ));
     }
 
     #[test]
