@@ -3,12 +3,13 @@
 //! consolidates them (the consolidated workbook written, the province's report checked
 //! against its units). What the page offers when several files arrive at once.
 
-use crate::check::{bindings, stated_period_at, TemplateChoice};
+use crate::check::{bindings, check, stated_period_at, TemplateChoice};
+use crate::codes;
 use crate::consolidate::{
-    check_against_units, consolidate, read_unit, same_unit, ConsolidateOptions, Consolidated,
-    UnitFile, UnitReport,
+    check_against_units, consolidate, decide_by_units, read_unit, same_unit, ConsolidateOptions,
+    Consolidated, UnitFile, UnitReport,
 };
-use crate::continuity::{check_continuity, PeriodFile};
+use crate::continuity::{check_continuity, decide_by_previous, PeriodFile};
 use crate::finding::Finding;
 use crate::layout::RowKind;
 use crate::model::Workbook;
@@ -53,7 +54,10 @@ pub struct SetReport {
     pub kind: SetKind,
     /// The template that bound the files (its id).
     pub template: Option<String>,
-    /// The findings across the files, each with the index of the file its cell is in.
+    /// The findings across the files, each with the index of the file its cell is in. A
+    /// CF301 among them is a cell the file's own check could not choose among others (its
+    /// CF302) and the other files decide: the last period's file
+    /// ([`crate::decide_by_previous`]) or the units' reports ([`crate::decide_by_units`]).
     pub findings: Vec<(usize, Finding)>,
     /// The consolidated workbook, for a set of units' reports of a form with a layout.
     pub consolidated: Option<Consolidated>,
@@ -64,8 +68,11 @@ pub struct SetReport {
 /// against the earlier, [`check_continuity`]); files of one template with a grand total
 /// are units' reports, and a file whose unit rows name two or more of the others' units
 /// is the province's report (checked against them); the units' reports are consolidated
-/// ([`consolidate`]) when the template lays out a form. `choice` is the template as the
-/// page gives it (`auto` recognises a built-in one from the first file that has one).
+/// ([`consolidate`]) when the template lays out a form. Where this period's file, or the
+/// province's, leaves several cells equally likely (a CF302 of its own check) and the
+/// other files say which one was mistyped, the findings hold that cell's CF301 in place
+/// of the finding across the files that decided it. `choice` is the template as the page
+/// gives it (`auto` recognises a built-in one from the first file that has one).
 ///
 /// # Examples
 /// ```
@@ -131,25 +138,55 @@ pub fn check_set(files: &[SetFile<'_>], choice: &TemplateChoice) -> SetReport {
         let (Some(last_file), Some(this_file)) = (files.get(last), files.get(this)) else {
             return unrelated("", "");
         };
-        let findings = check_continuity(
-            PeriodFile {
-                path: last_file.path,
-                workbook: last_file.workbook,
-            },
-            PeriodFile {
-                path: this_file.path,
-                workbook: this_file.workbook,
-            },
-            &template,
-        );
+        let this_period = PeriodFile {
+            path: this_file.path,
+            workbook: this_file.workbook,
+        };
+        let last_period = PeriodFile {
+            path: last_file.path,
+            workbook: last_file.workbook,
+        };
+        let mut across = check_continuity(last_period, this_period, &template);
+        let decided = decided_for(this_file.workbook, &template, &mut across, |own, across| {
+            decide_by_previous(this_period, &template, own, across);
+        });
         return SetReport {
             kind: SetKind::Periods { last, this },
             template: Some(template.id.clone()),
-            findings: findings.into_iter().map(|f| (this, f)).collect(),
+            findings: decided
+                .into_iter()
+                .chain(across)
+                .map(|f| (this, f))
+                .collect(),
             consolidated: None,
         };
     }
     units_set(files, &bound, template)
+}
+
+/// The CF301s the other files decide for `workbook`: its own check with the set's
+/// template, and each of its CF302s that `decide` (given its findings and `across`) turns
+/// into a CF301; `decide` drops from `across` the findings it settled.
+fn decided_for(
+    workbook: &Workbook,
+    template: &Template,
+    across: &mut Vec<Finding>,
+    decide: impl FnOnce(&mut [Finding], &mut Vec<Finding>),
+) -> Vec<Finding> {
+    if across.is_empty() {
+        return Vec::new();
+    }
+    let mut own = check(workbook, &TemplateChoice::Given(Box::new(template.clone()))).findings;
+    if !own.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
+        return Vec::new();
+    }
+    let before = own.clone();
+    decide(&mut own, across);
+    own.into_iter()
+        .zip(before)
+        .filter(|(now, was)| now != was)
+        .map(|(now, _)| now)
+        .collect()
 }
 
 /// The template of the set: the one given, or the first built-in one a file's labels
@@ -285,10 +322,11 @@ fn units_set(
                 path: file.path,
                 workbook: file.workbook,
             };
-            check_against_units(province_file, &reports, &template)
-                .into_iter()
-                .map(|f| (p, f))
-                .collect()
+            let mut across = check_against_units(province_file, &reports, &template);
+            let decided = decided_for(file.workbook, &template, &mut across, |own, across| {
+                decide_by_units(province_file, &reports, &template, own, across);
+            });
+            decided.into_iter().chain(across).map(|f| (p, f)).collect()
         })
         .unwrap_or_default();
     let consolidated = template

@@ -9,8 +9,8 @@
 //! with the closing one, which `crossfoot infer` prints and `check --previous` uses (CF401).
 
 use crossfoot::{
-    check, check_continuity, decide_by_previous, read_workbook, Applicability, Finding, PeriodFile,
-    Template, TemplateChoice, Workbook,
+    check, check_continuity, check_set, decide_by_previous, read_workbook, Applicability, Finding,
+    PeriodFile, SetFile, SetKind, Template, TemplateChoice, Workbook,
 };
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
@@ -294,6 +294,39 @@ fn a_cell_this_period_alone_cannot_tell_is_decided_by_the_last_periods_file() {
         [("CF301".to_string(), carried_cell.clone())],
         "{json:#}"
     );
+
+    // The page's set of the two files (check_set) decides the same: its findings hold the
+    // CF301 on this period's file in place of the CF401.
+    let (q2_book, q3_book) = (
+        read_workbook(&std::fs::read(q2).unwrap(), "q2.xlsx").unwrap(),
+        read_workbook(&std::fs::read(q3).unwrap(), "q3.xlsx").unwrap(),
+    );
+    let set = check_set(
+        &[
+            SetFile {
+                path: "q3.xlsx",
+                workbook: &q3_book,
+            },
+            SetFile {
+                path: "q2.xlsx",
+                workbook: &q2_book,
+            },
+        ],
+        &TemplateChoice::Auto,
+    );
+    assert_eq!(set.kind, SetKind::Periods { last: 1, this: 0 });
+    let in_set: Vec<(usize, &str, String)> = set
+        .findings
+        .iter()
+        .map(|(file, f)| (*file, f.code, f.cell.to_string()))
+        .collect();
+    assert_eq!(
+        in_set,
+        [(0, "CF301", carried_cell.clone())],
+        "{:#?}",
+        set.findings
+    );
+    assert_eq!(set.findings[0].1, *decided);
 }
 
 #[test]

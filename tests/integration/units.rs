@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crossfoot::{
-    check, check_against_units, consolidate, decide_by_units, form_workbook, read_unit,
+    check, check_against_units, check_set, consolidate, decide_by_units, form_workbook, read_unit,
     read_workbook, Applicability, ConsolidateOptions, Consolidated, FilledUnit, Finding,
-    FormOptions, FormSection, Layout, Naming, Severity, Template, TemplateChoice, UnitFile,
-    UnitReport, Workbook,
+    FormOptions, FormSection, Layout, Naming, SetFile, SetKind, Severity, Template, TemplateChoice,
+    UnitFile, UnitReport, Workbook,
 };
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -464,6 +464,38 @@ fn a_cell_the_province_alone_cannot_tell_is_decided_by_the_units_file() {
     );
     // Nothing else of the province's check changed.
     assert_eq!(findings.len(), alone.findings.len());
+
+    // The page's set of the province's file and the units' files decides the same: the
+    // set's findings hold the CF301 on the province's file in place of the CF408.
+    let unit_books: Vec<(String, Workbook)> = units()
+        .iter()
+        .map(|unit| {
+            let book = read_workbook(&unit.bytes, &unit.path).unwrap();
+            (unit.path.clone(), book)
+        })
+        .collect();
+    let mut files: Vec<SetFile> = unit_books
+        .iter()
+        .map(|(path, workbook)| SetFile { path, workbook })
+        .collect();
+    files.push(SetFile {
+        path: "tong-hop.xlsx",
+        workbook: &book,
+    });
+    let set = check_set(&files, &given());
+    let province_index = files.len() - 1;
+    assert!(
+        matches!(set.kind, SetKind::Units { province: Some(p), .. } if p == province_index),
+        "{:?}",
+        set.kind
+    );
+    let in_set: Vec<(usize, &str, String)> = set
+        .findings
+        .iter()
+        .map(|(file, f)| (*file, f.code, f.cell.to_string()))
+        .collect();
+    assert_eq!(in_set, [(province_index, "CF301", slipped.clone())]);
+    assert_eq!(set.findings[0].1, *decided);
 
     // A unit's figure that would not mend the province's relations decides nothing: the
     // CF302 stays, and so does the CF408 of the cell that differs.
