@@ -26,6 +26,7 @@ demo: setup
 	./target/release/crossfoot check --annotate target/demo --fix target/demo --summary target/demo/summary.xlsx examples/tthc-06-q3-2022.xlsx examples/kinh-phi-2022.xlsx || true
 	./target/release/crossfoot check --template examples/phu-luc-cchc.toml examples/phu-luc-cchc-q3-2022.xlsx || true
 	./target/release/crossfoot check --previous examples/so-y-te-quy-2.xlsx examples/don-vi/so-y-te.xlsx || true
+	./target/release/crossfoot check --previous examples/so-y-te-quy-2.xlsx examples/so-y-te-nhap-nham.xlsx || true
 	./target/release/crossfoot consolidate --template tthc-06 examples/don-vi -o target/demo/tong-hop.xlsx || true
 	@echo "annotated and corrected copies, the summary and the consolidated report: target/demo/"
 	$(MAKE) serve

@@ -2,7 +2,11 @@
 //! Biểu 06 for Q3 2022 (`examples/don-vi/`), one of them for Q2 too
 //! (`examples/so-y-te-quy-2.xlsx`, one field's pending figure not what Q3 carries over),
 //! and the province's report typed from the units (`examples/tong-hop-quy-3.xlsx`, one
-//! unit's early and on-time figures copied into each other's columns). Every figure is consistent within its own file.
+//! unit's early and on-time figures copied into each other's columns). Every figure is
+//! consistent within its own file, but for one more Q3 report of the first unit
+//! (`examples/so-y-te-nhap-nham.xlsx`, "typed wrongly"): its received totals typed rather
+//! than computed, and then the same carried-over slip typed, so that the file alone cannot
+//! tell which cell is wrong and the Q2 report decides.
 //!
 //! `cargo run --example unit_reports [OUT_DIR]`
 use std::collections::BTreeMap;
@@ -158,6 +162,24 @@ fn main() {
         if u == 0 {
             let bytes = unit_report(&template, name, Q2, fields, &q2);
             std::fs::write(out.join(format!("{file}-quy-2.xlsx")), bytes).expect("write");
+            // Received typed (the form written without the rule that computes it), right
+            // by Q2's pending figure; the carried-over figure then typed 8 more.
+            let mut typed = template.clone();
+            typed.spec.rules.retain(|rule| rule.id.as_deref() != Some("received"));
+            let slipped: Vec<_> = q2
+                .iter()
+                .enumerate()
+                .map(|(f, last)| {
+                    let pending = last["pending"].to_string().parse::<u64>().unwrap_or(0);
+                    let mut figures = field((u * 53 + f * 11 + 1000) as u64, pending);
+                    if f == 1 {
+                        figures.insert("carried".into(), Decimal::from(pending + 8));
+                    }
+                    figures
+                })
+                .collect();
+            let bytes = unit_report(&typed, name, Q3, fields, &slipped);
+            std::fs::write(out.join(format!("{file}-nhap-nham.xlsx")), bytes).expect("write");
         }
         let mut total: BTreeMap<String, Decimal> = BTreeMap::new();
         for figures in &q3 {
@@ -216,7 +238,7 @@ fn main() {
     let bytes = form_workbook(&template, &options).expect("the province's report");
     std::fs::write(out.join("tong-hop-quy-3.xlsx"), bytes).expect("write");
     println!(
-        "wrote the units' reports, the Q2 report and the province's report under {}",
+        "wrote the units' reports, the Q2 reports right and slipped and the province's report under {}",
         out.display()
     );
 }

@@ -267,6 +267,38 @@ test('two periods of one unit dropped together: the finding across them, in eith
   await context.close();
 });
 
+test('two periods where this file alone cannot tell which cell is wrong: the last period decides it in the set panel', async () => {
+  const { context, page, problems } = await openPage();
+  const last = 'so-y-te-quy-2.xlsx';
+  const current = 'so-y-te-nhap-nham.xlsx';
+  await dropFiles(page, [path.join(EXAMPLES, last), path.join(EXAMPLES, current)]);
+  await waitChecked(page, [last, current]);
+  // The file's own card: three cells could each mend the row, a person must decide.
+  const own = await pageFindings(page, current);
+  assert.deepEqual(own.map((f) => f.cell), ['D12'], JSON.stringify(own));
+  assert.match(own[0].message, /D12 = 282, E12 = 54, F12 = 2/);
+  // The set panel: the last period's file decides F12, in place of the CF401 on it.
+  const panel = page.locator('[data-testid="set"]');
+  assert.equal(await panel.getAttribute('data-kind'), 'periods');
+  const shown = await setFindings(page);
+  assert.deepEqual(
+    shown.map((f) => ({ code: f.code, file: f.file, cell: f.cell, relatedFile: f.relatedFile, relatedCell: f.relatedCell })),
+    [{ code: 'CF301', file: current, cell: 'F12', relatedFile: last, relatedCell: 'K12' }],
+  );
+  assert.ok(shown[0].message.includes(`tệp ${last} quyết định`), shown[0].message);
+  // The same finding as the command line's `--previous`, run beside copies of the files.
+  const dir = await mkdtemp(path.join(tmpdir(), 'crossfoot-decided-'));
+  await copyFile(path.join(EXAMPLES, last), path.join(dir, last));
+  await copyFile(path.join(EXAMPLES, current), path.join(dir, current));
+  const cli = cliReport(current, 'vi', ['--previous', last], dir).findings.filter((f) => f.related).map((f) => ({
+    code: f.code, file: current, sheet: f.sheet, cell: f.cell, relatedFile: f.related[0].path, relatedCell: f.related[0].cell, message: f.message,
+  }));
+  assert.deepEqual(shown, cli);
+  await rm(dir, { recursive: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('clicking a finding outlines its cell in the grid and shows its message', async () => {
   const { context, page } = await openPage();
   const name = 'tthc-06-q3-2022.xlsx';
