@@ -165,7 +165,10 @@ fn main() {
             // Received typed (the form written without the rule that computes it), right
             // by Q2's pending figure; the carried-over figure then typed 8 more.
             let mut typed = template.clone();
-            typed.spec.rules.retain(|rule| rule.id.as_deref() != Some("received"));
+            typed
+                .spec
+                .rules
+                .retain(|rule| rule.id.as_deref() != Some("received"));
             let slipped: Vec<_> = q2
                 .iter()
                 .enumerate()

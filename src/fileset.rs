@@ -4,7 +4,6 @@
 //! against its units). What the page offers when several files arrive at once.
 
 use crate::check::{bindings, check, stated_period_at, TemplateChoice};
-use crate::codes;
 use crate::consolidate::{
     check_against_units, consolidate, decide_by_units, read_unit, same_unit, ConsolidateOptions,
     Consolidated, UnitFile, UnitReport,
@@ -177,9 +176,6 @@ fn decided_for(
         return Vec::new();
     }
     let mut own = check(workbook, &TemplateChoice::Given(Box::new(template.clone()))).findings;
-    if !own.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
-        return Vec::new();
-    }
     let before = own.clone();
     decide(&mut own, across);
     own.into_iter()
