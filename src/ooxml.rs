@@ -41,6 +41,9 @@ pub(crate) const CT_COMMENTS: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml";
 /// The content type of a VML drawing.
 pub(crate) const CT_VML: &str = "application/vnd.openxmlformats-officedocument.vmlDrawing";
+/// The content type of a styles part.
+pub(crate) const CT_STYLES: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
 
 /// Where the workbook part is when `_rels/.rels` does not say.
 const DEFAULT_WORKBOOK_PART: &str = "xl/workbook.xml";

@@ -659,6 +659,99 @@ fn damaged_packages_are_errors_not_panics() {
     .is_err());
 }
 
+/// `bytes` without its styles part: no `xl/styles.xml`, no relationship to it, no content
+/// type for it, and no cell naming a style (as some generators write a workbook).
+fn without_styles(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in crate::common::zip_parts(bytes) {
+        if name == "xl/styles.xml" {
+            continue;
+        }
+        let text = String::from_utf8(data).expect("utf8");
+        let text = match name.as_str() {
+            "xl/_rels/workbook.xml.rels" => text.replace(
+                r#"<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#,
+                "",
+            ),
+            "[Content_Types].xml" => text.replace(
+                r#"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
+                "",
+            ),
+            "xl/worksheets/sheet1.xml" => {
+                let mut out = String::new();
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find(" s=\"") {
+                    out.push_str(&rest[..at]);
+                    let after = &rest[at + 4..];
+                    rest = &after[after.find('"').expect("closing quote") + 1..];
+                }
+                out.push_str(rest);
+                out
+            }
+            _ => text,
+        };
+        writer.start_file(name.as_str(), options).expect("start");
+        writer.write_all(text.as_bytes()).expect("write");
+    }
+    writer.finish().expect("finish").into_inner()
+}
+
+#[test]
+fn a_workbook_without_a_styles_part_is_annotated_with_one_added() {
+    let original = std::fs::read(fixture("tthc-06-q3-2022.xlsx")).expect("fixture");
+    let bytes = without_styles(&original);
+    let before = parts(&bytes);
+    assert!(!before.contains_key("xl/styles.xml"));
+    assert!(!text(&before, "xl/_rels/workbook.xml.rels").contains("styles"));
+    assert!(!text(&before, "xl/worksheets/sheet1.xml").contains(" s=\""));
+    let book = read_workbook(&bytes, "06.xlsx").expect("reads without styles");
+    let findings = check(&book, &TemplateChoice::Auto).findings;
+    assert!(!findings.is_empty());
+    let options = OutputOptions::default();
+    let annotated = annotate_package(&bytes, &findings, &options).expect("annotated");
+    let after = parts(&annotated);
+    // The marks' fills live in a new styles part the workbook relates and types.
+    let styles = text(&after, "xl/styles1.xml");
+    assert!(fill_colors(&styles).len() > 2, "{styles}");
+    assert!(text(&after, "xl/_rels/workbook.xml.rels").contains(r#"Target="styles1.xml""#));
+    assert!(text(&after, "[Content_Types].xml").contains(
+        r#"<Override PartName="/xl/styles1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#
+    ));
+    let again = read_workbook(&annotated, "06.checked.xlsx").expect("reads back");
+    assert_same_cells(&book, &again);
+    let marked = cell_styles(&text(&after, "xl/worksheets/sheet1.xml"));
+    for finding in &findings {
+        assert!(
+            marked
+                .get(&finding.cell.to_string())
+                .is_some_and(|&xf| xf > 0),
+            "{} is marked",
+            finding.cell
+        );
+    }
+    // The corrected workbook too.
+    assert!(fix_package(&bytes, &findings, &[], &options).is_ok());
+    // LibreOffice opens it and reads the same first sheet.
+    let Some(lo) = libreoffice() else {
+        println!("skipped: libreoffice is not on PATH (apt-get install libreoffice-calc)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let (plain, marked) = (
+        dir.path().join("plain.xlsx"),
+        dir.path().join("marked.xlsx"),
+    );
+    std::fs::write(&plain, &bytes).expect("write");
+    std::fs::write(&marked, &annotated).expect("write");
+    let a = std::fs::read(convert(&lo, &plain, "csv", dir.path())).expect("csv");
+    let b = std::fs::read(convert(&lo, &marked, "csv", dir.path())).expect("csv");
+    assert!(!a.is_empty());
+    assert_eq!(a, b, "LibreOffice reads the same first sheet");
+}
+
 fn libreoffice() -> Option<String> {
     ["libreoffice", "soffice"]
         .into_iter()

@@ -34,8 +34,8 @@ use crate::model::CellRef;
 use crate::number::number_format_for_text;
 use crate::ooxml::{
     find_relationship, relationships, relative_target, rels_part, resolve, Relationship,
-    WorkbookPart, CT_COMMENTS, CT_VML, CT_WORKSHEET, REL_CALC_CHAIN, REL_COMMENTS, REL_STYLES,
-    REL_VML, REL_WORKSHEET,
+    WorkbookPart, CT_COMMENTS, CT_STYLES, CT_VML, CT_WORKSHEET, REL_CALC_CHAIN, REL_COMMENTS,
+    REL_STYLES, REL_VML, REL_WORKSHEET,
 };
 use crate::output::{LiveFormula, OutputError, OutputOptions};
 
@@ -440,6 +440,11 @@ struct SharedEdits {
     vml_block: u32,
 }
 
+/// The styles part of a workbook that has none: one font, the two fills Excel requires,
+/// one border, one cell format (`Normal`).
+const DEFAULT_STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#;
+
 /// The new sheet's name, `sheetId` and relationship id, for the workbook part.
 type AddedSheet = (String, u32, String);
 
@@ -451,12 +456,22 @@ fn patch(
 ) -> Result<Vec<u8>, OutputError> {
     let mut pkg = Package::open(xlsx)?;
     let book = WorkbookPart::read(|part| pkg.text(part))?;
-    let styles_part = find_relationship(&book.rels, REL_STYLES)
-        .map(|r| book.target_part(r))
-        .ok_or_else(|| OutputError::Package("no styles part".to_string()))?;
-    let styles_xml = pkg
-        .text(&styles_part)?
-        .ok_or_else(|| OutputError::Package(format!("no styles part {styles_part}")))?;
+    // A workbook may have no styles part (some generators write none): the marks then go
+    // into a new one, as Excel would have written it for a workbook of default styles.
+    let related = find_relationship(&book.rels, REL_STYLES).map(|r| book.target_part(r));
+    let (styles_part, styles_xml, new_styles) = match related
+        .as_ref()
+        .map(|part| pkg.text(part))
+        .transpose()?
+        .flatten()
+    {
+        Some(xml) => (related.unwrap_or_default(), xml, false),
+        None => (
+            pkg.free_name("xl/", "styles", "xml"),
+            DEFAULT_STYLES.to_string(),
+            true,
+        ),
+    };
     let mut styles = styles::Styles::parse(&styles_xml, &styles_part)?;
     let mut edits = SharedEdits {
         vml_block: 1,
@@ -485,6 +500,18 @@ fn patch(
     if styles.changed() {
         let out = styles.patch(&styles_xml)?;
         pkg.put(&styles_part, out);
+        if new_styles {
+            let taken: Vec<String> = edits
+                .wb_rels_add
+                .iter()
+                .map(|(id, ..)| id.clone())
+                .collect();
+            let rid = free_rel_id(&book.rels, &taken);
+            edits
+                .wb_rels_add
+                .push((rid, REL_STYLES, relative_target(&book.part, &styles_part)));
+            edits.ct_overrides.push((styles_part, CT_STYLES));
+        }
     }
     write_shared_parts(&mut pkg, &book, add_sheet, &edits)?;
     pkg.finish()
