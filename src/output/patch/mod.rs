@@ -501,6 +501,10 @@ fn patch(
         let out = styles.patch(&styles_xml)?;
         pkg.put(&styles_part, out);
         if new_styles {
+            // A relationship to a styles part the package lacks gives way to the new one.
+            if let Some(broken) = find_relationship(&book.rels, REL_STYLES) {
+                edits.wb_rels_remove.push(broken.id.clone());
+            }
             let taken: Vec<String> = edits
                 .wb_rels_add
                 .iter()
