@@ -160,6 +160,11 @@ pub fn decide_by_previous(
     findings: &mut [Finding],
     across: &mut Vec<Finding>,
 ) {
+    let deciding = [
+        codes::CARRIED_OVER_MISMATCH,
+        codes::CUMULATIVE_NOT_LAST_PLUS_THIS,
+    ];
+    merge_agreeing(findings, across, &deciding);
     if !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
         return;
     }
@@ -175,11 +180,7 @@ pub fn decide_by_previous(
         let settling: Vec<(&Finding, &Edit)> = across
             .iter()
             .filter(|f| {
-                [
-                    codes::CARRIED_OVER_MISMATCH,
-                    codes::CUMULATIVE_NOT_LAST_PLUS_THIS,
-                ]
-                .contains(&f.code)
+                deciding.contains(&f.code)
                     && f.sheet == ambiguous.sheet
                     && candidates.contains(&f.cell)
             })
@@ -241,6 +242,45 @@ fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit) -> Finding {
             applicability: Applicability::Safe,
         }),
         related: by.related.clone(),
+    }
+}
+
+/// One finding a cell: where a finding across files (one of `codes`, its fix the other
+/// file's figure) stands on a cell this file's own check already found wrong (CF301) and
+/// proposes the same figure, the CF301 stays, names the other file's cell as agreeing, and
+/// the finding across files goes. Where the two figures differ both stay: they say
+/// different things.
+pub(crate) fn merge_agreeing(findings: &mut [Finding], across: &mut Vec<Finding>, codes: &[&str]) {
+    let proposed = |f: &Finding| f.fix.as_ref()?.edits.first().map(|e| (e.cell, e.value));
+    for wrong in findings.iter_mut().filter(|f| f.code == codes::WRONG_CELL) {
+        let Some(figure) = proposed(wrong) else {
+            continue;
+        };
+        let Some(at) = across.iter().position(|f| {
+            codes.contains(&f.code)
+                && f.sheet == wrong.sheet
+                && f.cell == wrong.cell
+                && proposed(f) == Some(figure)
+        }) else {
+            continue;
+        };
+        let agreeing = across.remove(at);
+        for related in &agreeing.related {
+            let value = related.value.as_deref().unwrap_or("");
+            wrong.message = Message::new(
+                format!(
+                    "{}. Tệp {} cũng cho thấy như vậy ({}!{}: {value})",
+                    wrong.message.vi, related.path, related.sheet, related.cell
+                ),
+                format!(
+                    "{}. {} says the same ({}!{}: {value})",
+                    wrong.message.en, related.path, related.sheet, related.cell
+                ),
+            );
+            if !wrong.related.contains(related) {
+                wrong.related.push(related.clone());
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::reported::{first_bound, UnitFigure, UnitFile, UnitNames, UnitReport};
 use crate::codes;
-use crate::continuity::{as_shown, in_both, listed, settles, Side};
+use crate::continuity::{as_shown, in_both, listed, merge_agreeing, settles, Side};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Related, Severity};
 use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Workbook};
@@ -115,6 +115,7 @@ pub fn decide_by_units(
     findings: &mut [Finding],
     across: &mut Vec<Finding>,
 ) {
+    merge_agreeing(findings, across, &[codes::UNIT_FIGURE_DIFFERS]);
     if units.is_empty() || !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
         return;
     }

@@ -329,6 +329,78 @@ fn a_cell_this_period_alone_cannot_tell_is_decided_by_the_last_periods_file() {
     assert_eq!(set.findings[0].1, *decided);
 }
 
+/// One finding a cell: a slip the file alone already pins on its cell (CF301: carried over
+/// typed 27 too high, 269 as 296, two digits swapped) that the last period's file confirms is one CF301,
+/// naming the last period's cell as agreeing, not a CF301 and a CF401 on the same cell.
+#[test]
+fn a_slip_both_this_file_and_the_last_period_pin_on_one_cell_is_one_finding() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let (last, _) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let (this, rows, row) = carried_slip("Sở Tư pháp", 27);
+    let unit = rows.iter().position(|r| r.label == "Sở Tư pháp").unwrap();
+    let pending = Decimal::from(rows[unit].counts[PENDING]);
+    let carried_cell = format!("F{row}");
+
+    let alone = check(&this, &TemplateChoice::Given(Box::new(tthc.clone())));
+    let wrong: Vec<&Finding> = alone
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF301")
+        .collect();
+    assert_eq!(
+        codes(&wrong.iter().map(|f| (*f).clone()).collect::<Vec<_>>()),
+        [("CF301", carried_cell.clone())],
+        "{:#?}",
+        alone.findings
+    );
+    assert_eq!(wrong[0].fix.as_ref().unwrap().edits[0].value, pending);
+    let mut found = across(&last, &this, &tthc);
+    assert_eq!(
+        codes(&found),
+        [("CF401", carried_cell.clone())],
+        "{found:#?}"
+    );
+
+    let mut findings = alone.findings.clone();
+    let this_file = PeriodFile {
+        path: "q3.xlsx",
+        workbook: &this,
+    };
+    decide_by_previous(this_file, &tthc, &mut findings, &mut found);
+    assert!(found.is_empty(), "one finding a cell: {found:#?}");
+    assert_eq!(findings.len(), alone.findings.len());
+    let merged = findings.iter().find(|f| f.code == "CF301").unwrap();
+    assert_eq!(merged.cell.to_string(), carried_cell);
+    assert_eq!(merged.fix, wrong[0].fix, "the file's own fix stays");
+    let related: Vec<(&str, String)> = merged
+        .related
+        .iter()
+        .map(|r| (r.path.as_str(), r.cell.to_string()))
+        .collect();
+    assert_eq!(related, [("q2.xlsx", format!("K{row}"))]);
+    assert!(
+        merged.message.en.contains("q2.xlsx says the same"),
+        "{}",
+        merged.message.en
+    );
+    assert!(
+        merged.message.vi.contains("Tệp q2.xlsx cũng cho thấy"),
+        "{}",
+        merged.message.vi
+    );
+
+    // A last period whose pending figure is not the one the file proposes says something
+    // else: both findings stay.
+    let mut other_rows = steady_rows();
+    other_rows[unit].counts[PENDING] += 3;
+    let (other_last, _) = quarter(&other_rows, Q2_2022, "q2.xlsx");
+    let mut findings = alone.findings.clone();
+    let mut found = across(&other_last, &this, &tthc);
+    decide_by_previous(this_file, &tthc, &mut findings, &mut found);
+    assert_eq!(findings, alone.findings);
+    assert_eq!(codes(&found), [("CF401", carried_cell)], "{found:#?}");
+}
+
 #[test]
 fn periods_that_do_not_follow_each_other_are_a_warning_and_nothing_is_carried() {
     let tthc = Template::builtin("tthc-06").unwrap();

@@ -382,6 +382,12 @@ fn a_unit_added_twice_is_an_error_at_its_second_row_naming_the_first() {
 /// total left as the unit sent it: the row's received = online + direct + carried breaks,
 /// and online, direct or carried lowered by 8 would each mend it. Also the slipped cell.
 fn province_with_a_slip() -> (Vec<u8>, String) {
+    province_with_online_off_by(8)
+}
+
+/// The province's report of [`province_with_a_slip`] with unit 4's online figure typed `by`
+/// too high.
+fn province_with_online_off_by(by: i64) -> (Vec<u8>, String) {
     let reports = reports();
     let departments: Vec<&UnitReport> = reports[..10].iter().collect();
     let districts: Vec<&UnitReport> = reports[10..].iter().collect();
@@ -392,7 +398,7 @@ fn province_with_a_slip() -> (Vec<u8>, String) {
         .unwrap();
     // The unit, its section and the grand total: the SUMs' saved values are Excel's.
     for i in [unit, 1, 0] {
-        rows[i].counts[form06::ONLINE] += 8;
+        rows[i].counts[form06::ONLINE] += by;
     }
     let options = Options {
         formulas: true,
@@ -400,6 +406,56 @@ fn province_with_a_slip() -> (Vec<u8>, String) {
     };
     let (bytes, placed) = form06::write(&rows, &options);
     (bytes, format!("D{}", placed[unit] + 1))
+}
+
+/// One finding a cell: a slip the province's file alone pins on its cell (online typed 40
+/// too high: lowering direct or carried by 40 would make them negative, so CF301) that the unit's own report confirms is one CF301 naming the unit's
+/// cell as agreeing, not a CF301 and a CF408 on the same cell.
+#[test]
+fn a_slip_both_the_province_and_the_units_file_pin_on_one_cell_is_one_finding() {
+    let unit = &units()[4].report;
+    let right = unit.totals["online"].value;
+    let (bytes, slipped) = province_with_online_off_by(40);
+    let book = read_workbook(&bytes, "tong-hop.xlsx").unwrap();
+
+    let alone = check(&book, &given());
+    let wrong: Vec<&Finding> = alone
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF301")
+        .collect();
+    assert_eq!(wrong.len(), 1, "{:#?}", alone.findings);
+    assert_eq!(wrong[0].cell.to_string(), slipped);
+    assert_eq!(wrong[0].fix.as_ref().unwrap().edits[0].value, right);
+
+    let mut findings = alone.findings.clone();
+    let mut across = check_against_units(province(&book), &reports(), &tthc());
+    assert_eq!(codes(&across), [("CF408", slipped.clone())], "{across:#?}");
+    decide_by_units(
+        province(&book),
+        &reports(),
+        &tthc(),
+        &mut findings,
+        &mut across,
+    );
+    assert!(across.is_empty(), "one finding a cell: {across:#?}");
+    assert_eq!(findings.len(), alone.findings.len());
+    let merged = findings.iter().find(|f| f.code == "CF301").unwrap();
+    assert_eq!(merged.fix, wrong[0].fix, "the file's own fix stays");
+    let related: Vec<(&str, crossfoot::CellRef)> = merged
+        .related
+        .iter()
+        .map(|r| (r.path.as_str(), r.cell))
+        .collect();
+    assert_eq!(related, [("don-vi/dv-04.xlsx", unit.totals["online"].cell)]);
+    assert!(
+        merged
+            .message
+            .en
+            .contains("don-vi/dv-04.xlsx says the same"),
+        "{}",
+        merged.message.en
+    );
 }
 
 #[test]
