@@ -1,7 +1,8 @@
 //! Formula regions: what Excel's own error checking flags in a table of formulas. A typed
 //! constant in a column whose other rows of the same kind hold the same formula (the
 //! "inconsistent formula" a pasted value leaves; an info when a note on the cell explains
-//! it), and a `SUM` whose range stops short of the adjacent rows it should cover.
+//! it), a total of the column above put in an item's row of such a column, and a `SUM`
+//! whose range stops short of the adjacent rows it should cover.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +16,7 @@ use crate::formula::{
 };
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
-use crate::number::Reading;
+use crate::number::{format_quantity, Quantity, Reading};
 use crate::recalc::eval_value;
 use crate::text::normalize_label;
 
@@ -38,8 +39,14 @@ pub fn formula_region_findings(workbook: &Workbook) -> Vec<Finding> {
         let Some(layout) = Layout::find(sheet) else {
             continue;
         };
-        findings.extend(inconsistent_formulas(sheet, &layout, workbook.convention));
-        findings.extend(short_sums(sheet, &layout));
+        let inconsistent = inconsistent_formulas(sheet, &layout, workbook.convention);
+        // One finding a cell: a total in an item's row says more than its short range.
+        let short: Vec<Finding> = short_sums(sheet, &layout)
+            .into_iter()
+            .filter(|short| !inconsistent.iter().any(|f| f.cell == short.cell))
+            .collect();
+        findings.extend(inconsistent);
+        findings.extend(short);
     }
     findings
 }
@@ -126,6 +133,8 @@ fn inconsistent_formulas(
         let mut constants: Vec<(CellRef, usize)> = Vec::new();
         let mut formula_blocks: BTreeSet<usize> = BTreeSet::new();
         let mut formulas = 0usize;
+        // Formula cells with their shapes, to find the odd one after the count.
+        let mut shaped: Vec<(CellRef, usize, Option<String>)> = Vec::new();
         for &(row, block) in &units {
             let at = CellRef::new(row, col);
             let Some(cell) = sheet.cell(at) else {
@@ -139,12 +148,14 @@ fn inconsistent_formulas(
                     budget = left;
                     formulas = formulas.saturating_add(1);
                     formula_blocks.insert(block);
-                    if let Some(s) = shape(formula, at) {
+                    let cell_shape = shape(formula, at);
+                    if let Some(s) = &cell_shape {
                         shapes
-                            .entry(s)
+                            .entry(s.clone())
                             .and_modify(|n| *n = n.saturating_add(1))
                             .or_insert(1);
                     }
+                    shaped.push((at, block, cell_shape));
                 }
                 None => {
                     if matches!(cell.value, Value::Number(_))
@@ -157,11 +168,6 @@ fn inconsistent_formulas(
         }
         let common = shapes.values().copied().max().unwrap_or(0);
         let cells = formulas.saturating_add(constants.len());
-        // Most of the column is one formula, and the constants are a few exceptions.
-        if constants.is_empty() || common < 3 || common.saturating_mul(4) < cells.saturating_mul(3)
-        {
-            continue;
-        }
         // An example of the column's most common formula.
         let most = shapes
             .iter()
@@ -175,6 +181,35 @@ fn inconsistent_formulas(
                 .filter(|f| most.is_some() && shape(f, at) == most)
                 .map(|f| (at, f.clone()))
         });
+        // A formula of another shape in a block that is mostly the common one.
+        if let Some((where_, formula)) = &example {
+            let mostly_common = |block: usize| {
+                let in_block = |b: &usize| *b == block;
+                let common = shaped
+                    .iter()
+                    .filter(|(_, b, s)| in_block(b) && *s == most)
+                    .count();
+                let cells = shaped
+                    .iter()
+                    .filter(|(_, b, _)| in_block(b))
+                    .count()
+                    .saturating_add(constants.iter().filter(|(_, b)| in_block(b)).count());
+                common >= 3 && common.saturating_mul(4) >= cells.saturating_mul(3)
+            };
+            findings.extend(
+                shaped
+                    .iter()
+                    .filter(|(_, block, s)| *s != most && mostly_common(*block))
+                    .filter_map(|&(at, _, _)| {
+                        total_in_a_unit_row(sheet, layout, at, (*where_, formula), convention)
+                    }),
+            );
+        }
+        // Most of the column is one formula, and the constants are a few exceptions.
+        if constants.is_empty() || common < 3 || common.saturating_mul(4) < cells.saturating_mul(3)
+        {
+            continue;
+        }
         // A typed block among blocks of formulas is the office's own way of filling it
         // (travel typed under salaries computed from another sheet).
         for at in constants
@@ -272,6 +307,152 @@ fn inconsistent_formulas(
         }
     }
     findings
+}
+
+/// CF107 for a unit row's cell in a column of row formulas (`=SUM(J2:K2)` copied down)
+/// that instead adds up its own column above it (`=SUM(L3:L19)`): a total put in a row of
+/// the table's items, whose figure the column's formula gives otherwise. Only when the
+/// row is an item's: none of its other cells adds up its own column (a subtotal row the
+/// layout did not name would), and the column's formula gives another figure there.
+fn total_in_a_unit_row(
+    sheet: &Sheet,
+    layout: &Layout,
+    at: CellRef,
+    (example_at, example): (CellRef, &str),
+    convention: crate::number::Convention,
+) -> Option<Finding> {
+    let cell = sheet.cell(at)?;
+    let formula = cell.formula.as_deref()?;
+    let above = sums_own_column_above(formula, at)?;
+    let row_has_another_total = layout.number_columns(sheet).into_iter().any(|col| {
+        col != at.col
+            && sheet
+                .cell(CellRef::new(at.row, col))
+                .and_then(|c| c.formula.as_deref())
+                .is_some_and(|f| sums_own_column_above(f, CellRef::new(at.row, col)).is_some())
+    });
+    if row_has_another_total {
+        return None;
+    }
+    let expected = copied_down_value(sheet, example_at, example, at.row)?;
+    let actual = match &cell.reading {
+        Reading::Number(q) => q.value,
+        _ => return None,
+    };
+    if expected.contains(actual) {
+        return None;
+    }
+    let expected_value = expected.lo;
+    let shown_expected = format_quantity(
+        &Quantity {
+            value: expected_value,
+            decimals: expected_value.scale().min(6),
+            percent: false,
+            from_text: false,
+        },
+        convention,
+    );
+    let shown_actual = show_value(&cell.value, Some(cell), convention);
+    let (expected_vi, expected_en) = for_messages(&shown_expected, convention);
+    let (actual_vi, actual_en) = for_messages(&shown_actual, convention);
+    let letters = column_letters(at.col);
+    let moved = copied_formula(example, example_at, at.row).unwrap_or_default();
+    Some(Finding {
+        code: codes::INCONSISTENT_FORMULA,
+        severity: Severity::Warning,
+        sheet: sheet.name.clone(),
+        cell: at,
+        cells: vec![example_at],
+        message: Message::new(
+            format!(
+                "Cột {letters} tính theo từng dòng (ví dụ {example_at}: ={example}), nhưng {at} ở dòng của một mục lại là ={formula}, cộng {above} dòng phía trên của cột: ô ghi {actual_vi}, công thức của cột cho {expected_vi}{moved_vi}",
+                moved_vi = if moved.is_empty() { String::new() } else { format!(" (={moved})") }
+            ),
+            format!(
+                "Column {letters} is computed row by row (e.g. {example_at}: ={example}), but {at}, in an item's row, is ={formula}, adding up {above} rows of the column above it: it shows {actual_en}, where the column's formula gives {expected_en}{moved_en}",
+                moved_en = if moved.is_empty() { String::new() } else { format!(" (={moved})") }
+            ),
+        ),
+        expected: Some(shown_expected),
+        actual: Some(shown_actual),
+        fix: None,
+        related: Vec::new(),
+    })
+}
+
+/// How many rows `formula` (at `at`) adds up of its own column above it, when it is a
+/// `SUM` of one range there and nothing else (`=SUM(L3:L19)` in L20): a total's formula.
+fn sums_own_column_above(formula: &str, at: CellRef) -> Option<u32> {
+    let expr = parse_formula(formula).ok()?;
+    let Expr::Call { name, args } = &expr else {
+        return None;
+    };
+    if !name.eq_ignore_ascii_case("SUM") {
+        return None;
+    }
+    let [Expr::Reference(Reference::Range { sheet: None, range })] = args.as_slice() else {
+        return None;
+    };
+    let own_column = range.first.col == at.col && range.last.col == at.col;
+    let above = range.last.row < at.row;
+    let rows = range
+        .last
+        .row
+        .checked_sub(range.first.row)?
+        .checked_add(1)?;
+    (own_column && above && rows >= 2).then_some(rows)
+}
+
+/// `formula` (at `from`, reading only its own row) as it reads copied down to `row`.
+fn copied_formula(formula: &str, from: CellRef, row: u32) -> Option<String> {
+    if formula.contains('$') {
+        return None;
+    }
+    let expr = parse_formula(formula).ok()?;
+    moved_to_row(&expr, from.row, row).map(|moved| moved.to_string())
+}
+
+/// `expr` with every reference to row `from` moved to row `to`; `None` when it reads
+/// anything else (another row, another sheet, a name).
+fn moved_to_row(expr: &Expr, from: u32, to: u32) -> Option<Expr> {
+    let moved = |e: &Expr| moved_to_row(e, from, to).map(Box::new);
+    Some(match expr {
+        Expr::Reference(Reference::Cell { sheet: None, at }) if at.row == from => {
+            Expr::Reference(Reference::Cell {
+                sheet: None,
+                at: CellRef::new(to, at.col),
+            })
+        }
+        Expr::Reference(Reference::Range { sheet: None, range })
+            if range.first.row == from && range.last.row == from =>
+        {
+            Expr::Reference(Reference::Range {
+                sheet: None,
+                range: CellRange {
+                    first: CellRef::new(to, range.first.col),
+                    last: CellRef::new(to, range.last.col),
+                },
+            })
+        }
+        Expr::Reference(_) => return None,
+        Expr::Unary { op, operand } => Expr::Unary {
+            op: *op,
+            operand: moved(operand)?,
+        },
+        Expr::Binary { op, left, right } => Expr::Binary {
+            op: *op,
+            left: moved(left)?,
+            right: moved(right)?,
+        },
+        Expr::Call { name, args } => Expr::Call {
+            name: name.clone(),
+            args: args
+                .iter()
+                .map(|arg| moved_to_row(arg, from, to))
+                .collect::<Option<Vec<_>>>()?,
+        },
+        other => other.clone(),
+    })
 }
 
 /// What `formula` (at `from`) gives copied down to `row`, when it reads only cells of its

@@ -1041,6 +1041,111 @@ fn a_typed_number_a_note_or_its_rows_remark_explains_is_deliberate_an_info() {
     );
 }
 
+/// Projects with their two years' grants and a total column `=SUM(Bn:Cn)` on every row;
+/// in `total_row` the total column adds up the column above instead (a total put in a
+/// project's row, as rows sorted under a total leave it), and when `subtotal` the two
+/// year columns of that row add up theirs too (a subtotal row without a total's label).
+fn projects_with_a_total_in_a_row(total_row: u32, subtotal: bool) -> Vec<u8> {
+    use rust_xlsxwriter::Formula;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    write_headers(sheet, 0, &["Project", "2004-2005", "2005-2006", "Total"]);
+    let projects = [
+        ("Youth club", 25_617.0, 25_617.0),
+        ("Street wardens", 40_000.0, 0.0),
+        ("Refugees into jobs", 61_500.0, 63_500.0),
+        ("Homework club", 4_030.0, 7_176.0),
+        ("Youth outreach", 43_300.0, 43_700.0),
+        ("Mentoring", 11_206.0, 12_000.0),
+        ("Adult literacy", 18_400.0, 19_100.0),
+        ("Play schemes", 9_850.0, 10_200.0),
+    ];
+    let mut column = [0.0f64; 3];
+    for (i, (name, first, second)) in projects.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write(row, 0, *name).unwrap();
+        if row == total_row {
+            let up = |col: char, sum: f64| {
+                Formula::new(format!("=SUM({col}2:{col}{row})")).set_result(sum.to_string())
+            };
+            if subtotal {
+                sheet.write_formula(row, 1, up('B', column[0])).unwrap();
+                sheet.write_formula(row, 2, up('C', column[1])).unwrap();
+            } else {
+                sheet.write(row, 1, *first).unwrap();
+                sheet.write(row, 2, *second).unwrap();
+            }
+            sheet.write_formula(row, 3, up('D', column[2])).unwrap();
+            continue;
+        }
+        sheet.write(row, 1, *first).unwrap();
+        sheet.write(row, 2, *second).unwrap();
+        let sum = first + second;
+        let formula = Formula::new(format!("=SUM(B{0}:C{0})", row + 1));
+        sheet
+            .write_formula(row, 3, formula.set_result(sum.to_string()))
+            .unwrap();
+        column[0] += first;
+        column[1] += second;
+        column[2] += sum;
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_total_of_the_column_above_in_a_projects_row_is_an_inconsistent_formula() {
+    // Row 7 (Mentoring) holds =SUM(D2:D6) where every other row adds its two years.
+    let bytes = projects_with_a_total_in_a_row(6, false);
+    let book = read_workbook(&bytes, "projects.xlsx").unwrap();
+    let regions = crossfoot::formula_region_findings(&book);
+    let found: Vec<(&str, String)> = regions
+        .iter()
+        .map(|f| (f.code, f.cell.to_string()))
+        .collect();
+    // One finding a cell: its range's shortness (CF108) is not reported besides.
+    assert_eq!(found, [("CF107", "D7".to_string())], "{regions:#?}");
+    let total = &regions[0];
+    assert_eq!(total.severity, Severity::Warning);
+    // What the column's formula gives on that row, 11,206 + 12,000, in the sheet's
+    // convention (Vietnamese where nothing says otherwise).
+    assert_eq!(total.expected.as_deref(), Some("23.206"), "{total:#?}");
+    assert_eq!(total.actual.as_deref(), Some("314.440"), "{total:#?}");
+    for text in ["=SUM(D2:D6)", "=SUM(B7:C7)", "23,206", "item's row"] {
+        assert!(
+            total.message.en.contains(text),
+            "{text}: {}",
+            total.message.en
+        );
+    }
+    assert!(total.message.vi.contains("23.206"), "{}", total.message.vi);
+
+    // The check reports it; here the relation inferred from the other rows (Total = the
+    // two years) also fails on the cell, with the same figure and its fix.
+    let report = checked(&bytes, "projects.xlsx");
+    let found: Vec<(&str, String)> = alarms(&report)
+        .iter()
+        .map(|f| (f.code, f.cell.to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [("CF107", "D7".to_string()), ("CF201", "D7".to_string())],
+        "{:#?}",
+        report.findings
+    );
+    let relation = with_code(&report, "CF201")[0];
+    assert_eq!(relation.fix.as_ref().unwrap().edits[0].value, 23_206.into());
+
+    // The same row adding up every column above it is a subtotal row, not a slip.
+    let subtotal = projects_with_a_total_in_a_row(6, true);
+    let book = read_workbook(&subtotal, "projects.xlsx").unwrap();
+    assert!(
+        crossfoot::formula_region_findings(&book)
+            .iter()
+            .all(|f| f.code != "CF107"),
+        "a row whose every figure adds up its column above is a subtotal"
+    );
+}
+
 /// A small allocation table as a province sends it: three units and their total, the
 /// money given under a merged `Kinh phí được giao` header (`Tổng số` then the central and
 /// local budgets), and what was spent. `slip` is added to the total row's central budget.
