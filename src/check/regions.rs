@@ -323,13 +323,17 @@ fn total_in_a_unit_row(
 ) -> Option<Finding> {
     let cell = sheet.cell(at)?;
     let formula = cell.formula.as_deref()?;
-    let above = sums_own_column_above(formula, at)?;
+    let rows = sums_own_column_above(formula, at)?;
+    let above = rows.1.saturating_sub(rows.0).saturating_add(1);
+    // A subtotal row the layout did not name adds up its other columns too, by formula or
+    // typed.
     let row_has_another_total = layout.number_columns(sheet).into_iter().any(|col| {
+        let other = CellRef::new(at.row, col);
         col != at.col
-            && sheet
-                .cell(CellRef::new(at.row, col))
-                .and_then(|c| c.formula.as_deref())
-                .is_some_and(|f| sums_own_column_above(f, CellRef::new(at.row, col)).is_some())
+            && match sheet.cell(other).and_then(|c| c.formula.as_deref()) {
+                Some(f) => sums_own_column_above(f, other).is_some(),
+                None => is_typed_sum(sheet, other, rows),
+            }
     });
     if row_has_another_total {
         return None;
@@ -380,9 +384,9 @@ fn total_in_a_unit_row(
     })
 }
 
-/// How many rows `formula` (at `at`) adds up of its own column above it, when it is a
-/// `SUM` of one range there and nothing else (`=SUM(L3:L19)` in L20): a total's formula.
-fn sums_own_column_above(formula: &str, at: CellRef) -> Option<u32> {
+/// The rows (first, last) `formula` (at `at`) adds up of its own column above it, when it
+/// is a `SUM` of one range there and nothing else (`=SUM(L3:L19)` in L20): a total's.
+fn sums_own_column_above(formula: &str, at: CellRef) -> Option<(u32, u32)> {
     let expr = parse_formula(formula).ok()?;
     let Expr::Call { name, args } = &expr else {
         return None;
@@ -395,12 +399,30 @@ fn sums_own_column_above(formula: &str, at: CellRef) -> Option<u32> {
     };
     let own_column = range.first.col == at.col && range.last.col == at.col;
     let above = range.last.row < at.row;
-    let rows = range
-        .last
-        .row
-        .checked_sub(range.first.row)?
-        .checked_add(1)?;
-    (own_column && above && rows >= 2).then_some(rows)
+    let two_rows = range.last.row > range.first.row;
+    (own_column && above && two_rows).then_some((range.first.row, range.last.row))
+}
+
+/// Whether the number in `at` is the sum of its column's numbers over `rows`, and not 0:
+/// a subtotal typed as a figure.
+fn is_typed_sum(sheet: &Sheet, at: CellRef, (first, last): (u32, u32)) -> bool {
+    let number = |at: CellRef| match sheet.cell(at).map(|c| &c.reading) {
+        Some(Reading::Number(q)) => Some(q.value),
+        _ => None,
+    };
+    let Some(typed) = number(at).filter(|n| !n.is_zero()) else {
+        return false;
+    };
+    let mut sum = Decimal::ZERO;
+    for row in first..=last {
+        if let Some(n) = number(CellRef::new(row, at.col)) {
+            match sum.checked_add(n) {
+                Some(next) => sum = next,
+                None => return false,
+            }
+        }
+    }
+    sum == typed
 }
 
 /// `formula` (at `from`, reading only its own row) as it reads copied down to `row`.

@@ -1041,11 +1041,25 @@ fn a_typed_number_a_note_or_its_rows_remark_explains_is_deliberate_an_info() {
     );
 }
 
+/// What the year columns of the row with the column total hold.
+#[derive(Clone, Copy)]
+enum Years {
+    /// The project's own figures: a total put in a project's row, as rows sorted under a
+    /// total leave it.
+    Project,
+    /// `SUM`s of their columns above: a subtotal row without a total's label.
+    SumFormulas,
+    /// Those sums typed: a subtotal row too.
+    TypedSums,
+    /// Those sums typed, where each project's row takes the larger year (`=MAX(Bn:Cn)`), so
+    /// the column's formula gives another figure on the subtotal row: a subtotal still.
+    TypedSumsUnderMax,
+}
+
 /// Projects with their two years' grants and a total column `=SUM(Bn:Cn)` on every row;
-/// in `total_row` the total column adds up the column above instead (a total put in a
-/// project's row, as rows sorted under a total leave it), and when `subtotal` the two
-/// year columns of that row add up theirs too (a subtotal row without a total's label).
-fn projects_with_a_total_in_a_row(total_row: u32, subtotal: bool) -> Vec<u8> {
+/// in `total_row` the total column adds up the column above instead, and the year columns
+/// hold what `years` says.
+fn projects_with_a_total_in_a_row(total_row: u32, years: Years) -> Vec<u8> {
     use rust_xlsxwriter::Formula;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -1068,20 +1082,31 @@ fn projects_with_a_total_in_a_row(total_row: u32, subtotal: bool) -> Vec<u8> {
             let up = |col: char, sum: f64| {
                 Formula::new(format!("=SUM({col}2:{col}{row})")).set_result(sum.to_string())
             };
-            if subtotal {
-                sheet.write_formula(row, 1, up('B', column[0])).unwrap();
-                sheet.write_formula(row, 2, up('C', column[1])).unwrap();
-            } else {
-                sheet.write(row, 1, *first).unwrap();
-                sheet.write(row, 2, *second).unwrap();
+            match years {
+                Years::Project => {
+                    sheet.write(row, 1, *first).unwrap();
+                    sheet.write(row, 2, *second).unwrap();
+                }
+                Years::SumFormulas => {
+                    sheet.write_formula(row, 1, up('B', column[0])).unwrap();
+                    sheet.write_formula(row, 2, up('C', column[1])).unwrap();
+                }
+                Years::TypedSums | Years::TypedSumsUnderMax => {
+                    sheet.write(row, 1, column[0]).unwrap();
+                    sheet.write(row, 2, column[1]).unwrap();
+                }
             }
             sheet.write_formula(row, 3, up('D', column[2])).unwrap();
             continue;
         }
         sheet.write(row, 1, *first).unwrap();
         sheet.write(row, 2, *second).unwrap();
-        let sum = first + second;
-        let formula = Formula::new(format!("=SUM(B{0}:C{0})", row + 1));
+        // The larger year where the row's formula is MAX, as a grant's peak.
+        let (sum, function) = match years {
+            Years::TypedSumsUnderMax => (f64::max(*first, *second), "MAX"),
+            _ => (first + second, "SUM"),
+        };
+        let formula = Formula::new(format!("={function}(B{0}:C{0})", row + 1));
         sheet
             .write_formula(row, 3, formula.set_result(sum.to_string()))
             .unwrap();
@@ -1095,7 +1120,7 @@ fn projects_with_a_total_in_a_row(total_row: u32, subtotal: bool) -> Vec<u8> {
 #[test]
 fn a_total_of_the_column_above_in_a_projects_row_is_an_inconsistent_formula() {
     // Row 7 (Mentoring) holds =SUM(D2:D6) where every other row adds its two years.
-    let bytes = projects_with_a_total_in_a_row(6, false);
+    let bytes = projects_with_a_total_in_a_row(6, Years::Project);
     let book = read_workbook(&bytes, "projects.xlsx").unwrap();
     let regions = crossfoot::formula_region_findings(&book);
     let found: Vec<(&str, String)> = regions
@@ -1136,14 +1161,19 @@ fn a_total_of_the_column_above_in_a_projects_row_is_an_inconsistent_formula() {
     assert_eq!(relation.fix.as_ref().unwrap().edits[0].value, 23_206.into());
 
     // The same row adding up every column above it is a subtotal row, not a slip.
-    let subtotal = projects_with_a_total_in_a_row(6, true);
-    let book = read_workbook(&subtotal, "projects.xlsx").unwrap();
-    assert!(
-        crossfoot::formula_region_findings(&book)
-            .iter()
-            .all(|f| f.code != "CF107"),
-        "a row whose every figure adds up its column above is a subtotal"
-    );
+    for years in [
+        Years::SumFormulas,
+        Years::TypedSums,
+        Years::TypedSumsUnderMax,
+    ] {
+        let subtotal = projects_with_a_total_in_a_row(6, years);
+        let book = read_workbook(&subtotal, "projects.xlsx").unwrap();
+        let regions = crossfoot::formula_region_findings(&book);
+        assert!(
+            regions.iter().all(|f| f.code != "CF107"),
+            "a row whose every figure adds up its column above is a subtotal: {regions:#?}"
+        );
+    }
 }
 
 /// A small allocation table as a province sends it: three units and their total, the
