@@ -338,6 +338,22 @@ fn total_in_a_unit_row(
     if row_has_another_total {
         return None;
     }
+    // The item's own figures are there: the cells the column's formula reads on this row
+    // hold a number (a subtotal row that totals only this column leaves them blank).
+    let reads_a_figure = parse_formula(example).ok().is_some_and(|expr| {
+        references(&expr).iter().any(|reference| match reference {
+            Reference::Cell {
+                sheet: None,
+                at: read,
+            } => holds_number(sheet, CellRef::new(at.row, read.col)),
+            Reference::Range { sheet: None, range } => (range.first.col..=range.last.col)
+                .any(|col| holds_number(sheet, CellRef::new(at.row, col))),
+            _ => false,
+        })
+    });
+    if !reads_a_figure {
+        return None;
+    }
     let expected = copied_down_value(sheet, example_at, example, at.row)?;
     let actual = match &cell.reading {
         Reading::Number(q) => q.value,
@@ -401,6 +417,13 @@ fn sums_own_column_above(formula: &str, at: CellRef) -> Option<(u32, u32)> {
     let above = range.last.row < at.row;
     let two_rows = range.last.row > range.first.row;
     (own_column && above && two_rows).then_some((range.first.row, range.last.row))
+}
+
+/// Whether the cell `at` holds a number.
+fn holds_number(sheet: &Sheet, at: CellRef) -> bool {
+    sheet
+        .cell(at)
+        .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
 }
 
 /// Whether the number in `at` is the sum of its column's numbers over `rows`, and not 0:

@@ -1054,6 +1054,8 @@ enum Years {
     /// Those sums typed, where each project's row takes the larger year (`=MAX(Bn:Cn)`), so
     /// the column's formula gives another figure on the subtotal row: a subtotal still.
     TypedSumsUnderMax,
+    /// Left blank: a subtotal row that totals only the total column.
+    Blank,
 }
 
 /// Projects with their two years' grants and a total column `=SUM(Bn:Cn)` on every row;
@@ -1095,6 +1097,7 @@ fn projects_with_a_total_in_a_row(total_row: u32, years: Years) -> Vec<u8> {
                     sheet.write(row, 1, column[0]).unwrap();
                     sheet.write(row, 2, column[1]).unwrap();
                 }
+                Years::Blank => {}
             }
             sheet.write_formula(row, 3, up('D', column[2])).unwrap();
             continue;
@@ -1165,6 +1168,7 @@ fn a_total_of_the_column_above_in_a_projects_row_is_an_inconsistent_formula() {
         Years::SumFormulas,
         Years::TypedSums,
         Years::TypedSumsUnderMax,
+        Years::Blank,
     ] {
         let subtotal = projects_with_a_total_in_a_row(6, years);
         let book = read_workbook(&subtotal, "projects.xlsx").unwrap();
