@@ -56,7 +56,7 @@ web: web-tools
 	$(CARGO) build --profile $(WASM_PROFILE) --lib --target $(WASM_TARGET) --no-default-features --features wasm
 	rm -rf www/pkg
 	wasm-bindgen --target web --no-typescript --out-dir www/pkg $(WASM_ARTIFACT)
-	node_modules/.bin/wasm-opt -O1 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+	node_modules/.bin/wasm-opt -O1 --skip-pass=memory-packing --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
 		--enable-reference-types --enable-multivalue --enable-mutable-globals --strip-debug --strip-producers \
 		www/pkg/crossfoot_bg.wasm -o www/pkg/crossfoot_bg.wasm
 	@rm -f www/pkg/.gitignore www/pkg/package.json
