@@ -154,10 +154,9 @@ fn has_marks(text: &str) -> bool {
 
 /// A label lowercased with its marks (composed), punctuation as one space between words.
 fn lowercase_words(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfc() {
+    for c in composed(text) {
         if c.is_alphanumeric() || c == '%' || ('\u{300}'..='\u{36f}').contains(&c) {
             if pending_space && !out.is_empty() {
                 out.push(' ');
@@ -167,6 +166,57 @@ fn lowercase_words(text: &str) -> String {
         } else {
             pending_space = true;
         }
+    }
+    out
+}
+
+/// A text in Unicode's composed form (NFC), as `unicode_normalization`'s `nfc()` gives it:
+/// each character's canonical decomposition, its combining marks in canonical order, then
+/// every mark that can compose with the starter before it and is not blocked, composed.
+/// Built from the crate's per-character lookups because its `nfc()` iterator also links
+/// the compatibility tables (NFKD, 62 KB the page's wasm would carry for nothing).
+fn composed(text: &str) -> Vec<char> {
+    use unicode_normalization::char::{canonical_combining_class, compose, decompose_canonical};
+    // Each character with its combining class (0 for ASCII, looked up once otherwise).
+    let mut chars: Vec<(char, u8)> = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            chars.push((c, 0));
+        } else {
+            decompose_canonical(c, |d| chars.push((d, canonical_combining_class(d))));
+        }
+    }
+    // Canonical ordering: each run of combining marks sorted by class, stably.
+    for run in chars.chunk_by_mut(|a, b| (a.1 == 0) == (b.1 == 0)) {
+        if run.first().is_some_and(|&(_, class)| class != 0) {
+            run.sort_by_key(|&(_, class)| class);
+        }
+    }
+    // Canonical composition: a character joins the last starter unless a character
+    // between them has class 0 or a class not below its own. No composition has an ASCII
+    // second character.
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
+    let mut starter: Option<usize> = None;
+    let mut last_class: Option<u8> = None;
+    for (c, class) in chars {
+        if let Some(s) = starter.filter(|_| !c.is_ascii()) {
+            let blocked = last_class.is_some_and(|last| last == 0 || last >= class);
+            if !blocked {
+                if let Some(first) = out.get_mut(s) {
+                    if let Some(joined) = compose(*first, c) {
+                        *first = joined;
+                        continue;
+                    }
+                }
+            }
+        }
+        if class == 0 {
+            starter = Some(out.len());
+            last_class = None;
+        } else {
+            last_class = Some(class);
+        }
+        out.push(c);
     }
     out
 }
@@ -247,6 +297,35 @@ mod tests {
             "   ",
         ] {
             assert_eq!(normalize_label(text), reference(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn composes_as_the_crates_nfc() {
+        use unicode_normalization::UnicodeNormalization;
+        for text in [
+            "Tổng cộng",
+            "TO\u{302}\u{309}NG CO\u{323}\u{302}NG",
+            "e\u{301}\u{323} o\u{31b}\u{301} a\u{323}\u{306} ộ\u{300}",
+            "\u{1100}\u{1161}\u{11a8} \u{ac00}\u{11a8} 한국어",
+            "\u{301}\u{300}a \u{5d0}\u{5b4}\u{5b7} \u{0f71}\u{0f72}\u{0f74}",
+            "½ ﬁ Ǆ Ω Å Ⅻ \u{2126} \u{212b} \u{fb2c}",
+            "\u{1d15e}\u{1d165} \u{0915}\u{093c} \u{0e40}\u{0e01}",
+            "",
+        ] {
+            let expected: String = text.nfc().collect();
+            assert_eq!(composed(text).into_iter().collect::<String>(), expected, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn composes_any_text_as_the_crates_nfc(
+            text in "[a-zA-Z\u{300}-\u{36f}\u{1ea0}-\u{1ef9}\u{c0}-\u{24f}\u{1100}-\u{11ff}\u{ac00}-\u{ac40}\u{591}-\u{5f4}\u{900}-\u{97f}\u{f00}-\u{fff}\u{1d15e}-\u{1d1aa}\u{2100}-\u{2200}\u{f900}-\u{fb4f} ]{0,24}",
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            let expected: String = text.nfc().collect();
+            proptest::prop_assert_eq!(composed(&text).into_iter().collect::<String>(), expected);
         }
     }
 
