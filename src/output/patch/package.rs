@@ -4,11 +4,11 @@
 //! relationships mean is [`crate::ooxml`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 
 use quick_xml::events::Event;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
+use crossfoot_zip_writer::PackageWriter;
+use zip::ZipArchive;
 
 use super::xml::{attr, damaged, esc, local, prefix_of, text_of, Events, Splice};
 use crate::ooxml::{Archive, PackageError, Relationship};
@@ -140,8 +140,7 @@ impl<'a> Package<'a> {
     pub(super) fn finish(mut self) -> Result<Vec<u8>, OutputError> {
         let write_err = |e: zip::result::ZipError| OutputError::Write(e.to_string());
         let io_err = |e: std::io::Error| OutputError::Write(e.to_string());
-        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-        let deflate = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let mut writer = PackageWriter::new();
         for index in 0..self.archive.len() {
             let Some(name) = self.names.get(index).cloned() else {
                 continue;
@@ -150,14 +149,14 @@ impl<'a> Package<'a> {
                 continue;
             }
             if let Some(content) = self.replaced.get(&name) {
-                let mut options = options_for(deflate, content.len());
-                if let Ok(file) = self.archive.by_index_raw(index) {
-                    if let Some(time) = file.last_modified() {
-                        options = options.last_modified_time(time);
-                    }
-                }
+                let modified = self
+                    .archive
+                    .by_index_raw(index)
+                    .ok()
+                    .and_then(|file| file.last_modified());
+                let (level, large) = options_for(content.len());
                 writer
-                    .start_file(name.as_str(), options)
+                    .start_deflated(name.as_str(), level, large, modified)
                     .map_err(write_err)?;
                 writer.write_all(content).map_err(io_err)?;
             } else {
@@ -169,13 +168,13 @@ impl<'a> Package<'a> {
             }
         }
         for (name, content) in &self.added {
-            let options = options_for(deflate, content.len());
+            let (level, large) = options_for(content.len());
             writer
-                .start_file(name.as_str(), options)
+                .start_deflated(name.as_str(), level, large, None)
                 .map_err(write_err)?;
             writer.write_all(content).map_err(io_err)?;
         }
-        Ok(writer.finish().map_err(write_err)?.into_inner())
+        writer.finish().map_err(write_err)
     }
 }
 
@@ -188,12 +187,13 @@ const BIG_PART: usize = 16 << 20;
 /// to the size the default level gives; level 1 saves little more and makes it much larger.
 const BIG_PART_LEVEL: i64 = 2;
 
-/// How a replaced or added part of `len` bytes is written: zip64 when it needs it, big
-/// parts at [`BIG_PART_LEVEL`], others at the default level.
-fn options_for(deflate: SimpleFileOptions, len: usize) -> SimpleFileOptions {
-    deflate
-        .large_file(len as u64 >= u64::from(u32::MAX))
-        .compression_level((len >= BIG_PART).then_some(BIG_PART_LEVEL))
+/// How a replaced or added part of `len` bytes is deflated: its level (big parts at
+/// [`BIG_PART_LEVEL`], others at the default), and whether it needs zip64.
+fn options_for(len: usize) -> (Option<i64>, bool) {
+    (
+        (len >= BIG_PART).then_some(BIG_PART_LEVEL),
+        len as u64 >= u64::from(u32::MAX),
+    )
 }
 
 /// A relationship id not used by `rels` (`rId{n}` after the largest number).
