@@ -314,7 +314,11 @@ mod tests {
             "",
         ] {
             let expected: String = text.nfc().collect();
-            assert_eq!(composed(text).into_iter().collect::<String>(), expected, "{text:?}");
+            assert_eq!(
+                composed(text).into_iter().collect::<String>(),
+                expected,
+                "{text:?}"
+            );
         }
     }
 

@@ -25,6 +25,10 @@ use super::shown::{for_messages, show_value};
 /// Most formula cells per sheet looked at.
 const MAX_FORMULAS: usize = 200_000;
 
+/// Most totals of the column above in items' rows one column reports: more are the way the
+/// column is filled, not slips.
+const MAX_TOTALS_IN_ITEM_ROWS: usize = 4;
+
 /// The formula-region findings of every sheet with a table.
 ///
 /// # Examples
@@ -128,7 +132,8 @@ fn inconsistent_formulas(
     let note_columns = note_columns(layout);
     let mut findings = Vec::new();
     let mut budget = MAX_FORMULAS;
-    for col in layout.number_columns(sheet) {
+    let number_columns = layout.number_columns(sheet);
+    for &col in &number_columns {
         let mut shapes: BTreeMap<String, usize> = BTreeMap::new();
         let mut constants: Vec<(CellRef, usize)> = Vec::new();
         let mut formula_blocks: BTreeSet<usize> = BTreeSet::new();
@@ -183,27 +188,44 @@ fn inconsistent_formulas(
         });
         // A formula of another shape in a block that is mostly the common one.
         if let Some((where_, formula)) = &example {
+            // Per block: its cells of the common shape, and all its formulas and constants.
+            let mut per_block: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+            for (_, block, s) in &shaped {
+                let (common, cells) = per_block.entry(*block).or_default();
+                *cells = cells.saturating_add(1);
+                if *s == most {
+                    *common = common.saturating_add(1);
+                }
+            }
+            for (_, block) in &constants {
+                let (_, cells) = per_block.entry(*block).or_default();
+                *cells = cells.saturating_add(1);
+            }
             let mostly_common = |block: usize| {
-                let in_block = |b: &usize| *b == block;
-                let common = shaped
-                    .iter()
-                    .filter(|(_, b, s)| in_block(b) && *s == most)
-                    .count();
-                let cells = shaped
-                    .iter()
-                    .filter(|(_, b, _)| in_block(b))
-                    .count()
-                    .saturating_add(constants.iter().filter(|(_, b)| in_block(b)).count());
-                common >= 3 && common.saturating_mul(4) >= cells.saturating_mul(3)
+                per_block.get(&block).is_some_and(|&(common, cells)| {
+                    common >= 3 && common.saturating_mul(4) >= cells.saturating_mul(3)
+                })
             };
-            findings.extend(
-                shaped
-                    .iter()
-                    .filter(|(_, block, s)| *s != most && mostly_common(*block))
-                    .filter_map(|&(at, _, _)| {
-                        total_in_a_unit_row(sheet, layout, at, (*where_, formula), convention)
-                    }),
-            );
+            let totals: Vec<(CellRef, (u32, u32))> = shaped
+                .iter()
+                .filter(|(_, block, s)| *s != most && mostly_common(*block))
+                .filter_map(|&(at, _, _)| {
+                    let formula = sheet.cell(at)?.formula.as_deref()?;
+                    Some((at, sums_own_column_above(formula, at)?))
+                })
+                .collect();
+            // A few slips, not a way of filling the column.
+            if totals.len() <= MAX_TOTALS_IN_ITEM_ROWS {
+                findings.extend(totals.into_iter().filter_map(|(at, rows)| {
+                    total_in_a_unit_row(
+                        sheet,
+                        &number_columns,
+                        (at, rows),
+                        (*where_, formula),
+                        convention,
+                    )
+                }));
+            }
         }
         // Most of the column is one formula, and the constants are a few exceptions.
         if constants.is_empty() || common < 3 || common.saturating_mul(4) < cells.saturating_mul(3)
@@ -309,25 +331,25 @@ fn inconsistent_formulas(
     findings
 }
 
-/// CF107 for a unit row's cell in a column of row formulas (`=SUM(J2:K2)` copied down)
-/// that instead adds up its own column above it (`=SUM(L3:L19)`): a total put in a row of
-/// the table's items, whose figure the column's formula gives otherwise. Only when the
-/// row is an item's: none of its other cells adds up its own column (a subtotal row the
-/// layout did not name would), and the column's formula gives another figure there.
+/// CF107 for a unit row's cell `at` in a column of row formulas (`=SUM(J2:K2)` copied
+/// down) that instead adds up its own column above it over `rows` (`=SUM(L3:L19)`): a
+/// total put in a row of the table's items, whose figure the column's formula gives
+/// otherwise. Only when the row is an item's: none of its other cells adds up its own
+/// column (a subtotal row the layout did not name would), and the column's formula gives
+/// another figure there from the item's own figures.
 fn total_in_a_unit_row(
     sheet: &Sheet,
-    layout: &Layout,
-    at: CellRef,
+    number_columns: &[u32],
+    (at, rows): (CellRef, (u32, u32)),
     (example_at, example): (CellRef, &str),
     convention: crate::number::Convention,
 ) -> Option<Finding> {
     let cell = sheet.cell(at)?;
     let formula = cell.formula.as_deref()?;
-    let rows = sums_own_column_above(formula, at)?;
     let above = rows.1.saturating_sub(rows.0).saturating_add(1);
     // A subtotal row the layout did not name adds up its other columns too, by formula or
     // typed.
-    let row_has_another_total = layout.number_columns(sheet).into_iter().any(|col| {
+    let row_has_another_total = number_columns.iter().any(|&col| {
         let other = CellRef::new(at.row, col);
         col != at.col
             && match sheet.cell(other).and_then(|c| c.formula.as_deref()) {

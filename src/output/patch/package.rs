@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
 
-use quick_xml::events::Event;
 use crossfoot_zip_writer::PackageWriter;
+use quick_xml::events::Event;
 use zip::ZipArchive;
 
 use super::xml::{attr, damaged, esc, local, prefix_of, text_of, Events, Splice};
