@@ -16,11 +16,11 @@ use crate::formula::{
 };
 use crate::layout::{Layout, RowKind};
 use crate::model::{column_letters, CellRange, CellRef, Sheet, Value, Workbook};
-use crate::number::{format_quantity, Quantity, Reading};
+use crate::number::Reading;
 use crate::recalc::eval_value;
 use crate::text::normalize_label;
 
-use super::shown::{for_messages, show_value};
+use super::shown::{for_messages, quantity_of, show_interval, show_value};
 
 /// Most formula cells per sheet looked at.
 const MAX_FORMULAS: usize = 200_000;
@@ -360,18 +360,18 @@ fn total_in_a_unit_row(
     if row_has_another_total {
         return None;
     }
-    // The item's own figures are there: the cells the column's formula reads on this row
-    // hold a number (a subtotal row that totals only this column leaves them blank).
-    let reads_a_figure = parse_formula(example).ok().is_some_and(|expr| {
-        references(&expr).iter().any(|reference| match reference {
-            Reference::Cell {
-                sheet: None,
-                at: read,
-            } => holds_number(sheet, CellRef::new(at.row, read.col)),
-            Reference::Range { sheet: None, range } => (range.first.col..=range.last.col)
-                .any(|col| holds_number(sheet, CellRef::new(at.row, col))),
-            _ => false,
-        })
+    // The column's formula moved to this row (it reads only its own row: no `$`).
+    let moved = Some(example)
+        .filter(|example| !example.contains('$'))
+        .and_then(|example| parse_formula(example).ok())
+        .and_then(|expr| moved_to_row(&expr, example_at.row, at.row))?;
+    // The item's own figures are there: the cells it reads hold a number (a subtotal row
+    // that totals only this column leaves them blank).
+    let reads_a_figure = references(&moved).iter().any(|reference| match reference {
+        Reference::Cell { at: read, .. } => holds_number(sheet, *read),
+        Reference::Range { range, .. } => (range.first.col..=range.last.col)
+            .any(|col| holds_number(sheet, CellRef::new(at.row, col))),
+        Reference::Name(_) => false,
     });
     if !reads_a_figure {
         return None;
@@ -384,21 +384,11 @@ fn total_in_a_unit_row(
     if expected.contains(actual) {
         return None;
     }
-    let expected_value = expected.lo;
-    let shown_expected = format_quantity(
-        &Quantity {
-            value: expected_value,
-            decimals: expected_value.scale().min(6),
-            percent: false,
-            from_text: false,
-        },
-        convention,
-    );
+    let shown_expected = show_interval(&expected, quantity_of(cell), convention);
     let shown_actual = show_value(&cell.value, Some(cell), convention);
     let (expected_vi, expected_en) = for_messages(&shown_expected, convention);
     let (actual_vi, actual_en) = for_messages(&shown_actual, convention);
     let letters = column_letters(at.col);
-    let moved = copied_formula(example, example_at, at.row).unwrap_or_default();
     Some(Finding {
         code: codes::INCONSISTENT_FORMULA,
         severity: Severity::Warning,
@@ -407,12 +397,10 @@ fn total_in_a_unit_row(
         cells: vec![example_at],
         message: Message::new(
             format!(
-                "Cột {letters} tính theo từng dòng (ví dụ {example_at}: ={example}), nhưng {at} ở dòng của một mục lại là ={formula}, cộng {above} dòng phía trên của cột: ô ghi {actual_vi}, công thức của cột cho {expected_vi}{moved_vi}",
-                moved_vi = if moved.is_empty() { String::new() } else { format!(" (={moved})") }
+                "Cột {letters} tính theo từng dòng (ví dụ {example_at}: ={example}), nhưng {at} ở dòng của một mục lại là ={formula}, cộng {above} dòng phía trên của cột: ô ghi {actual_vi}, công thức của cột cho {expected_vi} (={moved})"
             ),
             format!(
-                "Column {letters} is computed row by row (e.g. {example_at}: ={example}), but {at}, in an item's row, is ={formula}, adding up {above} rows of the column above it: it shows {actual_en}, where the column's formula gives {expected_en}{moved_en}",
-                moved_en = if moved.is_empty() { String::new() } else { format!(" (={moved})") }
+                "Column {letters} is computed row by row (e.g. {example_at}: ={example}), but {at}, in an item's row, is ={formula}, adding up {above} rows of the column above it: it shows {actual_en}, where the column's formula gives {expected_en} (={moved})"
             ),
         ),
         expected: Some(shown_expected),
@@ -468,15 +456,6 @@ fn is_typed_sum(sheet: &Sheet, at: CellRef, (first, last): (u32, u32)) -> bool {
         }
     }
     sum == typed
-}
-
-/// `formula` (at `from`, reading only its own row) as it reads copied down to `row`.
-fn copied_formula(formula: &str, from: CellRef, row: u32) -> Option<String> {
-    if formula.contains('$') {
-        return None;
-    }
-    let expr = parse_formula(formula).ok()?;
-    moved_to_row(&expr, from.row, row).map(|moved| moved.to_string())
 }
 
 /// `expr` with every reference to row `from` moved to row `to`; `None` when it reads
