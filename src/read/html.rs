@@ -13,8 +13,8 @@ use std::str::FromStr;
 
 use encoding_rs::Encoding;
 use rust_decimal::Decimal;
-use scraper::{ElementRef, Html, Node};
 
+use super::html_tables::{self, Table, TableCell};
 use crate::error::ReadError;
 use crate::model::{Cell, CellRange, CellRef, Sheet, Value};
 
@@ -137,12 +137,12 @@ pub(crate) fn read_html(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
         });
     }
     let text = decode(bytes);
-    let document = Html::parse_document(&text);
-    let tables = top_level_tables(&document);
+    let document = html_tables::tables(&text);
+    let tables = document.tables;
     if tables.is_empty() {
         return Err(ReadError::NoTable);
     }
-    let declared_names = declared_sheet_names(&document);
+    let declared_names = declared_sheet_names(&document.sheet_comments);
     let mut taken_names = HashSet::new();
     let mut cells_left = MAX_CELLS;
     let mut sheets = Vec::with_capacity(tables.len());
@@ -153,7 +153,7 @@ pub(crate) fn read_html(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
             .filter(|name| !name.is_empty())
             .map_or(fallback.as_str(), String::as_str);
         let name = unique_name(wanted, &mut taken_names);
-        let (cells, merges) = lay_out_table(*table, &name, &mut cells_left)?;
+        let (cells, merges) = lay_out_table(table, &name, &mut cells_left)?;
         sheets.push(Sheet {
             name,
             hidden: false,
@@ -482,30 +482,11 @@ fn compose_vietnamese(text: &str) -> String {
     out
 }
 
-/// The `<table>` elements not inside another table, in document order.
-fn top_level_tables(document: &Html) -> Vec<ElementRef<'_>> {
-    let mut tables = Vec::new();
-    let mut stack = vec![document.root_element()];
-    while let Some(element) = stack.pop() {
-        if element.value().name() == "table" {
-            tables.push(element);
-            continue;
-        }
-        let children: Vec<_> = element.child_elements().collect();
-        stack.extend(children.into_iter().rev());
-    }
-    tables
-}
-
 /// The sheet names listed as `<x:Name>…</x:Name>` in the document's comments (Excel's
 /// `<!--[if gte mso 9]><xml>…` block), in order.
-fn declared_sheet_names(document: &Html) -> Vec<String> {
+fn declared_sheet_names(comments: &[String]) -> Vec<String> {
     let mut names = Vec::new();
-    for node in document.tree.nodes() {
-        let Some(comment) = node.value().as_comment() else {
-            continue;
-        };
-        let text: &str = comment;
+    for text in comments {
         let lower = text.to_ascii_lowercase();
         let mut from = 0;
         while let Some(open) = lower.get(from..).and_then(|rest| rest.find("<x:name>")) {
@@ -543,34 +524,6 @@ fn unique_name(wanted: &str, taken: &mut HashSet<String>) -> String {
     candidate
 }
 
-/// The row groups of a table, each a list of its `<tr>` elements: every `<thead>`, `<tbody>`
-/// and `<tfoot>` is one group, and `<tr>`s directly under the table form implicit groups.
-fn row_groups(table: ElementRef<'_>) -> Vec<Vec<ElementRef<'_>>> {
-    let mut groups: Vec<Vec<ElementRef<'_>>> = Vec::new();
-    let mut loose_rows: Vec<ElementRef<'_>> = Vec::new();
-    for child in table.child_elements() {
-        match child.value().name() {
-            "tr" => loose_rows.push(child),
-            "thead" | "tbody" | "tfoot" => {
-                if !loose_rows.is_empty() {
-                    groups.push(std::mem::take(&mut loose_rows));
-                }
-                groups.push(
-                    child
-                        .child_elements()
-                        .filter(|row| row.value().name() == "tr")
-                        .collect(),
-                );
-            }
-            _ => {}
-        }
-    }
-    if !loose_rows.is_empty() {
-        groups.push(loose_rows);
-    }
-    groups
-}
-
 /// A span attribute read with the HTML rules for non-negative integers (leading white space,
 /// optional `+`, digits, anything after ignored); `None` when absent or unreadable.
 fn parse_span(attribute: Option<&str>) -> Option<u32> {
@@ -599,7 +552,7 @@ fn limit_error(what: String, limit: u64) -> ReadError {
 /// would run into such a covered column is cut short there, so merged ranges never overlap
 /// (Excel cannot hold overlapping merges).
 fn lay_out_table(
-    table: ElementRef<'_>,
+    table: &Table,
     sheet_name: &str,
     cells_left: &mut usize,
 ) -> Result<(Vec<Cell>, Vec<CellRange>), ReadError> {
@@ -608,7 +561,7 @@ fn lay_out_table(
     // For each column, the first row at which no earlier cell covers it.
     let mut covered_until: Vec<u32> = Vec::new();
     let mut row: u32 = 0;
-    for group in row_groups(table) {
+    for group in &table.groups {
         let group_rows = u32::try_from(group.len()).unwrap_or(u32::MAX);
         let group_end = row.saturating_add(group_rows);
         for table_row in group {
@@ -624,20 +577,17 @@ fn lay_out_table(
                     .is_some_and(|&end| end > row)
             };
             let mut col: u32 = 0;
-            for table_cell in table_row.child_elements() {
-                if !matches!(table_cell.value().name(), "td" | "th") {
-                    continue;
-                }
+            for table_cell in table_row {
                 while is_covered(&covered_until, col) {
                     col = col.saturating_add(1);
                 }
                 let rows_left_in_group = group_end.saturating_sub(row).max(1);
-                let rowspan = match parse_span(table_cell.attr("rowspan")) {
+                let rowspan = match parse_span(table_cell.rowspan.as_deref()) {
                     None => 1,
                     Some(0) => rows_left_in_group,
                     Some(span) => span.min(MAX_ROWSPAN).min(rows_left_in_group),
                 };
-                let wanted_colspan = parse_span(table_cell.attr("colspan"))
+                let wanted_colspan = parse_span(table_cell.colspan.as_deref())
                     .unwrap_or(1)
                     .clamp(1, MAX_COLSPAN);
                 let mut colspan: u32 = 1;
@@ -699,12 +649,12 @@ fn lay_out_table(
 
 /// The value of a `<td>`/`<th>`: Excel's `x:num` number when present, else the text;
 /// `None` for an empty cell.
-fn cell_value(table_cell: ElementRef<'_>) -> Option<Value> {
-    let text = cell_text(table_cell);
-    if let Some(number) = table_cell.attr("x:num") {
+fn cell_value(table_cell: &TableCell) -> Option<Value> {
+    let text = table_cell.text.as_str();
+    if let Some(number) = table_cell.number.as_deref() {
         // A bare `x:num` means the shown text is the number.
         let source = if number.trim().is_empty() {
-            text.as_str()
+            text
         } else {
             number
         };
@@ -712,7 +662,7 @@ fn cell_value(table_cell: ElementRef<'_>) -> Option<Value> {
             return Some(value);
         }
     }
-    (!text.is_empty()).then_some(Value::Text(text.into()))
+    (!text.is_empty()).then(|| Value::Text(text.into()))
 }
 
 /// An Excel-written number (`203566`, `0.986`, `1.5E-05`): exact when it fits a decimal,
@@ -737,133 +687,6 @@ fn parse_excel_number(text: &str) -> Option<Value> {
         Ok(float) if looks_numeric && float.is_finite() => Some(Value::Float(float)),
         _ => None,
     }
-}
-
-/// Where a white-space run or element boundary falls between two words of a cell's text.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Gap {
-    None,
-    Space,
-    /// Line breaks: `<br>`s counted, block boundaries counting as one.
-    Lines(u32),
-}
-
-/// Builds a cell's text: white-space runs become one space, line breaks survive, and
-/// leading and trailing gaps are dropped.
-struct TextBuilder {
-    text: String,
-    gap: Gap,
-}
-
-impl TextBuilder {
-    fn push_text(&mut self, raw: &str) {
-        for (index, word) in raw.split(char::is_whitespace).enumerate() {
-            if index > 0 {
-                self.widen(Gap::Space);
-            }
-            if word.is_empty() {
-                continue;
-            }
-            if !self.text.is_empty() {
-                match self.gap {
-                    Gap::None => {}
-                    Gap::Space => self.text.push(' '),
-                    Gap::Lines(count) => {
-                        for _ in 0..count {
-                            self.text.push('\n');
-                        }
-                    }
-                }
-            }
-            self.gap = Gap::None;
-            self.text.push_str(word);
-        }
-    }
-
-    fn widen(&mut self, gap: Gap) {
-        self.gap = self.gap.max(gap);
-    }
-
-    fn line_break(&mut self) {
-        self.gap = match self.gap {
-            Gap::Lines(count) => Gap::Lines(count.saturating_add(1)),
-            _ => Gap::Lines(1),
-        };
-    }
-}
-
-/// One step of the iterative walk over a cell's subtree.
-enum Step<N> {
-    Enter(N),
-    /// Leaving an element; `true` when it was a block that ends a line.
-    Leave(bool),
-}
-
-/// The visible text of a cell, nested tables included (their cells separated by spaces,
-/// their rows by line breaks); `<br>` is a newline. Walks iteratively, so deep nesting
-/// cannot overflow the stack.
-fn cell_text(table_cell: ElementRef<'_>) -> String {
-    let mut builder = TextBuilder {
-        text: String::new(),
-        gap: Gap::None,
-    };
-    let mut stack: Vec<Step<_>> = table_cell.children().rev().map(Step::Enter).collect();
-    while let Some(step) = stack.pop() {
-        let node = match step {
-            Step::Enter(node) => node,
-            Step::Leave(true) => {
-                builder.widen(Gap::Lines(1));
-                continue;
-            }
-            Step::Leave(false) => {
-                builder.widen(Gap::Space);
-                continue;
-            }
-        };
-        match node.value() {
-            Node::Text(text) => builder.push_text(text),
-            Node::Element(element) => {
-                let name = element.name();
-                if name == "br" {
-                    builder.line_break();
-                    continue;
-                }
-                if matches!(name, "script" | "style" | "template" | "noscript" | "head") {
-                    continue;
-                }
-                let ends_line = matches!(
-                    name,
-                    "p" | "div"
-                        | "tr"
-                        | "li"
-                        | "table"
-                        | "ul"
-                        | "ol"
-                        | "h1"
-                        | "h2"
-                        | "h3"
-                        | "h4"
-                        | "h5"
-                        | "h6"
-                        | "blockquote"
-                        | "pre"
-                        | "caption"
-                );
-                let separates = ends_line || matches!(name, "td" | "th");
-                if ends_line {
-                    builder.widen(Gap::Lines(1));
-                } else if separates {
-                    builder.widen(Gap::Space);
-                }
-                if separates {
-                    stack.push(Step::Leave(ends_line));
-                }
-                stack.extend(node.children().rev().map(Step::Enter));
-            }
-            _ => {}
-        }
-    }
-    builder.text
 }
 
 #[cfg(test)]

@@ -4,6 +4,11 @@
 
 mod guard;
 mod html;
+mod html_entities;
+#[cfg(test)]
+mod html_oracle;
+mod html_tables;
+mod html_tokens;
 mod ods_extent;
 mod ods_merges;
 mod raw_book;
