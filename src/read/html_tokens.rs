@@ -631,6 +631,26 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any text made of markup's characters tokenizes to its end without a panic, and
+        /// its text tokens hold no more characters than the input (a reference is never
+        /// longer than what it stands for).
+        #[test]
+        fn markup_characters_in_any_order_tokenize(
+            text in r#"[<>/!?&#;="' \n\-\[\]a-eptrxAD0-9ả]{0,200}"#
+        ) {
+            let mut read = 0usize;
+            for token in Tokens::new(&text) {
+                if let Token::Text(piece) = token {
+                    read += piece.chars().count();
+                }
+            }
+            proptest::prop_assert!(read <= text.chars().count());
+        }
+    }
+
     #[test]
     fn the_reference_table_is_sorted_for_binary_search() {
         let names: Vec<&str> = (0..COUNT).map(name_at).collect();
