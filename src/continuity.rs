@@ -139,6 +139,13 @@ pub fn check_continuity(
 /// figure (safe); the CF401 or CF407 of that cell among `across` (what
 /// [`check_continuity`] found) is dropped: one finding a cell.
 ///
+/// The same holds where this file alone chose a cell by a tie-break (a CF301: one
+/// mistyped digit explains the row as well as the figure that is wrong) and the last
+/// period shows another cell of its row or column wrong, whose figure in its place makes
+/// the relations hold: the CF301 moves to that cell, and says which cell the file alone
+/// pointed at (its `cells`). A CF301 the other file confirms stays, naming the other
+/// file's cell as agreeing.
+///
 /// # Examples
 /// ```
 /// use crossfoot::{check, check_continuity, decide_by_previous, read_workbook, PeriodFile,
@@ -165,11 +172,41 @@ pub fn decide_by_previous(
         codes::CUMULATIVE_NOT_LAST_PLUS_THIS,
     ];
     merge_agreeing(findings, across, &deciding);
-    if !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
+    let contradicted = contradicted(findings, across, &deciding);
+    if contradicted.is_empty() && !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
         return;
     }
     let book = as_shown(this.workbook);
     let mut decided: Vec<(usize, &'static str, Finding)> = Vec::new();
+    // A CF301 this file alone put on one cell, where the last period shows another cell
+    // of its row or column wrong and correcting that one makes the relations hold: the
+    // file's choice was a tie-break (one mistyped digit, say); the other file is evidence.
+    for (index, by, edit) in contradicted {
+        let Some(wrong) = findings.get(index) else {
+            continue;
+        };
+        if settles(
+            &book,
+            (&wrong.sheet, edit.cell, edit.value),
+            template,
+            findings,
+            wrong,
+        ) {
+            let alone = Message::new(
+                format!(
+                    "Chỉ với tệp này, crossfoot chỉ ra ô {} ({})",
+                    wrong.cell, wrong.message.vi
+                ),
+                format!(
+                    "This file alone pointed at {} ({})",
+                    wrong.cell, wrong.message.en
+                ),
+            );
+            let mut moved = decided_by_last(wrong, &by, &edit, &alone);
+            moved.cells = vec![wrong.cell];
+            decided.push((index, by.code, moved));
+        }
+    }
     for (index, ambiguous) in findings.iter().enumerate() {
         if ambiguous.code != codes::AMBIGUOUS_CELL {
             continue;
@@ -196,7 +233,11 @@ pub fn decide_by_previous(
             findings,
             ambiguous,
         ) {
-            decided.push((index, by.code, decided_by_last(ambiguous, by, edit)));
+            let alone = Message::new(
+                "Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302)".to_string(),
+                "This file alone left several cells equally likely (CF302)".to_string(),
+            );
+            decided.push((index, by.code, decided_by_last(ambiguous, by, edit, &alone)));
         }
     }
     for (index, code, finding) in decided {
@@ -207,21 +248,22 @@ pub fn decide_by_previous(
     }
 }
 
-/// The CF301 that replaces `ambiguous`, decided by the last period's file through `by` (a
-/// CF401 or CF407 whose fix is `edit`).
-fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit) -> Finding {
+/// The CF301 that replaces `ambiguous` (a CF302, or a CF301 on another cell), decided by
+/// the last period's file through `by` (a CF401 or CF407 whose fix is `edit`); `alone`
+/// says what this file alone said.
+fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit, alone: &Message) -> Finding {
     let at = edit.cell;
     let last_path = by.related.first().map_or("", |r| r.path.as_str());
     let actual = by.actual.clone().unwrap_or_default();
     let shown = &edit.shown;
     let message = Message::new(
         format!(
-            "{at} có lẽ sai: ghi {actual}, đúng ra là {shown} theo tệp kỳ trước. {}. Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302); tệp {last_path} quyết định: sửa ô này thì các quan hệ đều thỏa",
-            by.message.vi
+            "{at} có lẽ sai: ghi {actual}, đúng ra là {shown} theo tệp kỳ trước. {}. {}; tệp {last_path} quyết định: sửa ô này thì các quan hệ đều thỏa",
+            by.message.vi, alone.vi
         ),
         format!(
-            "{at} is probably wrong: it says {actual}, it should be {shown} by the last period's file. {}. This file alone left several cells equally likely (CF302); decided by {last_path}: with it corrected the relations hold",
-            by.message.en
+            "{at} is probably wrong: it says {actual}, it should be {shown} by the last period's file. {}. {}; decided by {last_path}: with it corrected the relations hold",
+            by.message.en, alone.en
         ),
     );
     Finding {
@@ -243,6 +285,39 @@ fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit) -> Finding {
         }),
         related: by.related.clone(),
     }
+}
+
+/// Most CF301s a file's check re-runs to be moved by the other file: each is a check.
+const MOST_MOVED: usize = 8;
+
+/// The CF301s among `findings` that one finding across files (one of `codes`, with a fix)
+/// contradicts: it stands on another cell of the same sheet, in the same row or column.
+/// Each by its index, with that finding and its fix's edit; a CF301 two such findings
+/// contradict is left as it is (which one would decide?).
+fn contradicted(
+    findings: &[Finding],
+    across: &[Finding],
+    codes: &[&str],
+) -> Vec<(usize, Finding, Edit)> {
+    findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.code == codes::WRONG_CELL)
+        .filter_map(|(index, wrong)| {
+            let mut against = across.iter().filter(|f| {
+                codes.contains(&f.code)
+                    && f.sheet == wrong.sheet
+                    && f.cell != wrong.cell
+                    && (f.cell.row == wrong.cell.row || f.cell.col == wrong.cell.col)
+            });
+            let (Some(by), None) = (against.next(), against.next()) else {
+                return None;
+            };
+            let edit = by.fix.as_ref()?.edits.first()?.clone();
+            Some((index, by.clone(), edit))
+        })
+        .take(MOST_MOVED)
+        .collect()
 }
 
 /// One finding a cell: where a finding across files (one of `codes`, its fix the other

@@ -10,7 +10,7 @@
 
 use crossfoot::{
     check, check_continuity, check_set, decide_by_previous, read_workbook, Applicability, Finding,
-    PeriodFile, SetFile, SetKind, Template, TemplateChoice, Workbook,
+    PeriodFile, SetFile, SetKind, Severity, Template, TemplateChoice, Workbook,
 };
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook as XlsxWorkbook;
@@ -327,6 +327,111 @@ fn a_cell_this_period_alone_cannot_tell_is_decided_by_the_last_periods_file() {
         set.findings
     );
     assert_eq!(set.findings[0].1, *decided);
+}
+
+/// A slip the file alone pins on another cell (carried over typed 3 too high, 269 as 272:
+/// alone, one mistyped digit in another cell of the row explains the row as well and is
+/// preferred) is moved to the cell the last period's file shows wrong: one CF301 on the
+/// carried-over cell, its fix the last pending figure, naming the last period's file and
+/// the cell the file alone pointed at; nothing is left on that cell.
+#[test]
+fn a_slip_this_file_alone_pins_on_another_cell_is_moved_by_the_last_periods_file() {
+    let tthc = Template::builtin("tthc-06").unwrap();
+    let (last, _) = quarter(&steady_rows(), Q2_2022, "q2.xlsx");
+    let (this, rows, row) = carried_slip("Sở Tư pháp", 3);
+    let unit = rows.iter().position(|r| r.label == "Sở Tư pháp").unwrap();
+    let pending = Decimal::from(rows[unit].counts[PENDING]);
+    let carried_cell = format!("F{row}");
+
+    let alone = check(&this, &TemplateChoice::Given(Box::new(tthc.clone())));
+    let wrong: Vec<&Finding> = alone
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF301")
+        .collect();
+    let [pinned] = wrong.as_slice() else {
+        panic!("one CF301 alone: {:#?}", alone.findings);
+    };
+    assert_ne!(
+        pinned.cell.to_string(),
+        carried_cell,
+        "alone, another cell is preferred"
+    );
+    let mut found = across(&last, &this, &tthc);
+    assert_eq!(
+        codes(&found),
+        [("CF401", carried_cell.clone())],
+        "{found:#?}"
+    );
+
+    let mut findings = alone.findings.clone();
+    let this_file = PeriodFile {
+        path: "q3.xlsx",
+        workbook: &this,
+    };
+    decide_by_previous(this_file, &tthc, &mut findings, &mut found);
+    assert!(found.is_empty(), "one finding a cell: {found:#?}");
+    let wrong: Vec<&Finding> = findings.iter().filter(|f| f.code == "CF301").collect();
+    let [moved] = wrong.as_slice() else {
+        panic!("one CF301: {findings:#?}");
+    };
+    assert_eq!(moved.cell.to_string(), carried_cell);
+    assert_eq!(moved.fix.as_ref().unwrap().edits[0].value, pending);
+    assert_eq!(
+        moved.cells,
+        [pinned.cell],
+        "it names the cell the file alone pointed at"
+    );
+    let related: Vec<(&str, String)> = moved
+        .related
+        .iter()
+        .map(|r| (r.path.as_str(), r.cell.to_string()))
+        .collect();
+    assert_eq!(related, [("q2.xlsx", format!("K{row}"))]);
+    let alone_cell = pinned.cell.to_string();
+    assert!(
+        moved
+            .message
+            .en
+            .contains(&format!("This file alone pointed at {alone_cell}")),
+        "{}",
+        moved.message.en
+    );
+    assert!(
+        moved.message.vi.contains(&format!("chỉ ra ô {alone_cell}")),
+        "{}",
+        moved.message.vi
+    );
+    assert!(
+        findings
+            .iter()
+            .all(|f| f.cell != pinned.cell || f.severity != Severity::Error),
+        "nothing left on {alone_cell}: {findings:#?}"
+    );
+
+    // The command line, as an auditor runs it on the two files.
+    let dir = tempfile::tempdir().unwrap();
+    let options = |period, formulas| Options {
+        period,
+        formulas,
+        ..Options::default()
+    };
+    let (q2, _) = form06::write(&steady_rows(), &options(Q2_2022, false));
+    let (q3, _) = form06::write(&rows, &options(Q3_2022, true));
+    let (q2_path, q3_path) = (dir.path().join("q2.xlsx"), dir.path().join("q3.xlsx"));
+    std::fs::write(&q2_path, q2).unwrap();
+    std::fs::write(&q3_path, q3).unwrap();
+    let (q2_path, q3_path) = (q2_path.to_str().unwrap(), q3_path.to_str().unwrap());
+    let output = crossfoot(&["check", "--format", "json", "--previous", q2_path, q3_path]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let errors: Vec<(&str, &str)> = json["files"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| (f["code"].as_str().unwrap(), f["cell"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [("CF301", carried_cell.as_str())], "{json}");
 }
 
 /// One finding a cell: a slip the file alone already pins on its cell (CF301: carried over
