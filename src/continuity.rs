@@ -192,16 +192,7 @@ pub fn decide_by_previous(
             findings,
             wrong,
         ) {
-            let alone = Message::new(
-                format!(
-                    "Chỉ với tệp này, crossfoot chỉ ra ô {} ({})",
-                    wrong.cell, wrong.message.vi
-                ),
-                format!(
-                    "This file alone pointed at {} ({})",
-                    wrong.cell, wrong.message.en
-                ),
-            );
+            let alone = pointed_alone(wrong);
             let mut moved = decided_by_last(wrong, &by, &edit, &alone);
             moved.cells = vec![wrong.cell];
             decided.push((index, by.code, moved));
@@ -233,10 +224,7 @@ pub fn decide_by_previous(
             findings,
             ambiguous,
         ) {
-            let alone = Message::new(
-                "Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302)".to_string(),
-                "This file alone left several cells equally likely (CF302)".to_string(),
-            );
+            let alone = ambiguous_alone();
             decided.push((index, by.code, decided_by_last(ambiguous, by, edit, &alone)));
         }
     }
@@ -287,8 +275,30 @@ fn decided_by_last(ambiguous: &Finding, by: &Finding, edit: &Edit, alone: &Messa
     }
 }
 
+/// What a file alone said of a CF301 that the other file moves: the cell it pointed at.
+pub(crate) fn pointed_alone(wrong: &Finding) -> Message {
+    Message::new(
+        format!(
+            "Chỉ với tệp này, crossfoot chỉ ra ô {} ({})",
+            wrong.cell, wrong.message.vi
+        ),
+        format!(
+            "This file alone pointed at {} ({})",
+            wrong.cell, wrong.message.en
+        ),
+    )
+}
+
+/// What a file alone said of a CF302 that the other file decides.
+pub(crate) fn ambiguous_alone() -> Message {
+    Message::new(
+        "Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302)".to_string(),
+        "This file alone left several cells equally likely (CF302)".to_string(),
+    )
+}
+
 /// Most CF301s a file's check re-runs to be moved by the other file: each is a check.
-const MOST_MOVED: usize = 8;
+pub(crate) const MOST_MOVED: usize = 8;
 
 /// The CF301s among `findings` that one finding across files (one of `codes`, with a fix)
 /// contradicts: it stands on another cell of the same sheet, in the same row or column.

@@ -10,7 +10,10 @@ use std::collections::BTreeMap;
 
 use super::reported::{first_bound, UnitFigure, UnitFile, UnitNames, UnitReport};
 use crate::codes;
-use crate::continuity::{as_shown, in_both, listed, merge_agreeing, settles, Side};
+use crate::continuity::{
+    ambiguous_alone, as_shown, in_both, listed, merge_agreeing, pointed_alone, settles, Side,
+    MOST_MOVED,
+};
 use crate::finding::{Applicability, Edit, Finding, Fix, Message, Related, Severity};
 use crate::layout::{is_note_label, BodyRow, Layout, RowKind};
 use crate::model::{CellRef, Workbook};
@@ -91,6 +94,11 @@ pub fn check_against_units(
 /// that cell among `across` (what [`check_against_units`] found) is dropped: one finding a
 /// cell.
 ///
+/// A CF301 the province's file alone put on one cell by a tie-break moves the same way,
+/// when exactly one unit row's cell of its row or column differs from the unit's report
+/// and that figure makes the relations hold: it then says which cell the file alone
+/// pointed at (its `cells`).
+///
 /// The last period's file decides the same way: [`crate::decide_by_previous`].
 ///
 /// # Examples
@@ -116,12 +124,35 @@ pub fn decide_by_units(
     across: &mut Vec<Finding>,
 ) {
     merge_agreeing(findings, across, &[codes::UNIT_FIGURE_DIFFERS]);
-    if units.is_empty() || !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
+    let deciding = |f: &Finding| matches!(f.code, codes::AMBIGUOUS_CELL | codes::WRONG_CELL);
+    if units.is_empty() || !findings.iter().any(deciding) {
         return;
     }
     let decided = against(province, units, template, |against, book| {
         let differences = against.differences();
         let mut decided: Vec<(usize, Finding)> = Vec::new();
+        let mut moved = 0usize;
+        for (index, wrong) in findings.iter().enumerate() {
+            // A CF301 the province's file alone put on one cell by a tie-break, where the
+            // units' files show another cell of its row or column wrong.
+            if wrong.code != codes::WRONG_CELL
+                || wrong.sheet != against.side.sheet.name
+                || moved >= MOST_MOVED
+            {
+                continue;
+            }
+            let mut contradicting = differences.iter().filter(|d| {
+                d.at != wrong.cell && (d.at.row == wrong.cell.row || d.at.col == wrong.cell.col)
+            });
+            let (Some(difference), None) = (contradicting.next(), contradicting.next()) else {
+                continue;
+            };
+            moved = moved.saturating_add(1);
+            if against.holds_with(book, findings, wrong, difference) {
+                let alone = pointed_alone(wrong);
+                decided.push((index, against.decided(difference, &alone, vec![wrong.cell])));
+            }
+        }
         for (index, ambiguous) in findings.iter().enumerate() {
             if ambiguous.code != codes::AMBIGUOUS_CELL || ambiguous.sheet != against.side.sheet.name
             {
@@ -138,7 +169,12 @@ pub fn decide_by_units(
                 continue;
             };
             if against.holds_with(book, findings, ambiguous, difference) {
-                decided.push((index, against.decided(ambiguous, difference)));
+                let alone = ambiguous_alone();
+                let cells = std::iter::once(ambiguous.cell)
+                    .chain(ambiguous.cells.iter().copied())
+                    .filter(|cell| *cell != difference.at)
+                    .collect();
+                decided.push((index, against.decided(difference, &alone, cells)));
             }
         }
         decided
@@ -478,8 +514,9 @@ impl Against<'_> {
         )
     }
 
-    /// The CF301 that replaces `ambiguous`, decided by the unit's report in `d`.
-    fn decided(&self, ambiguous: &Finding, d: &Difference<'_>) -> Finding {
+    /// The CF301 decided by the unit's report in `d`, replacing a CF302 or a CF301 on
+    /// another cell: `alone` says what the file alone said, `cells` the cells it named.
+    fn decided(&self, d: &Difference<'_>, alone: &Message, cells: Vec<CellRef>) -> Finding {
         let unit_figure = unit_quantity(d.figure);
         let (now_vi, now_en) = in_both(&d.now);
         let (unit_vi, unit_en) = in_both(&unit_figure);
@@ -487,16 +524,14 @@ impl Against<'_> {
         let (unit_path, unit_sheet, unit_cell) = (&d.unit.path, &d.unit.sheet, d.figure.cell);
         let message = Message::new(
             format!(
-                "{at} có lẽ sai: dòng «{label}», «{header}» ghi {now_vi}, đúng ra là {unit_vi} như báo cáo của chính đơn vị (tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}). Chỉ với tệp này thì nhiều ô đều có thể là ô sai (CF302); tệp {unit_path} quyết định: sửa ô này thì các quan hệ đều thỏa"
+                "{at} có lẽ sai: dòng «{label}», «{header}» ghi {now_vi}, đúng ra là {unit_vi} như báo cáo của chính đơn vị (tệp {unit_path}, trang \"{unit_sheet}\", ô {unit_cell}). {}; tệp {unit_path} quyết định: sửa ô này thì các quan hệ đều thỏa",
+                alone.vi
             ),
             format!(
-                "{at} is probably wrong: row «{label}», «{header}» says {now_en}, it should be {unit_en} as the unit's own report gives it (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}). This file alone left several cells equally likely (CF302); decided by {unit_path}: with it corrected the relations hold"
+                "{at} is probably wrong: row «{label}», «{header}» says {now_en}, it should be {unit_en} as the unit's own report gives it (file {unit_path}, sheet \"{unit_sheet}\", cell {unit_cell}). {}; decided by {unit_path}: with it corrected the relations hold",
+                alone.en
             ),
         );
-        let cells = std::iter::once(ambiguous.cell)
-            .chain(ambiguous.cells.iter().copied())
-            .filter(|cell| *cell != at)
-            .collect();
         let mut finding = self.mended_by_unit(d, codes::WRONG_CELL, message, cells);
         if let Some(fix) = finding.fix.as_mut() {
             fix.applicability = Applicability::Safe;

@@ -718,3 +718,76 @@ fn the_command_line_checks_a_consolidated_report_against_a_folder_of_units() {
         "{stderr}"
     );
 }
+
+/// A slip the province's file alone pins on another cell (online typed 1 too high: alone,
+/// one mistyped digit in carried-over explains the row as well and is preferred) moves to
+/// the cell the unit's own report shows wrong: one CF301 on online, its fix the unit's
+/// figure, naming the unit's file and the cell the file alone pointed at.
+#[test]
+fn a_slip_the_province_alone_pins_on_another_cell_is_moved_by_the_units_file() {
+    let unit = &units()[4].report;
+    let right = unit.totals["online"].value;
+    let (bytes, slipped) = province_with_online_off_by(1);
+    let book = read_workbook(&bytes, "tong-hop.xlsx").unwrap();
+
+    let alone = check(&book, &given());
+    let wrong: Vec<&Finding> = alone
+        .findings
+        .iter()
+        .filter(|f| f.code == "CF301")
+        .collect();
+    let [pinned] = wrong.as_slice() else {
+        panic!("one CF301 alone: {:#?}", alone.findings);
+    };
+    assert_ne!(
+        pinned.cell.to_string(),
+        slipped,
+        "alone, another cell is preferred"
+    );
+
+    let mut findings = alone.findings.clone();
+    let mut across = check_against_units(province(&book), &reports(), &tthc());
+    assert_eq!(codes(&across), [("CF408", slipped.clone())], "{across:#?}");
+    decide_by_units(
+        province(&book),
+        &reports(),
+        &tthc(),
+        &mut findings,
+        &mut across,
+    );
+    assert!(across.is_empty(), "one finding a cell: {across:#?}");
+    let wrong: Vec<&Finding> = findings.iter().filter(|f| f.code == "CF301").collect();
+    let [moved] = wrong.as_slice() else {
+        panic!("one CF301: {findings:#?}");
+    };
+    assert_eq!(moved.cell.to_string(), slipped);
+    assert_eq!(moved.fix.as_ref().unwrap().edits[0].value, right);
+    assert_eq!(
+        moved.cells,
+        [pinned.cell],
+        "it names the cell the file alone pointed at"
+    );
+    let related: Vec<(&str, crossfoot::CellRef)> = moved
+        .related
+        .iter()
+        .map(|r| (r.path.as_str(), r.cell))
+        .collect();
+    assert_eq!(related, [("don-vi/dv-04.xlsx", unit.totals["online"].cell)]);
+    let alone_cell = pinned.cell.to_string();
+    assert!(
+        moved
+            .message
+            .en
+            .contains(&format!("This file alone pointed at {alone_cell}")),
+        "{}",
+        moved.message.en
+    );
+    assert!(
+        moved
+            .message
+            .vi
+            .contains(&format!("crossfoot chỉ ra ô {alone_cell}")),
+        "{}",
+        moved.message.vi
+    );
+}
