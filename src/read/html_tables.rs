@@ -39,6 +39,15 @@ pub(super) struct Document {
     pub sheet_comments: Vec<String>,
 }
 
+/// Tables nested deeper than this in one another's cells are read as their text, the
+/// `<table>` tag left out: a nested table's text is handed to the cell above it when it
+/// closes, so a hostile depth would cost its square.
+const MAX_TABLE_DEPTH: usize = 64;
+
+/// Elements open inside one cell beyond this are not kept open (their end tags are left
+/// unmatched): every end tag looks through them.
+const MOST_OPEN_ELEMENTS: usize = 256;
+
 /// Reads the tables of `html`.
 pub(super) fn tables(html: &str) -> Document {
     let mut builder = Builder::default();
@@ -460,7 +469,7 @@ impl Builder {
                 self.close_cell();
                 return self.start(name, attributes);
             }
-            if name == "table" {
+            if name == "table" && self.levels.len() < MAX_TABLE_DEPTH {
                 self.open_table();
                 return;
             }
@@ -516,7 +525,11 @@ impl Builder {
             self.close_open("p");
         }
         if !is_void(&name) {
-            if let Some(level) = self.levels.last_mut() {
+            if let Some(level) = self
+                .levels
+                .last_mut()
+                .filter(|level| level.elements.len() < MOST_OPEN_ELEMENTS)
+            {
                 level.elements.push(name.clone());
             }
         }
@@ -851,6 +864,23 @@ mod tests {
     fn an_end_tag_of_another_cell_kind_is_ignored() {
         let document = tables("<table><tr><td>a</th>b</td></table>");
         assert_eq!(texts(&document.tables[0]), vec![vec![vec!["ab"]]]);
+    }
+
+    /// Hostile depths (tables in cells of tables, elements in elements, end tags that
+    /// match nothing) read in time proportional to the document.
+    #[test]
+    fn hostile_depths_read_in_linear_time() {
+        let depth = 200_000;
+        let nested = format!("<table><tr><td>{}x", "<table><tr><td>".repeat(depth));
+        let document = tables(&nested);
+        assert_eq!(texts(&document.tables[0]), vec![vec![vec!["x"]]]);
+        let elements = format!(
+            "<table><td>{}y{}",
+            "<div><span>".repeat(depth),
+            "</p></li></div>".repeat(depth)
+        );
+        let document = tables(&elements);
+        assert_eq!(texts(&document.tables[0]), vec![vec![vec!["y"]]]);
     }
 
     /// The sample one-stop export reads as a browser's parser reads it.
