@@ -39,18 +39,31 @@ pub(crate) fn recognizes(template: &Template, sheet: &Sheet) -> bool {
     // Forms state their identity in the title and header rows: a bounded look at the top
     // keeps recognition cheap on huge sheets.
     // Headers may be numbers (years over their columns): read as the sheet shows them.
-    let texts: Vec<String> = sheet
+    // The labels are folded as far as a search needs them: a form names itself near the
+    // top, so recognising one reads a few cells, not two hundred rows.
+    let mut unread = sheet
         .cells
         .iter()
         .take_while(|c| c.at.row < 200)
-        .filter(|c| matches!(c.value, Value::Text(_) | Value::Number(_)))
-        .map(|c| normalize_label(&c.value.label()))
-        .collect();
-    let found = |label: &String| {
+        .filter(|c| matches!(c.value, Value::Text(_) | Value::Number(_)));
+    let mut texts: Vec<String> = Vec::new();
+    let mut found = |label: &String| {
         let wanted = normalize_label(label);
-        texts.iter().any(|t| t.contains(&wanted))
+        if texts.iter().any(|t| t.contains(&wanted)) {
+            return true;
+        }
+        for cell in unread.by_ref() {
+            let text = normalize_label(&cell.value.label());
+            let hit = text.contains(&wanted);
+            texts.push(text);
+            if hit {
+                return true;
+            }
+        }
+        false
     };
-    recognize.all.iter().all(found) && (recognize.any.is_empty() || recognize.any.iter().any(found))
+    recognize.all.iter().all(&mut found)
+        && (recognize.any.is_empty() || recognize.any.iter().any(&mut found))
 }
 
 /// What a template needs that a sheet lacks.
