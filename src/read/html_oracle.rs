@@ -125,24 +125,7 @@ fn cell_text(table_cell: ElementRef<'_>) -> String {
                 if matches!(name, "script" | "style" | "template" | "noscript" | "head") {
                     continue;
                 }
-                let ends_line = matches!(
-                    name,
-                    "p" | "div"
-                        | "tr"
-                        | "li"
-                        | "table"
-                        | "ul"
-                        | "ol"
-                        | "h1"
-                        | "h2"
-                        | "h3"
-                        | "h4"
-                        | "h5"
-                        | "h6"
-                        | "blockquote"
-                        | "pre"
-                        | "caption"
-                );
+                let ends_line = super::html_tables::ends_line(name);
                 let separates = ends_line || matches!(name, "td" | "th");
                 if separates {
                     gap = gap.max(if ends_line { Gap::Lines(1) } else { Gap::Space });

@@ -58,7 +58,7 @@ pub(super) fn tables(html: &str) -> Document {
 }
 
 /// Elements that end a line of a cell's text where they open and close.
-fn ends_line(name: &str) -> bool {
+pub(super) fn ends_line(name: &str) -> bool {
     matches!(
         name,
         "p" | "div"
