@@ -195,7 +195,12 @@ pub fn decide_by_previous(
             let alone = pointed_alone(wrong);
             let mut moved = decided_by_last(wrong, &by, &edit, &alone);
             moved.cells = vec![wrong.cell];
-            decided.push((index, by.code, moved));
+            if !decided
+                .iter()
+                .any(|(_, _, f)| f.sheet == moved.sheet && f.cell == moved.cell)
+            {
+                decided.push((index, by.code, moved));
+            }
         }
     }
     for (index, ambiguous) in findings.iter().enumerate() {
@@ -225,7 +230,14 @@ pub fn decide_by_previous(
             ambiguous,
         ) {
             let alone = ambiguous_alone();
-            decided.push((index, by.code, decided_by_last(ambiguous, by, edit, &alone)));
+            let finding = decided_by_last(ambiguous, by, edit, &alone);
+            // One finding a cell: a cell already decided for another finding is not twice.
+            if !decided
+                .iter()
+                .any(|(_, _, f)| f.sheet == finding.sheet && f.cell == finding.cell)
+            {
+                decided.push((index, by.code, finding));
+            }
         }
     }
     for (index, code, finding) in decided {
@@ -300,14 +312,14 @@ pub(crate) fn ambiguous_alone() -> Message {
 /// Most CF301s a file's check re-runs to be moved by the other file: each is a check.
 pub(crate) const MOST_MOVED: usize = 8;
 
-/// The CF301s among `findings` that one finding across files (one of `codes`, with a fix)
+/// The CF301s among `findings` that one finding across files (one of `deciding`, with a fix)
 /// contradicts: it stands on another cell of the same sheet, in the same row or column.
 /// Each by its index, with that finding and its fix's edit; a CF301 two such findings
 /// contradict is left as it is (which one would decide?).
 fn contradicted(
     findings: &[Finding],
     across: &[Finding],
-    codes: &[&str],
+    deciding: &[&str],
 ) -> Vec<(usize, Finding, Edit)> {
     findings
         .iter()
@@ -315,7 +327,7 @@ fn contradicted(
         .filter(|(_, f)| f.code == codes::WRONG_CELL)
         .filter_map(|(index, wrong)| {
             let mut against = across.iter().filter(|f| {
-                codes.contains(&f.code)
+                deciding.contains(&f.code)
                     && f.sheet == wrong.sheet
                     && f.cell != wrong.cell
                     && (f.cell.row == wrong.cell.row || f.cell.col == wrong.cell.col)

@@ -150,7 +150,10 @@ pub fn decide_by_units(
             moved = moved.saturating_add(1);
             if against.holds_with(book, findings, wrong, difference) {
                 let alone = pointed_alone(wrong);
-                decided.push((index, against.decided(difference, &alone, vec![wrong.cell])));
+                let finding = against.decided(difference, &alone, vec![wrong.cell]);
+                if !decided.iter().any(|(_, f)| f.cell == finding.cell) {
+                    decided.push((index, finding));
+                }
             }
         }
         for (index, ambiguous) in findings.iter().enumerate() {
@@ -174,7 +177,11 @@ pub fn decide_by_units(
                     .chain(ambiguous.cells.iter().copied())
                     .filter(|cell| *cell != difference.at)
                     .collect();
-                decided.push((index, against.decided(difference, &alone, cells)));
+                let finding = against.decided(difference, &alone, cells);
+                // One finding a cell: a cell already decided for another finding is not twice.
+                if !decided.iter().any(|(_, f)| f.cell == finding.cell) {
+                    decided.push((index, finding));
+                }
             }
         }
         decided
