@@ -173,36 +173,14 @@ pub fn decide_by_previous(
     ];
     merge_agreeing(findings, across, &deciding);
     let contradicted = contradicted(findings, across, &deciding);
-    if contradicted.is_empty() && !findings.iter().any(|f| f.code == codes::AMBIGUOUS_CELL) {
-        return;
-    }
-    let book = as_shown(this.workbook);
-    let mut decided: Vec<(usize, &'static str, Finding)> = Vec::new();
-    // A CF301 this file alone put on one cell, where the last period shows another cell
-    // of its row or column wrong and correcting that one makes the relations hold: the
-    // file's choice was a tie-break (one mistyped digit, say); the other file is evidence.
-    for (index, by, edit) in contradicted {
-        let Some(wrong) = findings.get(index) else {
-            continue;
-        };
-        if settles(
-            &book,
-            (&wrong.sheet, edit.cell, edit.value),
-            template,
-            findings,
-            wrong,
-        ) {
-            let alone = pointed_alone(wrong);
-            let mut moved = decided_by_last(wrong, &by, &edit, &alone);
-            moved.cells = vec![wrong.cell];
-            if !decided
-                .iter()
-                .any(|(_, _, f)| f.sheet == moved.sheet && f.cell == moved.cell)
-            {
-                decided.push((index, by.code, moved));
-            }
-        }
-    }
+    // What the other file may decide: a CF301 it contradicts (this file alone chose that
+    // cell by a tie-break, one mistyped digit say; the other file is evidence), then each
+    // CF302 of whose cells exactly one breaks a relation across the files. `true` for a
+    // CF301 moved.
+    let mut tries: Vec<(usize, Finding, Edit, bool)> = contradicted
+        .into_iter()
+        .map(|(index, by, edit)| (index, by, edit, true))
+        .collect();
     for (index, ambiguous) in findings.iter().enumerate() {
         if ambiguous.code != codes::AMBIGUOUS_CELL {
             continue;
@@ -219,26 +197,44 @@ pub fn decide_by_previous(
             })
             .filter_map(|f| Some((f, f.fix.as_ref()?.edits.first()?)))
             .collect();
-        let [(by, edit)] = settling.as_slice() else {
+        if let [(by, edit)] = settling.as_slice() {
+            tries.push((index, (*by).clone(), (*edit).clone(), false));
+        }
+    }
+    if tries.is_empty() {
+        return;
+    }
+    let book = as_shown(this.workbook);
+    let mut decided: Vec<(usize, &'static str, Finding)> = Vec::new();
+    for (index, by, edit, moved) in tries {
+        let Some(original) = findings.get(index) else {
             continue;
         };
-        if settles(
-            &book,
-            (&ambiguous.sheet, edit.cell, edit.value),
-            template,
-            findings,
-            ambiguous,
-        ) {
-            let alone = ambiguous_alone();
-            let finding = decided_by_last(ambiguous, by, edit, &alone);
-            // One finding a cell: a cell already decided for another finding is not twice.
-            if !decided
-                .iter()
-                .any(|(_, _, f)| f.sheet == finding.sheet && f.cell == finding.cell)
-            {
-                decided.push((index, by.code, finding));
-            }
+        // One finding a cell: a cell already decided is not tried again (a check saved).
+        let taken = decided
+            .iter()
+            .any(|(_, _, f)| f.sheet == original.sheet && f.cell == edit.cell);
+        if taken
+            || !settles(
+                &book,
+                (&original.sheet, edit.cell, edit.value),
+                template,
+                findings,
+                original,
+            )
+        {
+            continue;
         }
+        let alone = if moved {
+            pointed_alone(original)
+        } else {
+            ambiguous_alone()
+        };
+        let mut finding = decided_by_last(original, &by, &edit, &alone);
+        if moved {
+            finding.cells = vec![original.cell];
+        }
+        decided.push((index, by.code, finding));
     }
     for (index, code, finding) in decided {
         across.retain(|f| !(f.code == code && f.sheet == finding.sheet && f.cell == finding.cell));

@@ -130,32 +130,23 @@ pub fn decide_by_units(
     }
     let decided = against(province, units, template, |against, book| {
         let differences = against.differences();
-        let mut decided: Vec<(usize, Finding)> = Vec::new();
-        let mut moved = 0usize;
+        // What the units' files may decide: a CF301 the province's file alone put on one
+        // cell by a tie-break, where they show another cell of its row or column wrong;
+        // then each CF302 of whose cells exactly one differs from its unit's report. With
+        // what the file alone said and the cells it named.
+        let mut tries: Vec<(usize, &Difference<'_>, Message, Vec<CellRef>)> = Vec::new();
         for (index, wrong) in findings.iter().enumerate() {
-            // A CF301 the province's file alone put on one cell by a tie-break, where the
-            // units' files show another cell of its row or column wrong.
-            if wrong.code != codes::WRONG_CELL
-                || wrong.sheet != against.side.sheet.name
-                || moved >= MOST_MOVED
-            {
+            if wrong.code != codes::WRONG_CELL || wrong.sheet != against.side.sheet.name {
                 continue;
             }
             let mut contradicting = differences.iter().filter(|d| {
                 d.at != wrong.cell && (d.at.row == wrong.cell.row || d.at.col == wrong.cell.col)
             });
-            let (Some(difference), None) = (contradicting.next(), contradicting.next()) else {
-                continue;
-            };
-            moved = moved.saturating_add(1);
-            if against.holds_with(book, findings, wrong, difference) {
-                let alone = pointed_alone(wrong);
-                let finding = against.decided(difference, &alone, vec![wrong.cell]);
-                if !decided.iter().any(|(_, f)| f.cell == finding.cell) {
-                    decided.push((index, finding));
-                }
+            if let (Some(difference), None) = (contradicting.next(), contradicting.next()) {
+                tries.push((index, difference, pointed_alone(wrong), vec![wrong.cell]));
             }
         }
+        tries.truncate(MOST_MOVED);
         for (index, ambiguous) in findings.iter().enumerate() {
             if ambiguous.code != codes::AMBIGUOUS_CELL || ambiguous.sheet != against.side.sheet.name
             {
@@ -168,20 +159,23 @@ pub fn decide_by_units(
                 .iter()
                 .filter(|d| candidates.contains(&d.at))
                 .collect();
-            let [difference] = differing.as_slice() else {
-                continue;
-            };
-            if against.holds_with(book, findings, ambiguous, difference) {
-                let alone = ambiguous_alone();
-                let cells = std::iter::once(ambiguous.cell)
-                    .chain(ambiguous.cells.iter().copied())
+            if let [difference] = differing.as_slice() {
+                let others = candidates
+                    .into_iter()
                     .filter(|cell| *cell != difference.at)
                     .collect();
-                let finding = against.decided(difference, &alone, cells);
-                // One finding a cell: a cell already decided for another finding is not twice.
-                if !decided.iter().any(|(_, f)| f.cell == finding.cell) {
-                    decided.push((index, finding));
-                }
+                tries.push((index, *difference, ambiguous_alone(), others));
+            }
+        }
+        let mut decided: Vec<(usize, Finding)> = Vec::new();
+        for (index, difference, alone, cells) in tries {
+            let Some(original) = findings.get(index) else {
+                continue;
+            };
+            // One finding a cell: a cell already decided is not tried again (a check saved).
+            let taken = decided.iter().any(|(_, f)| f.cell == difference.at);
+            if !taken && against.holds_with(book, findings, original, difference) {
+                decided.push((index, against.decided(difference, &alone, cells)));
             }
         }
         decided
