@@ -429,20 +429,23 @@ fn sums_own_column_above(formula: &str, at: CellRef) -> Option<(u32, u32)> {
     (own_column && above && two_rows).then_some((range.first.row, range.last.row))
 }
 
+/// The number the cell `at` holds, if it holds one.
+fn number_at(sheet: &Sheet, at: CellRef) -> Option<Decimal> {
+    match sheet.cell(at).map(|c| &c.reading) {
+        Some(Reading::Number(q)) => Some(q.value),
+        _ => None,
+    }
+}
+
 /// Whether the cell `at` holds a number.
 fn holds_number(sheet: &Sheet, at: CellRef) -> bool {
-    sheet
-        .cell(at)
-        .is_some_and(|c| matches!(c.reading, Reading::Number(_)))
+    number_at(sheet, at).is_some()
 }
 
 /// Whether the number in `at` is the sum of its column's numbers over `rows`, and not 0:
 /// a subtotal typed as a figure.
 fn is_typed_sum(sheet: &Sheet, at: CellRef, (first, last): (u32, u32)) -> bool {
-    let number = |at: CellRef| match sheet.cell(at).map(|c| &c.reading) {
-        Some(Reading::Number(q)) => Some(q.value),
-        _ => None,
-    };
+    let number = |at: CellRef| number_at(sheet, at);
     let Some(typed) = number(at).filter(|n| !n.is_zero()) else {
         return false;
     };
